@@ -1,0 +1,335 @@
+/**
+ * Push parser for classic pcap and pcapng: feed it chunks of the (decompressed)
+ * file in order, it calls `onFrame` for every packet record, synchronously.
+ *
+ * Why a push parser: the same code serves files, standard input and gzip
+ * streams, and memory stays bounded by one chunk plus one record. Frames carry
+ * views into the chunk, not copies; records that straddle two chunks are the
+ * only bytes ever copied.
+ */
+import type { CaptureFormat, CaptureInfo, CaptureInterface, Frame, Warning } from '../model.js';
+import { linkTypeName } from './linktypes.js';
+
+/** Largest pcap record / pcapng block accepted (Wireshark's own limit is of this order). */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** Largest captured packet accepted in a classic pcap record (WTAP_MAX_PACKET_SIZE_STANDARD). */
+export const MAX_PCAP_PACKET = 262144;
+
+const PCAP_MAGIC_US = 0xa1b2c3d4;
+const PCAP_MAGIC_NS = 0xa1b23c4d;
+const PCAP_MAGIC_KUZNETZOV = 0xa1b2cd34;
+const PCAPNG_SHB = 0x0a0d0d0a;
+const PCAPNG_BOM = 0x1a2b3c4d;
+
+const BT_IDB = 0x00000001;
+const BT_PB = 0x00000002;
+const BT_SPB = 0x00000003;
+const BT_EPB = 0x00000006;
+
+/** Thrown when the first bytes are no capture format sipflow knows. Carries the one-line reason. */
+export class NotACaptureError extends Error {
+  constructor(file: string, first: Uint8Array) {
+    const hex = Array.from(first.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    super(`${file}: not a capture file (expected pcap or pcapng, optionally gzip-compressed; it starts with ${hex || 'nothing: the file is empty'})`);
+    this.name = 'NotACaptureError';
+  }
+}
+
+/** Identify a container by its first four bytes, or null. */
+export function sniffFormat(head: Uint8Array): CaptureFormat | null {
+  if (head.length < 4) return null;
+  const be = ((head[0]! << 24) | (head[1]! << 16) | (head[2]! << 8) | head[3]!) >>> 0;
+  const le = ((head[3]! << 24) | (head[2]! << 16) | (head[1]! << 8) | head[0]!) >>> 0;
+  if (be === PCAPNG_SHB) return 'pcapng';
+  for (const m of [PCAP_MAGIC_US, PCAP_MAGIC_NS, PCAP_MAGIC_KUZNETZOV]) if (be === m || le === m) return 'pcap';
+  return null;
+}
+
+export interface ParserCallbacks {
+  onFrame(frame: Frame): void;
+  onWarning(w: Warning): void;
+}
+
+const TWO32 = 4294967296;
+
+export class CaptureParser {
+  readonly info: CaptureInfo;
+  private carry: Uint8Array | null = null;
+  /** File offset of the first byte of the next unparsed record. */
+  private offset = 0;
+  private stopped = false;
+  private format: CaptureFormat | null = null;
+
+  // classic pcap state
+  private le = true;
+  private pcapNs = false;
+  private pcapRecHeader = 16;
+  private pcapSnap = 0;
+
+  // pcapng state: interfaces of the current section
+  private section = -1;
+  private ifaces: CaptureInterface[] = [];
+
+  constructor(file: string, private readonly cb: ParserCallbacks) {
+    this.info = {
+      file, format: 'pcap', gzip: false, frames: 0, bytes: 0, interfaces: [], linkTypes: [],
+      firstTsSec: null, firstTsNsec: null, minTime: null, maxTime: null, truncated: false, sections: 0,
+    };
+  }
+
+  /** True once an impossible record stopped parsing: later chunks are ignored. */
+  get done(): boolean { return this.stopped; }
+
+  push(chunk: Uint8Array): void {
+    if (this.stopped || chunk.length === 0) return;
+    this.info.bytes += chunk.length;
+    let buf: Uint8Array;
+    if (this.carry) {
+      buf = new Uint8Array(this.carry.length + chunk.length);
+      buf.set(this.carry, 0);
+      buf.set(chunk, this.carry.length);
+      this.carry = null;
+    } else {
+      buf = chunk;
+    }
+    if (this.format === null) {
+      if (buf.length < 4) { this.carry = buf.slice(); return; }
+      const f = sniffFormat(buf);
+      if (!f) throw new NotACaptureError(this.info.file, buf);
+      this.format = f;
+      this.info.format = f;
+    }
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const used = this.format === 'pcap' ? this.parsePcap(buf, dv) : this.parsePcapng(buf, dv);
+    this.offset += used;
+    if (!this.stopped && used < buf.length) this.carry = buf.slice(used);
+  }
+
+  /** Call at end of input. Reports a record cut short. */
+  end(): CaptureInfo {
+    if (this.format === null) {
+      throw new NotACaptureError(this.info.file, this.carry ?? new Uint8Array(0));
+    }
+    if (!this.stopped && this.carry && this.carry.length > 0) {
+      this.info.truncated = true;
+      this.cb.onWarning({
+        frame: null, code: 'truncated',
+        message: `capture cut short at byte ${this.info.bytes}: the record starting at byte ${this.offset} is incomplete (${this.carry.length} bytes of it present); frames before it were read`,
+      });
+    }
+    this.carry = null;
+    return this.info;
+  }
+
+  private stop(code: string, message: string): void {
+    this.stopped = true;
+    this.info.truncated = true;
+    this.carry = null;
+    this.cb.onWarning({ frame: null, code, message: `${message}; stopped reading there, frames before it were kept` });
+  }
+
+  private emit(iface: CaptureInterface, tsSec: number, tsNsec: number, data: Uint8Array, origLen: number): void {
+    const info = this.info;
+    const number = ++info.frames;
+    iface.frames++;
+    const t = tsSec + tsNsec / 1e9;
+    if (info.firstTsSec === null) {
+      info.firstTsSec = tsSec; info.firstTsNsec = tsNsec; info.minTime = t; info.maxTime = t;
+    } else {
+      if (t < info.minTime!) info.minTime = t;
+      if (t > info.maxTime!) info.maxTime = t;
+    }
+    this.cb.onFrame({
+      number, tsSec, tsNsec, linkType: iface.linkType, interfaceId: iface.id,
+      capLen: data.length, origLen, data,
+    });
+  }
+
+  private addInterface(iface: CaptureInterface): void {
+    this.info.interfaces.push(iface);
+    if (!this.info.linkTypes.includes(iface.linkTypeName)) this.info.linkTypes.push(iface.linkTypeName);
+  }
+
+  // ---------------------------------------------------------------- pcap
+
+  private parsePcap(buf: Uint8Array, dv: DataView): number {
+    let pos = 0;
+    const n = buf.length;
+    if (this.ifaces.length === 0) {
+      if (n < 24) return 0;
+      const magicLe = dv.getUint32(0, true);
+      this.le = magicLe === PCAP_MAGIC_US || magicLe === PCAP_MAGIC_NS || magicLe === PCAP_MAGIC_KUZNETZOV;
+      const magic = dv.getUint32(0, this.le);
+      this.pcapNs = magic === PCAP_MAGIC_NS;
+      this.pcapRecHeader = magic === PCAP_MAGIC_KUZNETZOV ? 24 : 16;
+      this.pcapSnap = dv.getUint32(16, this.le);
+      // The upper bits of the link type field carry FCS information.
+      const linkType = dv.getUint32(20, this.le) & 0x03ffffff;
+      const iface: CaptureInterface = {
+        section: 0, id: 0, linkType, linkTypeName: linkTypeName(linkType), snapLen: this.pcapSnap,
+        tsUnitsPerSecond: this.pcapNs ? 1e9 : 1e6, tsOffset: 0, name: null, description: null, frames: 0,
+      };
+      this.ifaces.push(iface);
+      this.addInterface(iface);
+      this.info.sections = 1;
+      pos = 24;
+    }
+    const iface = this.ifaces[0]!;
+    const le = this.le;
+    const hdr = this.pcapRecHeader;
+    const mult = this.pcapNs ? 1 : 1000;
+    while (pos + hdr <= n) {
+      const inclLen = dv.getUint32(pos + 8, le);
+      if (inclLen > MAX_PCAP_PACKET) {
+        this.stop('bad-record-length', `record at byte ${this.offset + pos} claims ${inclLen} captured bytes (more than ${MAX_PCAP_PACKET})`);
+        return pos;
+      }
+      if (pos + hdr + inclLen > n) break;
+      const tsSec = dv.getUint32(pos, le);
+      const tsFrac = dv.getUint32(pos + 4, le);
+      const origLen = dv.getUint32(pos + 12, le);
+      const start = pos + hdr;
+      this.emit(iface, tsSec, tsFrac * mult, buf.subarray(start, start + inclLen), origLen);
+      pos = start + inclLen;
+    }
+    return pos;
+  }
+
+  // ---------------------------------------------------------------- pcapng
+
+  private parsePcapng(buf: Uint8Array, dv: DataView): number {
+    let pos = 0;
+    const n = buf.length;
+    while (pos + 12 <= n) {
+      const rawType = dv.getUint32(pos, this.le);
+      if (rawType === PCAPNG_SHB) {
+        // The section header fixes the byte order of everything that follows it.
+        const bom = dv.getUint32(pos + 8, true);
+        if (bom === PCAPNG_BOM) this.le = true;
+        else if (dv.getUint32(pos + 8, false) === PCAPNG_BOM) this.le = false;
+        else {
+          this.stop('bad-section-header', `section header at byte ${this.offset + pos} has no valid byte-order magic`);
+          return pos;
+        }
+      }
+      const type = rawType;
+      const len = dv.getUint32(pos + 4, this.le);
+      if (len < 12 || len % 4 !== 0 || len > MAX_RECORD_BYTES) {
+        this.stop('bad-block-length', `pcapng block at byte ${this.offset + pos} has an impossible length ${len}`);
+        return pos;
+      }
+      if (pos + len > n) break;
+      const trailer = dv.getUint32(pos + len - 4, this.le);
+      if (trailer !== len) {
+        this.stop('bad-block-length', `pcapng block at byte ${this.offset + pos} has length ${len} but its trailer says ${trailer}`);
+        return pos;
+      }
+      const body = pos + 8;
+      const bodyEnd = pos + len - 4;
+      switch (type) {
+        case PCAPNG_SHB:
+          this.section++;
+          this.info.sections++;
+          this.ifaces = [];
+          break;
+        case BT_IDB:
+          if (!this.readIdb(buf, dv, body, bodyEnd, pos)) return pos;
+          break;
+        case BT_EPB:
+        case BT_PB: {
+          const isEpb = type === BT_EPB;
+          if (bodyEnd - body < 20) { this.stop('bad-block-length', `packet block at byte ${this.offset + pos} is too short`); return pos; }
+          const ifId = isEpb ? dv.getUint32(body, this.le) : dv.getUint16(body, this.le);
+          const high = dv.getUint32(body + 4, this.le);
+          const low = dv.getUint32(body + 8, this.le);
+          const capLen = dv.getUint32(body + 12, this.le);
+          const origLen = dv.getUint32(body + 16, this.le);
+          const dataStart = body + 20;
+          if (capLen > bodyEnd - dataStart) {
+            this.stop('bad-block-length', `packet block at byte ${this.offset + pos} claims ${capLen} captured bytes in a ${len}-byte block`);
+            return pos;
+          }
+          const iface = this.ifaces[ifId];
+          if (!iface) {
+            this.cb.onWarning({ frame: null, code: 'unknown-interface', message: `packet block at byte ${this.offset + pos} names interface ${ifId}, which was not described; skipped` });
+            break;
+          }
+          const [sec, nsec] = this.timestamp(iface, high, low);
+          this.emit(iface, sec, nsec, buf.subarray(dataStart, dataStart + capLen), origLen);
+          break;
+        }
+        case BT_SPB: {
+          const iface = this.ifaces[0];
+          if (!iface) {
+            this.cb.onWarning({ frame: null, code: 'unknown-interface', message: `simple packet block at byte ${this.offset + pos} before any interface description; skipped` });
+            break;
+          }
+          const origLen = dv.getUint32(body, this.le);
+          let capLen = Math.min(origLen, bodyEnd - body - 4);
+          if (iface.snapLen > 0 && capLen > iface.snapLen) capLen = iface.snapLen;
+          // A simple packet block has no timestamp; Wireshark shows it as 0.
+          this.emit(iface, 0, 0, buf.subarray(body + 4, body + 4 + capLen), origLen);
+          break;
+        }
+        default:
+          // Name resolution, statistics, journal, custom and unknown blocks carry no packets.
+          break;
+      }
+      pos += len;
+    }
+    return pos;
+  }
+
+  private readIdb(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, pos: number): boolean {
+    if (bodyEnd - body < 8) { this.stop('bad-block-length', `interface block at byte ${this.offset + pos} is too short`); return false; }
+    const linkType = dv.getUint16(body, this.le);
+    const snapLen = dv.getUint32(body + 4, this.le);
+    const iface: CaptureInterface = {
+      section: Math.max(this.section, 0), id: this.ifaces.length, linkType, linkTypeName: linkTypeName(linkType),
+      snapLen, tsUnitsPerSecond: 1e6, tsOffset: 0, name: null, description: null, frames: 0,
+    };
+    let o = body + 8;
+    while (o + 4 <= bodyEnd) {
+      const code = dv.getUint16(o, this.le);
+      const olen = dv.getUint16(o + 2, this.le);
+      const v = o + 4;
+      if (code === 0 || v + olen > bodyEnd) break;
+      if (code === 9 && olen >= 1) {
+        const r = buf[v]!;
+        iface.tsUnitsPerSecond = r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+      } else if (code === 14 && olen >= 8) {
+        iface.tsOffset = Number(dv.getBigInt64(v, this.le));
+      } else if (code === 2) {
+        iface.name = latin1(buf, v, olen);
+      } else if (code === 3) {
+        iface.description = latin1(buf, v, olen);
+      }
+      o = v + ((olen + 3) & ~3);
+    }
+    this.ifaces.push(iface);
+    this.addInterface(iface);
+    return true;
+  }
+
+  /** 64-bit timestamp in interface units -> [seconds, nanoseconds], as wiretap computes it. */
+  private timestamp(iface: CaptureInterface, high: number, low: number): [number, number] {
+    const units = iface.tsUnitsPerSecond;
+    if (high < 0x200000 && Number.isSafeInteger(units)) {
+      const ts = high * TWO32 + low; // exact: below 2^53
+      let sec = Math.floor(ts / units);
+      let rem = ts - sec * units;
+      if (rem < 0) { sec--; rem += units; } else if (rem >= units) { sec++; rem -= units; }
+      const nsec = units === 1e9 ? rem : units === 1e6 ? rem * 1000 : Math.floor((rem * 1e9) / units);
+      return [sec + iface.tsOffset, nsec];
+    }
+    const ts = (BigInt(high) << 32n) | BigInt(low);
+    const u = BigInt(units);
+    return [Number(ts / u) + iface.tsOffset, Number(((ts % u) * 1000000000n) / u)];
+  }
+}
+
+function latin1(buf: Uint8Array, start: number, len: number): string {
+  let end = start + len;
+  while (end > start && buf[end - 1] === 0) end--;
+  return Buffer.from(buf.buffer, buf.byteOffset + start, end - start).toString('utf8');
+}

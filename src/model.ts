@@ -1,0 +1,313 @@
+/**
+ * The vocabulary shared by every stage of sipflow (see DESIGN.md):
+ *
+ *   capture/  bytes    -> Frame
+ *   net/      Frame    -> Datagram
+ *   sip/      Datagram -> SipMessage -> Call
+ *   media/    SDP, Datagram -> RtpStream
+ *   analyze   one pass producing a Report
+ *   render/   Report -> text, JSON, SVG, HTML ...
+ *
+ * Types here carry no behaviour. Byte views (`Uint8Array`) handed to callbacks
+ * are only valid for the duration of the callback unless documented otherwise:
+ * the reader reuses its chunk buffers, so a stage that keeps bytes copies them.
+ */
+
+/** Capture file container formats sipflow reads. */
+export type CaptureFormat = 'pcap' | 'pcapng';
+
+/** One packet record of the capture file, numbered as Wireshark numbers frames. */
+export interface Frame {
+  /** 1-based, in file order (not time order), exactly as tshark's frame.number. */
+  number: number;
+  /** Absolute timestamp, whole seconds since the epoch (if_tsoffset applied). */
+  tsSec: number;
+  /** Nanoseconds within tsSec, 0..999 999 999. */
+  tsNsec: number;
+  /** LINKTYPE_* value of the interface that captured it. */
+  linkType: number;
+  /** pcapng interface index within its section (0 for classic pcap). */
+  interfaceId: number;
+  /** Captured length (data.length). */
+  capLen: number;
+  /** Length on the wire. */
+  origLen: number;
+  /** Captured bytes. A view valid only during the callback. */
+  data: Uint8Array;
+}
+
+/** A pcapng interface (or the single pseudo-interface of a classic pcap). */
+export interface CaptureInterface {
+  /** Index of the section (0-based) the interface belongs to. */
+  section: number;
+  /** Interface index inside its section. */
+  id: number;
+  linkType: number;
+  linkTypeName: string;
+  snapLen: number;
+  /** Time units per second (1e6 for microseconds, 1e9 for nanoseconds...). */
+  tsUnitsPerSecond: number;
+  /** if_tsoffset, seconds added to every timestamp. */
+  tsOffset: number;
+  name: string | null;
+  description: string | null;
+  frames: number;
+}
+
+/** A problem found in the input: never fatal, always reported. */
+export interface Warning {
+  /** Frame number the warning is about, or null for file-level problems. */
+  frame: number | null;
+  /** Stable machine-readable code, e.g. "truncated", "bad-block-length", "frag-limit". */
+  code: string;
+  /** One human-readable sentence. */
+  message: string;
+}
+
+/** What the capture layer learned about the file while reading it. */
+export interface CaptureInfo {
+  file: string;
+  format: CaptureFormat;
+  gzip: boolean;
+  /** Number of frames read. */
+  frames: number;
+  bytes: number;
+  interfaces: CaptureInterface[];
+  /** Distinct link type names, in order of first appearance. */
+  linkTypes: string[];
+  /** Timestamp of the first frame in file order, or null when no frame was read. */
+  firstTsSec: number | null;
+  firstTsNsec: number | null;
+  /** Earliest and latest frame timestamps (seconds, float), null when empty. */
+  minTime: number | null;
+  maxTime: number | null;
+  /** The file ended inside a record or a block was impossible to read. */
+  truncated: boolean;
+  sections: number;
+}
+
+/** Transport protocol of a datagram. */
+export type Transport = 'UDP' | 'TCP';
+
+/** TCP segment fields handed up for stream reassembly. */
+export interface TcpSegmentInfo {
+  seq: number;
+  ack: number;
+  /** Raw flag bits (FIN=1, SYN=2, RST=4, PSH=8, ACK=16). */
+  flags: number;
+}
+
+/** A transport-layer payload with the addresses that carried it. */
+export interface Datagram {
+  /** Frame number that completed the datagram (last fragment for reassembled IP). */
+  frame: number;
+  tsSec: number;
+  tsNsec: number;
+  /** 4 or 6: the innermost IP header's version. */
+  ipVersion: 4 | 6;
+  /** Textual addresses as Wireshark prints them (IPv6 compressed per RFC 5952). */
+  src: string;
+  dst: string;
+  srcPort: number;
+  dstPort: number;
+  transport: Transport;
+  /** Transport payload. A view valid only during the callback. */
+  payload: Uint8Array;
+  /** Total length of the innermost IP packet (header + payload), for bitrates. */
+  ipLength: number;
+  /** True when the IP datagram was reassembled from fragments. */
+  reassembled: boolean;
+  /** Present for TCP. */
+  tcp: TcpSegmentInfo | null;
+}
+
+/** Counters kept by the network layer, shown by `sipflow capinfo`. */
+export interface NetStats {
+  ipv4: number;
+  ipv6: number;
+  udp: number;
+  tcp: number;
+  tunnels: number;
+  fragments: number;
+  reassembled: number;
+  /** Frames whose link type sipflow does not decode, by link type name. */
+  unsupportedLinkTypes: Record<string, number>;
+  /** Frames that were not IP or could not be decoded. */
+  notIp: number;
+  malformed: number;
+}
+
+/** "ip:port" with IPv6 bracketed, as the JSON report writes endpoints. */
+export type Endpoint = string;
+
+/** One header as it appeared (name normalised to its long, canonical form). */
+export interface SipHeader {
+  /** Canonical name, e.g. "Call-ID" for "i" or "call-id". */
+  name: string;
+  value: string;
+}
+
+/** A parsed URI in a name-addr or addr-spec. */
+export interface SipUri {
+  scheme: string;
+  user: string | null;
+  host: string;
+  port: number | null;
+  /** scheme:user@host[:port] without parameters or headers. */
+  plain: string;
+  params: Record<string, string | null>;
+}
+
+/** From/To/Contact style header value. */
+export interface NameAddr {
+  display: string | null;
+  uri: SipUri | null;
+  /** The raw URI text when it could not be parsed. */
+  uriText: string;
+  params: Record<string, string | null>;
+}
+
+/** A SIP request or response parsed from a datagram or a TCP stream. */
+export interface SipMessage {
+  /** Frame that carried (or completed) the message. */
+  frame: number;
+  time: number;
+  tsSec: number;
+  tsNsec: number;
+  src: Endpoint;
+  dst: Endpoint;
+  srcIp: string;
+  dstIp: string;
+  transport: Transport;
+  isRequest: boolean;
+  method: string | null;
+  requestUri: string | null;
+  status: number | null;
+  reason: string | null;
+  headers: SipHeader[];
+  callId: string;
+  cseqNum: number;
+  cseqMethod: string;
+  from: NameAddr | null;
+  to: NameAddr | null;
+  fromTag: string | null;
+  toTag: string | null;
+  /** Branch of the top Via, or null. */
+  branch: string | null;
+  contentType: string | null;
+  /** Body bytes as text (latin1-safe decoding of what was carried). */
+  body: string;
+  /** The complete message text (start line, headers, body), for display. */
+  raw: string;
+}
+
+/** Media announced by SDP for a call. */
+export interface MediaDescription {
+  type: string;
+  codecs: string[];
+  ptimeMs: number | null;
+  direction: string;
+}
+
+/** One message of a call, as the JSON report lists it. */
+export interface CallMessage {
+  frame: number;
+  time: number;
+  src: Endpoint;
+  dst: Endpoint;
+  transport: Transport;
+  method: string | null;
+  status: number | null;
+  reason: string | null;
+  cseq: string;
+  label: string;
+  sdp: boolean;
+  retransmission: boolean;
+}
+
+export interface CallEvent {
+  frame: number;
+  time: number;
+  text: string;
+}
+
+export type CallKind = 'call' | 'registration' | 'subscription' | 'publish' | 'message' | 'options' | 'other';
+
+/** Wireshark VoIP Calls states (ui/voip_calls.c voip_call_state_name). */
+export type CallState = 'CALL SETUP' | 'RINGING' | 'IN CALL' | 'CANCELLED' | 'COMPLETED' | 'REJECTED' | 'UNKNOWN';
+
+export interface Call {
+  index: number;
+  callId: string;
+  kind: CallKind;
+  partial: boolean;
+  from: string;
+  to: string;
+  fromDisplay: string | null;
+  toDisplay: string | null;
+  initialSpeaker: string;
+  state: CallState;
+  outcome: string | null;
+  comment: string;
+  sipPackets: number;
+  firstFrame: number;
+  lastFrame: number;
+  start: number;
+  stop: number;
+  setupMs: number | null;
+  durationS: number | null;
+  participants: Endpoint[];
+  messages: CallMessage[];
+  media: MediaDescription[];
+  streams: number[];
+  events: CallEvent[];
+}
+
+export interface RtpStream {
+  index: number;
+  callId: string | null;
+  heuristic: boolean;
+  src: Endpoint;
+  dst: Endpoint;
+  ssrc: string;
+  payloadType: number;
+  codec: string;
+  clockRate: number;
+  packets: number;
+  lost: number;
+  lossPct: number;
+  seqErrors: number;
+  minDeltaMs: number;
+  meanDeltaMs: number;
+  maxDeltaMs: number;
+  meanJitterMs: number;
+  maxJitterMs: number;
+  ptimeMs: number;
+  pps: number;
+  kbps: number;
+  start: number;
+  stop: number;
+  firstFrame: number;
+  lastFrame: number;
+}
+
+/** The `capture` object of the JSON report. */
+export interface ReportCapture {
+  format: CaptureFormat;
+  frames: number;
+  linkTypes: string[];
+  firstTime: string | null;
+  durationS: number;
+  truncated: boolean;
+}
+
+/** The JSON report contract of DESIGN.md. */
+export interface Report {
+  tool: 'sipflow';
+  version: string;
+  file: string;
+  capture: ReportCapture;
+  calls: Call[];
+  rtpStreams: RtpStream[];
+  warnings: Warning[];
+}

@@ -1,0 +1,242 @@
+/**
+ * Frame -> Datagram: link layer, IPv4/IPv6 (extension headers, tunnels,
+ * fragment reassembly), UDP and TCP. One call per frame, synchronous; each
+ * datagram is handed to `onDatagram` with a payload view valid during the call.
+ */
+import type { Datagram, Frame, NetStats, Warning } from '../model.js';
+import { LINKTYPE, linkTypeName } from '../capture/linktypes.js';
+import { ipv4ToString, ipv6ToString } from './addr.js';
+import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassembly.js';
+
+const ETH_IPV4 = 0x0800;
+const ETH_IPV6 = 0x86dd;
+const ETH_VLAN = 0x8100;
+const ETH_QINQ = 0x88a8;
+const ETH_QINQ_OLD = 0x9100;
+
+const IPPROTO_IPIP = 4;
+const IPPROTO_TCP = 6;
+const IPPROTO_UDP = 17;
+const IPPROTO_IPV6 = 41;
+
+/** BSD AF_INET6 values differ per OS; Windows uses 23, Linux 10. */
+const AF_INET = 2;
+const AF_INET6 = new Set([10, 23, 24, 28, 30]);
+
+/** Tunnel nesting limit: a crafted packet cannot recurse without end. */
+const MAX_NESTING = 4;
+
+export interface NetDecoderOptions {
+  limits?: Partial<ReassemblyLimits>;
+}
+
+export class NetDecoder {
+  readonly stats: NetStats = {
+    ipv4: 0, ipv6: 0, udp: 0, tcp: 0, tunnels: 0, fragments: 0, reassembled: 0,
+    unsupportedLinkTypes: {}, notIp: 0, malformed: 0,
+  };
+  private readonly reasm: Reassembler;
+  private frame!: Frame;
+  private time = 0;
+  private reassembledNow = false;
+
+  constructor(
+    private readonly onDatagram: (d: Datagram) => void,
+    private readonly warn: (w: Warning) => void,
+    opts: NetDecoderOptions = {},
+  ) {
+    this.reasm = new Reassembler({ ...DEFAULT_REASSEMBLY_LIMITS, ...opts.limits }, warn);
+  }
+
+  /** IP datagrams still waiting for fragments. */
+  get openReassemblies(): number { return this.reasm.openCount; }
+
+  decode(frame: Frame): void {
+    this.frame = frame;
+    this.time = frame.tsSec + frame.tsNsec / 1e9;
+    this.reassembledNow = false;
+    const b = frame.data;
+    const n = b.length;
+    switch (frame.linkType) {
+      case LINKTYPE.ETHERNET: {
+        if (n < 14) return this.malformed();
+        let type = (b[12]! << 8) | b[13]!;
+        let o = 14;
+        while ((type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_OLD) && o + 4 <= n) {
+          type = (b[o + 2]! << 8) | b[o + 3]!;
+          o += 4;
+        }
+        return this.ethertype(type, b, o, 0);
+      }
+      case LINKTYPE.NULL:
+      case LINKTYPE.LOOP: {
+        if (n < 4) return this.malformed();
+        // NULL stores the family in the capturing host's byte order, LOOP in network order;
+        // Npcap files mix them, so accept either order for both.
+        const le = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
+        const be = (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+        const fam = (le & 0xffff0000) === 0 ? le : be;
+        if (fam === AF_INET) return this.ip(b, 4, n, 0);
+        if (AF_INET6.has(fam)) return this.ip(b, 4, n, 0);
+        this.stats.notIp++;
+        return;
+      }
+      case LINKTYPE.RAW:
+      case LINKTYPE.RAW_OLD:
+      case LINKTYPE.RAW_OPENBSD:
+      case LINKTYPE.IPV4:
+      case LINKTYPE.IPV6:
+        return this.ip(b, 0, n, 0);
+      case LINKTYPE.LINUX_SLL:
+        if (n < 16) return this.malformed();
+        return this.ethertype((b[14]! << 8) | b[15]!, b, 16, 0);
+      case LINKTYPE.LINUX_SLL2:
+        if (n < 20) return this.malformed();
+        return this.ethertype((b[0]! << 8) | b[1]!, b, 20, 0);
+      default: {
+        const name = linkTypeName(frame.linkType);
+        this.stats.unsupportedLinkTypes[name] = (this.stats.unsupportedLinkTypes[name] ?? 0) + 1;
+        return;
+      }
+    }
+  }
+
+  /** Report datagrams that never completed. Call once at end of capture. */
+  finish(): void {
+    this.reasm.finish();
+    this.stats.fragments = this.reasm.stats.fragments;
+    this.stats.reassembled = this.reasm.stats.reassembled;
+  }
+
+  private ethertype(type: number, b: Uint8Array, o: number, depth: number): void {
+    if (type === ETH_IPV4 || type === ETH_IPV6) return this.ip(b, o, b.length, depth);
+    this.stats.notIp++;
+  }
+
+  private malformed(): void {
+    this.stats.malformed++;
+  }
+
+  /** Dispatch on the IP version nibble. `end` bounds the packet (link padding excluded later). */
+  private ip(b: Uint8Array, o: number, end: number, depth: number): void {
+    if (o >= end) return this.malformed();
+    const v = b[o]! >> 4;
+    if (v === 4) return this.ipv4(b, o, end, depth);
+    if (v === 6) return this.ipv6(b, o, end, depth);
+    this.stats.notIp++;
+  }
+
+  private ipv4(b: Uint8Array, o: number, end: number, depth: number): void {
+    if (o + 20 > end) return this.malformed();
+    const ihl = (b[o]! & 0x0f) * 4;
+    const total = (b[o + 2]! << 8) | b[o + 3]!;
+    if (ihl < 20 || total < ihl) return this.malformed();
+    this.stats.ipv4++;
+    // Ethernet pads short frames; the IP total length says where the packet ends.
+    // A total length of 0 happens with TSO captures: trust the captured bytes then.
+    const pktEnd = total === 0 ? end : Math.min(end, o + total);
+    const flagsFrag = (b[o + 6]! << 8) | b[o + 7]!;
+    const more = (flagsFrag & 0x2000) !== 0;
+    const fragOffset = (flagsFrag & 0x1fff) * 8;
+    const proto = b[o + 9]!;
+    const src = ipv4ToString(b, o + 12);
+    const dst = ipv4ToString(b, o + 16);
+    let payload = b.subarray(o + ihl, pktEnd);
+    if (more || fragOffset > 0) {
+      this.stats.fragments++;
+      const id = (b[o + 4]! << 8) | b[o + 5]!;
+      const whole = this.reasm.add(`4|${src}|${dst}|${id}|${proto}`, fragOffset, more, payload, this.frame.number, this.time);
+      if (!whole) return;
+      this.stats.reassembled++;
+      this.reassembledNow = true;
+      payload = whole;
+    }
+    this.transport(4, src, dst, proto, payload, ihl + payload.length, depth);
+  }
+
+  private ipv6(b: Uint8Array, o: number, end: number, depth: number): void {
+    if (o + 40 > end) return this.malformed();
+    this.stats.ipv6++;
+    const plen = (b[o + 4]! << 8) | b[o + 5]!;
+    const pktEnd = plen === 0 ? end : Math.min(end, o + 40 + plen);
+    let nh = b[o + 6]!;
+    const src = ipv6ToString(b, o + 8);
+    const dst = ipv6ToString(b, o + 24);
+    let p = o + 40;
+    // Walk extension headers until an upper-layer protocol.
+    for (let guard = 0; guard < 16; guard++) {
+      if (nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140) {
+        if (p + 8 > pktEnd) return this.malformed();
+        const next = b[p]!;
+        p += (b[p + 1]! + 1) * 8;
+        nh = next;
+      } else if (nh === 51) { // AH: length in 4-byte units minus 2
+        if (p + 8 > pktEnd) return this.malformed();
+        const next = b[p]!;
+        p += (b[p + 1]! + 2) * 4;
+        nh = next;
+      } else if (nh === 44) { // Fragment header
+        if (p + 8 > pktEnd) return this.malformed();
+        const next = b[p]!;
+        const offMore = (b[p + 2]! << 8) | b[p + 3]!;
+        const id = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
+        const fragOffset = offMore & 0xfff8;
+        const more = (offMore & 1) !== 0;
+        p += 8;
+        if (!more && fragOffset === 0) { nh = next; continue; } // atomic fragment
+        this.stats.fragments++;
+        const whole = this.reasm.add(`6|${src}|${dst}|${id}`, fragOffset, more, b.subarray(p, pktEnd), this.frame.number, this.time);
+        if (!whole) return;
+        this.stats.reassembled++;
+        this.reassembledNow = true;
+        return this.transport(6, src, dst, next, whole, 40 + whole.length, depth);
+      } else {
+        break;
+      }
+    }
+    if (p > pktEnd) return this.malformed();
+    this.transport(6, src, dst, nh, b.subarray(p, pktEnd), pktEnd - o, depth);
+  }
+
+  private transport(ver: 4 | 6, src: string, dst: string, proto: number, pl: Uint8Array, ipLength: number, depth: number): void {
+    switch (proto) {
+      case IPPROTO_UDP: {
+        if (pl.length < 8) return this.malformed();
+        this.stats.udp++;
+        const ulen = (pl[4]! << 8) | pl[5]!;
+        const end = ulen >= 8 && ulen <= pl.length ? ulen : pl.length;
+        this.onDatagram({
+          frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
+          src, dst, srcPort: (pl[0]! << 8) | pl[1]!, dstPort: (pl[2]! << 8) | pl[3]!, transport: 'UDP',
+          payload: pl.subarray(8, end), ipLength, reassembled: this.reassembledNow, tcp: null,
+        });
+        return;
+      }
+      case IPPROTO_TCP: {
+        if (pl.length < 20) return this.malformed();
+        const off = (pl[12]! >> 4) * 4;
+        if (off < 20 || off > pl.length) return this.malformed();
+        this.stats.tcp++;
+        this.onDatagram({
+          frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
+          src, dst, srcPort: (pl[0]! << 8) | pl[1]!, dstPort: (pl[2]! << 8) | pl[3]!, transport: 'TCP',
+          payload: pl.subarray(off),
+          ipLength, reassembled: this.reassembledNow,
+          tcp: {
+            seq: ((pl[4]! << 24) | (pl[5]! << 16) | (pl[6]! << 8) | pl[7]!) >>> 0,
+            ack: ((pl[8]! << 24) | (pl[9]! << 16) | (pl[10]! << 8) | pl[11]!) >>> 0,
+            flags: pl[13]!,
+          },
+        });
+        return;
+      }
+      case IPPROTO_IPIP:
+      case IPPROTO_IPV6:
+        if (depth >= MAX_NESTING) return this.malformed();
+        this.stats.tunnels++;
+        return this.ip(pl, 0, pl.length, depth + 1);
+      default:
+        return;
+    }
+  }
+}

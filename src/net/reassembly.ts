@@ -1,0 +1,148 @@
+/**
+ * IP fragment reassembly (IPv4 and IPv6 share it), bounded in every dimension.
+ *
+ * Overlaps are resolved as Wireshark's reassemble.c does: fragments are laid
+ * down in offset order (arrival order among equal offsets) and each one only
+ * fills bytes not yet filled, so the lowest-offset, earliest copy wins.
+ */
+import type { Warning } from '../model.js';
+
+export interface ReassemblyLimits {
+  /** Largest reassembled payload accepted, bytes. */
+  maxDatagramBytes: number;
+  /** Most fragments kept for one datagram. */
+  maxFragments: number;
+  /** Most datagrams under reassembly at once; the oldest is dropped beyond it. */
+  maxOpen: number;
+  /** Capture seconds after which an incomplete datagram is dropped. */
+  maxAgeS: number;
+}
+
+export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
+  maxDatagramBytes: 65535,
+  maxFragments: 256,
+  maxOpen: 4096,
+  maxAgeS: 60,
+};
+
+interface Piece {
+  offset: number;
+  data: Uint8Array;
+}
+
+interface Pending {
+  pieces: Piece[];
+  /** Total payload length, known once the last fragment (MF=0) arrived. */
+  total: number;
+  firstFrame: number;
+  firstTime: number;
+  bytes: number;
+}
+
+export interface ReassemblyStats {
+  fragments: number;
+  reassembled: number;
+  duplicates: number;
+  overlaps: number;
+  dropped: number;
+}
+
+export class Reassembler {
+  private readonly open = new Map<string, Pending>();
+  readonly stats: ReassemblyStats = { fragments: 0, reassembled: 0, duplicates: 0, overlaps: 0, dropped: 0 };
+  private lastSweep = 0;
+
+  constructor(
+    private readonly limits: ReassemblyLimits,
+    private readonly warn: (w: Warning) => void,
+  ) {}
+
+  get openCount(): number { return this.open.size; }
+
+  /**
+   * Add one fragment. `offset` in bytes, `more` = more-fragments flag.
+   * Returns the reassembled payload when this fragment completed it, else null.
+   */
+  add(key: string, offset: number, more: boolean, data: Uint8Array, frame: number, time: number): Uint8Array | null {
+    this.stats.fragments++;
+    if (time - this.lastSweep > 1 || time < this.lastSweep) this.sweep(time, frame);
+    let p = this.open.get(key);
+    if (!p) {
+      if (this.open.size >= this.limits.maxOpen) {
+        const oldest = this.open.keys().next().value as string;
+        const o = this.open.get(oldest)!;
+        this.open.delete(oldest);
+        this.drop(frame, `more than ${this.limits.maxOpen} IP datagrams under reassembly; dropped the one begun in frame ${o.firstFrame}`);
+      }
+      p = { pieces: [], total: -1, firstFrame: frame, firstTime: time, bytes: 0 };
+      this.open.set(key, p);
+    }
+    const end = offset + data.length;
+    if (end > this.limits.maxDatagramBytes) {
+      this.open.delete(key);
+      this.drop(frame, `IP fragment reaches byte ${end}, beyond the ${this.limits.maxDatagramBytes}-byte reassembly limit; datagram begun in frame ${p.firstFrame} dropped`);
+      return null;
+    }
+    for (const q of p.pieces) {
+      if (q.offset === offset && q.data.length === data.length) { this.stats.duplicates++; return null; }
+    }
+    if (p.pieces.length >= this.limits.maxFragments) {
+      this.open.delete(key);
+      this.drop(frame, `IP datagram begun in frame ${p.firstFrame} has more than ${this.limits.maxFragments} fragments; dropped`);
+      return null;
+    }
+    p.pieces.push({ offset, data: data.slice() });
+    p.bytes += data.length;
+    if (!more) {
+      if (p.total >= 0 && p.total !== end) this.stats.overlaps++;
+      p.total = end;
+    }
+    if (p.total < 0) return null;
+    // Complete when the pieces cover [0, total) without a gap.
+    const sorted = p.pieces.slice().sort((a, b) => a.offset - b.offset);
+    let covered = 0;
+    for (const q of sorted) {
+      if (q.offset > covered) return null;
+      covered = Math.max(covered, q.offset + q.data.length);
+    }
+    if (covered < p.total) return null;
+    const out = new Uint8Array(p.total);
+    let filled = 0;
+    for (const q of sorted) {
+      const qEnd = Math.min(q.offset + q.data.length, p.total);
+      if (qEnd <= filled) { this.stats.overlaps++; continue; }
+      if (q.offset < filled) this.stats.overlaps++;
+      const from = Math.max(filled, q.offset);
+      out.set(q.data.subarray(from - q.offset, qEnd - q.offset), from);
+      filled = qEnd;
+    }
+    this.open.delete(key);
+    this.stats.reassembled++;
+    return out;
+  }
+
+  /** Drop reassemblies older than maxAgeS of capture time. */
+  private sweep(time: number, frame: number): void {
+    this.lastSweep = time;
+    for (const [k, p] of this.open) {
+      if (time - p.firstTime > this.limits.maxAgeS) {
+        this.open.delete(k);
+        this.drop(frame, `IP datagram begun in frame ${p.firstFrame} still incomplete after ${this.limits.maxAgeS} s; dropped`);
+      }
+    }
+  }
+
+  private drop(frame: number, message: string): void {
+    this.stats.dropped++;
+    this.warn({ frame, code: 'reassembly-limit', message });
+  }
+
+  /** Report what never completed, at end of capture. */
+  finish(): void {
+    for (const p of this.open.values()) {
+      this.stats.dropped++;
+      this.warn({ frame: p.firstFrame, code: 'reassembly-incomplete', message: `IP datagram begun in frame ${p.firstFrame} never completed (${p.pieces.length} fragments, ${p.bytes} bytes)` });
+    }
+    this.open.clear();
+  }
+}
