@@ -1,0 +1,64 @@
+/**
+ * What every command shares: exit codes, one-line errors, colour choice,
+ * and the stderr progress bar (TTY only, shown after one second).
+ */
+import chalk from 'chalk';
+import cliProgress from 'cli-progress';
+import { InputError, NotACaptureError } from '../capture/index.js';
+
+export const EXIT_OK = 0;
+/** `check`: the flow differs from what was expected. */
+export const EXIT_MISMATCH = 1;
+/** The input cannot be used (missing file, not a capture, unreadable). */
+export const EXIT_INPUT = 2;
+/** Bad command line (sysexits EX_USAGE). */
+export const EXIT_USAGE = 64;
+
+/** Decide on colour once: --no-color, NO_COLOR, FORCE_COLOR and whether stdout is a terminal. */
+export function setupColor(noColor: boolean | undefined): void {
+  if (noColor || process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
+  else if (!process.stdout.isTTY && process.env.FORCE_COLOR === undefined) chalk.level = 0;
+}
+
+/** Print one clean line for errors that are the input's fault; rethrow bugs. */
+export function reportError(e: unknown): number {
+  if (e instanceof InputError || e instanceof NotACaptureError) {
+    process.stderr.write(`sipflow: ${e.message}\n`);
+    return EXIT_INPUT;
+  }
+  const err = e as NodeJS.ErrnoException;
+  if (err && (err.code === 'EPIPE')) return EXIT_OK;
+  if (err && typeof err.code === 'string' && err.syscall) {
+    process.stderr.write(`sipflow: ${err.path ?? ''}${err.path ? ': ' : ''}${err.message}\n`);
+    return EXIT_INPUT;
+  }
+  // A bug: still one line for the user, the stack only when asked for.
+  process.stderr.write(`sipflow: internal error: ${err?.message ?? String(e)}${process.env.SIPFLOW_DEBUG ? '\n' + err?.stack : ' (set SIPFLOW_DEBUG=1 for details)'}\n`);
+  return 70;
+}
+
+export interface Progress {
+  update(done: number, total: number | null): void;
+  stop(): void;
+}
+
+/** A progress bar on stderr for work that takes more than a second, only on a TTY. */
+export function progressBar(label: string, enabled: boolean): Progress {
+  if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
+  const started = Date.now();
+  let bar: cliProgress.SingleBar | null = null;
+  return {
+    update(done, total) {
+      if (!bar) {
+        if (Date.now() - started < 1000 || !total) return;
+        bar = new cliProgress.SingleBar({
+          stream: process.stderr, clearOnComplete: true, hideCursor: true,
+          format: `${label} [{bar}] {percentage}% | {value}/{total} MB | ETA {eta}s`,
+        }, cliProgress.Presets.shades_classic);
+        bar.start(Math.max(1, Math.round(total / 1048576)), 0);
+      }
+      bar.update(Math.round(done / 1048576));
+    },
+    stop() { bar?.stop(); },
+  };
+}

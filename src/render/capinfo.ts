@@ -1,0 +1,32 @@
+/** Text rendering of `sipflow capinfo`. */
+import chalk from 'chalk';
+import type { CapInfo } from '../capinfo.js';
+
+export function renderCapinfo(ci: CapInfo): string {
+  const L: string[] = [];
+  const row = (k: string, v: string | number) => L.push(`${chalk.bold(k.padEnd(22))}${v}`);
+  row('File', ci.file);
+  row('Format', `${ci.format}${ci.gzip ? ' (gzip-compressed)' : ''}${ci.format === 'pcapng' ? `, ${ci.sections} section${ci.sections === 1 ? '' : 's'}` : ''}`);
+  row('Bytes read', ci.bytes);
+  row('Frames', ci.frames);
+  row('First frame', ci.firstTime ?? '-');
+  row('Last frame', ci.lastTime ?? '-');
+  row('Duration', `${ci.durationS.toFixed(6)} s`);
+  row('Time order', ci.timeOrdered ? 'in order' : chalk.yellow('timestamps go backwards in places (frames keep file order, as in Wireshark)'));
+  row('Truncated', ci.truncated ? chalk.red('yes') : 'no');
+  row('Interfaces', ci.interfaces.length);
+  for (const i of ci.interfaces) {
+    L.push(`  #${i.id}${ci.sections > 1 ? ` (section ${i.section})` : ''}  ${i.linkTypeName} (${i.linkType})  ${i.frames} frames  snaplen ${i.snapLen}  ${i.tsResolution}${i.tsOffset ? `  offset ${i.tsOffset} s` : ''}${i.name ? `  ${i.name}` : ''}`);
+  }
+  const n = ci.net;
+  row('IPv4 / IPv6', `${n.ipv4} / ${n.ipv6}`);
+  row('UDP / TCP', `${n.udp} / ${n.tcp}`);
+  row('IP fragments', `${n.fragments} (${n.reassembled} datagrams reassembled)`);
+  if (n.tunnels) row('Tunnelled packets', n.tunnels);
+  if (n.notIp) row('Not IP', n.notIp);
+  if (n.malformed) row('Malformed', n.malformed);
+  for (const [name, count] of Object.entries(n.unsupportedLinkTypes)) row('Not decoded', `${count} frames of ${name}`);
+  row('Warnings', ci.warnings.length ? chalk.yellow(String(ci.warnings.length)) : '0');
+  for (const w of ci.warnings) L.push(`  ${chalk.yellow('!')} ${w.frame !== null ? `frame ${w.frame}: ` : ''}${w.message}`);
+  return L.join('\n') + '\n';
+}

@@ -1,0 +1,282 @@
+/**
+ * SipMessage -> Call: groups messages by Call-ID, marks retransmissions,
+ * matches responses to transactions, and runs Wireshark's VoIP Calls state
+ * machine (ui/voip_calls.c, sip_calls_packet) so `state` and `comment` agree
+ * with Wireshark to the frame. `outcome` adds sipflow's finer label.
+ *
+ * Messages must be fed in frame order (the order Wireshark's taps see them).
+ */
+import type { Call, CallKind, CallMessage, CallState, SipMessage, Warning } from '../model.js';
+
+/** Messages kept per call for the report; beyond it they are counted, not stored. */
+export const MAX_MESSAGES_PER_CALL = 20000;
+/** Retransmission keys remembered per call. */
+const MAX_RETX_KEYS = 4096;
+
+type SipState = 'INVITE_SENT' | '200_REC' | 'CANCEL_SENT';
+
+/** Methods whose appearance as the first request means the capture began mid-dialog. */
+const IN_DIALOG_OF_INVITE = new Set(['ACK', 'BYE', 'CANCEL', 'PRACK', 'UPDATE', 'INFO', 'REFER']);
+/** Requests that never start a dialog of their own. */
+const ONLY_IN_DIALOG = new Set(['ACK', 'BYE', 'CANCEL', 'PRACK', 'UPDATE']);
+
+export interface CallTrack {
+  call: Call;
+  /** Wireshark's per-call SIP state and remembered INVITE CSeq number. */
+  sipState: SipState;
+  inviteCseq: number;
+  /** Source IP of the first request (Wireshark's initial speaker), null until one is seen. */
+  speaker: string | null;
+  seenRequest: boolean;
+  retxKeys: Set<string>;
+  firstInviteTime: number | null;
+  answerTime: number | null;
+  byeTime: number | null;
+  byeFrom: string | null;
+  /** Final responses to INVITEs, in order: status codes. */
+  inviteFinals: number[];
+  sawCancel: boolean;
+  sawRinging: boolean;
+  lastFinal: number | null;
+  /** Expires granted by the last 2xx to REGISTER (for the registration outcome). */
+  registerExpires: number | null;
+  droppedMessages: number;
+}
+
+function kindOf(method: string): CallKind {
+  switch (method) {
+    case 'INVITE': return 'call';
+    case 'REGISTER': return 'registration';
+    case 'SUBSCRIBE':
+    case 'NOTIFY': return 'subscription';
+    case 'PUBLISH': return 'publish';
+    case 'MESSAGE': return 'message';
+    case 'OPTIONS': return 'options';
+    default: return 'other';
+  }
+}
+
+/** The label Wireshark's flow shows for a message: method, or "code reason", plus "(SDP)". */
+export function messageLabel(m: SipMessage, hasSdp: boolean): string {
+  const base = m.isRequest ? (m.method ?? '?') : `${m.status}${m.reason ? ' ' + m.reason : ''}`;
+  return hasSdp ? `${base} (SDP)` : base;
+}
+
+/** True when the message carries an SDP body (plain or inside a multipart body). */
+export function carriesSdp(m: SipMessage): boolean {
+  if (!m.body) return false;
+  const ct = (m.contentType ?? '').toLowerCase();
+  if (ct.startsWith('application/sdp')) return true;
+  if (ct.startsWith('multipart/')) return /content-type:\s*application\/sdp/i.test(m.body);
+  return false;
+}
+
+export class CallTracker {
+  private readonly byId = new Map<string, CallTrack>();
+  private readonly order: CallTrack[] = [];
+
+  constructor(private readonly warn: (w: Warning) => void) {}
+
+  get calls(): Call[] { return this.order.map((t) => t.call); }
+  get tracks(): readonly CallTrack[] { return this.order; }
+  track(callId: string): CallTrack | undefined { return this.byId.get(callId); }
+
+  /** Feed one SIP message (in frame order). Returns its call track. */
+  add(m: SipMessage): CallTrack {
+    let t = this.byId.get(m.callId);
+    if (!t) {
+      t = this.create(m);
+      this.byId.set(m.callId, t);
+      this.order.push(t);
+    }
+    const c = t.call;
+    const hasSdp = carriesSdp(m);
+
+    // Retransmission: same direction, transaction and message seen before.
+    const rkey = `${m.src}>${m.dst}|${m.cseqNum}|${m.cseqMethod}|${m.isRequest ? m.method : m.status}|${m.branch ?? ''}|${m.toTag ?? ''}`;
+    const retransmission = t.retxKeys.has(rkey);
+    if (!retransmission && t.retxKeys.size < MAX_RETX_KEYS) t.retxKeys.add(rkey);
+
+    this.wiresharkState(t, m);
+    this.outcomeFacts(t, m, retransmission);
+
+    c.sipPackets++;
+    c.lastFrame = m.frame;
+    c.stop = m.time;
+    if (m.time < c.start) c.start = m.time;
+    if (!c.participants.includes(m.src)) c.participants.push(m.src);
+    if (!c.participants.includes(m.dst)) c.participants.push(m.dst);
+    if (c.fromDisplay === null && m.from?.display) c.fromDisplay = m.from.display;
+    if (c.toDisplay === null && m.to?.display) c.toDisplay = m.to.display;
+
+    const msg: CallMessage = {
+      frame: m.frame, time: m.time, src: m.src, dst: m.dst, transport: m.transport,
+      method: m.isRequest ? m.method : null, status: m.isRequest ? null : m.status,
+      reason: m.isRequest ? null : m.reason, cseq: `${m.cseqNum} ${m.cseqMethod}`,
+      label: messageLabel(m, hasSdp), sdp: hasSdp, retransmission,
+    };
+    if (c.messages.length < MAX_MESSAGES_PER_CALL) c.messages.push(msg);
+    else if (t.droppedMessages++ === 0) {
+      this.warn({ frame: m.frame, code: 'call-message-limit', message: `call ${c.callId} has more than ${MAX_MESSAGES_PER_CALL} SIP messages; later ones are counted but not listed` });
+    }
+    return t;
+  }
+
+  /** Compute derived fields (outcome, setup time, duration). Call once at the end. */
+  finish(): Call[] {
+    for (const t of this.order) {
+      const c = t.call;
+      c.outcome = outcomeOf(t);
+      c.durationS = t.answerTime !== null && t.byeTime !== null ? round6(t.byeTime - t.answerTime) : null;
+    }
+    return this.calls;
+  }
+
+  private create(m: SipMessage): CallTrack {
+    const index = this.order.length + 1;
+    const first = m.isRequest ? m.method ?? '' : m.cseqMethod;
+    // Caught mid-dialog: first seen through a response, a request carrying a To tag,
+    // or a request that only exists inside an INVITE dialog.
+    const partial = !m.isRequest || m.toTag !== null || ONLY_IN_DIALOG.has(first);
+    let kind = kindOf(first);
+    // A dialog caught mid-way through an INVITE session is still a call.
+    if (partial && (first === 'INVITE' || IN_DIALOG_OF_INVITE.has(first))) kind = 'call';
+    const call: Call = {
+      index, callId: m.callId, kind, partial,
+      from: m.from?.uri?.plain ?? m.from?.uriText ?? '', to: m.to?.uri?.plain ?? m.to?.uriText ?? '',
+      fromDisplay: null, toDisplay: null,
+      initialSpeaker: m.isRequest ? m.srcIp : m.dstIp,
+      state: 'CALL SETUP', outcome: null, comment: '', sipPackets: 0,
+      firstFrame: m.frame, lastFrame: m.frame, start: m.time, stop: m.time,
+      setupMs: null, durationS: null, participants: [], messages: [], media: [], streams: [], events: [],
+    };
+    return {
+      call, sipState: 'INVITE_SENT', inviteCseq: m.cseqNum, speaker: null, seenRequest: false,
+      retxKeys: new Set(), firstInviteTime: null, answerTime: null, byeTime: null, byeFrom: null,
+      inviteFinals: [], sawCancel: false, sawRinging: false, lastFinal: null, registerExpires: null,
+      droppedMessages: 0,
+    };
+  }
+
+  /** Wireshark's sip_calls_packet, literally (see DESIGN.md). */
+  private wiresharkState(t: CallTrack, m: SipMessage): void {
+    const c = t.call;
+    if (!t.seenRequest) {
+      // Wireshark creates the call on the first request; responses before it change nothing.
+      if (!m.isRequest) return;
+      t.seenRequest = true;
+      t.speaker = m.srcIp;
+      c.initialSpeaker = m.srcIp;
+      t.inviteCseq = m.cseqNum;
+      t.sipState = 'INVITE_SENT';
+      c.state = 'CALL SETUP';
+      c.comment = m.method ?? '';
+    }
+    if (!m.isRequest) {
+      if (m.cseqNum === t.inviteCseq && m.dstIp === t.speaker) {
+        const code = m.status ?? 0;
+        if (code > 199 && code < 300 && t.sipState === 'INVITE_SENT') t.sipState = '200_REC';
+        else if (code > 299 && t.sipState === 'INVITE_SENT') c.state = 'REJECTED';
+        if (code >= 200) c.comment = `${c.comment} ${code}`;
+      }
+      return;
+    }
+    const method = m.method;
+    const fromSpeaker = m.srcIp === t.speaker;
+    if (method === 'INVITE' && fromSpeaker) {
+      t.inviteCseq = m.cseqNum;
+      c.state = 'CALL SETUP';
+    } else if (method === 'ACK' && m.cseqNum === t.inviteCseq && fromSpeaker && t.sipState === '200_REC' && c.state === 'CALL SETUP') {
+      c.state = 'IN CALL';
+    } else if (method === 'BYE') {
+      c.state = 'COMPLETED';
+    } else if (method === 'CANCEL' && m.cseqNum === t.inviteCseq && fromSpeaker && c.state === 'CALL SETUP') {
+      c.state = 'CANCELLED';
+      t.sipState = 'CANCEL_SENT';
+    }
+  }
+
+  /** Facts behind sipflow's own `outcome`, setup time and duration. */
+  private outcomeFacts(t: CallTrack, m: SipMessage, retransmission: boolean): void {
+    if (retransmission) return;
+    const c = t.call;
+    if (m.isRequest) {
+      if (m.method === 'INVITE' && t.firstInviteTime === null) t.firstInviteTime = m.time;
+      if (m.method === 'CANCEL') t.sawCancel = true;
+      if (m.method === 'BYE' && t.byeTime === null) { t.byeTime = m.time; t.byeFrom = m.srcIp; }
+      return;
+    }
+    const code = m.status ?? 0;
+    if (m.cseqMethod === 'INVITE') {
+      if (code === 180 || code === 183) t.sawRinging = true;
+      if (code >= 200) {
+        t.inviteFinals.push(code);
+        if (code < 300 && t.answerTime === null) t.answerTime = m.time;
+        // Setup time: first INVITE to the first final answer that decided the call
+        // (a 401/407 challenge is part of setup, not its end).
+        if (c.setupMs === null && code !== 401 && code !== 407 && t.firstInviteTime !== null) {
+          c.setupMs = round3((m.time - t.firstInviteTime) * 1000);
+        }
+      }
+    }
+    if (code >= 200 && m.cseqMethod !== 'CANCEL' && m.cseqMethod !== 'ACK' && m.cseqMethod !== 'BYE') {
+      t.lastFinal = code;
+      if (m.cseqMethod === 'REGISTER' && code < 300) t.registerExpires = registerExpires(m);
+    }
+  }
+}
+
+function registerExpires(m: SipMessage): number | null {
+  let best: number | null = null;
+  for (const h of m.headers) {
+    if (h.name === 'Contact') {
+      const e = /;\s*expires\s*=\s*(\d+)/i.exec(h.value);
+      if (e) best = Math.max(best ?? 0, Number(e[1]));
+    }
+  }
+  if (best === null) {
+    const h = m.headers.find((x) => x.name === 'Expires');
+    if (h && /^\s*\d+\s*$/.test(h.value)) best = Number(h.value);
+  }
+  return best;
+}
+
+function outcomeOf(t: CallTrack): string | null {
+  const c = t.call;
+  const last = t.lastFinal;
+  switch (c.kind) {
+    case 'call': {
+      if (t.answerTime !== null) return t.byeTime !== null ? 'COMPLETED' : 'ANSWERED';
+      const f = t.inviteFinals.length ? t.inviteFinals[t.inviteFinals.length - 1]! : null;
+      if (f === null) {
+        if (t.sawCancel) return 'CANCELLED';
+        if (t.byeTime !== null) return 'COMPLETED';
+        return t.sawRinging ? 'RINGING' : c.partial ? null : 'NO ANSWER';
+      }
+      if (f === 487 || t.sawCancel) return 'CANCELLED';
+      if (f === 486 || f === 600) return 'BUSY';
+      if (f === 603) return 'DECLINED';
+      if (f >= 300 && f < 400) return 'DIVERTED';
+      if (f === 401 || f === 407) return 'AUTH';
+      if (f === 404 || f === 604) return 'NOT FOUND';
+      if (f === 408) return 'TIMEOUT';
+      if (f === 480) return 'UNAVAILABLE';
+      return 'FAILED';
+    }
+    case 'registration':
+      if (last === null) return 'NO RESPONSE';
+      if (last >= 200 && last < 300) return t.registerExpires === 0 ? 'UNREGISTERED' : 'REGISTERED';
+      if (last === 401 || last === 407) return 'AUTH';
+      return 'FAILED';
+    default:
+      if (last === null) return null;
+      if (last >= 200 && last < 300) return 'OK';
+      if (last === 401 || last === 407) return 'AUTH';
+      return 'FAILED';
+  }
+}
+
+function round3(x: number): number { return Math.round(x * 1000) / 1000; }
+function round6(x: number): number { return Math.round(x * 1e6) / 1e6; }
+
+export type { CallState };
