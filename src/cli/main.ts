@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT_USAGE, reportError } from './common.js';
 import { registerCapinfo } from './commands/capinfo.js';
+import { registerAnalyze } from './commands/analyze.js';
 
 const program = new Command();
 program
@@ -13,12 +14,15 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
+registerAnalyze(program);
 registerCapinfo(program);
 
 program.addHelpText('after', `
 Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error.
 
 Examples:
+  $ sipflow analyze trace.pcapng
+  $ sipflow analyze trace.pcapng --json
   $ sipflow capinfo trace.pcapng`);
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });

@@ -1,0 +1,243 @@
+/**
+ * Report -> terminal: the header line and the call table (cli-table3 + chalk),
+ * sized to the terminal. Renderers never parse; they only format the Report.
+ */
+import chalk from 'chalk';
+import Table from 'cli-table3';
+import type { Call, Report, RtpStream } from '../model.js';
+
+export interface TableOptions {
+  /** Include registrations, OPTIONS and other non-call dialogs. */
+  all: boolean;
+  /** Terminal width to fit; Infinity for no limit. */
+  width: number;
+  /** Print the stream table under the call table. */
+  streams: boolean;
+  /** Per-call event timelines. */
+  events: boolean;
+}
+
+/** Which calls the table shows: INVITE dialogs, or everything with --all or when there is no INVITE. */
+export function tableCalls(report: Report, all: boolean): Call[] {
+  const hasCall = report.calls.some((c) => c.kind === 'call');
+  return all || !hasCall ? report.calls : report.calls.filter((c) => c.kind === 'call');
+}
+
+export function headerLine(report: Report): string {
+  const c = report.capture;
+  const w = report.warnings.length;
+  const parts = [
+    chalk.bold(report.file),
+    c.format,
+    `${c.frames} frames`,
+    `${c.durationS.toFixed(3)} s`,
+    c.linkTypes.join(' + ') || 'no interfaces',
+    w ? chalk.yellow(`${w} warning${w === 1 ? '' : 's'}`) : '0 warnings',
+  ];
+  if (c.truncated) parts.push(chalk.red('truncated'));
+  return parts.join('  ·  ');
+}
+
+export function colorState(state: string): string {
+  switch (state) {
+    case 'IN CALL':
+    case 'COMPLETED': return chalk.green(state);
+    case 'CALL SETUP':
+    case 'RINGING': return chalk.yellow(state);
+    case 'REJECTED': return chalk.red(state);
+    case 'CANCELLED': return chalk.magenta(state);
+    default: return state;
+  }
+}
+
+function colorOutcome(o: string | null): string {
+  if (!o) return chalk.dim('-');
+  if (/^(COMPLETED|ANSWERED|REGISTERED|OK|UNREGISTERED)/.test(o)) return chalk.green(o);
+  if (/BUSY|DECLINED|FAILED|NOT FOUND|TIMEOUT|UNAVAILABLE|ONE-WAY|NO AUDIO|NO RESPONSE/.test(o)) return chalk.red(o);
+  return chalk.yellow(o);
+}
+
+/** "Alice <alice@example.com>" or "alice@example.com": the URI without its scheme. */
+export function party(uri: string, display: string | null): string {
+  const u = uri.replace(/^sips?:/, '');
+  return display ? `${display} <${u}>` : u;
+}
+
+/** Shorten to n columns with an ellipsis. */
+export function clip(s: string, n: number): string {
+  if (n <= 1) return s.slice(0, Math.max(0, n));
+  return s.length <= n ? s : s.slice(0, n - 1) + '…';
+}
+
+function secs(x: number | null, digits = 3): string {
+  return x === null ? '-' : x.toFixed(digits);
+}
+
+interface Column {
+  head: string;
+  /** Shrinkable columns give up width first, in this order of preference. */
+  flex: number;
+  min: number;
+  align?: 'left' | 'right';
+  cell(c: Call): string;
+  /** Coloured version of an already-clipped cell. */
+  paint?(s: string, c: Call): string;
+}
+
+function mediaSummary(c: Call, report: Report): string {
+  const codecs = [...new Set(c.media.flatMap((m) => m.codecs.slice(0, 1)))];
+  return codecs.join(', ') || '-';
+}
+
+function rtpSummary(c: Call, report: Report): string {
+  if (!c.streams.length) return '-';
+  let pkts = 0;
+  for (const i of c.streams) pkts += report.rtpStreams[i - 1]?.packets ?? 0;
+  return `${c.streams.length}×/${pkts}`;
+}
+
+function columns(report: Report, withMedia: boolean): Column[] {
+  const cols: Column[] = [
+    { head: '#', flex: 0, min: 2, align: 'right', cell: (c) => String(c.index) },
+    { head: 'Start', flex: 0, min: 7, align: 'right', cell: (c) => secs(c.start) },
+    { head: 'Dur', flex: 0, min: 5, align: 'right', cell: (c) => secs(c.durationS, 1) },
+    { head: 'From', flex: 3, min: 10, cell: (c) => party(c.from, c.fromDisplay) },
+    { head: 'To', flex: 3, min: 10, cell: (c) => party(c.to, c.toDisplay) },
+    { head: 'State', flex: 0, min: 10, cell: (c) => c.state, paint: (s) => colorState(s) },
+    { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorOutcome(s) : chalk.dim(s)) },
+    { head: 'Pkts', flex: 0, min: 4, align: 'right', cell: (c) => String(c.sipPackets) },
+  ];
+  if (withMedia) {
+    cols.push({ head: 'Codec', flex: 1, min: 6, cell: (c) => mediaSummary(c, report) });
+    cols.push({ head: 'RTP', flex: 0, min: 5, align: 'right', cell: (c) => rtpSummary(c, report) });
+  }
+  cols.push({ head: 'Comment', flex: 2, min: 8, cell: (c) => c.comment });
+  return cols;
+}
+
+/**
+ * Fit natural column widths into `width`, shrinking flexible columns
+ * (largest flex first) down to their minimum.
+ */
+export function fitWidths(natural: number[], mins: number[], flex: number[], width: number): number[] {
+  const w = natural.slice();
+  // cli-table3 draws one border per column plus one, and pads each cell by 1 on both sides.
+  const overhead = w.length + 1 + w.length * 2;
+  let excess = w.reduce((a, b) => a + b, 0) + overhead - width;
+  while (excess > 0) {
+    let best = -1;
+    let bestScore = 0;
+    for (let i = 0; i < w.length; i++) {
+      if (flex[i]! <= 0 || w[i]! <= mins[i]!) continue;
+      const score = w[i]! * flex[i]!;
+      if (score > bestScore) { bestScore = score; best = i; }
+    }
+    if (best < 0) break;
+    w[best]!--;
+    excess--;
+  }
+  return w;
+}
+
+export function renderCallTable(report: Report, calls: Call[], width: number): string {
+  const withMedia = report.rtpStreams.length > 0 || calls.some((c) => c.media.length > 0);
+  const cols = columns(report, withMedia);
+  const raw = calls.map((c) => cols.map((col) => col.cell(c)));
+  const natural = cols.map((col, i) => Math.max(col.head.length, ...raw.map((r) => r[i]!.length)));
+  const widths = fitWidths(natural, cols.map((c) => Math.min(c.min, natural[cols.indexOf(c)]!)), cols.map((c) => c.flex), width);
+  const table = new Table({
+    head: cols.map((c) => chalk.bold(c.head)),
+    colWidths: widths.map((w) => w + 2),
+    colAligns: cols.map((c) => c.align ?? 'left'),
+    style: { head: [], border: chalk.level ? ['grey'] : [], compact: true },
+    wordWrap: false,
+  });
+  raw.forEach((r, ri) => {
+    table.push(r.map((cell, i) => {
+      const s = clip(cell, widths[i]!);
+      const paint = cols[i]!.paint;
+      return paint ? paint(s, calls[ri]!) : s;
+    }));
+  });
+  return table.toString();
+}
+
+function streamLabel(s: RtpStream): string {
+  return `${s.src} → ${s.dst}`;
+}
+
+export function renderStreamTable(report: Report, width: number): string {
+  const head = ['#', 'Call', 'Stream', 'SSRC', 'Codec', 'Pkts', 'Lost', 'Max Δ ms', 'Mean jit', 'Max jit', 'kbps'];
+  const callIndex = new Map(report.calls.map((c) => [c.callId, c.index]));
+  const rows = report.rtpStreams.map((s) => [
+    String(s.index), s.callId ? String(callIndex.get(s.callId) ?? '?') : s.heuristic ? 'heur.' : '-', streamLabel(s), s.ssrc,
+    s.codec, String(s.packets), `${s.lost} (${s.lossPct.toFixed(1)}%)`, s.maxDeltaMs.toFixed(2),
+    s.meanJitterMs.toFixed(2), s.maxJitterMs.toFixed(2), s.kbps.toFixed(1),
+  ]);
+  const natural = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const flex = head.map((h) => (h === 'Stream' ? 3 : h === 'Codec' ? 1 : 0));
+  const widths = fitWidths(natural, natural.map((n, i) => (flex[i] ? Math.min(n, 12) : n)), flex, width);
+  const table = new Table({
+    head: head.map((h) => chalk.bold(h)),
+    colWidths: widths.map((w) => w + 2),
+    colAligns: head.map((h, i) => (i === 0 || i >= 5 ? 'right' : 'left')),
+    style: { head: [], border: chalk.level ? ['grey'] : [], compact: true },
+  });
+  for (const r of rows) {
+    const s = r.map((cell, i) => clip(cell, widths[i]!));
+    const lost = Number(r[6]!.split(' ')[0]);
+    if (lost > 0) s[6] = chalk.red(s[6]!);
+    table.push(s);
+  }
+  return table.toString();
+}
+
+export function renderEvents(report: Report, calls: Call[]): string {
+  const L: string[] = [];
+  for (const c of calls) {
+    if (!c.events.length) continue;
+    L.push(chalk.bold(`Call ${c.index}`) + chalk.dim(`  ${c.callId}`));
+    for (const e of c.events) L.push(`  ${e.time.toFixed(3).padStart(9)}  ${chalk.dim('#' + e.frame)}  ${e.text}`);
+  }
+  return L.join('\n');
+}
+
+/** The whole terminal output of `sipflow analyze` for one report. */
+export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean): string {
+  const calls = tableCalls(report, opts.all);
+  const out: string[] = [];
+  if (!quiet) out.push(headerLine(report));
+  if (calls.length) out.push(renderCallTable(report, calls, opts.width));
+  else if (!quiet) out.push(chalk.dim('no SIP dialogs found'));
+  if (opts.streams && report.rtpStreams.length) {
+    if (!quiet) out.push(chalk.bold('RTP streams'));
+    out.push(renderStreamTable(report, opts.width));
+  }
+  if (opts.events) {
+    const ev = renderEvents(report, calls);
+    if (ev) out.push(ev);
+  }
+  if (!quiet && report.warnings.length) {
+    const shown = report.warnings.slice(0, 5);
+    for (const w of shown) out.push(chalk.yellow(`! ${w.frame !== null ? `frame ${w.frame}: ` : ''}${w.message}`));
+    if (report.warnings.length > shown.length) out.push(chalk.yellow(`! … ${report.warnings.length - shown.length} more (see --json)`));
+  }
+  return out.join('\n') + '\n';
+}
+
+/** CSV of the call table (RFC 4180 quoting), every call regardless of --all. */
+export function renderCsv(report: Report, calls: Call[]): string {
+  const q = (v: string | number | null | boolean) => {
+    const s = v === null ? '' : String(v);
+    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  };
+  const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'codecs', 'rtpStreams', 'rtpPackets'];
+  const lines = [head.join(',')];
+  for (const c of calls) {
+    const rtpPackets = c.streams.reduce((a, i) => a + (report.rtpStreams[i - 1]?.packets ?? 0), 0);
+    lines.push([c.index, c.callId, c.kind, c.partial, c.start, c.stop, c.durationS, c.setupMs, c.from, c.fromDisplay, c.to, c.toDisplay,
+      c.initialSpeaker, c.state, c.outcome, c.sipPackets, c.firstFrame, c.lastFrame, c.comment,
+      [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets].map(q).join(','));
+  }
+  return lines.join('\r\n') + '\r\n';
+}
