@@ -223,6 +223,10 @@ export interface CallMessage {
   label: string;
   sdp: boolean;
   retransmission: boolean;
+  /** One-line SDP summary ("audio PCMU/8000 10.0.0.1:4000 sendrecv"), set by the media stage. */
+  sdpSummary?: string | null;
+  /** The full message text; only kept when the analysis asks for it (HTML report). */
+  raw?: string;
 }
 
 export interface CallEvent {
