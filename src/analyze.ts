@@ -46,7 +46,7 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
   let malformedSip = 0;
 
   const onSipBytes = (bytes: Uint8Array, d: { frame: number; tsSec: number; tsNsec: number; src: string; dst: string; srcPort: number; dstPort: number }, transport: 'UDP' | 'TCP') => {
-    const parsed = parseSip(bytes);
+    const parsed = parseSip(bytes, 0, bytes.length, transport === 'TCP');
     if ('error' in parsed) {
       malformedSip++;
       if (malformedSip <= 50) warn({ frame: d.frame, code: 'sip-malformed', message: `malformed SIP message: ${parsed.error}` });
