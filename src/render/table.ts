@@ -103,7 +103,8 @@ function columns(report: Report, withMedia: boolean): Column[] {
     { head: 'Dur', flex: 0, min: 5, align: 'right', cell: (c) => secs(c.durationS, 1) },
     { head: 'From', flex: 3, min: 10, cell: (c) => party(c.from, c.fromDisplay) },
     { head: 'To', flex: 3, min: 10, cell: (c) => party(c.to, c.toDisplay) },
-    { head: 'State', flex: 0, min: 10, cell: (c) => c.state, paint: (s) => colorState(s) },
+    // Wireshark's state machine only means something for INVITE dialogs; others show their kind.
+    { head: 'State', flex: 0, min: 10, cell: (c) => (c.kind === 'call' ? c.state : c.kind), paint: (s, c) => (c.kind === 'call' ? colorState(s) : chalk.dim(s)) },
     { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorOutcome(s) : chalk.dim(s)) },
     { head: 'Pkts', flex: 0, min: 4, align: 'right', cell: (c) => String(c.sipPackets) },
   ];
