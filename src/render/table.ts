@@ -140,12 +140,27 @@ export function fitWidths(natural: number[], mins: number[], flex: number[], wid
   return w;
 }
 
+/** Columns dropped, in this order, when even their minimum widths do not fit. */
+const DROP_ORDER = ['Comment', 'RTP', 'Codec', 'Pkts', 'Dur', 'Start'];
+
+function tableWidth(widths: number[]): number {
+  return widths.reduce((a, b) => a + b, 0) + widths.length * 3 + 1;
+}
+
 export function renderCallTable(report: Report, calls: Call[], width: number): string {
   const withMedia = report.rtpStreams.length > 0 || calls.some((c) => c.media.length > 0);
-  const cols = columns(report, withMedia);
-  const raw = calls.map((c) => cols.map((col) => col.cell(c)));
-  const natural = cols.map((col, i) => Math.max(col.head.length, ...raw.map((r) => r[i]!.length)));
-  const widths = fitWidths(natural, cols.map((c) => Math.min(c.min, natural[cols.indexOf(c)]!)), cols.map((c) => c.flex), width);
+  let cols = columns(report, withMedia);
+  let raw: string[][];
+  let widths: number[];
+  for (;;) {
+    raw = calls.map((c) => cols.map((col) => col.cell(c)));
+    const natural = cols.map((col, i) => Math.max(col.head.length, ...raw.map((r) => r[i]!.length)));
+    widths = fitWidths(natural, cols.map((c, i) => Math.min(c.min, natural[i]!)), cols.map((c) => c.flex), width);
+    if (tableWidth(widths) <= width) break;
+    const drop = DROP_ORDER.find((h) => cols.some((c) => c.head === h));
+    if (!drop) break;
+    cols = cols.filter((c) => c.head !== drop);
+  }
   const table = new Table({
     head: cols.map((c) => chalk.bold(c.head)),
     colWidths: widths.map((w) => w + 2),
