@@ -1,226 +1,546 @@
 /**
  * SIP message parser (RFC 3261 §7, §20), shared by the analyzer and the proxy.
- * Pure: bytes in, a ParsedSip or a SipParseError out, never a throw.
+ * Pure: bytes in, a ParsedSip or a SipParseError out, never a throw, no I/O.
  *
  * Lenient like Wireshark: a message missing Call-ID, CSeq, From, To or Via is
- * still parsed and its `problems` say what is missing; only a start line that
- * is not SIP, or a limit exceeded, is an error.
+ * still parsed and its `problems` say what is wrong; only a start line that
+ * is not SIP, or an exceeded limit, is an error.
+ *
+ * Speed: the message is decoded once to a one-byte (latin1) string whose
+ * indexes are byte offsets, lines are found with indexOf and header names and
+ * values are slices of it. When the message is not pure ASCII, only the
+ * slices that contain non-ASCII bytes are decoded again as UTF-8 (invalid
+ * sequences become U+FFFD).
  */
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { NameAddr, SipHeader, SipMessage, Transport } from '../model.js';
-import { parseNameAddr, parseVia, splitHeaderList, type Via } from './uri.js';
+import { firstListItem, parseNameAddr, parseVia, splitHeaderList, type Via } from './uri.js';
 
 /** Most header fields accepted in one message. */
 export const MAX_HEADERS = 256;
-/** Longest header line accepted (after unfolding), bytes. */
+/** Longest header line (also the start line, and a header after unfolding), bytes. */
 export const MAX_HEADER_LINE = 8192;
-/** Largest message accepted, bytes. */
-export const MAX_MESSAGE_BYTES = 256 * 1024;
+/** Largest message accepted, bytes (a UDP datagram cannot be larger). */
+export const MAX_MESSAGE_SIZE = 65536;
+/** @deprecated old name of MAX_MESSAGE_SIZE. */
+export const MAX_MESSAGE_BYTES = MAX_MESSAGE_SIZE;
 
-/** Compact forms (RFC 3261 §7.3.3 and later RFCs) -> canonical names. */
-const COMPACT: Record<string, string> = {
+/** Compact forms (RFC 3261 §7.3.3, RFC 3265, 3515, 3841, 3892, 4028, 4474) -> canonical names. */
+export const COMPACT_FORMS: Readonly<Record<string, string>> = {
   a: 'Accept-Contact', b: 'Referred-By', c: 'Content-Type', d: 'Request-Disposition', e: 'Content-Encoding',
   f: 'From', i: 'Call-ID', j: 'Reject-Contact', k: 'Supported', l: 'Content-Length', m: 'Contact',
   n: 'Identity-Info', o: 'Event', r: 'Refer-To', s: 'Subject', t: 'To', u: 'Allow-Events', v: 'Via',
   x: 'Session-Expires', y: 'Identity',
 };
 
-/** Canonical spellings of names whose capitalisation is not simply Title-Case. */
-const CANONICAL: Record<string, string> = {
-  'call-id': 'Call-ID', cseq: 'CSeq', 'www-authenticate': 'WWW-Authenticate', 'mime-version': 'MIME-Version',
-  rack: 'RAck', rseq: 'RSeq', 'p-asserted-identity': 'P-Asserted-Identity', 'content-id': 'Content-ID',
-  'sip-etag': 'SIP-ETag', 'sip-if-match': 'SIP-If-Match', 'alert-info': 'Alert-Info', 'call-info': 'Call-Info',
-};
+/** Header names in their canonical spelling (IANA SIP header registry, common extensions). */
+const CANONICAL_NAMES = [
+  'Accept', 'Accept-Contact', 'Accept-Encoding', 'Accept-Language', 'Accept-Resource-Priority', 'Alert-Info',
+  'Allow', 'Allow-Events', 'Answer-Mode', 'Authentication-Info', 'Authorization', 'Call-ID', 'Call-Info',
+  'Contact', 'Content-Disposition', 'Content-Encoding', 'Content-ID', 'Content-Language', 'Content-Length',
+  'Content-Type', 'CSeq', 'Date', 'Diversion', 'Encryption', 'Error-Info', 'Event', 'Expires', 'Feature-Caps',
+  'Flow-Timer', 'From', 'Geolocation', 'Geolocation-Error', 'Geolocation-Routing', 'History-Info', 'Identity',
+  'Identity-Info', 'Info-Package', 'In-Reply-To', 'Join', 'Max-Breadth', 'Max-Forwards', 'MIME-Version',
+  'Min-Expires', 'Min-SE', 'Organization', 'P-Access-Network-Info', 'P-Answer-State', 'P-Asserted-Identity',
+  'P-Asserted-Service', 'P-Associated-URI', 'P-Called-Party-ID', 'P-Charging-Function-Addresses',
+  'P-Charging-Vector', 'P-DCS-Billing-Info', 'P-Early-Media', 'P-Media-Authorization', 'P-Preferred-Identity',
+  'P-Preferred-Service', 'P-Profile-Key', 'P-Served-User', 'P-Visited-Network-ID', 'Path', 'Permission-Missing',
+  'Policy-Contact', 'Policy-ID', 'Priority', 'Privacy', 'Proxy-Authenticate', 'Proxy-Authorization',
+  'Proxy-Require', 'RAck', 'Reason', 'Record-Route', 'Recv-Info', 'Refer-Sub', 'Refer-To', 'Referred-By',
+  'Reject-Contact', 'Remote-Party-ID', 'Replaces', 'Reply-To', 'Request-Disposition', 'Require',
+  'Resource-Priority', 'Response-Key', 'Retry-After', 'Route', 'RSeq', 'Security-Client', 'Security-Server',
+  'Security-Verify', 'Server', 'Service-Route', 'Session-Expires', 'Session-ID', 'SIP-ETag', 'SIP-If-Match',
+  'Subject', 'Subscription-State', 'Supported', 'Suppress-If-Match', 'Target-Dialog', 'Timestamp', 'To',
+  'Trigger-Consent', 'Unsupported', 'User-Agent', 'User-to-User', 'Via', 'Warning', 'WWW-Authenticate',
+  'X-Asterisk-HangupCause', 'X-Asterisk-HangupCauseCode',
+];
 
-const nameCache = new Map<string, string>();
+const CANON = new Map<string, string>();
+for (const name of CANONICAL_NAMES) {
+  CANON.set(name, name);
+  CANON.set(name.toLowerCase(), name);
+  CANON.set(name.toUpperCase(), name);
+}
+for (const [c, name] of Object.entries(COMPACT_FORMS)) {
+  CANON.set(c, name);
+  CANON.set(c.toUpperCase(), name);
+}
+const CANON_PRESET = CANON.size;
+const CANON_CACHE_MAX = CANON_PRESET + 4096;
 
-/** The canonical name of a header as written ("i", "call-id", "CALL-ID" -> "Call-ID"). */
+/**
+ * The canonical name of a header as written: "i", "call-id", "CALL-ID" -> "Call-ID".
+ * Names not in the registry are Title-Cased at each '-' ("x-my-hdr" -> "X-My-Hdr"),
+ * so every spelling of a name compares equal with ===.
+ */
 export function canonicalHeaderName(raw: string): string {
-  let c = nameCache.get(raw);
+  let c = CANON.get(raw);
   if (c !== undefined) return c;
   const lower = raw.toLowerCase();
-  if (lower.length === 1 && COMPACT[lower]) c = COMPACT[lower]!;
-  else c = CANONICAL[lower] ?? lower.replace(/(^|-)([a-z])/g, (_m, p: string, ch: string) => p + ch.toUpperCase());
-  if (nameCache.size < 4096) nameCache.set(raw, c);
+  c = CANON.get(lower);
+  if (c === undefined) {
+    c = '';
+    let up = true;
+    for (let i = 0; i < lower.length; i++) {
+      const ch = lower[i]!;
+      c += up ? ch.toUpperCase() : ch;
+      up = ch === '-';
+    }
+  }
+  if (CANON.size < CANON_CACHE_MAX) CANON.set(raw, c);
   return c;
 }
 
+/** Headers whose one value may contain commas: never split into a list. */
+const NOT_LISTS = new Set([
+  'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Authentication-Info',
+  'Date', 'Call-ID', 'CSeq', 'From', 'To', 'Content-Type', 'Content-Length', 'Content-Disposition',
+  'Max-Forwards', 'Expires', 'Min-Expires', 'Retry-After', 'Subject', 'User-Agent', 'Server', 'Organization',
+  'Timestamp', 'MIME-Version', 'Priority', 'Reply-To', 'Refer-To', 'Referred-By', 'Replaces', 'Identity',
+  'Session-Expires', 'Min-SE', 'RAck', 'RSeq', 'Event', 'Subscription-State', 'SIP-ETag', 'SIP-If-Match',
+]);
+
+/** Why a message could not be parsed. */
+export type SipParseErrorReason =
+  | 'empty' | 'too-large' | 'bad-start-line' | 'line-too-long' | 'too-many-headers';
+
+/** A message that could not be parsed (returned, never thrown). */
 export interface SipParseError {
+  /** One human-readable sentence. */
   error: string;
+  /** Machine-readable reason. */
+  reason: SipParseErrorReason;
+  /** Byte offset (from the start of the input range) where the problem was found. */
+  offset: number;
 }
 
-export interface ParsedSip {
-  isRequest: boolean;
-  method: string | null;
-  requestUri: string | null;
-  status: number | null;
-  reason: string | null;
-  headers: SipHeader[];
-  callId: string;
-  cseqNum: number;
-  cseqMethod: string;
-  from: NameAddr | null;
-  to: NameAddr | null;
-  fromTag: string | null;
-  toTag: string | null;
-  /** Top Via, parsed. */
-  via: Via | null;
-  branch: string | null;
-  contentType: string | null;
-  contentLength: number | null;
-  body: string;
-  bodyBytes: Uint8Array;
-  raw: string;
-  /** Bytes consumed from the input (start line through the end of the body). */
-  length: number;
-  /** The Content-Length claimed more bytes than were present. */
-  truncatedBody: boolean;
-  /** Required headers missing or unparsable. */
-  problems: string[];
+export function isSipParseError(x: ParsedSip | SipParseError): x is SipParseError {
+  return 'error' in x;
 }
 
-/** First header with this name (any spelling), or null. */
-export function header(p: { headers: SipHeader[] }, name: string): string | null {
+function fail(reason: SipParseErrorReason, error: string, offset: number): SipParseError {
+  return { error, reason, offset };
+}
+
+/** A parsed SIP message: everything of the model's SipMessage except where and when it was captured. */
+export class ParsedSip {
+  isRequest = false;
+  method: string | null = null;
+  requestUri: string | null = null;
+  status: number | null = null;
+  reason: string | null = null;
+  /** "SIP/2.0" as written in the start line. */
+  version = 'SIP/2.0';
+  /** Header fields in order, names canonical, values trimmed and unfolded. */
+  headers: SipHeader[] = [];
+  /** Call-ID, "" when missing. */
+  callId = '';
+  /** CSeq number, 0 when missing. */
+  cseqNum = 0;
+  /** CSeq method as written, "" when missing. */
+  cseqMethod = '';
+  from: NameAddr | null = null;
+  to: NameAddr | null = null;
+  fromTag: string | null = null;
+  toTag: string | null = null;
+  /** The top Via, parsed. */
+  via: Via | null = null;
+  /** Branch of the top Via. */
+  branch: string | null = null;
+  contentType: string | null = null;
+  /** Content-Length as given, null when absent or not a number. */
+  contentLength: number | null = null;
+  /** Body as text: UTF-8 when it is valid UTF-8, otherwise latin1 (byte-preserving). */
+  body = '';
+  /** How `body` was decoded; encoding it back gives the exact body bytes. */
+  bodyEncoding: 'latin1' | 'utf8' = 'latin1';
+  private bodyCopy: Uint8Array | null = null;
+  /** The message text from the start line to the end of the body. */
+  raw = '';
+  /** Bytes consumed from `start` (leading CR/LF, start line, headers, body). */
+  length = 0;
+  /** Content-Length claimed more bytes than were present; the body is what there was. */
+  truncatedBody = false;
+  /** What is wrong but was tolerated (missing mandatory headers, bad CSeq, ...). */
+  problems: string[] = [];
+
+  /**
+   * A copy of the body bytes (made on first use from `body`, which holds them
+   * losslessly, so the parser never keeps a reference to its input).
+   */
+  get bodyBytes(): Uint8Array {
+    if (this.bodyCopy === null) this.bodyCopy = this.body ? Buffer.from(this.body, this.bodyEncoding) : EMPTY;
+    return this.bodyCopy;
+  }
+
+  /** First value of a header (any spelling or compact form), or null. */
+  header(name: string): string | null {
+    const c = canonicalHeaderName(name);
+    const hs = this.headers;
+    for (let i = 0; i < hs.length; i++) if (hs[i]!.name === c) return hs[i]!.value;
+    return null;
+  }
+
+  /** Every value of a header, one per header line, in order. */
+  headersNamed(name: string): string[] {
+    const c = canonicalHeaderName(name);
+    const out: string[] = [];
+    for (const h of this.headers) if (h.name === c) out.push(h.value);
+    return out;
+  }
+
+  /** Every value of a header with comma-separated lists split (Via, Contact, Route, Allow...). */
+  headerValues(name: string): string[] {
+    return headerValues(this, name);
+  }
+
+  /** Is the header present? */
+  has(name: string): boolean {
+    return this.header(name) !== null;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** First value of a header of any message-like object (ParsedSip or the model's SipMessage), or null. */
+export function header(p: { headers: readonly SipHeader[] }, name: string): string | null {
   const c = canonicalHeaderName(name);
   for (const h of p.headers) if (h.name === c) return h.value;
   return null;
 }
 
-/** Every value of a header, comma-separated lists split (Via, Contact, Route...). */
-export function headerValues(p: { headers: SipHeader[] }, name: string): string[] {
+/** Every value of a header; comma lists split unless the header's value may itself contain commas. */
+export function headerValues(p: { headers: readonly SipHeader[] }, name: string): string[] {
   const c = canonicalHeaderName(name);
+  const split = !NOT_LISTS.has(c);
   const out: string[] = [];
-  for (const h of p.headers) if (h.name === c) out.push(...splitHeaderList(h.value));
+  for (const h of p.headers) {
+    if (h.name !== c) continue;
+    if (split) for (const v of splitHeaderList(h.value)) out.push(v);
+    else out.push(h.value);
+  }
   return out;
 }
 
-const SIP20 = 'SIP/2.0';
-
-/** Find the end of the header block: index of the first byte of the blank line's terminator end. */
+/**
+ * Where the header block ends in b[start, end): `headerEnd` is the index of the
+ * LF that ends the last header line, `bodyStart` the index after the blank
+ * line. CRLF and bare LF line ends are both accepted. Null when not found.
+ */
 export function findHeaderEnd(b: Uint8Array, start: number, end: number): { headerEnd: number; bodyStart: number } | null {
-  for (let i = start; i < end; i++) {
-    if (b[i] !== 0x0a) continue;
-    // "\n\n" or "\n\r\n"
+  let i = start;
+  while (i < end) {
+    i = b.indexOf(0x0a, i);
+    if (i < 0 || i >= end) return null;
     if (i + 1 < end && b[i + 1] === 0x0a) return { headerEnd: i, bodyStart: i + 2 };
     if (i + 2 < end && b[i + 1] === 0x0d && b[i + 2] === 0x0a) return { headerEnd: i, bodyStart: i + 3 };
+    i++;
   }
   return null;
 }
 
-const utf8 = new TextDecoder('utf-8');
+function asBuffer(b: Uint8Array): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
 
-function decode(b: Uint8Array, start: number, end: number): string {
-  return utf8.decode(b.subarray(start, end));
+const HIGH = /[\x80-\xff]/;
+
+const TOKEN = (() => {
+  const t = new Uint8Array(128);
+  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
+  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
+  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
+  for (const ch of "-.!%*_+`'~") t[ch.charCodeAt(0)] = 1;
+  return t;
+})();
+
+function isVersion(s: string): boolean {
+  // SIP/1*DIGIT.1*DIGIT, case-insensitive
+  if (s.length < 7 || (s.charCodeAt(0) | 0x20) !== 0x73 || (s.charCodeAt(1) | 0x20) !== 0x69
+    || (s.charCodeAt(2) | 0x20) !== 0x70 || s.charCodeAt(3) !== 0x2f) return false;
+  let i = 4;
+  const d0 = i;
+  while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
+  if (i === d0 || s.charCodeAt(i) !== 0x2e) return false;
+  i++;
+  const d1 = i;
+  while (i < s.length && s.charCodeAt(i) >= 0x30 && s.charCodeAt(i) <= 0x39) i++;
+  return i > d1 && i === s.length;
+}
+
+function clip(s: string): string {
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
 
 /**
- * Parse one SIP message from b[start, end). Over UDP the datagram is the
- * message; over TCP pass `stream` = true so that a missing Content-Length
- * means an empty body (RFC 3261 §18.3).
+ * Parse one SIP message from bytes[start, end).
+ *
+ * Over UDP the datagram is the message: without Content-Length the body is the
+ * rest of it. Over a stream transport pass `stream` = true: a missing
+ * Content-Length then means an empty body (RFC 3261 §18.3). A Content-Length
+ * larger than what is there keeps what is there and sets `truncatedBody`.
  */
-export function parseSip(b: Uint8Array, start = 0, end = b.length, stream = false): ParsedSip | SipParseError {
-  if (end - start > MAX_MESSAGE_BYTES) return { error: `message of ${end - start} bytes exceeds the ${MAX_MESSAGE_BYTES}-byte limit` };
-  const he = findHeaderEnd(b, start, end);
-  const headEnd = he ? he.headerEnd : end;
-  const bodyStart = he ? he.bodyStart : end;
-  const head = decode(b, start, headEnd);
-  const lines = head.split('\n');
-  const first = stripCr(lines[0] ?? '');
-  let isRequest: boolean;
-  let method: string | null = null;
-  let requestUri: string | null = null;
-  let status: number | null = null;
-  let reason: string | null = null;
-  if (first.startsWith(SIP20 + ' ')) {
-    const m = /^SIP\/2\.0 +(\d{3})(?: +(.*))?$/.exec(first);
-    if (!m) return { error: `bad status line "${clip(first)}"` };
-    isRequest = false;
-    status = Number(m[1]);
-    reason = (m[2] ?? '').trim();
-    if (status < 100 || status > 699) return { error: `status code ${status} out of range` };
-  } else {
-    const m = /^([A-Za-z][A-Za-z0-9.!%*_+`'~-]*) +(\S+) +SIP\/2\.0\s*$/.exec(first);
-    if (!m) return { error: `not a SIP start line: "${clip(first)}"` };
-    isRequest = true;
-    method = m[1]!.toUpperCase();
-    requestUri = m[2]!;
-  }
+export function parseSip(bytes: Uint8Array, start = 0, end = bytes.length, stream = false): ParsedSip | SipParseError {
+  if (start < 0) start = 0;
+  if (end > bytes.length) end = bytes.length;
+  const n = end - start;
+  if (n <= 0) return fail('empty', 'empty message', 0);
+  if (n > MAX_MESSAGE_SIZE) return fail('too-large', `message of ${n} bytes exceeds the ${MAX_MESSAGE_SIZE}-byte limit`, 0);
 
-  const headers: SipHeader[] = [];
-  let current: { name: string; value: string } | null = null;
-  for (let i = 1; i < lines.length; i++) {
-    const line = stripCr(lines[i]!);
-    if (line.length === 0) continue;
-    const c0 = line.charCodeAt(0);
-    if ((c0 === 0x20 || c0 === 0x09) && current) {
-      // Folded continuation line (RFC 3261 §7.3.1): joined with a single space.
-      current.value += ' ' + line.trim();
-      if (current.value.length > MAX_HEADER_LINE) return { error: `header ${current.name} longer than ${MAX_HEADER_LINE} bytes` };
-      continue;
-    }
-    if (line.length > MAX_HEADER_LINE) return { error: `header line longer than ${MAX_HEADER_LINE} bytes` };
-    const colon = line.indexOf(':');
-    if (colon <= 0) continue; // not a header: ignored, as Wireshark flags and skips it
-    const name = canonicalHeaderName(line.slice(0, colon).trim());
-    current = { name, value: line.slice(colon + 1).trim() };
-    headers.push(current);
-    if (headers.length > MAX_HEADERS) return { error: `more than ${MAX_HEADERS} header fields` };
+  const buf = asBuffer(bytes);
+  const ascii = isAscii(start === 0 && end === buf.length ? buf : buf.subarray(start, end));
+  // One-byte string, index == byte offset from `start`.
+  const s = latin1(buf, start, end);
+  curS = s; curBuf = buf; curStart = start; curAscii = ascii;
+  try {
+    return parseText(s, n, buf, start, ascii, stream);
+  } finally {
+    curBuf = EMPTY_BUF; curS = '';
   }
-
-  const problems: string[] = [];
-  let callId = '';
-  let cseqNum = 0;
-  let cseqMethod = '';
-  let fromRaw: string | null = null;
-  let toRaw: string | null = null;
-  let viaRaw: string | null = null;
-  let contentType: string | null = null;
-  let contentLength: number | null = null;
-  for (const h of headers) {
-    switch (h.name) {
-      case 'Call-ID': if (!callId) callId = h.value; break;
-      case 'CSeq': {
-        if (cseqMethod) break;
-        const m = /^(\d+)\s+(\S+)/.exec(h.value);
-        if (m) { cseqNum = Number(m[1]); cseqMethod = m[2]!.toUpperCase(); } else problems.push(`bad CSeq "${clip(h.value)}"`);
-        break;
-      }
-      case 'From': if (fromRaw === null) fromRaw = h.value; break;
-      case 'To': if (toRaw === null) toRaw = h.value; break;
-      case 'Via': if (viaRaw === null) viaRaw = h.value; break;
-      case 'Content-Type': if (contentType === null) contentType = h.value; break;
-      case 'Content-Length': if (contentLength === null && /^\d+$/.test(h.value)) contentLength = Number(h.value); break;
-    }
-  }
-  if (!callId) problems.push('no Call-ID');
-  if (!cseqMethod && !problems.some((p) => p.startsWith('bad CSeq'))) problems.push('no CSeq');
-  if (fromRaw === null) problems.push('no From');
-  if (toRaw === null) problems.push('no To');
-  if (viaRaw === null) problems.push('no Via');
-
-  let bodyEnd: number;
-  let truncatedBody = false;
-  if (contentLength !== null) {
-    bodyEnd = bodyStart + contentLength;
-    if (bodyEnd > end) { truncatedBody = true; bodyEnd = end; }
-  } else {
-    bodyEnd = stream ? bodyStart : end;
-  }
-  const from = fromRaw !== null ? parseNameAddr(fromRaw) : null;
-  const to = toRaw !== null ? parseNameAddr(toRaw) : null;
-  const via = viaRaw !== null ? parseVia(splitHeaderList(viaRaw)[0] ?? '') : null;
-  const bodyBytes = b.slice(bodyStart, bodyEnd);
-  return {
-    isRequest, method, requestUri, status, reason, headers, callId, cseqNum, cseqMethod, from, to,
-    fromTag: from?.params['tag'] ?? null, toTag: to?.params['tag'] ?? null,
-    via, branch: via?.branch ?? null, contentType, contentLength,
-    body: bodyEnd > bodyStart ? decode(b, bodyStart, bodyEnd) : '',
-    bodyBytes,
-    raw: decode(b, start, bodyEnd),
-    length: bodyEnd - start,
-    truncatedBody, problems,
-  };
 }
 
+// Decoding context of the message being parsed (parseSip is synchronous and not re-entrant).
+const EMPTY_BUF = Buffer.alloc(0);
+let curS = '';
+let curBuf: Buffer = EMPTY_BUF;
+let curStart = 0;
+let curAscii = true;
+
+/** Text of s[a, b) of the current message: the slice, or UTF-8 decoded when it holds non-ASCII bytes. */
+function txt(a: number, b: number): string {
+  const t = curS.slice(a, b);
+  if (curAscii || !HIGH.test(t)) return t;
+  return curBuf.toString('utf8', curStart + a, curStart + b);
+}
+
+type Latin1Slicer = { latin1Slice?: (start: number, end: number) => string };
+const fastLatin1 = typeof (Buffer.prototype as Latin1Slicer).latin1Slice === 'function';
+
+function latin1(buf: Buffer, start: number, end: number): string {
+  return fastLatin1 ? (buf as Latin1Slicer).latin1Slice!(start, end) : buf.toString('latin1', start, end);
+}
+
+function parseText(s: string, n: number, buf: Buffer, start: number, ascii: boolean, stream: boolean): ParsedSip | SipParseError {
+  // Leading CRLFs before the start line are ignored (RFC 3261 §7.5).
+  let msgStart = 0;
+  while (msgStart < n) {
+    const c = s.charCodeAt(msgStart);
+    if (c !== 13 && c !== 10) break;
+    msgStart++;
+  }
+  if (msgStart >= n) return fail('empty', 'message holds only line breaks (keep-alive)', 0);
+
+  const p = new ParsedSip();
+  const problems = p.problems;
+
+  // ---- start line ----
+  let eol = s.indexOf('\n', msgStart);
+  if (eol < 0) eol = n;
+  let le = eol;
+  if (le > msgStart && s.charCodeAt(le - 1) === 13) le--;
+  if (le - msgStart > MAX_HEADER_LINE) {
+    return fail('line-too-long', `start line longer than ${MAX_HEADER_LINE} bytes`, msgStart);
+  }
+  // Split the start line on runs of SP/HT into at most 3 parts (the reason keeps its spaces).
+  let a = msgStart;
+  let b = a;
+  while (b < le && s.charCodeAt(b) !== 32 && s.charCodeAt(b) !== 9) b++;
+  const first = s.slice(a, b);
+  let c1 = b;
+  while (c1 < le && (s.charCodeAt(c1) === 32 || s.charCodeAt(c1) === 9)) c1++;
+  const extraSpace = c1 - b > 1;
+  if (isVersion(first)) {
+    // Status-Line = SIP-Version SP Status-Code SP Reason-Phrase
+    p.version = first;
+    let d = c1;
+    while (d < le && s.charCodeAt(d) >= 0x30 && s.charCodeAt(d) <= 0x39) d++;
+    if (d - c1 !== 3 || (d < le && s.charCodeAt(d) !== 32 && s.charCodeAt(d) !== 9)) {
+      return fail('bad-start-line', `bad status line "${clip(txt(msgStart, le))}"`, msgStart);
+    }
+    p.status = Number(s.slice(c1, d));
+    let r = d;
+    while (r < le && (s.charCodeAt(r) === 32 || s.charCodeAt(r) === 9)) r++;
+    let re = le;
+    while (re > r && (s.charCodeAt(re - 1) === 32 || s.charCodeAt(re - 1) === 9)) re--;
+    p.reason = txt(r, re);
+    if (p.status < 100 || p.status > 699) problems.push(`status code ${p.status} out of range 100-699`);
+    if (extraSpace || r - d > 1) problems.push('extra whitespace in the status line');
+  } else {
+    // Request-Line = Method SP Request-URI SP SIP-Version
+    for (let i = a; i < b; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 128 || TOKEN[c] === 0) return fail('bad-start-line', `not a SIP start line: "${clip(txt(msgStart, le))}"`, msgStart);
+    }
+    if (b === a || c1 >= le) return fail('bad-start-line', `not a SIP start line: "${clip(txt(msgStart, le))}"`, msgStart);
+    let ue = c1;
+    while (ue < le && s.charCodeAt(ue) !== 32 && s.charCodeAt(ue) !== 9) ue++;
+    let v = ue;
+    while (v < le && (s.charCodeAt(v) === 32 || s.charCodeAt(v) === 9)) v++;
+    let ve = le;
+    while (ve > v && (s.charCodeAt(ve - 1) === 32 || s.charCodeAt(ve - 1) === 9)) ve--;
+    const version = s.slice(v, ve);
+    if (v === ue || !isVersion(version)) {
+      return fail('bad-start-line', `not a SIP start line: "${clip(txt(msgStart, le))}"`, msgStart);
+    }
+    p.isRequest = true;
+    p.method = first;
+    p.requestUri = txt(c1, ue);
+    p.version = version;
+    if (extraSpace || v - ue > 1 || ve < le) problems.push('extra whitespace in the request line');
+    if (p.requestUri.indexOf(':') < 0) problems.push(`Request-URI "${clip(p.requestUri)}" has no scheme`);
+  }
+  if (p.version !== 'SIP/2.0') problems.push(`SIP version ${p.version}`);
+
+  // ---- header fields ----
+  const headers = p.headers;
+  let iCallId = -1, iCSeq = -1, iFrom = -1, iTo = -1, iVia = -1, iCType = -1, iCLen = -1;
+  let last: SipHeader | null = null;
+  let pos = eol + 1;
+  let bodyStart = -1;
+  while (pos < n) {
+    let nl = s.indexOf('\n', pos);
+    if (nl < 0) nl = n;
+    let e = nl;
+    if (e > pos && s.charCodeAt(e - 1) === 13) e--;
+    if (e === pos) { bodyStart = nl + 1 > n ? n : nl + 1; break; }
+    if (e - pos > MAX_HEADER_LINE) return fail('line-too-long', `header line longer than ${MAX_HEADER_LINE} bytes`, pos);
+    const c0 = s.charCodeAt(pos);
+    if (c0 === 32 || c0 === 9) {
+      // Folded continuation (RFC 3261 §7.3.1): joined to the previous value with one SP.
+      let q = pos;
+      while (q < e && (s.charCodeAt(q) === 32 || s.charCodeAt(q) === 9)) q++;
+      let qe = e;
+      while (qe > q && (s.charCodeAt(qe - 1) === 32 || s.charCodeAt(qe - 1) === 9)) qe--;
+      if (last === null) problems.push('continuation line before the first header');
+      else if (qe > q) {
+        last.value = last.value ? last.value + ' ' + txt(q, qe) : txt(q, qe);
+        if (last.value.length > MAX_HEADER_LINE) {
+          return fail('line-too-long', `header ${last.name} longer than ${MAX_HEADER_LINE} bytes after unfolding`, pos);
+        }
+      }
+      pos = nl + 1;
+      continue;
+    }
+    const colon = s.indexOf(':', pos);
+    if (colon < 0 || colon > e) {
+      problems.push(`line without a colon: "${clip(txt(pos, e))}"`);
+      last = null;
+      pos = nl + 1;
+      continue;
+    }
+    let ne = colon;
+    while (ne > pos && (s.charCodeAt(ne - 1) === 32 || s.charCodeAt(ne - 1) === 9)) ne--;
+    if (ne === pos) {
+      problems.push(`header line without a name: "${clip(txt(pos, e))}"`);
+      last = null;
+      pos = nl + 1;
+      continue;
+    }
+    let vs = colon + 1;
+    while (vs < e && (s.charCodeAt(vs) === 32 || s.charCodeAt(vs) === 9)) vs++;
+    let ve = e;
+    while (ve > vs && (s.charCodeAt(ve - 1) === 32 || s.charCodeAt(ve - 1) === 9)) ve--;
+    if (headers.length >= MAX_HEADERS) return fail('too-many-headers', `more than ${MAX_HEADERS} header fields`, pos);
+    const name = canonicalHeaderName(txt(pos, ne));
+    last = { name, value: txt(vs, ve) };
+    const idx = headers.length;
+    headers.push(last);
+    switch (name) {
+      case 'Call-ID': if (iCallId < 0) iCallId = idx; break;
+      case 'CSeq': if (iCSeq < 0) iCSeq = idx; break;
+      case 'From': if (iFrom < 0) iFrom = idx; break;
+      case 'To': if (iTo < 0) iTo = idx; break;
+      case 'Via': if (iVia < 0) iVia = idx; break;
+      case 'Content-Type': if (iCType < 0) iCType = idx; break;
+      case 'Content-Length':
+        if (iCLen < 0) iCLen = idx;
+        else if (headers[iCLen]!.value !== last.value) problems.push('conflicting Content-Length headers');
+        break;
+    }
+    pos = nl + 1;
+  }
+  if (bodyStart < 0) {
+    bodyStart = n;
+    if (headers.length > 0 || pos < n) problems.push('no blank line after the headers');
+  }
+
+  // ---- mandatory headers ----
+  if (iCallId >= 0) {
+    p.callId = headers[iCallId]!.value;
+    if (!p.callId) problems.push('empty Call-ID');
+  } else problems.push('no Call-ID');
+  if (iCSeq >= 0) parseCSeq(p, headers[iCSeq]!.value);
+  else problems.push('no CSeq');
+  if (iFrom >= 0) {
+    p.from = parseNameAddr(headers[iFrom]!.value);
+    p.fromTag = p.from.params['tag'] ?? null;
+    if (p.from.uri === null) problems.push(`unparsable From URI "${clip(p.from.uriText)}"`);
+  } else problems.push('no From');
+  if (iTo >= 0) {
+    p.to = parseNameAddr(headers[iTo]!.value);
+    p.toTag = p.to.params['tag'] ?? null;
+    if (p.to.uri === null) problems.push(`unparsable To URI "${clip(p.to.uriText)}"`);
+  } else problems.push('no To');
+  if (iVia >= 0) {
+    p.via = parseVia(firstListItem(headers[iVia]!.value));
+    if (p.via === null) problems.push(`unparsable Via "${clip(headers[iVia]!.value)}"`);
+    else p.branch = p.via.branch;
+  } else problems.push('no Via');
+  if (iCType >= 0) p.contentType = headers[iCType]!.value;
+
+  // ---- body ----
+  if (iCLen >= 0) {
+    const v = headers[iCLen]!.value;
+    let ok = v.length > 0 && v.length <= 10;
+    for (let i = 0; ok && i < v.length; i++) { const c = v.charCodeAt(i); if (c < 0x30 || c > 0x39) ok = false; }
+    if (ok) p.contentLength = Number(v);
+    else problems.push(`bad Content-Length "${clip(v)}"`);
+  }
+  let bodyEnd: number;
+  if (p.contentLength !== null) {
+    bodyEnd = bodyStart + p.contentLength;
+    if (bodyEnd > n) {
+      p.truncatedBody = true;
+      problems.push(`Content-Length ${p.contentLength} but only ${n - bodyStart} body bytes`);
+      bodyEnd = n;
+    }
+  } else {
+    bodyEnd = stream ? bodyStart : n;
+  }
+  p.length = bodyEnd;
+  if (bodyEnd > bodyStart) {
+    if (ascii || !isUtf8(buf.subarray(start + bodyStart, start + bodyEnd))) p.body = s.slice(bodyStart, bodyEnd);
+    else {
+      p.body = buf.toString('utf8', start + bodyStart, start + bodyEnd);
+      p.bodyEncoding = 'utf8';
+    }
+  }
+  if (ascii) p.raw = s.slice(msgStart, bodyEnd);
+  else p.raw = buf.toString('utf8', start + msgStart, start + bodyStart) + p.body;
+
+  if (p.isRequest && p.cseqMethod && p.cseqMethod !== p.method) {
+    problems.push(`CSeq method ${p.cseqMethod} does not match request method ${p.method}`);
+  }
+  return p;
+}
+
+function parseCSeq(p: ParsedSip, v: string): void {
+  let i = 0;
+  while (i < v.length && v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39) i++;
+  let j = i;
+  while (j < v.length && (v.charCodeAt(j) === 32 || v.charCodeAt(j) === 9)) j++;
+  let k = j;
+  while (k < v.length && v.charCodeAt(k) > 32) k++;
+  if (i === 0 || j === i || k === j || i > 10) {
+    p.problems.push(`bad CSeq "${clip(v)}"`);
+    return;
+  }
+  p.cseqNum = Number(v.slice(0, i));
+  p.cseqMethod = v.slice(j, k);
+  if (p.cseqNum > 0x7fffffff) p.problems.push(`CSeq number ${p.cseqNum} larger than 2^31-1`);
+}
+
+/** Where and when a message was captured: what toSipMessage adds to a ParsedSip. */
 export interface MessageMeta {
   frame: number;
   time: number;
@@ -236,17 +556,10 @@ export interface MessageMeta {
 /** The model's SipMessage: parsed content plus where and when it was captured. */
 export function toSipMessage(p: ParsedSip, meta: MessageMeta): SipMessage {
   return {
-    ...meta,
+    frame: meta.frame, time: meta.time, tsSec: meta.tsSec, tsNsec: meta.tsNsec,
+    src: meta.src, dst: meta.dst, srcIp: meta.srcIp, dstIp: meta.dstIp, transport: meta.transport,
     isRequest: p.isRequest, method: p.method, requestUri: p.requestUri, status: p.status, reason: p.reason,
     headers: p.headers, callId: p.callId, cseqNum: p.cseqNum, cseqMethod: p.cseqMethod, from: p.from, to: p.to,
     fromTag: p.fromTag, toTag: p.toTag, branch: p.branch, contentType: p.contentType, body: p.body, raw: p.raw,
   };
-}
-
-function stripCr(s: string): string {
-  return s.length && s.charCodeAt(s.length - 1) === 0x0d ? s.slice(0, -1) : s;
-}
-
-function clip(s: string): string {
-  return s.length > 60 ? s.slice(0, 57) + '...' : s;
 }
