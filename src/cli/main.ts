@@ -15,6 +15,7 @@ program
   .exitOverride();
 
 registerAnalyze(program);
+import { registerLadder } from './commands/ladder.js'; registerLadder(program);
 registerCapinfo(program);
 
 program.addHelpText('after', `

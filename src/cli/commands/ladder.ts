@@ -1,0 +1,203 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import chalk from 'chalk';
+import { existsSync, statSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { analyze } from '../../analyze.js';
+import { filterReport, type CallFilter } from '../../filter.js';
+import type { Call, Report } from '../../model.js';
+import { tableCalls } from '../../render/table.js';
+import {
+  isImage, ladderFileName, ladders, LADDER_FORMATS, parseAliases, Rasterizer, RasterizerUnavailable,
+  renderLadderSvg, renderText, type Ladder, type LadderFormat,
+} from '../../render/ladder/index.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { mediaStageFactory } from '../media.js';
+
+/** sysexits EX_UNAVAILABLE: a tool the command needs (Chromium) is not there. */
+export const EXIT_UNAVAILABLE = 69;
+
+interface LadderFlags extends CallFilter {
+  call?: string;
+  all?: boolean;
+  format: LadderFormat;
+  output?: string;
+  merge?: boolean;
+  by: 'host' | 'port';
+  alias: string[];
+  order: string[];
+  sdp?: boolean;
+  rtp?: boolean;
+  ascii?: boolean;
+  color?: boolean;
+  width?: string;
+  scale?: string;
+  quiet?: boolean;
+}
+
+class UsageError extends Error {}
+
+const collect = (v: string, prev: string[]) => prev.concat(v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** The calls to draw: --call N[,M], else the filters, else the INVITE dialogs (all with --all). */
+export function selectCalls(report: Report, flags: Pick<LadderFlags, 'call' | 'all'>): Call[] {
+  if (flags.call !== undefined) {
+    const wanted = flags.call.split(',').map((s) => s.trim()).filter(Boolean);
+    const out: Call[] = [];
+    for (const w of wanted) {
+      const n = Number(w);
+      const c = Number.isInteger(n) ? report.calls.find((x) => x.index === n) : undefined;
+      if (!c) {
+        const have = report.calls.map((x) => `${x.index} (${x.kind})`).join(', ') || 'none';
+        throw new UsageError(`no call ${w} in ${report.file}; its dialogs: ${have}`);
+      }
+      out.push(c);
+    }
+    return out;
+  }
+  return tableCalls(report, !!flags.all);
+}
+
+export function registerLadder(program: Command): void {
+  program
+    .command('ladder')
+    .description('draw the ladder (sequence) diagram of SIP calls: text, Mermaid, Markdown, SVG, PNG or PDF')
+    .argument('<file>', 'pcap or pcapng file, optionally gzip-compressed; "-" reads standard input')
+    .option('-c, --call <n>', 'only call number N (the # of `sipflow analyze`); several as N,M')
+    .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
+    .option('-a, --all', 'every dialog (registrations, SUBSCRIBE, OPTIONS ...), not only INVITE calls')
+    .option('--from <text>', 'only calls whose From URI or display name contains text')
+    .option('--to <text>', 'only calls whose To URI or display name contains text')
+    .option('--state <states>', 'only calls in these states or outcomes, comma-separated')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(LADDER_FORMATS).default('text'))
+    .option('-o, --output <path>', 'write to this file, or into this directory one file per call (<index>-<Call-ID>.<ext>)')
+    .option('-m, --merge', 'one diagram of all selected calls instead of one per call')
+    .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(['port', 'host']).default('port'))
+    .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable or comma-separated', collect, [])
+    .option('--order <columns>', 'put these columns first (alias names or addresses), comma-separated', collect, [])
+    .option('--sdp', 'show the SDP summary (media, codecs, address) under messages that carry SDP')
+    .option('--rtp', 'draw each RTP stream of the call as one span (codec, packets, first-last time)')
+    .option('--ascii', 'text: ASCII only, no box-drawing characters')
+    .option('--no-color', 'text: no colours (NO_COLOR is honoured too; off when piped)')
+    .option('-w, --width <cols>', 'text: fit this many columns (default: the terminal width; unlimited when piped)')
+    .option('--scale <n>', 'png: device pixels per SVG pixel (default 2)')
+    .option('-q, --quiet', 'do not list the files written')
+    .addHelpText('after', `
+Columns are the endpoints in order of first appearance; rows are the SIP
+messages in frame order with Wireshark's labels, the frame number and the
+time relative to the first frame in the left margin. Retransmissions are
+marked. Without --call/--call-id every INVITE call is drawn (every dialog
+with --all, or when the capture has no INVITE).
+
+With several diagrams and -o, each call goes into its own file in the -o
+directory; --merge draws them all in one diagram. PNG and PDF are rendered
+from the SVG by a headless Chromium (one browser for all diagrams): the
+optional package playwright-core and a Chromium (apt-get install chromium,
+or SIPFLOW_CHROMIUM=/path) are needed; without them the command exits 69.
+
+Examples:
+  $ sipflow ladder trace.pcapng
+  $ sipflow ladder trace.pcapng --call 2 --alias 192.168.1.14=proxy --sdp
+  $ sipflow ladder trace.pcapng -f md > call.md
+  $ sipflow ladder trace.pcapng -f svg --call 1 -o call1.svg
+  $ sipflow ladder trace.pcapng -f png -o ladders/        # one PNG per call
+  $ sipflow ladder trace.pcapng -f pdf --all --merge -o flow.pdf`)
+    .action(async (file: string, flags: LadderFlags) => {
+      const toFile = flags.output !== undefined;
+      setupColor(flags.color === false || toFile);
+      if (toFile && flags.output !== '-') chalk.level = 0;
+      try {
+        process.exitCode = await run(file, flags);
+      } catch (e) {
+        if (e instanceof UsageError) {
+          process.stderr.write(`sipflow: ${e.message}\n`);
+          process.exitCode = EXIT_USAGE;
+        } else if (e instanceof RasterizerUnavailable) {
+          process.stderr.write(`sipflow: ${e.message}\n`);
+          process.exitCode = EXIT_UNAVAILABLE;
+        } else {
+          process.exitCode = reportError(e);
+        }
+      }
+    });
+}
+
+async function run(file: string, flags: LadderFlags): Promise<number> {
+  let aliases: Record<string, string>;
+  try { aliases = parseAliases(flags.alias); } catch (e) { throw new UsageError((e as Error).message); }
+  const width = flags.width !== undefined ? Math.max(20, Number(flags.width) || 0)
+    : flags.output === undefined && process.stdout.isTTY ? process.stdout.columns || 120 : Infinity;
+  const scale = flags.scale !== undefined ? Number(flags.scale) : undefined;
+  if (scale !== undefined && !(scale > 0 && scale <= 8)) throw new UsageError('--scale expects a number between 0 and 8');
+  const format = flags.format;
+
+  const bar = progressBar(file, !flags.quiet);
+  let report: Report;
+  try {
+    report = await analyze(file, {
+      onProgress: (d, t) => bar.update(d, t),
+      media: flags.sdp || flags.rtp ? mediaStageFactory({ heuristic: false }) : undefined,
+    });
+  } finally {
+    bar.stop();
+  }
+  const filtered = filterReport(report, flags);
+  const calls = selectCalls(filtered, flags);
+  if (!calls.length) {
+    process.stderr.write(`sipflow: ${report.calls.length ? 'no dialog matches the selection' : 'no SIP dialogs found'} in ${file}\n`);
+    return EXIT_INPUT;
+  }
+  const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.merge });
+  const ropts = { text: { width, ascii: !!flags.ascii } };
+  const out = flags.output === '-' ? undefined : flags.output;
+
+  // Standard output.
+  if (out === undefined) {
+    if (isImage(format)) {
+      if (list.length > 1) throw new UsageError(`${list.length} diagrams: give -o DIR for one ${format.toUpperCase()} per call, or --merge, or --call N`);
+      if (process.stdout.isTTY) throw new UsageError(`${format.toUpperCase()} is binary: give -o FILE (or redirect standard output)`);
+      const r = await Rasterizer.open({ scale });
+      try {
+        const svg = renderLadderSvg(list[0]!);
+        process.stdout.write(format === 'png' ? await r.png(svg) : await r.pdf(svg));
+      } finally { await r.close(); }
+      return EXIT_OK;
+    }
+    if ((format === 'svg' || format === 'mermaid') && list.length > 1) {
+      throw new UsageError(`${list.length} diagrams: give -o DIR for one ${format === 'svg' ? 'SVG' : 'Mermaid'} file per call, or --merge, or --call N`);
+    }
+    process.stdout.write(list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
+    return EXIT_OK;
+  }
+
+  // A directory: one file per diagram.
+  const isDir = (existsSync(out) && statSync(out).isDirectory()) || /[\\/]$/.test(out) || (list.length > 1 && format !== 'text' && format !== 'md');
+  const written: string[] = [];
+  if (isDir) {
+    await mkdir(out, { recursive: true });
+    const raster = isImage(format) ? await Rasterizer.open({ scale }) : null;
+    try {
+      for (const l of list) {
+        const path = join(out, ladderFileName(l, format));
+        await writeOne(l, format, path, raster, ropts);
+        written.push(path);
+      }
+    } finally { await raster?.close(); }
+  } else if (list.length === 1 || format === 'text' || format === 'md') {
+    if (isImage(format)) {
+      const raster = await Rasterizer.open({ scale });
+      try { await writeOne(list[0]!, format, out, raster, ropts); } finally { await raster.close(); }
+    } else {
+      await writeFile(out, list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
+    }
+    written.push(out);
+  }
+  if (!flags.quiet) for (const p of written) process.stdout.write(p + '\n');
+  return EXIT_OK;
+}
+
+async function writeOne(l: Ladder, format: LadderFormat, path: string, raster: Rasterizer | null, ropts: { text: { width: number; ascii: boolean } }): Promise<void> {
+  if (isImage(format)) await raster!.write(renderLadderSvg(l), format, path);
+  else await writeFile(path, renderText(l, format, ropts));
+}

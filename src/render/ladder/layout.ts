@@ -1,0 +1,324 @@
+/**
+ * The ladder model every ladder format draws from: participants (columns)
+ * and rows (SIP messages, RTP stream spans) of one or more calls.
+ *
+ * Columns are the endpoints ("ip:port", or "ip" with by = "host") in order of
+ * first appearance, with user aliases applied; rows are the SIP messages in
+ * frame order, with the RTP streams of the calls (when asked for) placed
+ * among them by their start time. Renderers never look at the Report again:
+ * whatever they show comes from here.
+ */
+import type { Call, CallMessage, Report, RtpStream } from '../../model.js';
+
+export type GroupBy = 'port' | 'host';
+
+export interface LadderOptions {
+  /** Columns per "ip:port" (default) or per IP address. */
+  by?: GroupBy;
+  /** Names for endpoints: keys are "ip" (every port of it) or "ip:port" (wins over "ip"). */
+  aliases?: Record<string, string>;
+  /** Show the SDP summary of messages that carry SDP (CallMessage.sdpSummary). */
+  sdp?: boolean;
+  /** Draw the calls' RTP streams as spans. */
+  rtp?: boolean;
+  /**
+   * Columns to put first, in this order (alias names, "ip" or "ip:port");
+   * the others follow in order of first appearance.
+   */
+  order?: string[];
+}
+
+export interface Participant {
+  /** Stable key: the endpoint, or the IP with by = "host". */
+  key: string;
+  /** What the column header says: the alias, or the address. */
+  name: string;
+  /** The address when an alias names the column (shown under the name), else null. */
+  address: string | null;
+}
+
+export interface MessageRow {
+  kind: 'msg';
+  frame: number;
+  time: number;
+  /** Column indexes. from === to for a message between two ports of one host with by = "host". */
+  from: number;
+  to: number;
+  /** The label as Wireshark shows it ("INVITE (SDP)", "180 Ringing"). */
+  label: string;
+  request: boolean;
+  status: number | null;
+  retransmission: boolean;
+  /** SDP summary to print under the arrow (only with opts.sdp and when known). */
+  sdp: string | null;
+  /** Index of the call the message belongs to. */
+  call: number;
+  transport: string;
+}
+
+export interface RtpRow {
+  kind: 'rtp';
+  frame: number;
+  time: number;
+  stop: number;
+  from: number;
+  to: number;
+  /** "RTP opus/48000 · 812 pkts · 3.104–19.230 s" */
+  label: string;
+  codec: string;
+  packets: number;
+  lost: number;
+  stream: number;
+  call: number;
+}
+
+export type LadderRow = MessageRow | RtpRow;
+
+export interface Ladder {
+  /** Capture file the calls come from. */
+  file: string;
+  calls: Call[];
+  participants: Participant[];
+  rows: LadderRow[];
+  /** True when rows of several calls are merged into one diagram. */
+  merged: boolean;
+  /** "Call 1: sip:alice@a -> sip:bob@b · REJECTED (DECLINED)", or a summary for merged ladders. */
+  title: string;
+  /** Call-IDs, one line per call (for captions). */
+  subtitle: string;
+  /** Short heading for image captions: "Call 1 · REJECTED (DECLINED)". */
+  heading: string;
+  /** One "from → to" line per call (prefixed by the call index when merged). */
+  parties: string[];
+}
+
+/** "192.168.1.14:5060" -> "192.168.1.14"; "[2001:db8::1]:5060" -> "2001:db8::1". */
+export function hostOf(ep: string): string {
+  if (ep.startsWith('[')) {
+    const end = ep.indexOf(']');
+    return end > 0 ? ep.slice(1, end) : ep;
+  }
+  const i = ep.lastIndexOf(':');
+  return i > 0 && ep.indexOf(':') === i ? ep.slice(0, i) : ep;
+}
+
+/** Parse "--alias" values ("192.168.1.14=proxy", "10.0.0.1:5060=pbx") into a map. */
+export function parseAliases(list: string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list ?? []) {
+    const eq = item.lastIndexOf('=');
+    if (eq <= 0 || eq === item.length - 1) throw new Error(`--alias expects ADDRESS=NAME (e.g. 192.168.1.14=proxy), got "${item}"`);
+    let key = item.slice(0, eq).trim();
+    const name = item.slice(eq + 1).trim();
+    // Bare IPv6 addresses are accepted with or without brackets.
+    if (key.startsWith('[') && key.endsWith(']')) key = key.slice(1, -1);
+    out[key] = name;
+  }
+  return out;
+}
+
+function aliasFor(ep: string, by: GroupBy, aliases: Record<string, string>): string | null {
+  const host = hostOf(ep);
+  if (by === 'host') return aliases[host] ?? null;
+  return aliases[ep] ?? aliases[host] ?? null;
+}
+
+function kindName(c: Call): string {
+  return c.kind === 'call' ? 'Call' : c.kind.charAt(0).toUpperCase() + c.kind.slice(1);
+}
+
+/**
+ * "REJECTED (DECLINED)" for INVITE calls (Wireshark's state, sipflow's outcome);
+ * the outcome alone ("REGISTERED") for other dialogs, whose Wireshark state means little.
+ */
+export function callStatus(c: Call): string {
+  if (c.kind !== 'call') return c.outcome ?? c.state;
+  return c.outcome && c.outcome !== c.state ? `${c.state} (${c.outcome})` : c.state;
+}
+
+/** "Call 1 · REJECTED (DECLINED)" */
+export function callHeading(c: Call): string {
+  return `${kindName(c)} ${c.index} · ${callStatus(c)}${c.partial ? ' · partial' : ''}`;
+}
+
+/** "alice <sip:alice@a> → sip:bob@b" */
+export function callParties(c: Call): string {
+  const party = (uri: string, display: string | null) => (display ? `${display} <${uri}>` : uri);
+  return `${party(c.from, c.fromDisplay)} → ${party(c.to, c.toDisplay)}`;
+}
+
+/** Short human label of a call's parties and state. */
+export function callTitle(c: Call): string {
+  return `${kindName(c)} ${c.index}: ${callParties(c)} · ${callStatus(c)}${c.partial ? ' · partial' : ''}`;
+}
+
+function fmtSec(x: number): string {
+  return x.toFixed(3);
+}
+
+/** The label of an RTP span. */
+export function rtpLabel(s: RtpStream): string {
+  const lost = s.lost > 0 ? ` · ${s.lost} lost` : '';
+  return `RTP ${s.codec || 'PT ' + s.payloadType} · ${s.packets} pkts${lost} · ${fmtSec(s.start)}–${fmtSec(s.stop)} s`;
+}
+
+interface StreamIndex { byIndex: Map<number, RtpStream>; byCallId: Map<string, RtpStream[]> }
+const streamIndexes = new WeakMap<RtpStream[], StreamIndex>();
+
+/** Streams by index and by Call-ID, built once per report (ladders of 1000 calls stay linear). */
+function streamIndex(streams: RtpStream[]): StreamIndex {
+  let ix = streamIndexes.get(streams);
+  if (!ix || ix.byIndex.size !== streams.length) {
+    ix = { byIndex: new Map(), byCallId: new Map() };
+    for (const s of streams) {
+      ix.byIndex.set(s.index, s);
+      if (s.callId !== null) {
+        const l = ix.byCallId.get(s.callId);
+        if (l) l.push(s); else ix.byCallId.set(s.callId, [s]);
+      }
+    }
+    streamIndexes.set(streams, ix);
+  }
+  return ix;
+}
+
+/** Streams of the calls: by the call's stream indexes, or by Call-ID. */
+function streamsOf(report: Report, calls: Call[]): { s: RtpStream; call: number }[] {
+  const out: { s: RtpStream; call: number }[] = [];
+  const seen = new Set<number>();
+  const ix = streamIndex(report.rtpStreams);
+  for (const c of calls) {
+    for (const i of c.streams) {
+      const s = ix.byIndex.get(i);
+      if (s && !seen.has(s.index)) { seen.add(s.index); out.push({ s, call: c.index }); }
+    }
+    for (const s of ix.byCallId.get(c.callId) ?? []) {
+      if (!seen.has(s.index)) { seen.add(s.index); out.push({ s, call: c.index }); }
+    }
+  }
+  return out;
+}
+
+/**
+ * Lay out the ladder of `calls` (one call, or several merged into one
+ * diagram) from `report`.
+ */
+export function buildLadder(report: Report, calls: Call[], opts: LadderOptions = {}): Ladder {
+  const by = opts.by ?? 'port';
+  const aliases = opts.aliases ?? {};
+  const participants: Participant[] = [];
+  const col = new Map<string, number>();
+  const column = (ep: string): number => {
+    const key = by === 'host' ? hostOf(ep) : ep;
+    let i = col.get(key);
+    if (i === undefined) {
+      i = participants.length;
+      col.set(key, i);
+      const alias = aliasFor(ep, by, aliases);
+      participants.push({ key, name: alias ?? key, address: alias ? key : null });
+    }
+    return i;
+  };
+
+  const msgs: { m: CallMessage; call: number }[] = [];
+  for (const c of calls) for (const m of c.messages) msgs.push({ m, call: c.index });
+  if (calls.length > 1) msgs.sort((a, b) => a.m.frame - b.m.frame);
+
+  const rows: LadderRow[] = [];
+  for (const { m, call } of msgs) {
+    const from = column(m.src);
+    const to = column(m.dst);
+    rows.push({
+      kind: 'msg', frame: m.frame, time: m.time, from, to, label: m.label,
+      request: m.method !== null, status: m.status, retransmission: m.retransmission,
+      sdp: opts.sdp && m.sdpSummary ? m.sdpSummary : null, call, transport: m.transport,
+    });
+  }
+
+  if (opts.rtp) {
+    // Media usually flows between the SIP hosts on other ports: a stream end
+    // goes to the column of its host when that host has exactly one column,
+    // else to a column of its own.
+    const sipColumns = participants.length;
+    const rtpColumn = (ep: string): number => {
+      if (by === 'host' || col.has(ep)) return column(ep);
+      const host = hostOf(ep);
+      const same: number[] = [];
+      for (let i = 0; i < sipColumns; i++) if (hostOf(participants[i]!.key) === host) same.push(i);
+      return same.length === 1 ? same[0]! : column(ep);
+    };
+    const spans: RtpRow[] = streamsOf(report, calls).map(({ s, call }) => ({
+      kind: 'rtp', frame: s.firstFrame, time: s.start, stop: s.stop, from: rtpColumn(s.src), to: rtpColumn(s.dst),
+      label: rtpLabel(s), codec: s.codec, packets: s.packets, lost: s.lost, stream: s.index, call,
+    }));
+    spans.sort((a, b) => a.time - b.time || a.frame - b.frame);
+    // Merge by time (messages stay in frame order; a span goes before the first
+    // message that comes later than it).
+    const merged: LadderRow[] = [];
+    let j = 0;
+    for (const r of rows) {
+      while (j < spans.length && (spans[j]!.time < r.time || (spans[j]!.time === r.time && spans[j]!.frame < r.frame))) merged.push(spans[j++]!);
+      merged.push(r);
+    }
+    while (j < spans.length) merged.push(spans[j++]!);
+    rows.splice(0, rows.length, ...merged);
+  }
+
+  if (opts.order?.length) reorder(participants, rows, opts.order);
+
+  const title = calls.length === 1
+    ? callTitle(calls[0]!)
+    : `${calls.length} dialogs: ${calls.map((c) => `${c.index} ${callStatus(c)}`).join(', ')}`;
+  const subtitle = calls.map((c) => (calls.length > 1 ? `${c.index}: ` : '') + `Call-ID ${c.callId}`).join('\n');
+  const heading = calls.length === 1 ? callHeading(calls[0]!) : `${calls.length} dialogs merged`;
+  const parties = calls.length === 1 ? [callParties(calls[0]!)] : calls.map((c) => `${c.index}: ${callParties(c)} · ${callStatus(c)} · Call-ID ${c.callId}`);
+  return { file: report.file, calls, participants, rows, merged: calls.length > 1, title, subtitle, heading, parties };
+}
+
+/** Move the columns named in `order` to the front (stable for the rest) and renumber rows. */
+function reorder(participants: Participant[], rows: LadderRow[], order: string[]): void {
+  const rank = (p: Participant): number => {
+    for (let i = 0; i < order.length; i++) {
+      const o = order[i]!;
+      if (o === p.name || o === p.key || o === hostOf(p.key)) return i;
+    }
+    return order.length;
+  };
+  const idx = participants.map((p, i) => ({ p, i, r: rank(p) })).sort((a, b) => a.r - b.r || a.i - b.i);
+  const map = new Array<number>(participants.length);
+  idx.forEach((e, newI) => { map[e.i] = newI; });
+  participants.splice(0, participants.length, ...idx.map((e) => e.p));
+  for (const r of rows) { r.from = map[r.from]!; r.to = map[r.to]!; }
+}
+
+/** Which label to draw: the Wireshark label plus a retransmission mark. */
+export function rowText(r: LadderRow): string {
+  if (r.kind === 'rtp') return r.label;
+  return r.retransmission ? `${r.label} (retransmission)` : r.label;
+}
+
+/** Relative time as the margin shows it (microseconds, like Wireshark's flow). */
+export function marginTime(t: number): string {
+  return t.toFixed(6);
+}
+
+/** Call-ID made safe for a file name. */
+export function sanitizeCallId(id: string, max = 60): string {
+  const s = id.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '').slice(0, max);
+  return s || 'call';
+}
+
+/** File name of one call's diagram: "<index>-<sanitised Call-ID>.<ext>". */
+export function diagramFileName(c: Call, ext: string): string {
+  return `${c.index}-${sanitizeCallId(c.callId)}.${ext}`;
+}
+
+/** Response class for colouring: "req", "1xx", "2xx", "3xx", "err" (>= 400). */
+export function rowClass(r: LadderRow): 'req' | 'prov' | 'ok' | 'redir' | 'err' | 'rtp' {
+  if (r.kind === 'rtp') return 'rtp';
+  if (r.request || r.status === null) return 'req';
+  if (r.status < 200) return 'prov';
+  if (r.status < 300) return 'ok';
+  if (r.status < 400) return 'redir';
+  return 'err';
+}

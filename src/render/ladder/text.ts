@@ -1,0 +1,311 @@
+/**
+ * Ladder -> terminal text: one line per SIP message with the arrow and its
+ * label on the same line, frame number and relative time in the left margin.
+ * Unicode box drawing by default, plain ASCII with `ascii`; colours through
+ * chalk (callers decide chalk.level: off when piped or with --no-color).
+ * Fits `width` columns by wrapping/abbreviating the column headers, narrowing
+ * the gaps and clipping labels.
+ */
+import chalk from 'chalk';
+import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
+
+export interface TextOptions {
+  /** Columns to fit; Infinity (default) for the natural width. */
+  width?: number;
+  /** ASCII only (no box drawing characters). */
+  ascii?: boolean;
+  /** Print the title/caption lines above the diagram (default true). */
+  caption?: boolean;
+}
+
+type Style = '' | 'life' | 'margin' | 'head' | 'req' | 'prov' | 'ok' | 'redir' | 'err' | 'rtp' | 'sdp' | 'retx';
+
+interface Glyphs {
+  life: string; start: string; startLeft: string; body: string; retx: string; rtp: string; rtpStart: string; rtpEnd: string;
+  right: string; left: string; selfTop: string; selfBottom: string; ellipsis: string; rule: string; arrow: string;
+}
+
+const UNICODE: Glyphs = {
+  life: '│', start: '├', startLeft: '┤', body: '─', retx: '┄', rtp: '═', rtpStart: '╞', rtpEnd: '╡',
+  right: '▶', left: '◀', selfTop: '┐', selfBottom: '┘', ellipsis: '…', rule: '─', arrow: '→',
+};
+const ASCII: Glyphs = {
+  life: '|', start: '|', startLeft: '|', body: '-', retx: '.', rtp: '=', rtpStart: '|', rtpEnd: '|',
+  right: '>', left: '<', selfTop: '.', selfBottom: "'", ellipsis: '~', rule: '-', arrow: '->',
+};
+
+const MIN_GAP = 8;
+
+/** Clip to n columns with an ellipsis at the end. */
+function clipEnd(s: string, n: number, ell: string): string {
+  if (n <= 0) return '';
+  if (s.length <= n) return s;
+  return n <= ell.length ? s.slice(0, n) : s.slice(0, n - ell.length) + ell;
+}
+
+/** Clip to n columns keeping the end (addresses differ at their end). */
+function clipStart(s: string, n: number, ell: string): string {
+  if (n <= 0) return '';
+  if (s.length <= n) return s;
+  return n <= ell.length ? s.slice(s.length - n) : ell + s.slice(s.length - n + ell.length);
+}
+
+/** Replace control characters: nothing from a packet may move the cursor. */
+function printable(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\uFFFD');
+}
+
+function asciiOnly(s: string): string {
+  return s.replace(/[→]/g, '->').replace(/[–—]/g, '-').replace(/·/g, '|').replace(/…/g, '~').replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** Header lines of a participant for a column of at most `w` characters. */
+function headerLines(name: string, address: string | null, w: number, ell: string): string[] {
+  const lines = [name];
+  if (address) lines.push(address);
+  const out: string[] = [];
+  for (const l of lines) {
+    if (l.length <= w) { out.push(l); continue; }
+    // Wrap "ip:port" (or "[v6]:port") before the port.
+    const i = l.lastIndexOf(':');
+    if (i > 0 && (l.indexOf(':') === i || l.startsWith('['))) {
+      out.push(clipStart(l.slice(0, i), w, ell), clipEnd(l.slice(i), w, ell));
+    } else {
+      out.push(clipStart(l, w, ell));
+    }
+  }
+  return out;
+}
+
+function natural(name: string, address: string | null): number {
+  return Math.max(name.length, address?.length ?? 0);
+}
+
+/** Gap widths between adjacent columns so every label fits (before width fitting). */
+function gapsFor(ladder: Ladder, headW: number[], labels: string[]): number[] {
+  const n = ladder.participants.length;
+  const g: number[] = [];
+  for (let i = 0; i + 1 < n; i++) g.push(Math.max(MIN_GAP, Math.ceil(headW[i]! / 2) + Math.floor(headW[i + 1]! / 2) + 3));
+  const spans = ladder.rows.map((r, i) => ({ a: Math.min(r.from, r.to), b: Math.max(r.from, r.to), need: labels[i]!.length + 10 }))
+    .filter((s) => s.b > s.a)
+    .sort((x, y) => x.b - x.a - (y.b - y.a));
+  for (const s of spans) {
+    let have = 0;
+    for (let i = s.a; i < s.b; i++) have += g[i]!;
+    let deficit = s.need - have;
+    const k = s.b - s.a;
+    for (let i = s.a; i < s.b && deficit > 0; i++) {
+      const add = Math.ceil(deficit / (s.b - i));
+      g[i]! += add;
+      deficit -= add;
+    }
+    void k;
+  }
+  // Self messages print their label to the right of the lifeline.
+  ladder.rows.forEach((r, i) => {
+    if (r.from === r.to && r.from < n - 1) g[r.from] = Math.max(g[r.from]!, labels[i]!.length + 6);
+  });
+  return g;
+}
+
+/** A line under construction: one character and one style per cell. */
+class Line {
+  readonly ch: string[];
+  readonly st: Style[];
+  constructor(width: number) {
+    this.ch = new Array<string>(width).fill(' ');
+    this.st = new Array<Style>(width).fill('');
+  }
+  put(x: number, s: string, style: Style): void {
+    for (let i = 0; i < s.length; i++) {
+      const p = x + i;
+      if (p < 0 || p >= this.ch.length) continue;
+      this.ch[p] = s[i]!;
+      this.st[p] = style;
+    }
+  }
+  render(paint: (s: string, st: Style) => string): string {
+    let end = this.ch.length;
+    while (end > 0 && this.ch[end - 1] === ' ') end--;
+    let out = '';
+    let i = 0;
+    while (i < end) {
+      let j = i + 1;
+      while (j < end && this.st[j] === this.st[i]) j++;
+      out += paint(this.ch.slice(i, j).join(''), this.st[i]!);
+      i = j;
+    }
+    return out;
+  }
+}
+
+function paint(s: string, st: Style): string {
+  if (!chalk.level || !s.trim()) return s;
+  switch (st) {
+    case 'life': return chalk.gray(s);
+    case 'margin': return chalk.dim(s);
+    case 'head': return chalk.bold(s);
+    case 'req': return chalk.cyan(s);
+    case 'prov': return s;
+    case 'ok': return chalk.green(s);
+    case 'redir': return chalk.yellow(s);
+    case 'err': return chalk.red(s);
+    case 'rtp': return chalk.magenta(s);
+    case 'sdp': return chalk.dim(s);
+    case 'retx': return chalk.dim(s);
+    default: return s;
+  }
+}
+
+/** Render a ladder as terminal text (lines end with "\n"). */
+export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string {
+  const G = opts.ascii ? ASCII : UNICODE;
+  const fix = (s: string) => (opts.ascii ? asciiOnly(printable(s)) : printable(s));
+  const width = opts.width ?? Infinity;
+  const n = ladder.participants.length;
+  const out: string[] = [];
+
+  if (opts.caption !== false) {
+    out.push(paint(clipEnd(fix(ladder.title), width, G.ellipsis), 'head'));
+    for (const l of ladder.subtitle.split('\n')) out.push(paint(clipEnd(fix(l), width, G.ellipsis), 'margin'));
+    out.push('');
+  }
+  if (!ladder.rows.length || !n) {
+    out.push('(no messages)');
+    return out.join('\n') + '\n';
+  }
+
+  // Margin: [call] frame time.
+  const showCall = ladder.merged;
+  const callW = showCall ? Math.max(4, ...ladder.calls.map((c) => String(c.index).length)) : 0;
+  const frameW = Math.max(5, ...ladder.rows.map((r) => String(r.frame).length));
+  const timeW = Math.max(4, ...ladder.rows.map((r) => marginTime(r.time).length));
+  const marginW = (showCall ? callW + 1 : 0) + frameW + 1 + timeW + 2;
+  const margin = (r: LadderRow | null): string => {
+    if (!r) return ' '.repeat(marginW);
+    return (showCall ? String(r.call).padStart(callW) + ' ' : '') + String(r.frame).padStart(frameW) + ' ' + marginTime(r.time).padStart(timeW) + '  ';
+  };
+
+  const parts = ladder.participants.map((p) => ({ name: fix(p.name), address: p.address === null ? null : fix(p.address) }));
+  const labels = ladder.rows.map((r) => fix(rowText(r)));
+  let headW = parts.map((p) => natural(p.name, p.address));
+  let gaps = gapsFor(ladder, headW, labels);
+  const total = () => Math.ceil(headW[0]! / 2) + gaps.reduce((a, b) => a + b, 0) + Math.ceil(headW[n - 1]! / 2) + 1;
+
+  const avail = width - marginW;
+  if (total() > avail) {
+    // 1. Narrow the headers (wrap "ip:port" before the port), 2. shrink gaps.
+    headW = parts.map((p) => Math.max(...headerLines(p.name, p.address, Math.max(6, Math.floor(avail / Math.max(1, n)) - 2), G.ellipsis).map((l) => l.length)));
+    const minGaps = headW.slice(0, -1).map((w, i) => Math.max(4, Math.ceil(w / 2) + Math.floor(headW[i + 1]! / 2) + 1));
+    gaps = gapsFor(ladder, headW, labels);
+    let excess = total() - avail;
+    while (excess > 0) {
+      let best = -1;
+      for (let i = 0; i < gaps.length; i++) if (gaps[i]! > minGaps[i]! && (best < 0 || gaps[i]! > gaps[best]!)) best = i;
+      if (best < 0) break;
+      gaps[best]!--;
+      excess--;
+    }
+    // Still too wide: headers get clipped to the gaps.
+    if (excess > 0) {
+      const per = Math.max(3, Math.floor(avail / Math.max(1, n)));
+      headW = headW.map((w) => Math.min(w, per - 1));
+      gaps = gaps.map(() => per);
+    }
+  }
+
+  const x: number[] = [marginW + Math.ceil(headW[0]! / 2)];
+  for (let i = 1; i < n; i++) x.push(x[i - 1]! + gaps[i - 1]!);
+  // Self messages at the last column and SDP notes may need room on the right.
+  let lineW = x[n - 1]! + Math.ceil(headW[n - 1]! / 2) + 1;
+  ladder.rows.forEach((r, i) => {
+    if (r.from === r.to) lineW = Math.max(lineW, x[r.from]! + labels[i]!.length + 5);
+    if (r.kind === 'msg' && r.sdp) lineW = Math.max(lineW, x[Math.min(r.from, r.to)]! + 2 + fix(r.sdp).length);
+  });
+  lineW = Math.min(lineW, width);
+
+  const lifelines = (line: Line) => { for (const xi of x) line.put(xi, G.life, 'life'); };
+
+  // Header: margin titles and participant names centred on their lifelines.
+  const heads = parts.map((p, i) => headerLines(p.name, p.address, headW[i]!, G.ellipsis));
+  const headH = Math.max(...heads.map((h) => h.length));
+  for (let k = 0; k < headH; k++) {
+    const line = new Line(lineW);
+    if (k === headH - 1) {
+      const m = (showCall ? 'Call'.padStart(callW) + ' ' : '') + 'Frame'.padStart(frameW) + ' ' + 'Time'.padStart(timeW);
+      line.put(0, m, 'margin');
+    }
+    heads.forEach((h, i) => {
+      const s = h[k];
+      if (s === undefined) return;
+      line.put(x[i]! - Math.floor(s.length / 2), s, k === 0 ? 'head' : 'margin');
+    });
+    out.push(line.render(paint));
+  }
+  {
+    const line = new Line(lineW);
+    line.put(0, G.rule.repeat(marginW - 2), 'margin');
+    lifelines(line);
+    out.push(line.render(paint));
+  }
+
+  ladder.rows.forEach((r, ri) => {
+    const cls = rowClass(r);
+    const style: Style = r.kind === 'msg' && r.retransmission ? 'retx' : cls;
+    const label = labels[ri]!;
+    let line = new Line(lineW);
+    line.put(0, margin(r), 'margin');
+    lifelines(line);
+    const xa = x[r.from]!;
+    const xb = x[r.to]!;
+    const body = r.kind === 'rtp' ? G.rtp : r.kind === 'msg' && r.retransmission ? G.retx : G.body;
+    if (xa === xb) {
+      // A message to itself (two ports of one host with --by host): a loop to the right.
+      line.put(xa, G.start + body + G.selfTop + ' ', style);
+      line.put(xa + 4, clipEnd(label, lineW - xa - 4, G.ellipsis), style);
+      out.push(line.render(paint));
+      const back = new Line(lineW);
+      back.put(0, margin(null), 'margin');
+      lifelines(back);
+      back.put(xa + 1, G.left + G.selfBottom, style);
+      out.push(back.render(paint));
+    } else {
+      const lo = Math.min(xa, xb);
+      const hi = Math.max(xa, xb);
+      const inner = hi - lo - 1;
+      let arrow = body.repeat(Math.max(0, inner)).split('');
+      if (xa < xb) arrow[inner - 1] = G.right; else arrow[0] = G.left;
+      const room = inner - 6;
+      if (label.length > room) {
+        // Too narrow for the label on the arrow: the label goes on a line of
+        // its own above it (over the lifelines), the arrow below.
+        const at = lo + 2;
+        line.put(at, ' ' + clipEnd(label, lineW - at - 1, G.ellipsis), style);
+        out.push(line.render(paint));
+        line = new Line(lineW);
+        line.put(0, margin(null), 'margin');
+        lifelines(line);
+      } else if (room >= 1) {
+        const text = ' ' + label + ' ';
+        const start = Math.floor((inner - text.length) / 2);
+        arrow.splice(start, text.length, ...text.split(''));
+      }
+      arrow = arrow.slice(0, inner);
+      // The sender's lifeline gets the tee the arrow leaves from.
+      const tee = r.kind === 'rtp' ? (xa < xb ? G.rtpStart : G.rtpEnd) : (xa < xb ? G.start : G.startLeft);
+      line.put(xa, tee, style);
+      line.put(lo + 1, arrow.join(''), style);
+      out.push(line.render(paint));
+    }
+    if (r.kind === 'msg' && r.sdp) {
+      const sl = new Line(lineW);
+      sl.put(0, margin(null), 'margin');
+      lifelines(sl);
+      const at = Math.min(xa, xb) + 2;
+      sl.put(at, clipEnd(fix(r.sdp), lineW - at, G.ellipsis), 'sdp');
+      out.push(sl.render(paint));
+    }
+  });
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,249 @@
+/**
+ * Ladder layout and renderers on hand-built Reports: column order, aliases,
+ * --by host, RTP spans, width fitting, and escaping of hostile strings in
+ * SVG, Mermaid and Markdown.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import chalk from 'chalk';
+import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
+import {
+  buildLadder, diagramFileName, hostOf, mermaidEscape, parseAliases, renderLadderSvg, renderLadderText,
+  renderMarkdown, renderMermaid, sanitizeCallId, xmlEscape,
+} from '../../src/render/ladder/index.js';
+
+chalk.level = 0;
+
+const A = '10.0.0.1:5060';
+const P = '10.0.0.2:5060';
+const B = '10.0.0.3:5062';
+
+function msg(frame: number, time: number, src: string, dst: string, what: string | number, extra: Partial<CallMessage> = {}): CallMessage {
+  const isReq = typeof what === 'string';
+  const reason: Record<number, string> = { 100: 'Trying', 180: 'Ringing', 200: 'OK', 486: 'Busy Here', 603: 'Decline' };
+  const label = isReq ? what : `${what} ${reason[what] ?? ''}`.trim();
+  return {
+    frame, time, src, dst, transport: 'UDP', method: isReq ? what : null, status: isReq ? null : what,
+    reason: isReq ? null : reason[what] ?? null, cseq: `1 ${isReq ? what : 'INVITE'}`, label, sdp: false, retransmission: false, ...extra,
+  };
+}
+
+function call(index: number, callId: string, messages: CallMessage[], extra: Partial<Call> = {}): Call {
+  const parts: string[] = [];
+  for (const m of messages) for (const e of [m.src, m.dst]) if (!parts.includes(e)) parts.push(e);
+  return {
+    index, callId, kind: 'call', partial: false, from: 'sip:alice@example.com', to: 'sip:bob@example.com',
+    fromDisplay: 'Alice', toDisplay: null, initialSpeaker: '10.0.0.1', state: 'COMPLETED', outcome: 'COMPLETED',
+    comment: 'INVITE 200', sipPackets: messages.length, firstFrame: messages[0]?.frame ?? 0, lastFrame: messages.at(-1)?.frame ?? 0,
+    start: messages[0]?.time ?? 0, stop: messages.at(-1)?.time ?? 0, setupMs: null, durationS: null, participants: parts,
+    messages, media: [], streams: [], events: [], ...extra,
+  };
+}
+
+function stream(index: number, callId: string, src: string, dst: string, start: number, stop: number, packets: number): RtpStream {
+  return {
+    index, callId, heuristic: false, src, dst, ssrc: '0x0000abcd', payloadType: 0, codec: 'PCMU/8000', clockRate: 8000,
+    packets, lost: 0, lossPct: 0, seqErrors: 0, minDeltaMs: 20, meanDeltaMs: 20, maxDeltaMs: 20, meanJitterMs: 0.1, maxJitterMs: 0.2,
+    ptimeMs: 20, pps: 50, kbps: 80, start, stop, firstFrame: 100 + index, lastFrame: 200 + index,
+  };
+}
+
+function report(calls: Call[], rtpStreams: RtpStream[] = []): Report {
+  return {
+    tool: 'sipflow', version: '0.0.0', file: 'lab.pcapng',
+    capture: { format: 'pcapng', frames: 100, linkTypes: ['Ethernet'], firstTime: null, durationS: 10, truncated: false },
+    calls, rtpStreams, warnings: [],
+  };
+}
+
+/** A proxied call with a retransmission, SDP summaries and two RTP streams. */
+function basic(): Report {
+  const m = [
+    msg(1, 0, A, P, 'INVITE', { label: 'INVITE (SDP)', sdp: true, sdpSummary: 'audio PCMU/8000 10.0.0.1:4000 sendrecv' }),
+    msg(2, 0.001, P, B, 'INVITE', { label: 'INVITE (SDP)', sdp: true }),
+    msg(3, 0.01, P, A, 100),
+    msg(4, 0.5, B, P, 180),
+    msg(5, 0.501, P, A, 180),
+    msg(6, 2.5, B, P, 200, { label: '200 OK (SDP)', sdp: true, sdpSummary: 'audio PCMU/8000 10.0.0.3:5000 sendrecv' }),
+    msg(7, 2.501, P, A, 200, { label: '200 OK (SDP)', sdp: true }),
+    msg(8, 3.0, P, A, 200, { label: '200 OK (SDP)', sdp: true, retransmission: true }),
+    msg(9, 3.1, A, P, 'ACK'),
+    msg(10, 3.101, P, B, 'ACK'),
+    msg(300, 9.0, A, P, 'BYE'),
+    msg(301, 9.001, P, B, 'BYE'),
+    msg(302, 9.1, B, P, 200),
+    msg(303, 9.101, P, A, 200),
+  ];
+  const c = call(1, 'abc123@10.0.0.1', m, { streams: [1, 2] });
+  return report([c], [stream(1, c.callId, '10.0.0.1:4000', '10.0.0.3:5000', 3.2, 8.9, 285), stream(2, c.callId, '10.0.0.3:5000', '10.0.0.1:4000', 3.25, 8.95, 284)]);
+}
+
+test('layout: columns by first appearance, rows in frame order, aliases and order', () => {
+  const r = basic();
+  const l = buildLadder(r, r.calls, {});
+  assert.deepEqual(l.participants.map((p) => p.name), [A, P, B]);
+  assert.deepEqual(l.rows.map((x) => x.frame), r.calls[0]!.messages.map((m) => m.frame));
+  const aliased = buildLadder(r, r.calls, { aliases: parseAliases(['10.0.0.2=proxy', '10.0.0.3:5062=bob']), order: ['bob'] });
+  assert.deepEqual(aliased.participants.map((p) => [p.name, p.address]), [['bob', B], [A, null], ['proxy', P]]);
+  const first = aliased.rows[0]!;
+  assert.equal(aliased.participants[first.from]!.key, A);
+  assert.equal(aliased.participants[first.to]!.key, P);
+});
+
+test('layout: --by host merges ports into one column (messages to itself)', () => {
+  const m = [msg(1, 0, '10.0.0.1:5060', '10.0.0.1:5070', 'OPTIONS'), msg(2, 0.1, '10.0.0.1:5070', '10.0.0.1:5060', 200)];
+  const r = report([call(1, 'x', m)]);
+  const l = buildLadder(r, r.calls, { by: 'host' });
+  assert.deepEqual(l.participants.map((p) => p.key), ['10.0.0.1']);
+  assert.ok(l.rows.every((x) => x.from === 0 && x.to === 0));
+  const text = renderLadderText(l, { ascii: true });
+  assert.match(text, /OPTIONS/);
+  assert.ok(XMLValidator.validate(renderLadderSvg(l)) === true);
+});
+
+test('layout: RTP spans are placed among the messages by start time', () => {
+  const r = basic();
+  const l = buildLadder(r, r.calls, { rtp: true, sdp: true });
+  const kinds = l.rows.map((x) => (x.kind === 'rtp' ? `rtp${x.stream}` : String(x.frame)));
+  assert.deepEqual(kinds.slice(8, 13), ['9', '10', 'rtp1', 'rtp2', '300']);
+  const rtp = l.rows.find((x) => x.kind === 'rtp')!;
+  assert.equal(rtp.label, 'RTP PCMU/8000 · 285 pkts · 3.200–8.900 s');
+  // A stream end goes to the SIP column of its host (one column per host here).
+  assert.equal(l.participants.length, 3);
+  assert.equal(rtp.from, 0);
+  assert.equal(rtp.to, 2);
+  // A host with two SIP columns: the stream end gets a column of its own.
+  const r2 = basic();
+  r2.calls[0]!.messages.push(msg(400, 9.5, '10.0.0.1:5070', P, 'OPTIONS'));
+  const l2 = buildLadder(r2, r2.calls, { rtp: true });
+  assert.ok(l2.participants.some((p) => p.key === '10.0.0.1:4000'));
+  const byHost = buildLadder(r, r.calls, { rtp: true, by: 'host' });
+  assert.equal(byHost.participants.length, 3);
+  const t = renderLadderText(l, {});
+  assert.match(t, /audio PCMU\/8000 10\.0\.0\.1:4000 sendrecv/);
+  assert.match(t, /═+ RTP PCMU\/8000 · 285 pkts · 3\.200–8\.900 s ═+▶/);
+});
+
+test('text: unicode and ascii, retransmissions marked, margin with frame and time', () => {
+  const r = basic();
+  const l = buildLadder(r, r.calls, { aliases: { '10.0.0.2': 'proxy' } });
+  const u = renderLadderText(l, {});
+  assert.match(u, /^ {4}1 0\.000000 +├─+ INVITE \(SDP\) ─+▶│/m);
+  assert.match(u, /^ {4}8 3\.000000 +│◀┄+ 200 OK \(SDP\) \(retransmission\) ┄+┤/m);
+  const a = renderLadderText(l, { ascii: true });
+  assert.ok(/^[\x20-\x7e\n]*$/.test(a), 'ASCII output has only printable ASCII');
+  assert.match(a, /^ {4}3 0\.010000 +\|<-+ 100 Trying -+\|/m);
+  assert.match(a, /proxy/);
+  assert.match(a, /10\.0\.0\.2:5060/);
+});
+
+test('text: fits the width it is given', () => {
+  const r = basic();
+  const l = buildLadder(r, r.calls, { rtp: true, sdp: true });
+  for (const w of [50, 72, 100]) {
+    const t = renderLadderText(l, { width: w });
+    for (const line of t.split('\n')) assert.ok(line.length <= w, `${line.length} > ${w}: ${line}`);
+    assert.match(t, /INVITE/);
+  }
+  // Natural width when unlimited: no label is clipped.
+  assert.doesNotMatch(renderLadderText(l, {}), /…/);
+});
+
+test('text: colours only when chalk has a level, control characters never printed', () => {
+  const r = basic();
+  r.calls[0]!.messages[4]!.label = '603 Decline\x1b[2J';
+  r.calls[0]!.messages[4]!.status = 603;
+  const l = buildLadder(r, r.calls);
+  const plain = renderLadderText(l, {});
+  assert.doesNotMatch(plain, /\x1b/);
+  const saved = chalk.level;
+  chalk.level = 1;
+  try {
+    const coloured = renderLadderText(l, {});
+    assert.match(coloured, /\x1b\[31m[^\n]*603 Decline/); // >= 400 in red
+    assert.doesNotMatch(coloured, /\x1b\[2J/);
+  } finally { chalk.level = saved; }
+});
+
+const EVIL = '<script>alert(1)</script> & "q" \'s\' ; #1 %%{init}%%';
+
+function evil(): Report {
+  const m = [
+    msg(1, 0, A, P, 'INVITE', { label: `INVITE ${EVIL}`, sdp: true, sdpSummary: `audio ${EVIL}` }),
+    msg(2, 0.1, P, A, 486, { label: `486 ${EVIL}` }),
+  ];
+  const c = call(7, `${EVIL}@evil`, m, { fromDisplay: EVIL, toDisplay: '&amp; <b>', state: 'REJECTED', outcome: 'BUSY' });
+  const r = report([c]);
+  r.file = `cap<script>&.pcapng`;
+  return r;
+}
+
+test('svg: well-formed XML, every packet-derived string escaped', () => {
+  const r = evil();
+  const l = buildLadder(r, r.calls, { sdp: true, aliases: { '10.0.0.2': '<img src=x onerror=alert(1)>' } });
+  const svg = renderLadderSvg(l);
+  assert.equal(XMLValidator.validate(svg), true);
+  assert.doesNotMatch(svg, /<script|<img|<b>/);
+  assert.match(svg, /&lt;script&gt;alert\(1\)&lt;\/script&gt; &amp; &quot;q&quot;/);
+  const doc = new XMLParser({ ignoreAttributes: false }).parse(svg);
+  assert.ok(doc.svg, 'root element is <svg>');
+  assert.equal(doc.svg['@_xmlns'], 'http://www.w3.org/2000/svg');
+  // The title carries the display name, decoded back to the original text.
+  assert.ok(String(doc.svg.title).includes('<script>alert(1)</script>'));
+  // Characters XML 1.0 forbids are replaced, so the document stays well-formed.
+  r.calls[0]!.messages[0]!.label = 'INVITE \u0001\u0008\u000b\ud800';
+  assert.equal(XMLValidator.validate(renderLadderSvg(buildLadder(r, r.calls))), true);
+  assert.equal(xmlEscape('a<b>&"\''), 'a&lt;b&gt;&amp;&quot;&#39;');
+});
+
+test('mermaid: participants aliased with safe ids, labels escaped', () => {
+  const r = evil();
+  const l = buildLadder(r, r.calls, { sdp: true, aliases: { '10.0.0.2': 'proxy;x' } });
+  const mm = renderMermaid(l);
+  const lines = mm.trimEnd().split('\n');
+  assert.equal(lines[0], 'sequenceDiagram');
+  assert.ok(lines.includes('    participant P1 as 10.0.0.1:5060'));
+  assert.ok(lines.includes('    participant P2 as proxy#59;x<br/>10.0.0.2:5060'));
+  const body = lines.filter((x) => !x.trimStart().startsWith('%%'));
+  for (const line of body.slice(1)) {
+    // After the statement's own syntax, no character Mermaid would interpret.
+    const text = line.replace(/^ {4}(participant P\d+ as |P\d+(->>|-->>|-\))P\d+: |Note over P\d+(,P\d+)?: )/, '').replace(/<br\/>/g, '').replace(/#\d+;/g, '');
+    assert.doesNotMatch(text, /[;<>"&%`#]/, line);
+  }
+  assert.match(mm, /P1->>P2: \[1\] 0\.000000 INVITE #60;script#62;alert\(1\)#60;\/script#62; #38; #34;q#34; 's' #59; #35;1 #37;#37;\{init\}#37;#37;/);
+  assert.match(mm, /P2-->>P1: /);
+  assert.match(mm, /Note over P1,P2: audio #60;script#62;/);
+  // Comment lines hold no line breaks from packets.
+  assert.equal(mermaidEscape('a\nb\rc'), 'a b c');
+  const md = renderMarkdown(l);
+  assert.match(md, /^\*\*Call 7/);
+  assert.doesNotMatch(md.split('```mermaid')[0]!, /<script|<b>/);
+  assert.match(md, /```mermaid\nsequenceDiagram\n[\s\S]*\n```\n$/);
+});
+
+test('merge: several calls in one diagram, call index in the margin', () => {
+  const r = basic();
+  const c2 = call(2, 'second', [msg(5, 0.6, B, P, 'OPTIONS'), msg(11, 3.2, P, B, 200)], { kind: 'options', state: 'CALL SETUP', outcome: 'OK' });
+  r.calls.push(c2);
+  const l = buildLadder(r, r.calls, {});
+  assert.ok(l.merged);
+  const frames = l.rows.map((x) => x.frame);
+  assert.deepEqual(frames, [...frames].sort((a, b) => a - b));
+  const t = renderLadderText(l, { ascii: true });
+  assert.match(t, /^Call Frame/m);
+  assert.match(t, /^ {3}2 {5}5 0\.600000 .*OPTIONS/m);
+  assert.match(l.title, /2 dialogs: 1 COMPLETED, 2 OK/);
+  assert.equal(XMLValidator.validate(renderLadderSvg(l)), true);
+});
+
+test('file names and helpers', () => {
+  assert.equal(sanitizeCallId('a84b4c76e66710@pc33.atlanta.com'), 'a84b4c76e66710_pc33.atlanta.com');
+  assert.equal(sanitizeCallId('../../etc/passwd'), 'etc_passwd');
+  assert.equal(sanitizeCallId('<>'), 'call');
+  assert.equal(diagramFileName(basic().calls[0]!, 'png'), '1-abc123_10.0.0.1.png');
+  assert.equal(hostOf('[2001:db8::1]:5060'), '2001:db8::1');
+  assert.equal(hostOf('10.0.0.1:5060'), '10.0.0.1');
+  assert.throws(() => parseAliases(['nothing']), /ADDRESS=NAME/);
+  assert.deepEqual(parseAliases(['[2001:db8::1]=pbx']), { '2001:db8::1': 'pbx' });
+});
