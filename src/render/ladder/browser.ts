@@ -125,7 +125,7 @@ export class Rasterizer {
     if (cdp) {
       try {
         const r = await cdp.send('Page.captureScreenshot', {
-          format: 'png', clip: { x: 0, y: 0, width, height, scale: 1 }, captureBeyondViewport: true, optimizeForSpeed: true,
+          format: 'png', clip: { x: 0, y: 0, width, height, scale }, captureBeyondViewport: true, optimizeForSpeed: true,
         });
         if (typeof r.data === 'string') return Buffer.from(r.data, 'base64');
       } catch { /* fall back below */ }
