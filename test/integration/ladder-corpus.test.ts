@@ -114,7 +114,7 @@ function ladderRows(text: string, participants: string[], x: number[]): FlowRow[
     const head = line.indexOf('▶') >= 0 ? line.indexOf('▶') + 1 : line.indexOf('◀') - 1;
     const tail = a >= 0 ? a : b;
     // Wireshark's flow does not mark retransmissions; the label is the same.
-    const label = line.slice(Math.min(tail, head) + 1, Math.max(tail, head)).replace(/[─┄│▶◀]/g, ' ').trim().replace(/ \(retransmission\)$/, '');
+    const label = line.slice(Math.min(tail, head) + 1, Math.max(tail, head)).replace(/[─┄│▶◀]/g, ' ').trim().replace(/ \(retx\)$/, '');
     rows.push({ time: m[2]!, label, from: portOf(participants[x.indexOf(tail)]!), to: portOf(participants[x.indexOf(head)]!) });
   }
   return rows;

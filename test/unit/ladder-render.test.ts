@@ -130,7 +130,7 @@ test('text: unicode and ascii, retransmissions marked, margin with frame and tim
   const l = buildLadder(r, r.calls, { aliases: { '10.0.0.2': 'proxy' } });
   const u = renderLadderText(l, {});
   assert.match(u, /^ {4}1 0\.000000 +├─+ INVITE \(SDP\) ─+▶│/m);
-  assert.match(u, /^ {4}8 3\.000000 +│◀┄+ 200 OK \(SDP\) \(retransmission\) ┄+┤/m);
+  assert.match(u, /^ {4}8 3\.000000 +│◀┄+ 200 OK \(SDP\) \(retx\) ┄+┤/m);
   const a = renderLadderText(l, { ascii: true });
   assert.ok(/^[\x20-\x7e\n]*$/.test(a), 'ASCII output has only printable ASCII');
   assert.match(a, /^ {4}3 0\.010000 +\|<-+ 100 Trying -+\|/m);

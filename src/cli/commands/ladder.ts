@@ -25,8 +25,8 @@ interface LadderFlags extends CallFilter {
   output?: string;
   merge?: boolean;
   by: 'host' | 'port';
-  alias: string[];
-  order: string[];
+  alias?: string[];
+  order?: string[];
   sdp?: boolean;
   rtp?: boolean;
   ascii?: boolean;
@@ -38,7 +38,7 @@ interface LadderFlags extends CallFilter {
 
 class UsageError extends Error {}
 
-const collect = (v: string, prev: string[]) => prev.concat(v.split(',').map((s) => s.trim()).filter(Boolean));
+const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /** The calls to draw: --call N[,M], else the filters, else the INVITE dialogs (all with --all). */
 export function selectCalls(report: Report, flags: Pick<LadderFlags, 'call' | 'all'>): Call[] {
@@ -74,8 +74,8 @@ export function registerLadder(program: Command): void {
     .option('-o, --output <path>', 'write to this file, or into this directory one file per call (<index>-<Call-ID>.<ext>)')
     .option('-m, --merge', 'one diagram of all selected calls instead of one per call')
     .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(['port', 'host']).default('port'))
-    .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable or comma-separated', collect, [])
-    .option('--order <columns>', 'put these columns first (alias names or addresses), comma-separated', collect, [])
+    .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable or comma-separated', collect)
+    .option('--order <columns>', 'put these columns first (alias names or addresses), comma-separated', collect)
     .option('--sdp', 'show the SDP summary (media, codecs, address) under messages that carry SDP')
     .option('--rtp', 'draw each RTP stream of the call as one span (codec, packets, first-last time)')
     .option('--ascii', 'text: ASCII only, no box-drawing characters')

@@ -291,10 +291,10 @@ function reorder(participants: Participant[], rows: LadderRow[], order: string[]
   for (const r of rows) { r.from = map[r.from]!; r.to = map[r.to]!; }
 }
 
-/** Which label to draw: the Wireshark label plus a retransmission mark. */
-export function rowText(r: LadderRow): string {
+/** Which label to draw: the Wireshark label plus a retransmission mark ("(retx)" where space is short). */
+export function rowText(r: LadderRow, short = false): string {
   if (r.kind === 'rtp') return r.label;
-  return r.retransmission ? `${r.label} (retransmission)` : r.label;
+  return r.retransmission ? `${r.label} ${short ? '(retx)' : '(retransmission)'}` : r.label;
 }
 
 /** Relative time as the margin shows it (microseconds, like Wireshark's flow). */

@@ -188,7 +188,7 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
   };
 
   const parts = ladder.participants.map((p) => ({ name: fix(p.name), address: p.address === null ? null : fix(p.address) }));
-  const labels = ladder.rows.map((r) => fix(rowText(r)));
+  const labels = ladder.rows.map((r) => fix(rowText(r, true)));
   let headW = parts.map((p) => natural(p.name, p.address));
   let gaps = gapsFor(ladder, headW, labels);
   const total = () => Math.ceil(headW[0]! / 2) + gaps.reduce((a, b) => a + b, 0) + Math.ceil(headW[n - 1]! / 2) + 1;
