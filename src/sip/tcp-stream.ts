@@ -119,6 +119,8 @@ class Stream {
   /** Garbage bytes skipped since the last message (reported when SIP resumes). */
   garbage = 0;
   garbageFrame = 0;
+  /** Bytes were lost (a gap given up): the garbage skipped to resynchronise is not reported again. */
+  quiet = false;
   /** Body bytes of an oversized message still to discard. */
   skip = 0;
   /** Inside a garbage line: resume after its LF. */
@@ -427,6 +429,7 @@ export class TcpSipReassembler {
           this.warn(first.meta.frame, 'tcp-gap', `${this.describe(s)}: ${missing} bytes missing from the capture${atEnd ? ' at its end' : ''}; skipped, resynchronising on the next SIP message`);
         }
         // The message in progress cannot complete: drop it and resynchronise.
+        s.quiet = true;
         s.off = s.len = 0;
         s.skip = 0;
         s.midLine = false;
@@ -553,9 +556,10 @@ export class TcpSipReassembler {
       s.atStart = false;
       if (s.garbage > 0) {
         this.stats.garbageBytes += s.garbage;
-        if (s.sip) this.warn(s.garbageFrame || this.curFrame, 'tcp-sip-garbage', `${this.describe(s)}: ${s.garbage} bytes that are not SIP skipped between messages`);
+        if (s.sip && !s.quiet) this.warn(s.garbageFrame || this.curFrame, 'tcp-sip-garbage', `${this.describe(s)}: ${s.garbage} bytes that are not SIP skipped between messages`);
         s.garbage = 0;
       }
+      s.quiet = false;
       const he = findHeaderEnd(b, pos, end);
       if (he === null) {
         if (end - pos > lim.maxMessageBytes) {
