@@ -119,7 +119,7 @@ export class Rasterizer {
     let scale = this.scale;
     while (scale > 1 && Math.max(width, height) * scale > MAX_SIDE) scale = Math.max(1, scale - 0.5);
     const { page, cdp } = await this.page(scale);
-    await page.setViewportSize({ width, height: Math.min(height, 4000) });
+    await page.setViewportSize({ width, height });
     await page.setContent(htmlPage(svg), { waitUntil: 'load' });
     await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready.then(() => true));
     if (cdp) {
