@@ -10,8 +10,6 @@ import type { Call, CallKind, CallMessage, CallState, SipMessage, Warning } from
 
 /** Messages kept per call for the report; beyond it they are counted, not stored. */
 export const MAX_MESSAGES_PER_CALL = 20000;
-/** Retransmission keys remembered per call. */
-const MAX_RETX_KEYS = 4096;
 
 type SipState = 'INVITE_SENT' | '200_REC' | 'CANCEL_SENT';
 
@@ -28,7 +26,6 @@ export interface CallTrack {
   /** Source IP of the first request (Wireshark's initial speaker), null until one is seen. */
   speaker: string | null;
   seenRequest: boolean;
-  retxKeys: Set<string>;
   firstInviteTime: number | null;
   answerTime: number | null;
   byeTime: number | null;
@@ -71,8 +68,45 @@ export function carriesSdp(m: SipMessage): boolean {
   return false;
 }
 
+/**
+ * Wireshark's retransmission detection (packet-sip.c sip_is_packet_resend),
+ * literally: per Call-ID and direction (addresses and ports) the last CSeq
+ * seen and its transaction state. UDP only; ACK and CANCEL are never resends.
+ */
+class ResendDetector {
+  private readonly table = new Map<string, { cseq: number; method: string; state: 0 | 1 | 2 | 3; code: number }>();
+
+  check(m: SipMessage): boolean {
+    if (m.transport !== 'UDP' || !m.cseqMethod) return false;
+    const key = `${m.callId}\u0000${m.src}\u0000${m.dst}`;
+    let v = this.table.get(key);
+    let compare = 0;
+    if (v) {
+      compare = v.cseq;
+      if (m.cseqNum !== v.cseq) { v.cseq = m.cseqNum; v.method = m.cseqMethod; v.state = NOTHING; }
+    } else {
+      v = { cseq: m.cseqNum, method: m.cseqMethod, state: NOTHING, code: 0 };
+      this.table.set(key, v);
+    }
+    const same = m.cseqNum === compare && m.cseqMethod === v.method;
+    let resend = false;
+    if (m.isRequest) {
+      resend = same && v.state === REQUEST_SEEN && m.cseqMethod !== 'ACK' && m.cseqMethod !== 'CANCEL';
+      v.state = REQUEST_SEEN;
+    } else {
+      const code = m.status ?? 0;
+      resend = same && v.state === FINAL_SEEN && code >= 200 && code === v.code;
+      if (code >= 200) { v.code = code; v.state = FINAL_SEEN; } else v.state = PROVISIONAL_SEEN;
+    }
+    return resend;
+  }
+}
+
+const NOTHING = 0, REQUEST_SEEN = 1, PROVISIONAL_SEEN = 2, FINAL_SEEN = 3;
+
 export class CallTracker {
   private readonly byId = new Map<string, CallTrack>();
+  private readonly resend = new ResendDetector();
   private readonly order: CallTrack[] = [];
 
   constructor(private readonly warn: (w: Warning) => void) {}
@@ -92,10 +126,7 @@ export class CallTracker {
     const c = t.call;
     const hasSdp = carriesSdp(m);
 
-    // Retransmission: same direction, transaction and message seen before.
-    const rkey = `${m.src}>${m.dst}|${m.cseqNum}|${m.cseqMethod}|${m.isRequest ? m.method : m.status}|${m.branch ?? ''}|${m.toTag ?? ''}`;
-    const retransmission = t.retxKeys.has(rkey);
-    if (!retransmission && t.retxKeys.size < MAX_RETX_KEYS) t.retxKeys.add(rkey);
+    const retransmission = this.resend.check(m);
 
     this.wiresharkState(t, m);
     this.outcomeFacts(t, m, retransmission);
@@ -152,7 +183,7 @@ export class CallTracker {
     };
     return {
       call, sipState: 'INVITE_SENT', inviteCseq: m.cseqNum, speaker: null, seenRequest: false,
-      retxKeys: new Set(), firstInviteTime: null, answerTime: null, byeTime: null, byeFrom: null,
+      firstInviteTime: null, answerTime: null, byeTime: null, byeFrom: null,
       inviteFinals: [], sawCancel: false, sawRinging: false, lastFinal: null, registerExpires: null,
       droppedMessages: 0,
     };

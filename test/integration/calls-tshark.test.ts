@@ -103,5 +103,9 @@ for (const file of skip ? [] : corpusFiles()) {
           { id, state: e.state, speaker: e.speaker, comment: e.comment }, `VoIP Calls row of ${id}`);
       }
     }
+    // Retransmissions are the frames Wireshark marks sip.resend.
+    const resent = tshark(['-r', file, '-Y', 'sip.resend == 1', '-T', 'fields', '-e', 'frame.number']).map(Number);
+    const ours = report.calls.flatMap((c) => c.messages.filter((m) => m.retransmission).map((m) => m.frame)).sort((a, b) => a - b);
+    assert.deepEqual(ours, resent, 'retransmitted frames');
   });
 }
