@@ -91,6 +91,38 @@ export function canonicalHeaderName(raw: string): string {
   return c;
 }
 
+/** Canonical names by length, with their char codes, for the slice-free lookup of knownHeaderName. */
+const BY_LENGTH: { name: string; codes: Uint8Array }[][] = [];
+for (const name of CANONICAL_NAMES) {
+  (BY_LENGTH[name.length] ??= []).push({ name, codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)) });
+}
+/** Compact form letter (either case) -> canonical name, by char code. */
+const COMPACT_BY_CODE: (string | undefined)[] = [];
+for (const [c, name] of Object.entries(COMPACT_FORMS)) {
+  COMPACT_BY_CODE[c.charCodeAt(0)] = name;
+  COMPACT_BY_CODE[c.toUpperCase().charCodeAt(0)] = name;
+}
+
+/**
+ * The canonical name when s[pos, pos+len) is a compact form or a registered
+ * name spelled canonically (the usual case), without making a string; else null.
+ */
+function knownHeaderName(s: string, pos: number, len: number): string | null {
+  if (len === 1) return COMPACT_BY_CODE[s.charCodeAt(pos)] ?? null;
+  const list = BY_LENGTH[len];
+  if (list === undefined) return null;
+  const c0 = s.charCodeAt(pos);
+  const cl = s.charCodeAt(pos + len - 1);
+  for (let j = 0; j < list.length; j++) {
+    const codes = list[j]!.codes;
+    if (codes[0] !== c0 || codes[len - 1] !== cl) continue;
+    let k = 1;
+    while (k < len - 1 && s.charCodeAt(pos + k) === codes[k]) k++;
+    if (k === len - 1) return list[j]!.name;
+  }
+  return null;
+}
+
 /** Headers whose one value may contain commas: never split into a list. */
 const NOT_LISTS = new Set([
   'Authorization', 'Proxy-Authorization', 'WWW-Authenticate', 'Proxy-Authenticate', 'Authentication-Info',
@@ -292,11 +324,11 @@ export function parseSip(bytes: Uint8Array, start = 0, end = bytes.length, strea
   // One-byte string, index == byte offset from `start`.
   const s = latin1(buf, start, end);
   curS = s; curBuf = buf; curStart = start; curAscii = ascii;
-  try {
-    return parseText(s, n, buf, start, ascii, stream);
-  } finally {
-    curBuf = EMPTY_BUF; curS = '';
-  }
+  const r = parseText(s, n, buf, start, ascii, stream);
+  // Do not keep the input alive (parseText does not throw).
+  curBuf = EMPTY_BUF;
+  curS = '';
+  return r;
 }
 
 // Decoding context of the message being parsed (parseSip is synchronous and not re-entrant).
@@ -441,7 +473,7 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
     let ve = e;
     while (ve > vs && (s.charCodeAt(ve - 1) === 32 || s.charCodeAt(ve - 1) === 9)) ve--;
     if (headers.length >= MAX_HEADERS) return fail('too-many-headers', `more than ${MAX_HEADERS} header fields`, pos);
-    const name = canonicalHeaderName(txt(pos, ne));
+    const name = knownHeaderName(s, pos, ne - pos) ?? canonicalHeaderName(txt(pos, ne));
     last = { name, value: txt(vs, ve) };
     const idx = headers.length;
     headers.push(last);
