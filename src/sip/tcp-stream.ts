@@ -123,6 +123,10 @@ class Stream {
   quiet = false;
   /** Body bytes of an oversized message still to discard. */
   skip = 0;
+  /** Bytes after the buffered message's start already searched for the end of its headers. */
+  hdrScanned = 0;
+  /** Length of the buffered message once its headers are complete, else 0. */
+  msgTotal = 0;
   /** Inside a garbage line: resume after its LF. */
   midLine = false;
   fin = false;
@@ -339,6 +343,7 @@ export class TcpSipReassembler {
 
   private reset(s: Stream): void {
     s.off = s.len = 0;
+    s.hdrScanned = s.msgTotal = 0;
     s.pending = [];
     s.pendingBytes = 0;
     s.skip = 0;
@@ -376,6 +381,7 @@ export class TcpSipReassembler {
       // Far outside any window: the stream was picked up again elsewhere.
       if (s.sip) this.warn(this.curFrame, 'tcp-seq-jump', `${this.describe(s)}: sequence number jumped by ${diff}; resynchronising`);
       s.off = s.len = 0;
+      s.hdrScanned = s.msgTotal = 0;
       s.pending = [];
       s.pendingBytes = 0;
       s.skip = 0;
@@ -431,6 +437,7 @@ export class TcpSipReassembler {
         // The message in progress cannot complete: drop it and resynchronise.
         s.quiet = true;
         s.off = s.len = 0;
+        s.hdrScanned = s.msgTotal = 0;
         s.skip = 0;
         s.midLine = false;
         s.atStart = false;
@@ -481,9 +488,11 @@ export class TcpSipReassembler {
       return;
     }
     this.store(s, data, 0);
-    const used = this.extract(s, s.buf!, s.off, s.len);
+    // A view ending at the live bytes: indexOf searches cannot run into the unused capacity.
+    const used = this.extract(s, s.buf!.subarray(0, s.len), s.off, s.len);
     if (s.ignored) {
       s.off = s.len = 0;
+      s.hdrScanned = s.msgTotal = 0;
       s.buf = null;
       return;
     }
@@ -501,6 +510,7 @@ export class TcpSipReassembler {
     if (held + add > this.limits.maxBufferedBytes) {
       if (s.sip) this.warn(this.curFrame, 'tcp-buffer-limit', `${this.describe(s)}: more than ${this.limits.maxBufferedBytes} bytes without a complete SIP message; buffer dropped`);
       s.off = s.len = 0;
+      s.hdrScanned = s.msgTotal = 0;
       held = 0;
       s.midLine = true;
       if (add > this.limits.maxBufferedBytes) return;
@@ -540,48 +550,60 @@ export class TcpSipReassembler {
         if (s.ignored) return end;
         continue;
       }
-      const c = b[pos];
-      if (c === CR || c === LF) { pos++; continue; } // keep-alives, stray line breaks
-      const m = matchSipStartLine(b, pos, end);
-      if (m === StartLine.NeedMore) return pos;
-      if (m === StartLine.No) {
-        if (s.atStart && s.synSeen && !s.sip) {
-          // The connection does not begin with SIP: not a SIP connection.
-          this.ignore(s);
-          return end;
-        }
-        s.midLine = true;
-        continue;
-      }
-      s.atStart = false;
-      if (s.garbage > 0) {
-        this.stats.garbageBytes += s.garbage;
-        if (s.sip && !s.quiet) this.warn(s.garbageFrame || this.curFrame, 'tcp-sip-garbage', `${this.describe(s)}: ${s.garbage} bytes that are not SIP skipped between messages`);
-        s.garbage = 0;
-      }
-      s.quiet = false;
-      const he = findHeaderEnd(b, pos, end);
-      if (he === null) {
-        if (end - pos > lim.maxMessageBytes) {
-          if (s.sip) this.warn(this.curFrame, 'tcp-sip-oversize', `${this.describe(s)}: SIP header block longer than ${lim.maxMessageBytes} bytes skipped`);
+      if (s.hdrScanned === 0 && s.msgTotal === 0) {
+        // Between messages: keep-alives, then a start line or garbage.
+        const c = b[pos];
+        if (c === CR || c === LF) { pos++; continue; } // keep-alives, stray line breaks
+        const m = matchSipStartLine(b, pos, end);
+        if (m === StartLine.NeedMore) return pos;
+        if (m === StartLine.No) {
+          if (s.atStart && s.synSeen && !s.sip) {
+            // The connection does not begin with SIP: not a SIP connection.
+            this.ignore(s);
+            return end;
+          }
           s.midLine = true;
-          pos++;
           continue;
         }
-        return pos;
+        s.atStart = false;
+        if (s.garbage > 0) {
+          this.stats.garbageBytes += s.garbage;
+          if (s.sip && !s.quiet) this.warn(s.garbageFrame || this.curFrame, 'tcp-sip-garbage', `${this.describe(s)}: ${s.garbage} bytes that are not SIP skipped between messages`);
+          s.garbage = 0;
+        }
+        s.quiet = false;
       }
-      const cl = contentLengthOf(b, pos, he.headerEnd);
-      if (cl === -2 && s.sip) this.warn(this.curFrame, 'tcp-sip-bad-length', `${this.describe(s)}: unreadable Content-Length, body taken as empty`);
-      const bodyLen = cl > 0 ? cl : 0;
-      const msgEnd = he.bodyStart + bodyLen;
-      if (msgEnd - pos > lim.maxMessageBytes) {
-        this.warn(this.curFrame, 'tcp-sip-oversize', `${this.describe(s)}: SIP message of ${msgEnd - pos} bytes exceeds the ${lim.maxMessageBytes}-byte limit; skipped`);
-        s.sip = true;
-        s.skip = bodyLen;
-        pos = he.bodyStart;
-        continue;
+      if (s.msgTotal === 0) {
+        // Where the headers end; the search resumes where the previous segment's left off.
+        const he = findHeaderEnd(b, s.hdrScanned > 3 ? pos + s.hdrScanned - 3 : pos, end);
+        if (he === null) {
+          if (end - pos > lim.maxMessageBytes) {
+            if (s.sip) this.warn(this.curFrame, 'tcp-sip-oversize', `${this.describe(s)}: SIP header block longer than ${lim.maxMessageBytes} bytes skipped`);
+            s.hdrScanned = 0;
+            s.midLine = true;
+            pos++;
+            continue;
+          }
+          s.hdrScanned = end - pos;
+          return pos;
+        }
+        s.hdrScanned = 0;
+        const cl = contentLengthOf(b, pos, he.headerEnd);
+        if (cl === -2 && s.sip) this.warn(this.curFrame, 'tcp-sip-bad-length', `${this.describe(s)}: unreadable Content-Length, body taken as empty`);
+        const bodyLen = cl > 0 ? cl : 0;
+        const total = he.bodyStart + bodyLen - pos;
+        if (total > lim.maxMessageBytes) {
+          this.warn(this.curFrame, 'tcp-sip-oversize', `${this.describe(s)}: SIP message of ${total} bytes exceeds the ${lim.maxMessageBytes}-byte limit; skipped`);
+          s.sip = true;
+          s.skip = bodyLen;
+          pos = he.bodyStart;
+          continue;
+        }
+        s.msgTotal = total;
       }
-      if (msgEnd > end) return pos;
+      if (end - pos < s.msgTotal) return pos;
+      const msgEnd = pos + s.msgTotal;
+      s.msgTotal = 0;
       s.sip = true;
       this.stats.messages++;
       this.cb.onMessage(b.subarray(pos, msgEnd), this.meta());

@@ -255,6 +255,23 @@ test('contentLengthOf finds Content-Length and l in raw header bytes', () => {
   assert.equal(h('INVITE sip:x SIP/2.0\r\nLocation: 5\r\nl: 9\r\n'), 9);
 });
 
+test('a large message in 1-byte segments is framed in linear time', () => {
+  const { r, got, warnings } = harness();
+  const headers = Array.from({ length: 600 }, (_, i) => `X-Filler-${i}: ${'f'.repeat(40)}`).join('\r\n');
+  const m = sipMessage(80, 'B'.repeat(20000)).replace('Content-Type: text/plain', headers + '\r\nContent-Type: text/plain');
+  assert.ok(m.length > 50000 && m.length < 65536);
+  const bytes = b(m + sipMessage(81));
+  const t0 = process.hrtime.bigint();
+  r.push(KEY, 0, SYN, new Uint8Array(0), 0);
+  for (let i = 0; i < bytes.length; i++) r.push(KEY, 1 + i, ACK, bytes.subarray(i, i + 1), i + 1);
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  assert.deepEqual(got.map((g) => g.frame), [m.length, bytes.length]);
+  assert.equal(got[0]!.text, m);
+  assert.equal(warnings.length, 0);
+  // Quadratic rescanning of the header block would take minutes here.
+  assert.ok(ms < 20000, `took ${ms.toFixed(0)} ms`);
+});
+
 // ---- property tests ----
 
 test('property: any segmentation, order, duplication of a stream yields the same messages in order', () => {
