@@ -5,6 +5,8 @@ import { VERSION } from '../version.js';
 import { EXIT_USAGE, reportError } from './common.js';
 import { registerCapinfo } from './commands/capinfo.js';
 import { registerAnalyze } from './commands/analyze.js';
+import { registerSnapshot } from './commands/snapshot.js';
+import { registerCheck } from './commands/check.js';
 
 const program = new Command();
 program
@@ -15,6 +17,8 @@ program
   .exitOverride();
 
 registerAnalyze(program);
+registerSnapshot(program);
+registerCheck(program);
 import { registerLadder } from './commands/ladder.js'; registerLadder(program);
 registerCapinfo(program);
 

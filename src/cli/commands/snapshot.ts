@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { analyze } from '../../analyze.js';
+import { isDirectory, scanDir, stem } from '../../check/files.js';
+import { parseAliasArgs } from '../../check/roles.js';
+import { flowToJson, flowToYaml, snapshotFlow, type SnapshotOptions } from '../../check/snapshot.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { mediaStageFactory } from '../media.js';
+
+interface SnapshotFlags {
+  output?: string;
+  json?: boolean;
+  all?: boolean;
+  alias: string[];
+  media?: boolean;
+  retransmissions?: boolean;
+  force?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+}
+
+const collect = (v: string, prev: string[]) => [...prev, v];
+
+export function registerSnapshot(program: Command): void {
+  program
+    .command('snapshot')
+    .description('write the expected call flow of a capture (YAML to review and edit), for "sipflow check"')
+    .argument('<capture>', 'pcap or pcapng file; or a folder: writes X.flow.yaml beside every capture X in it')
+    .option('-o, --output <file>', 'write to this file ("-" or omitted: standard output)')
+    .option('--json', 'write the JSON equivalent instead of YAML')
+    .option('-a, --all', 'every dialog (REGISTER, SUBSCRIBE, OPTIONS...), not only INVITE dialogs')
+    .option('--alias <addr=name>', 'name a participant: 192.0.2.1=pbx (all ports) or 192.0.2.1:5060=pbx; repeatable or comma-separated', collect, [])
+    .option('--media', 'add media expectations: codecs, RTP both ways, loss and jitter limits')
+    .option('--retransmissions', 'keep retransmissions, marked "(retransmission)" (for check --strict-retransmissions)')
+    .option('-f, --force', 'folder mode: overwrite flow files that exist')
+    .option('-q, --quiet', 'no progress or summary on stderr')
+    .option('--no-color', 'no colours (NO_COLOR is honoured too)')
+    .addHelpText('after', `
+Participants are named by role (caller, proxy, callee, peer) or by --alias,
+never by port; retransmissions are left out. The file starts with a comment
+that documents the format: edit it to loosen (wildcards, /regex/, optional
+"?" and repeated "+" messages) or tighten what "sipflow check" accepts.
+
+Examples:
+  $ sipflow snapshot decline.pcapng -o decline.flow.yaml
+  $ sipflow snapshot trace.pcapng --alias 192.0.2.1=pbx --media
+  $ sipflow snapshot fixtures/                # fixtures/X.flow.yaml for each capture
+  $ sipflow snapshot trace.pcapng --json | jq '.calls[].messages'`)
+    .action(async (capture: string, flags: SnapshotFlags) => {
+      setupColor(flags.color === false);
+      let aliases: Record<string, string>;
+      try {
+        aliases = parseAliasArgs(flags.alias);
+      } catch (e) {
+        process.stderr.write(`sipflow: ${(e as Error).message}\n`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const media = flags.media ? mediaStageFactory({ heuristic: false }) : undefined;
+      if (flags.media && !media) process.stderr.write('sipflow: warning: this sipflow has no media analysis; no media expectations written\n');
+      const opts: SnapshotOptions = { all: !!flags.all, aliases, media: !!media, retransmissions: !!flags.retransmissions };
+      const render = (r: Parameters<typeof snapshotFlow>[0]) => {
+        const doc = snapshotFlow(r, opts);
+        return { doc, text: flags.json ? flowToJson(doc) : flowToYaml(doc) };
+      };
+
+      if (isDirectory(capture)) {
+        if (flags.output !== undefined) {
+          process.stderr.write('sipflow: --output names one file; a folder gets one flow file per capture\n');
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        let code = EXIT_OK;
+        const entries = scanDir(capture).filter((e) => e.capture);
+        if (!entries.length) {
+          process.stderr.write(`sipflow: ${capture}: no captures (*.pcap, *.pcapng) in this folder\n`);
+          process.exitCode = EXIT_INPUT;
+          return;
+        }
+        for (const e of entries) {
+          const out = `${stem(e.capture!)}.flow.${flags.json ? 'json' : 'yaml'}`;
+          if (existsSync(out) && !flags.force) {
+            if (!flags.quiet) process.stderr.write(`${out}: exists, kept (--force to rewrite)\n`);
+            continue;
+          }
+          try {
+            const { doc, text } = render(await analyze(e.capture!, { media }));
+            await writeFile(out, text);
+            if (!flags.quiet) process.stderr.write(`${out}: ${doc.calls.length} call${doc.calls.length === 1 ? '' : 's'}\n`);
+          } catch (err) {
+            code = Math.max(code, reportError(err));
+          }
+        }
+        process.exitCode = code;
+        return;
+      }
+
+      const bar = progressBar(capture, !flags.quiet);
+      try {
+        const report = await analyze(capture, { media, onProgress: (d, t) => bar.update(d, t) });
+        bar.stop();
+        const { doc, text } = render(report);
+        if (!doc.calls.length && !flags.quiet) process.stderr.write(`sipflow: warning: ${capture} has no ${doc.scope === 'invite' ? 'INVITE ' : ''}dialogs; the flow expects none\n`);
+        if (flags.output === undefined || flags.output === '-') process.stdout.write(text);
+        else {
+          await writeFile(flags.output, text);
+          if (!flags.quiet) process.stderr.write(`${flags.output}: ${doc.calls.length} call${doc.calls.length === 1 ? '' : 's'}\n`);
+        }
+        process.exitCode = EXIT_OK;
+      } catch (e) {
+        bar.stop();
+        process.exitCode = reportError(e);
+      }
+    });
+}
