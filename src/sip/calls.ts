@@ -137,8 +137,9 @@ export class CallTracker {
     if (m.time < c.start) c.start = m.time;
     if (!c.participants.includes(m.src)) c.participants.push(m.src);
     if (!c.participants.includes(m.dst)) c.participants.push(m.dst);
-    if (c.fromDisplay === null && m.from?.display) c.fromDisplay = m.from.display;
-    if (c.toDisplay === null && m.to?.display) c.toDisplay = m.to.display;
+    // Display names of the call's own From/To parties only (a BYE from the callee swaps them).
+    if (c.fromDisplay === null && m.from?.display && (m.from.uri?.plain ?? m.from.uriText) === c.from) c.fromDisplay = m.from.display;
+    if (c.toDisplay === null && m.to?.display && (m.to.uri?.plain ?? m.to.uriText) === c.to) c.toDisplay = m.to.display;
 
     const msg: CallMessage = {
       frame: m.frame, time: m.time, src: m.src, dst: m.dst, transport: m.transport,

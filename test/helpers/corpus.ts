@@ -42,6 +42,19 @@ export function tshark(args: string[]): string[] {
   return out.split('\n').filter((l) => l.length > 0);
 }
 
+export const FIXTURES = join(ROOT, 'fixtures');
+
+/** The project's own captures (fixtures/*.pcapng). */
+export function fixtureFiles(): string[] {
+  if (!existsSync(FIXTURES)) return [];
+  return readdirSync(FIXTURES).filter((f) => /\.(pcap|pcapng)(\.gz)?$/.test(f)).map((f) => join(FIXTURES, f)).sort();
+}
+
+/** Corpus captures plus fixtures: everything the differential tests run on. */
+export function allCaptures(): string[] {
+  return [...corpusFiles(), ...fixtureFiles()];
+}
+
 export function short(file: string): string {
-  return file.slice(CORPUS.length + 1);
+  return file.startsWith(CORPUS) ? file.slice(CORPUS.length + 1) : file.startsWith(ROOT) ? file.slice(ROOT.length + 1) : file;
 }

@@ -7,11 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readCapture } from '../../src/capture/index.js';
 import { NetDecoder } from '../../src/net/decoder.js';
-import { corpusFiles, short, tshark, tsharkSkip } from '../helpers/corpus.js';
+import { allCaptures, corpusFiles, hasTshark, short, tshark, tsharkSkip } from '../helpers/corpus.js';
 
 const skip = tsharkSkip();
 
-for (const file of skip ? [] : corpusFiles()) {
+for (const file of hasTshark() ? allCaptures() : []) {
   test(`capture layer agrees with tshark: ${short(file)}`, async () => {
     const times: string[] = [];
     const udp = new Set<string>();
