@@ -112,5 +112,4 @@ for (const file of hasTshark() ? allCaptures() : []) {
 
 test('tshark is available for the differential call tests', { skip }, () => {
   assert.ok(allCaptures().length > 0);
-  assert.ok(corpusFiles().length > 0 || true);
 });
