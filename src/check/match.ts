@@ -10,7 +10,7 @@
  */
 import type { Call, CallMessage, Report, RtpStream } from '../model.js';
 import { whatMatches, type ExpectedCall, type Flow, type FlowStep } from './flow.js';
-import { callRoles, describeUnit, type CallRoles, type Unit } from './roles.js';
+import { callRoles, describeUnit, inTimeOrder, type CallRoles, type Unit } from './roles.js';
 import { callName, callsInScope, callStreams, messageWhat, retransmissions, reverseOf } from './snapshot.js';
 
 export interface CheckOptions {
@@ -226,16 +226,37 @@ function compareMessages(steps: FlowStep[], msgs: CallMessage[], roles: CallRole
     const u = freeUnits.find((x) => x.name === n);
     return u ? [[n, u] as [string, Unit]] : [];
   }));
-  const candidates = [byName, ...(bindings(free, freeUnits, 20000) ?? [])];
   let best: { cost: number; raw: number; b: Binding } | null = null;
-  for (const cand of candidates) {
+  const tryBinding = (cand: Binding): boolean => {
     const b: Binding = new Map([...fixed, ...cand]);
     // Prefer names bound to the participant of the same role name, all else being equal.
     let tie = 0;
     for (const n of free) { const u = b.get(n); tie += u ? (u.name === n ? 0 : 0.001) : 0.002; }
     const { cost } = align(steps, msgs, roles, b, false);
-    if (!best || cost + tie < best.cost - 1e-9) best = { cost: cost + tie, raw: cost, b };
-    if (best.cost < 0.0005) break;
+    if (!best || cost + tie < best.cost - 1e-9) { best = { cost: cost + tie, raw: cost, b }; return true; }
+    return false;
+  };
+  tryBinding(byName);
+  if (best!.cost >= 0.0005) {
+    const all = bindings(free, freeUnits, 300);
+    if (all) {
+      for (const cand of all) if (tryBinding(cand) && best!.cost < 0.0005) break;
+    } else {
+      // Too many participants to try every binding: improve one name at a time.
+      for (let round = 0, better = true; better && round < 4; round++) {
+        better = false;
+        for (const n of free) {
+          for (const u of [...freeUnits, null]) {
+            const cur = new Map([...best!.b].filter(([k]) => free.includes(k)));
+            const holder = [...cur].find(([, x]) => x === u)?.[0];
+            const mine = cur.get(n);
+            if (u === null) cur.delete(n); else cur.set(n, u);
+            if (holder !== undefined && holder !== n) { if (mine) cur.set(holder, mine); else cur.delete(holder); }
+            if (tryBinding(cur)) better = true;
+          }
+        }
+      }
+    }
   }
   const b = best!.b;
   const inverse = new Map<Unit, string>([...b].map(([n, u]) => [u, n]));
@@ -343,9 +364,10 @@ function mediaDiffs(e: ExpectedCall, c: Call, report: Report, roles: CallRoles, 
 }
 
 function messagesOf(c: Call, opts: CheckOptions): CallMessage[] {
-  if (opts.strictRetransmissions) return c.messages;
-  const rt = retransmissions(c.messages);
-  return c.messages.filter((_, i) => !rt[i]);
+  const msgs = inTimeOrder(c.messages);
+  if (opts.strictRetransmissions) return msgs;
+  const rt = retransmissions(msgs);
+  return msgs.filter((_, i) => !rt[i]);
 }
 
 function stepsOf(e: ExpectedCall, opts: CheckOptions): FlowStep[] | null {

@@ -34,6 +34,22 @@ export interface CallRoles {
   unitOfIp(ip: string): Unit | null;
 }
 
+/**
+ * A call's messages in the order they happened: by time, then frame. Captures
+ * of several interfaces are not always written in time order, and the flow of
+ * a call is about what happened when.
+ */
+export function inTimeOrder<T extends { time: number; frame: number }>(msgs: T[]): T[] {
+  for (let i = 1; i < msgs.length; i++) {
+    const a = msgs[i - 1]!;
+    const b = msgs[i]!;
+    if (b.time < a.time || (b.time === a.time && b.frame < a.frame)) {
+      return [...msgs].sort((x, y) => x.time - y.time || x.frame - y.frame);
+    }
+  }
+  return msgs;
+}
+
 /** "ip" of an "ip:port" endpoint (IPv6 written "[addr]:port"). */
 export function hostOf(ep: string): string {
   if (ep.startsWith('[')) {
@@ -77,7 +93,7 @@ interface Node {
 
 /** Name the participants of a call (see the file comment). Deterministic for a given call. */
 export function callRoles(call: Pick<Call, 'kind' | 'messages'>, aliases: Record<string, string> = {}): CallRoles {
-  const msgs = call.messages;
+  const msgs = inTimeOrder(call.messages);
   const order = new Map<string, number>();
   msgs.forEach((m, i) => {
     if (!order.has(m.src)) order.set(m.src, i * 2);
@@ -94,11 +110,16 @@ export function callRoles(call: Pick<Call, 'kind' | 'messages'>, aliases: Record
   const join = (n: Node, ep: string) => { n.endpoints.add(ep); nodeOf.set(ep, n); n.first = Math.min(n.first, order.get(ep) ?? n.first); };
   const byIp = (ep: string, among: Node[]): Node[] => among.filter((n) => [...n.endpoints].some((e) => hostOf(e) === hostOf(ep)));
 
-  const first: CallMessage | undefined = msgs.find((m) => m.method !== null && !m.retransmission) ?? msgs.find((m) => m.method !== null);
-  if (first) {
+  const firstReq: CallMessage | undefined = msgs.find((m) => m.method !== null && !m.retransmission) ?? msgs.find((m) => m.method !== null);
+  if (firstReq) {
+    const copies = msgs.filter((m) => m.method === firstReq.method && m.cseq === firstReq.cseq && !m.retransmission && m.method !== 'ACK');
+    if (!copies.includes(firstReq)) copies.unshift(firstReq);
+    // The originator sent a copy and received none (clock skew between interfaces aside).
+    const receivers = new Set(copies.map((m) => m.dst));
+    const first = copies.find((m) => !receivers.has(m.src)) ?? copies[0]!;
+    copies.splice(copies.indexOf(first), 1);
+    copies.unshift(first);
     add('caller', first.src);
-    const copies = msgs.filter((m) => m.method === first.method && m.cseq === first.cseq && !m.retransmission && m.method !== 'ACK');
-    if (!copies.includes(first)) copies.unshift(first);
     for (const c of copies) {
       let src = nodeOf.get(c.src);
       if (!src) {

@@ -5,7 +5,7 @@
 import { stringify } from 'yaml';
 import type { Call, CallMessage, Report, RtpStream } from '../model.js';
 import { FLOW_FORMAT, type FlowScope } from './flow.js';
-import { callRoles, type CallRoles } from './roles.js';
+import { callRoles, inTimeOrder, type CallRoles } from './roles.js';
 
 export interface SnapshotOptions {
   /** Every dialog (REGISTER, OPTIONS, SUBSCRIBE...), not only INVITE dialogs. */
@@ -172,10 +172,11 @@ export function snapshotFlow(report: Report, opts: SnapshotOptions = {}): FlowDo
     const seen = (names.get(name) ?? 0) + 1;
     names.set(name, seen);
     if (seen > 1) name = `${name} #${seen}`;
-    const rt = retransmissions(c.messages);
+    const msgs = inTimeOrder(c.messages);
+    const rt = retransmissions(msgs);
     const out: FlowDocumentCall = {
       name, kind: c.kind, from: uriPattern(c.from), to: uriPattern(c.to), state: c.state,
-      messages: c.messages.flatMap((m, i) => (opts.retransmissions || !rt[i] ? [stepText(m, roles, rt[i])] : [])),
+      messages: msgs.flatMap((m, i) => (opts.retransmissions || !rt[i] ? [stepText(m, roles, rt[i])] : [])),
     };
     if (c.outcome) out.outcome = c.outcome;
     if (c.partial) out.partial = true;
