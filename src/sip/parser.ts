@@ -14,7 +14,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { NameAddr, SipHeader, SipMessage, Transport } from '../model.js';
-import { firstListItem, parseNameAddr, parseVia, splitHeaderList, type Via } from './uri.js';
+import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderList, viaBranchFast, type Via } from './uri.js';
 
 /** Most header fields accepted in one message. */
 export const MAX_HEADERS = 256;
@@ -91,10 +91,12 @@ export function canonicalHeaderName(raw: string): string {
   return c;
 }
 
-/** Canonical names by length, with their char codes, for the slice-free lookup of knownHeaderName. */
-const BY_LENGTH: { name: string; codes: Uint8Array }[][] = [];
+/** Canonical names by (length, first char), with their char codes, for the slice-free lookup of knownHeaderName. */
+const MAX_KNOWN_LENGTH = 40;
+const BY_LENGTH_AND_FIRST: ({ name: string; codes: Uint8Array }[] | undefined)[] = [];
 for (const name of CANONICAL_NAMES) {
-  (BY_LENGTH[name.length] ??= []).push({ name, codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)) });
+  if (name.length > MAX_KNOWN_LENGTH) continue;
+  (BY_LENGTH_AND_FIRST[name.length * 128 + name.charCodeAt(0)] ??= []).push({ name, codes: Uint8Array.from(name, (ch) => ch.charCodeAt(0)) });
 }
 /** Compact form letter (either case) -> canonical name, by char code. */
 const COMPACT_BY_CODE: (string | undefined)[] = [];
@@ -109,16 +111,15 @@ for (const [c, name] of Object.entries(COMPACT_FORMS)) {
  */
 function knownHeaderName(s: string, pos: number, len: number): string | null {
   if (len === 1) return COMPACT_BY_CODE[s.charCodeAt(pos)] ?? null;
-  const list = BY_LENGTH[len];
-  if (list === undefined) return null;
   const c0 = s.charCodeAt(pos);
-  const cl = s.charCodeAt(pos + len - 1);
+  if (len > MAX_KNOWN_LENGTH || c0 >= 128) return null;
+  const list = BY_LENGTH_AND_FIRST[len * 128 + c0];
+  if (list === undefined) return null;
   for (let j = 0; j < list.length; j++) {
     const codes = list[j]!.codes;
-    if (codes[0] !== c0 || codes[len - 1] !== cl) continue;
     let k = 1;
-    while (k < len - 1 && s.charCodeAt(pos + k) === codes[k]) k++;
-    if (k === len - 1) return list[j]!.name;
+    while (k < len && s.charCodeAt(pos + k) === codes[k]) k++;
+    if (k === len) return list[j]!.name;
   }
   return null;
 }
@@ -154,7 +155,12 @@ function fail(reason: SipParseErrorReason, error: string, offset: number): SipPa
   return { error, reason, offset };
 }
 
-/** A parsed SIP message: everything of the model's SipMessage except where and when it was captured. */
+/**
+ * A parsed SIP message: everything of the model's SipMessage except where and
+ * when it was captured. `from`, `to` and `via` are parsed on first use (then
+ * kept); the tags and the branch are always there. Use toSipMessage for a
+ * plain data object.
+ */
 export class ParsedSip {
   isRequest = false;
   method: string | null = null;
@@ -171,12 +177,8 @@ export class ParsedSip {
   cseqNum = 0;
   /** CSeq method as written, "" when missing. */
   cseqMethod = '';
-  from: NameAddr | null = null;
-  to: NameAddr | null = null;
   fromTag: string | null = null;
   toTag: string | null = null;
-  /** The top Via, parsed. */
-  via: Via | null = null;
   /** Branch of the top Via. */
   branch: string | null = null;
   contentType: string | null = null;
@@ -186,15 +188,52 @@ export class ParsedSip {
   body = '';
   /** How `body` was decoded; encoding it back gives the exact body bytes. */
   bodyEncoding: 'latin1' | 'utf8' = 'latin1';
-  private bodyCopy: Uint8Array | null = null;
   /** The message text from the start line to the end of the body. */
   raw = '';
   /** Bytes consumed from `start` (leading CR/LF, start line, headers, body). */
   length = 0;
   /** Content-Length claimed more bytes than were present; the body is what there was. */
   truncatedBody = false;
-  /** What is wrong but was tolerated (missing mandatory headers, bad CSeq, ...). */
-  problems: string[] = [];
+  /** Values of the first From and To header and of the top Via (null when absent). */
+  fromValue: string | null = null;
+  toValue: string | null = null;
+  viaValue: string | null = null;
+  private bodyCopy: Uint8Array | null = null;
+  private fromCache: NameAddr | null | undefined = undefined;
+  private toCache: NameAddr | null | undefined = undefined;
+  private viaCache: Via | null | undefined = undefined;
+  /** @internal Problems found while parsing; those about From/To/Via are added on first read of `problems`. */
+  _found: string[] = [];
+  private checked = false;
+
+  /** The From header, parsed. */
+  get from(): NameAddr | null {
+    if (this.fromCache === undefined) this.fromCache = this.fromValue === null ? null : parseNameAddr(this.fromValue);
+    return this.fromCache;
+  }
+
+  /** The To header, parsed. */
+  get to(): NameAddr | null {
+    if (this.toCache === undefined) this.toCache = this.toValue === null ? null : parseNameAddr(this.toValue);
+    return this.toCache;
+  }
+
+  /** The top Via, parsed (null when absent or malformed). */
+  get via(): Via | null {
+    if (this.viaCache === undefined) this.viaCache = this.viaValue === null ? null : parseVia(this.viaValue);
+    return this.viaCache;
+  }
+
+  /** What is wrong but was tolerated (missing mandatory headers, bad CSeq, unparsable URIs...). */
+  get problems(): string[] {
+    if (!this.checked) {
+      this.checked = true;
+      if (this.fromValue !== null && this.from!.uri === null) this._found.push(`unparsable From URI "${clip(this.from!.uriText)}"`);
+      if (this.toValue !== null && this.to!.uri === null) this._found.push(`unparsable To URI "${clip(this.to!.uriText)}"`);
+      if (this.viaValue !== null && this.via === null) this._found.push(`unparsable Via "${clip(this.viaValue)}"`);
+    }
+    return this._found;
+  }
 
   /**
    * A copy of the body bytes (made on first use from `body`, which holds them
@@ -363,7 +402,7 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
   if (msgStart >= n) return fail('empty', 'message holds only line breaks (keep-alive)', 0);
 
   const p = new ParsedSip();
-  const problems = p.problems;
+  const problems = p._found;
 
   // ---- start line ----
   let eol = s.indexOf('\n', msgStart);
@@ -504,19 +543,22 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
   if (iCSeq >= 0) parseCSeq(p, headers[iCSeq]!.value);
   else problems.push('no CSeq');
   if (iFrom >= 0) {
-    p.from = parseNameAddr(headers[iFrom]!.value);
-    p.fromTag = p.from.params['tag'] ?? null;
-    if (p.from.uri === null) problems.push(`unparsable From URI "${clip(p.from.uriText)}"`);
+    const v = headers[iFrom]!.value;
+    p.fromValue = v;
+    const tag = nameAddrParamFast(v, 'tag');
+    p.fromTag = tag !== undefined ? tag : p.from!.params['tag'] ?? null;
   } else problems.push('no From');
   if (iTo >= 0) {
-    p.to = parseNameAddr(headers[iTo]!.value);
-    p.toTag = p.to.params['tag'] ?? null;
-    if (p.to.uri === null) problems.push(`unparsable To URI "${clip(p.to.uriText)}"`);
+    const v = headers[iTo]!.value;
+    p.toValue = v;
+    const tag = nameAddrParamFast(v, 'tag');
+    p.toTag = tag !== undefined ? tag : p.to!.params['tag'] ?? null;
   } else problems.push('no To');
   if (iVia >= 0) {
-    p.via = parseVia(firstListItem(headers[iVia]!.value));
-    if (p.via === null) problems.push(`unparsable Via "${clip(headers[iVia]!.value)}"`);
-    else p.branch = p.via.branch;
+    const v = firstListItem(headers[iVia]!.value);
+    p.viaValue = v;
+    const branch = viaBranchFast(v);
+    p.branch = branch !== undefined ? branch : p.via?.branch ?? null;
   } else problems.push('no Via');
   if (iCType >= 0) p.contentType = headers[iCType]!.value;
 
@@ -558,18 +600,23 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
 
 function parseCSeq(p: ParsedSip, v: string): void {
   let i = 0;
-  while (i < v.length && v.charCodeAt(i) >= 0x30 && v.charCodeAt(i) <= 0x39) i++;
+  let num = 0;
+  for (; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) break;
+    num = num * 10 + (c - 0x30);
+  }
   let j = i;
   while (j < v.length && (v.charCodeAt(j) === 32 || v.charCodeAt(j) === 9)) j++;
   let k = j;
   while (k < v.length && v.charCodeAt(k) > 32) k++;
   if (i === 0 || j === i || k === j || i > 10) {
-    p.problems.push(`bad CSeq "${clip(v)}"`);
+    p._found.push(`bad CSeq "${clip(v)}"`);
     return;
   }
-  p.cseqNum = Number(v.slice(0, i));
+  p.cseqNum = num;
   p.cseqMethod = v.slice(j, k);
-  if (p.cseqNum > 0x7fffffff) p.problems.push(`CSeq number ${p.cseqNum} larger than 2^31-1`);
+  if (num > 0x7fffffff) p._found.push(`CSeq number ${num} larger than 2^31-1`);
 }
 
 /** Where and when a message was captured: what toSipMessage adds to a ParsedSip. */

@@ -395,6 +395,82 @@ export function parseNameAddr(value: string): NameAddr {
   return { display, uri: parseUri(uriText), uriText, params };
 }
 
+/**
+ * The value of header parameter `name` in value[from..] without a full parse
+ * (`key` is ";" + name + "="): the value, null when there are no parameters,
+ * or undefined when only a full parse can tell (another spelling, whitespace,
+ * a quoted value, an earlier parameter of the same name...).
+ */
+function paramAfter(value: string, from: number, key: string, name: string, gapMustBeBlank: boolean): string | null | undefined {
+  const semi = value.indexOf(';', from);
+  if (gapMustBeBlank) {
+    // Between '>' and the first ';' only whitespace (anything else would be read as parameters).
+    const gapEnd = semi < 0 ? value.length : semi;
+    for (let i = from + 1; i < gapEnd; i++) if (value.charCodeAt(i) > 32) return undefined;
+  }
+  if (semi < 0) return null;
+  const k = value.indexOf(key, semi);
+  if (k < 0) return undefined;
+  if (k !== semi && value.slice(semi, k).toLowerCase().indexOf(name) >= 0) return undefined;
+  const n = value.length;
+  const vs = k + key.length;
+  let e = vs;
+  while (e < n) {
+    const c = value.charCodeAt(e);
+    if (c === SEMI || c <= 32 || c === COMMA || c === DQUOTE) break;
+    e++;
+  }
+  if (e < n && value.charCodeAt(e) !== SEMI) {
+    // Only trailing whitespace may follow the token.
+    let t = e;
+    while (t < n && value.charCodeAt(t) <= 32) t++;
+    if (t < n && value.charCodeAt(t) !== SEMI) return undefined;
+  }
+  return value.slice(vs, e);
+}
+
+/**
+ * The header parameter `name` (lower-case, e.g. "tag") of a From/To style
+ * value, decided cheaply when the value is in the usual form; undefined when
+ * the caller must use parseNameAddr(value).params[name].
+ */
+export function nameAddrParamFast(value: string, name: string): string | null | undefined {
+  const key = name === 'tag' ? ';tag=' : ';' + name + '=';
+  const c0 = value.charCodeAt(0);
+  if (c0 <= 32) return undefined;
+  let lt: number;
+  if (c0 === DQUOTE) {
+    // A quoted display name without escapes, then <URI>.
+    const q = value.indexOf('"', 1);
+    if (q < 0) return undefined;
+    const bs = value.indexOf('\\', 1);
+    if (bs >= 0 && bs < q) return undefined;
+    lt = value.indexOf('<', q + 1);
+    if (lt < 0) return undefined;
+  } else {
+    // As parseNameAddr decides: '<' before any ':' is a name-addr, else an addr-spec.
+    lt = value.indexOf('<');
+    if (lt >= 0) {
+      const colon = value.indexOf(':');
+      if (colon >= 0 && colon < lt) lt = -1;
+    }
+  }
+  if (lt < 0) {
+    // addr-spec: the parameters start at the first ';' of a value without whitespace or quotes.
+    if (value.indexOf(' ') >= 0 || value.indexOf('\t') >= 0 || value.indexOf('"') >= 0) return undefined;
+    return paramAfter(value, 0, key, name, false);
+  }
+  const gt = value.indexOf('>', lt);
+  if (gt < 0 || value.indexOf('"', gt) >= 0) return undefined;
+  return paramAfter(value, gt, key, name, true);
+}
+
+/** The branch of one Via value decided cheaply, or undefined when parseVia(value) must tell. */
+export function viaBranchFast(value: string): string | null | undefined {
+  if (value.indexOf('"') >= 0 || value.indexOf('[') >= 0) return undefined;
+  return paramAfter(value, 0, ';branch=', 'branch', false);
+}
+
 /** A parsed Via value (one hop). */
 export interface Via {
   /** "SIP/2.0" (whitespace around '/' removed). */

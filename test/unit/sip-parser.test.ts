@@ -300,6 +300,23 @@ test('missing mandatory headers are problems, not errors', () => {
   assert.ok(noBlank.problems.includes('no blank line after the headers'));
 });
 
+test('From, To and Via are parsed on first use; problems about them appear when problems are read', () => {
+  const p = ok(crlf(['INVITE sip:x@y SIP/2.0', 'Via: SIP/2.0/UDP host;branch=z9hG4bKlazy', 'From: "Q \\"x\\"" <sip:a@b>;tag=ft',
+    'To: <not a uri>', 'Call-ID: lazy', 'CSeq: 1 INVITE', 'Content-Length: 0', '', '']));
+  assert.equal(p.fromTag, 'ft', 'tags and branch are there without touching from/to/via');
+  assert.equal(p.toTag, null);
+  assert.equal(p.branch, 'z9hG4bKlazy');
+  assert.equal(p.fromValue, '"Q \\"x\\"" <sip:a@b>;tag=ft');
+  assert.equal(p.from!.display, 'Q "x"');
+  assert.equal(p.from, p.from, 'parsed once, then kept');
+  assert.equal(p.via!.host, 'host');
+  assert.deepEqual(p.problems, ['unparsable To URI "not a uri"']);
+  const badVia = ok(crlf(['OPTIONS sip:x@y SIP/2.0', 'Via: garbage', 'From: <sip:a@b>;tag=1', 'To: <sip:x@y>', 'Call-ID: v', 'CSeq: 1 OPTIONS', '', '']));
+  assert.equal(badVia.branch, null);
+  assert.equal(badVia.via, null);
+  assert.deepEqual(badVia.problems, ['unparsable Via "garbage"']);
+});
+
 test('unparsable start lines are errors with a reason; parseSip never throws', () => {
   assert.equal(err('HTTP/1.1 200 OK\r\n\r\n').reason, 'bad-start-line');
   assert.equal(err('GET / HTTP/1.1\r\nHost: x\r\n\r\n').reason, 'bad-start-line');

@@ -1,9 +1,10 @@
 /** URIs, name-addr / addr-spec, Via, parameters, quoting and list splitting (src/sip/uri.ts). */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import {
-  firstListItem, hostPort, parseNameAddr, parseParams, parseUri, parseVia, parseViaList, quote, readQuoted,
-  splitHeaderList, unquote, uriHeaders,
+  firstListItem, hostPort, nameAddrParamFast, parseNameAddr, parseParams, parseUri, parseVia, parseViaList, quote,
+  readQuoted, splitHeaderList, unquote, uriHeaders, viaBranchFast,
 } from '../../src/sip/uri.js';
 
 /** Own enumerable properties as a plain object (params are plain objects; this keeps comparisons obvious). */
@@ -245,4 +246,33 @@ test('parseVia: malformed values give null; parseViaList keeps the good hops in 
   assert.equal(parseVia('SIP/2.0/UDP [::1;branch=x'), null);
   const hops = parseViaList(['SIP/2.0/UDP a;branch=1, garbage, SIP/2.0/TCP b:5070;branch=2', 'SIP/2.0/UDP c;branch=3']);
   assert.deepEqual(hops.map((h) => [h.host, h.port, h.branch]), [['a', null, '1'], ['b', 5070, '2'], ['c', null, '3']]);
+});
+
+test('fast tag and branch extraction: answers in the usual forms, defers otherwise', () => {
+  assert.equal(nameAddrParamFast('"Alice" <sip:alice@example.com>;tag=1928301774', 'tag'), '1928301774');
+  assert.equal(nameAddrParamFast('<sip:bob@example.com>', 'tag'), null);
+  assert.equal(nameAddrParamFast('sip:bob@example.com;tag=x;foo', 'tag'), 'x');
+  assert.equal(nameAddrParamFast('<sip:bob@example.com;tag=uri-param>;tag=hdr', 'tag'), 'hdr');
+  assert.equal(nameAddrParamFast('<sip:bob@example.com;tag=uri-param>', 'tag'), null);
+  assert.equal(nameAddrParamFast('<sip:b@e>;epid=1;tag=2', 'tag'), '2');
+  assert.equal(nameAddrParamFast('<sip:b@e>; tag=2', 'tag'), undefined, 'whitespace: full parse');
+  assert.equal(nameAddrParamFast('<sip:b@e>;TAG=2', 'tag'), undefined);
+  assert.equal(nameAddrParamFast('"A \\"q\\"" <sip:b@e>;tag=2', 'tag'), undefined, 'escapes: full parse');
+  assert.equal(nameAddrParamFast('<sip:b@e>;x="a;tag=1";tag=2', 'tag'), undefined);
+  assert.equal(viaBranchFast('SIP/2.0/UDP h:5060;rport;branch=z9hG4bK1'), 'z9hG4bK1');
+  assert.equal(viaBranchFast('SIP/2.0/UDP h:5060'), null);
+  assert.equal(viaBranchFast('SIP/2.0/UDP [::1]:5060;branch=z9hG4bK1'), undefined);
+});
+
+test('property: the fast tag/branch paths agree with the full parsers whenever they answer', () => {
+  const piece = fc.constantFrom('"Al;ice"', '"A\\"B"', 'Bob', ' ', '<', '>', 'sip:a@b', 'sip:a@[::1]', ';', '=', 'tag', 'TAG',
+    'branch', ';tag=', ';branch=', 'x', '"', ',', 'z9hG4bK', '1', 'SIP/2.0/UDP ', 'h:5060', ';rport', '\t');
+  const value = fc.array(piece, { maxLength: 12 }).map((a) => a.join('').trim());
+  fc.assert(fc.property(value, (v) => {
+    const tag = nameAddrParamFast(v, 'tag');
+    if (tag !== undefined) assert.equal(tag, parseNameAddr(v).params['tag'] ?? null, `tag of ${JSON.stringify(v)}`);
+    const br = viaBranchFast(v);
+    const via = parseVia(v);
+    if (br !== undefined && via !== null) assert.equal(br, via.branch, `branch of ${JSON.stringify(v)}`);
+  }), { numRuns: 20000 });
 });
