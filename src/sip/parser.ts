@@ -14,6 +14,7 @@
  */
 import { isAscii, isUtf8 } from 'node:buffer';
 import type { NameAddr, SipHeader, SipMessage, Transport } from '../model.js';
+import { TOKEN_CHAR } from './detect.js';
 import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderList, viaBranchFast, type Via } from './uri.js';
 
 /** Most header fields accepted in one message. */
@@ -316,15 +317,6 @@ function asBuffer(b: Uint8Array): Buffer {
 
 const HIGH = /[\x80-\xff]/;
 
-const TOKEN = (() => {
-  const t = new Uint8Array(128);
-  for (let c = 0x30; c <= 0x39; c++) t[c] = 1;
-  for (let c = 0x41; c <= 0x5a; c++) t[c] = 1;
-  for (let c = 0x61; c <= 0x7a; c++) t[c] = 1;
-  for (const ch of "-.!%*_+`'~") t[ch.charCodeAt(0)] = 1;
-  return t;
-})();
-
 function isVersion(s: string): boolean {
   // SIP/1*DIGIT.1*DIGIT, case-insensitive
   if (s.length < 7 || (s.charCodeAt(0) | 0x20) !== 0x73 || (s.charCodeAt(1) | 0x20) !== 0x69
@@ -413,7 +405,7 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
     return fail('line-too-long', `start line longer than ${MAX_HEADER_LINE} bytes`, msgStart);
   }
   // Split the start line on runs of SP/HT into at most 3 parts (the reason keeps its spaces).
-  let a = msgStart;
+  const a = msgStart;
   let b = a;
   while (b < le && s.charCodeAt(b) !== 32 && s.charCodeAt(b) !== 9) b++;
   const first = s.slice(a, b);
@@ -440,7 +432,7 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
     // Request-Line = Method SP Request-URI SP SIP-Version
     for (let i = a; i < b; i++) {
       const c = s.charCodeAt(i);
-      if (c >= 128 || TOKEN[c] === 0) return fail('bad-start-line', `not a SIP start line: "${clip(txt(msgStart, le))}"`, msgStart);
+      if (TOKEN_CHAR[c] !== 1) return fail('bad-start-line', `not a SIP start line: "${clip(txt(msgStart, le))}"`, msgStart);
     }
     if (b === a || c1 >= le) return fail('bad-start-line', `not a SIP start line: "${clip(txt(msgStart, le))}"`, msgStart);
     let ue = c1;

@@ -197,6 +197,7 @@ export class TcpSipReassembler {
   private curSegMeta: TcpSegmentMeta | null = null;
   private curMeta: TcpMessageMeta | null = null;
   private evictionWarned = false;
+  private evictedSip = 0;
 
   constructor(private readonly cb: TcpSipCallbacks, limits: Partial<TcpSipLimits> = {}) {
     this.limits = { ...DEFAULT_TCP_LIMITS, ...limits };
@@ -242,8 +243,8 @@ export class TcpSipReassembler {
       this.reportLeftover(s, 'at the end of the capture');
     }
     this.streams.clear();
-    if (this.stats.evictedStreams > 1) {
-      this.warn(null, 'tcp-stream-limit', `${this.stats.evictedStreams} TCP streams were dropped in all to stay within ${this.limits.maxStreams} tracked streams`);
+    if (this.evictedSip > 1) {
+      this.warn(null, 'tcp-stream-limit', `${this.evictedSip} SIP TCP streams were dropped in all to stay within ${this.limits.maxStreams} tracked streams`);
     }
   }
 
@@ -292,7 +293,12 @@ export class TcpSipReassembler {
 
     let dataSeq = seq;
     if (flags & SYN) {
-      if (!s.synSeen || s.isn !== seq) {
+      const late = s.haveSeq && !s.synSeen ? ((s.nextSeq - ((seq + 1) >>> 0)) | 0) : -1;
+      if (late >= 0 && late < MAX_WINDOW) {
+        // The SYN of the connection already followed from mid-stream (retransmitted, or captured late).
+        s.isn = seq;
+        s.synSeen = true;
+      } else if (!s.synSeen || s.isn !== seq) {
         if (s.haveSeq) {
           // A new connection on the same addresses and ports (or the SYN of one picked up mid-stream).
           this.reportLeftover(s, 'when the connection was reopened');
@@ -332,6 +338,7 @@ export class TcpSipReassembler {
       const oldest = this.streams.get(oldestKey)!;
       this.streams.delete(oldestKey);
       this.stats.evictedStreams++;
+      if (oldest.sip) this.evictedSip++;
       if (!this.evictionWarned && oldest.sip) {
         this.evictionWarned = true;
         this.warn(this.curFrame, 'tcp-stream-limit', `more than ${this.limits.maxStreams} TCP streams at once: the least recently used SIP stream was dropped`);

@@ -3,8 +3,9 @@
  * parameters (RFC 3261 §19, §20.10, §20.42, §25; RFC 3966 tel URIs).
  *
  * Lenient like Wireshark: what cannot be parsed is kept as text and nothing
- * here throws. Scanning is done with charCodeAt, no regular expressions on the
- * hot paths (From/To/Via are parsed for every message).
+ * here throws. Scanning is done with indexOf and charCodeAt, no regular
+ * expressions on the hot paths; nameAddrParamFast and viaBranchFast give the
+ * tag and branch of the usual forms without a full parse.
  *
  * Conventions:
  * - Parameter names are lower-cased (they are case-insensitive); values are
@@ -16,9 +17,8 @@
  */
 import type { NameAddr, SipUri } from '../model.js';
 
-const DQUOTE = 34, BSLASH = 92, SEMI = 59, EQ = 61, COMMA = 44, COLON = 58;
-const LT = 60, GT = 62, AT = 64, QMARK = 63, LBRACK = 91, SLASH = 47;
-
+const DQUOTE = 34, BSLASH = 92, SEMI = 59, COMMA = 44, COLON = 58;
+const LT = 60, GT = 62, QMARK = 63, LBRACK = 91, SLASH = 47;
 
 /** Header or URI parameters: name (lower-case) -> value, or null for a flag parameter. */
 export type Params = Record<string, string | null>;
@@ -35,7 +35,7 @@ function setParam(out: Params, name: string, value: string | null): void {
   out[name] = value;
 }
 
-/** s[i..] starts with the lower-case ASCII word w (exact case). Cheaper than startsWith here. */
+/** s[i..] starts with the ASCII word w (case-sensitive). Cheaper than startsWith here. */
 function word(s: string, i: number, w: string): boolean {
   for (let k = 0; k < w.length; k++) if (s.charCodeAt(i + k) !== w.charCodeAt(k)) return false;
   return true;

@@ -102,6 +102,22 @@ test('SYN gives the ISN: data starts at ISN+1; a retransmitted SYN changes nothi
   assert.deepEqual(got.map((g) => [g.text, g.frame]), [[m, 4]]);
 });
 
+test('a SYN seen after the stream was picked up mid-stream does not reset it', () => {
+  const { r, got, warnings } = harness();
+  const m = sipMessage(90);
+  r.push(KEY, 1001, ACK, b(m.slice(0, 70)), 1);
+  r.push(KEY, 1000, SYN, new Uint8Array(0), 2); // the SYN, captured late
+  r.push(KEY, 1071, ACK, b(m.slice(70)), 3);
+  assert.deepEqual(got.map((g) => [g.text, g.frame]), [[m, 3]]);
+  assert.equal(warnings.length, 0);
+  // A SYN far away in sequence space is a new connection: the unfinished message is reported.
+  r.push(KEY, 1001 + m.length, ACK, b(m.slice(0, 30)), 4);
+  r.push(KEY, 90000000, SYN, new Uint8Array(0), 5);
+  r.push(KEY, 90000001, ACK, b(m), 6);
+  assert.deepEqual(got.map((g) => g.frame), [3, 6]);
+  assert.deepEqual(warnings.map((w) => w.code), ['tcp-incomplete']);
+});
+
 test('CRLF keep-alives between messages are skipped; a message without Content-Length has an empty body', () => {
   const { r, got, warnings } = harness();
   const noCl = 'OPTIONS sip:x@example.com SIP/2.0\r\nCall-ID: ka\r\nCSeq: 1 OPTIONS\r\n\r\n';
