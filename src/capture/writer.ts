@@ -1,206 +1,418 @@
 /**
- * Capture writers: pcapng (the default: comments, several interfaces) and
- * classic pcap. Used by fixtures, tests, the bench and the proxy recorder.
+ * Capture writers: pcapng (the default: comments, several interfaces and
+ * sections) and classic pcap. Used by fixtures, tests, the bench and the
+ * proxy recorder.
  *
- * Every block is written whole with one synchronous write, so a process
- * killed at any moment leaves a file that is valid up to its last block.
+ * Every block (pcapng) or record (pcap) is built in exactly one freshly
+ * allocated Buffer and handed whole to the sink. A FileSink writes it with
+ * fs.writeSync, so a process killed at any moment leaves a file that is valid
+ * up to its last whole block (with `bufferBytes`, up to the last flushed one;
+ * flushes only ever contain whole blocks).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 
 /** Where blocks go: memory (tests) or a file descriptor. */
 export interface ByteSink {
+  /** Takes ownership of `b`: the writers never touch a buffer again once written. */
   write(b: Uint8Array): void;
   close(): void;
 }
 
+/** Collects blocks in memory; `toBytes()` returns the whole file. */
 export class MemorySink implements ByteSink {
   private parts: Uint8Array[] = [];
   private size = 0;
-  write(b: Uint8Array): void { this.parts.push(b.slice()); this.size += b.length; }
+  write(b: Uint8Array): void { this.parts.push(b); this.size += b.length; }
   close(): void {}
-  toBytes(): Buffer { return Buffer.concat(this.parts, this.size); }
+  get length(): number { return this.size; }
+  toBytes(): Buffer {
+    const out = Buffer.concat(this.parts, this.size);
+    this.parts = [out];
+    return out;
+  }
 }
 
+export interface FileSinkOptions {
+  /** Open for appending instead of truncating (paths only). */
+  append?: boolean;
+  /**
+   * Gather blocks up to this many bytes before one writeSync (0 = write every
+   * block at once, the default). Only whole blocks are ever written.
+   */
+  bufferBytes?: number;
+}
+
+/** Synchronous writes to a path (created/truncated) or an already open file descriptor. */
 export class FileSink implements ByteSink {
   private fd: number | null;
+  private readonly ownsFd: boolean;
+  private readonly buf: Buffer | null;
+  private used = 0;
+  /** Bytes handed to write() so far. */
   written = 0;
-  constructor(path: string) { this.fd = openSync(path, 'w'); }
+
+  constructor(target: string | number, opts: FileSinkOptions = {}) {
+    if (typeof target === 'number') {
+      this.fd = target;
+      this.ownsFd = false;
+    } else {
+      this.fd = openSync(target, opts.append ? 'a' : 'w');
+      this.ownsFd = true;
+    }
+    this.buf = opts.bufferBytes && opts.bufferBytes > 0 ? Buffer.allocUnsafe(opts.bufferBytes) : null;
+  }
+
   write(b: Uint8Array): void {
     if (this.fd === null) throw new Error('capture file already closed');
-    let off = 0;
-    while (off < b.length) off += writeSync(this.fd, b, off, b.length - off);
     this.written += b.length;
+    const buf = this.buf;
+    if (buf) {
+      if (this.used + b.length <= buf.length) {
+        buf.set(b, this.used);
+        this.used += b.length;
+        return;
+      }
+      this.flush();
+      if (b.length <= buf.length) {
+        buf.set(b, 0);
+        this.used = b.length;
+        return;
+      }
+    }
+    this.writeAll(b);
   }
-  close(): void { if (this.fd !== null) { closeSync(this.fd); this.fd = null; } }
+
+  /** Write out gathered blocks (no-op without `bufferBytes`). */
+  flush(): void {
+    if (this.buf && this.used > 0) {
+      const n = this.used;
+      this.used = 0;
+      this.writeAll(this.buf.subarray(0, n));
+    }
+  }
+
+  close(): void {
+    if (this.fd === null) return;
+    this.flush();
+    if (this.ownsFd) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private writeAll(b: Uint8Array): void {
+    let off = 0;
+    while (off < b.length) off += writeSync(this.fd!, b, off, b.length - off);
+  }
 }
 
 export interface InterfaceOptions {
+  /** LINKTYPE_* value. */
   linkType: number;
+  /** if snaplen; 262144 when omitted (0 means "no limit" to readers). */
   snapLen?: number;
-  /** Time units per second: 1e6 (default), 1e9, or a power of two (2**n). */
+  /** Time units per second: 1e6 (default), any power of 10, or a power of two (2**n). */
   tsUnitsPerSecond?: number;
-  /** if_tsoffset, seconds. */
+  /** The raw if_tsresol byte instead of tsUnitsPerSecond (e.g. 9, or 0x80 | 20 for 2^-20). */
+  tsresol?: number;
+  /** if_tsoffset, whole seconds added by readers to every timestamp of this interface. */
   tsOffset?: number;
+  /** if_name */
   name?: string;
+  /** if_description */
   description?: string;
 }
 
 export interface PcapngOptions {
+  /** Byte order of the section (default little-endian). */
   littleEndian?: boolean;
+  /** Same as littleEndian, spelled out; wins when both are given. */
+  byteOrder?: 'little' | 'big';
   /** shb_comment */
   comment?: string;
+  /** shb_hardware */
+  hardware?: string;
+  /** shb_os */
+  os?: string;
   /** shb_userappl */
   application?: string;
+  /** Interfaces declared right after the section header (indexes 0..n-1). */
+  interfaces?: InterfaceOptions[];
 }
+
+interface IfaceState {
+  linkType: number;
+  snapLen: number;
+  units: number;
+  tsOffset: number;
+  /** 1e9 / units when that is an integer (units a power of 10 up to 1e9), else 0. */
+  nsPerUnit: number;
+}
+
+type Opt = [code: number, value: Uint8Array];
 
 function pad4(n: number): number { return (n + 3) & ~3; }
 
-/** Encode options (code, value bytes) followed by opt_endofopt. */
-function encodeOptions(opts: [number, Uint8Array][], le: boolean): Buffer {
-  if (!opts.length) return Buffer.alloc(0);
-  const size = opts.reduce((a, [, v]) => a + 4 + pad4(v.length), 0) + 4;
-  const b = Buffer.alloc(size);
-  let o = 0;
-  for (const [code, v] of opts) {
-    if (le) { b.writeUInt16LE(code, o); b.writeUInt16LE(v.length, o + 2); } else { b.writeUInt16BE(code, o); b.writeUInt16BE(v.length, o + 2); }
-    b.set(v, o + 4);
-    o += 4 + pad4(v.length);
-  }
-  return b; // trailing 4 zero bytes = opt_endofopt
+/** Bytes taken by an option list including opt_endofopt (0 for no options). */
+function optionsSize(opts: Opt[]): number {
+  if (opts.length === 0) return 0;
+  let s = 4;
+  for (const [, v] of opts) s += 4 + pad4(v.length);
+  return s;
+}
+
+const TWO32 = 4294967296;
+const utf8 = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** if_tsresol byte -> units per second. */
+export function tsresolUnits(r: number): number {
+  return r & 0x80 ? 2 ** (r & 0x7f) : 10 ** r;
+}
+
+/** Units per second -> if_tsresol byte; throws for a resolution pcapng cannot express. */
+export function unitsTsresol(units: number): number {
+  for (let e = 0; e <= 19; e++) if (10 ** e === units) return e;
+  for (let e = 0; e <= 63; e++) if (2 ** e === units) return 0x80 | e;
+  throw new Error(`timestamp resolution ${units}/s is neither a power of 10 nor of 2`);
 }
 
 export class PcapngWriter {
-  private readonly le: boolean;
-  private interfaces: Required<Pick<InterfaceOptions, 'linkType' | 'snapLen' | 'tsUnitsPerSecond' | 'tsOffset'>>[] = [];
+  private le: boolean;
+  private interfaces: IfaceState[] = [];
+  /** Packet blocks written (EPB, SPB, PB) in all sections. */
   packets = 0;
+  /** Bytes handed to the sink. */
+  bytes = 0;
+  private tsHi = 0;
+  private tsLo = 0;
 
-  constructor(private readonly sink: ByteSink, private readonly opts: PcapngOptions = {}) {
-    this.le = opts.littleEndian ?? true;
+  constructor(private readonly sink: ByteSink = new MemorySink(), private opts: PcapngOptions = {}) {
+    this.le = PcapngWriter.isLe(opts);
     this.writeSectionHeader();
   }
 
-  /** Start a new section: interfaces must be declared again. */
-  newSection(): void {
+  private static isLe(o: PcapngOptions): boolean {
+    return o.byteOrder ? o.byteOrder === 'little' : o.littleEndian ?? true;
+  }
+
+  get littleEndian(): boolean { return this.le; }
+
+  /**
+   * Start a new section: interfaces must be declared again (or listed in `opts`).
+   * Options given here replace the constructor's for this and later sections.
+   */
+  newSection(opts?: PcapngOptions): void {
+    if (opts) this.opts = opts;
+    this.le = PcapngWriter.isLe(this.opts);
     this.interfaces = [];
     this.writeSectionHeader();
   }
 
   private writeSectionHeader(): void {
-    const opts: [number, Uint8Array][] = [];
-    if (this.opts.comment) opts.push([1, Buffer.from(this.opts.comment, 'utf8')]);
-    if (this.opts.application) opts.push([4, Buffer.from(this.opts.application, 'utf8')]);
-    const body = Buffer.alloc(16);
-    this.u32(body, 0, 0x1a2b3c4d);
-    this.u16(body, 4, 1);
-    this.u16(body, 6, 0);
-    body.writeInt32LE(-1, 8); // section length unknown: -1 in both byte orders
-    body.writeInt32LE(-1, 12);
-    this.block(0x0a0d0d0a, Buffer.concat([body, encodeOptions(opts, this.le)]));
+    const o = this.opts;
+    const opts: Opt[] = [];
+    if (o.comment) opts.push([1, utf8(o.comment)]);
+    if (o.hardware) opts.push([2, utf8(o.hardware)]);
+    if (o.os) opts.push([3, utf8(o.os)]);
+    if (o.application) opts.push([4, utf8(o.application)]);
+    const b = this.begin(0x0a0d0d0a, 16 + optionsSize(opts));
+    this.u32(b, 8, 0x1a2b3c4d);
+    this.u16(b, 12, 1);
+    this.u16(b, 14, 0);
+    b.writeInt32LE(-1, 16); // section length unknown: -1 in both byte orders
+    b.writeInt32LE(-1, 20);
+    this.putOptions(b, 24, opts);
+    this.emit(b);
+    for (const i of o.interfaces ?? []) this.addInterface(i);
   }
 
-  /** Declare an interface; returns its index for writePacket. */
+  /** Declare an interface in the current section; returns its index for writePacket. */
   addInterface(i: InterfaceOptions): number {
-    const units = i.tsUnitsPerSecond ?? 1e6;
-    const opts: [number, Uint8Array][] = [];
-    if (i.name) opts.push([2, Buffer.from(i.name, 'utf8')]);
-    if (i.description) opts.push([3, Buffer.from(i.description, 'utf8')]);
-    if (units !== 1e6) {
-      const exp10 = Math.log10(units);
-      const exp2 = Math.log2(units);
-      const r = Number.isInteger(exp10) ? exp10 : Number.isInteger(exp2) ? 0x80 | exp2 : -1;
-      if (r < 0) throw new Error(`timestamp resolution ${units}/s is neither a power of 10 nor of 2`);
-      opts.push([9, Uint8Array.of(r)]);
-    }
-    if (i.tsOffset) {
+    const units = i.tsresol !== undefined ? tsresolUnits(i.tsresol) : i.tsUnitsPerSecond ?? 1e6;
+    const tsresol = i.tsresol ?? unitsTsresol(units);
+    const snapLen = i.snapLen ?? 262144;
+    const tsOffset = i.tsOffset ?? 0;
+    if (!Number.isInteger(tsOffset)) throw new Error(`if_tsoffset must be whole seconds, got ${tsOffset}`);
+    const opts: Opt[] = [];
+    if (i.name) opts.push([2, utf8(i.name)]);
+    if (i.description) opts.push([3, utf8(i.description)]);
+    if (tsresol !== 6) opts.push([9, Uint8Array.of(tsresol)]);
+    if (tsOffset) {
       const v = Buffer.alloc(8);
-      if (this.le) v.writeBigInt64LE(BigInt(i.tsOffset)); else v.writeBigInt64BE(BigInt(i.tsOffset));
+      if (this.le) v.writeBigInt64LE(BigInt(tsOffset)); else v.writeBigInt64BE(BigInt(tsOffset));
       opts.push([14, v]);
     }
-    const body = Buffer.alloc(8);
-    this.u16(body, 0, i.linkType);
-    this.u16(body, 2, 0);
-    this.u32(body, 4, i.snapLen ?? 262144);
-    this.block(1, Buffer.concat([body, encodeOptions(opts, this.le)]));
-    this.interfaces.push({ linkType: i.linkType, snapLen: i.snapLen ?? 262144, tsUnitsPerSecond: units, tsOffset: i.tsOffset ?? 0 });
+    const b = this.begin(1, 8 + optionsSize(opts));
+    this.u16(b, 8, i.linkType);
+    this.u16(b, 10, 0);
+    this.u32(b, 12, snapLen);
+    this.putOptions(b, 16, opts);
+    this.emit(b);
+    const nsPerUnit = units <= 1e9 && Number.isInteger(1e9 / units) && 10 ** Math.round(Math.log10(units)) === units ? 1e9 / units : 0;
+    this.interfaces.push({ linkType: i.linkType, snapLen, units, tsOffset, nsPerUnit });
     return this.interfaces.length - 1;
   }
 
-  /** Enhanced Packet Block. Time is absolute (seconds + nanoseconds); if_tsoffset is subtracted. */
+  /**
+   * Enhanced Packet Block. Time is absolute (seconds + nanoseconds); the
+   * interface's if_tsoffset is subtracted and the result expressed in its units
+   * (rounded down when the resolution is coarser than a nanosecond).
+   */
   writePacket(ifIndex: number, tsSec: number, tsNsec: number, data: Uint8Array, origLen = data.length, comment?: string): void {
-    const iface = this.interfaces[ifIndex];
-    if (!iface) throw new Error(`interface ${ifIndex} was not declared`);
-    const [high, low] = this.units(iface, tsSec, tsNsec);
-    const opts = comment ? encodeOptions([[1, Buffer.from(comment, 'utf8')]], this.le) : Buffer.alloc(0);
-    const body = Buffer.alloc(20 + pad4(data.length) + opts.length);
-    this.u32(body, 0, ifIndex);
-    this.u32(body, 4, high);
-    this.u32(body, 8, low);
-    this.u32(body, 12, data.length);
-    this.u32(body, 16, origLen);
-    body.set(data, 20);
-    body.set(opts, 20 + pad4(data.length));
-    this.block(6, body);
+    const iface = this.iface(ifIndex);
+    this.units(iface, tsSec, tsNsec);
+    const c = comment ? utf8(comment) : null;
+    const optLen = c ? 8 + pad4(c.length) : 0;
+    const padded = pad4(data.length);
+    const b = this.begin(6, 20 + padded + optLen);
+    this.u32(b, 8, ifIndex);
+    this.u32(b, 12, this.tsHi);
+    this.u32(b, 16, this.tsLo);
+    this.u32(b, 20, data.length);
+    this.u32(b, 24, origLen);
+    b.set(data, 28);
+    if (padded !== data.length) b.fill(0, 28 + data.length, 28 + padded);
+    if (c) this.putOptions(b, 28 + padded, [[1, c]]);
+    this.emit(b);
     this.packets++;
   }
 
-  /** Simple Packet Block (interface 0, no timestamp). */
+  /**
+   * Simple Packet Block: interface 0, no timestamp. Readers take
+   * min(origLen, snaplen) bytes, so `data` is cut to interface 0's snaplen.
+   */
   writeSimplePacket(data: Uint8Array, origLen = data.length): void {
-    const body = Buffer.alloc(4 + pad4(data.length));
-    this.u32(body, 0, origLen);
-    body.set(data, 4);
-    this.block(3, body);
+    const iface = this.iface(0);
+    const d = iface.snapLen > 0 && data.length > iface.snapLen ? data.subarray(0, iface.snapLen) : data;
+    const padded = pad4(d.length);
+    const b = this.begin(3, 4 + padded);
+    this.u32(b, 8, origLen);
+    b.set(d, 12);
+    if (padded !== d.length) b.fill(0, 12 + d.length, 12 + padded);
+    this.emit(b);
     this.packets++;
   }
 
-  /** The obsolete Packet Block (type 2). */
+  /** The obsolete Packet Block (type 2): 16-bit interface id, drops count 0. */
   writeObsoletePacket(ifIndex: number, tsSec: number, tsNsec: number, data: Uint8Array, origLen = data.length): void {
-    const iface = this.interfaces[ifIndex];
-    if (!iface) throw new Error(`interface ${ifIndex} was not declared`);
-    const [high, low] = this.units(iface, tsSec, tsNsec);
-    const body = Buffer.alloc(20 + pad4(data.length));
-    this.u16(body, 0, ifIndex);
-    this.u16(body, 2, 0);
-    this.u32(body, 4, high);
-    this.u32(body, 8, low);
-    this.u32(body, 12, data.length);
-    this.u32(body, 16, origLen);
-    body.set(data, 20);
-    this.block(2, body);
+    const iface = this.iface(ifIndex);
+    this.units(iface, tsSec, tsNsec);
+    const padded = pad4(data.length);
+    const b = this.begin(2, 20 + padded);
+    this.u16(b, 8, ifIndex);
+    this.u16(b, 10, 0);
+    this.u32(b, 12, this.tsHi);
+    this.u32(b, 16, this.tsLo);
+    this.u32(b, 20, data.length);
+    this.u32(b, 24, origLen);
+    b.set(data, 28);
+    if (padded !== data.length) b.fill(0, 28 + data.length, 28 + padded);
+    this.emit(b);
     this.packets++;
   }
 
-  /** Any other block (statistics, name resolution, custom, unknown types). */
+  /** Interface Statistics Block (type 5) for an interface, with isb_ifrecv / isb_ifdrop. */
+  writeInterfaceStatistics(ifIndex: number, tsSec: number, tsNsec: number, received?: number, dropped?: number): void {
+    const iface = this.iface(ifIndex);
+    this.units(iface, tsSec, tsNsec);
+    const opts: Opt[] = [];
+    const u64 = (v: number): Buffer => {
+      const x = Buffer.alloc(8);
+      if (this.le) x.writeBigUInt64LE(BigInt(v)); else x.writeBigUInt64BE(BigInt(v));
+      return x;
+    };
+    if (received !== undefined) opts.push([4, u64(received)]);
+    if (dropped !== undefined) opts.push([5, u64(dropped)]);
+    const b = this.begin(5, 12 + optionsSize(opts));
+    this.u32(b, 8, ifIndex);
+    this.u32(b, 12, this.tsHi);
+    this.u32(b, 16, this.tsLo);
+    this.putOptions(b, 20, opts);
+    this.emit(b);
+  }
+
+  /** Any other block (statistics, name resolution, custom, unknown types); the body is zero-padded to 4 bytes. */
   writeRawBlock(type: number, body: Uint8Array): void {
-    this.block(type, Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    const padded = pad4(body.length);
+    const b = this.begin(type, padded);
+    b.set(body, 8);
+    if (padded !== body.length) b.fill(0, 8 + body.length, 8 + padded);
+    this.emit(b);
   }
 
   close(): void { this.sink.close(); }
 
-  private units(iface: { tsUnitsPerSecond: number; tsOffset: number }, tsSec: number, tsNsec: number): [number, number] {
-    const sec = BigInt(tsSec - iface.tsOffset);
-    const u = BigInt(iface.tsUnitsPerSecond);
-    const ts = sec * u + (BigInt(tsNsec) * u) / 1000000000n;
-    return [Number((ts >> 32n) & 0xffffffffn), Number(ts & 0xffffffffn)];
+  /** The file so far, when writing to a MemorySink. */
+  toBytes(): Buffer {
+    if (!(this.sink instanceof MemorySink)) throw new Error('toBytes() needs a MemorySink');
+    return this.sink.toBytes();
   }
 
-  private block(type: number, body: Buffer): void {
-    const bodyLen = pad4(body.length);
+  private iface(ifIndex: number): IfaceState {
+    const iface = this.interfaces[ifIndex];
+    if (!iface) throw new Error(`interface ${ifIndex} was not declared in this section`);
+    return iface;
+  }
+
+  /** Timestamp in interface units into tsHi/tsLo (no allocation on the common paths). */
+  private units(iface: IfaceState, tsSec: number, tsNsec: number): void {
+    const s = tsSec - iface.tsOffset;
+    const u = iface.units;
+    if (iface.nsPerUnit > 0 && Number.isInteger(s) && s >= 0 && s < TWO32 && Number.isInteger(tsNsec) && tsNsec >= 0 && tsNsec < 1e9) {
+      // s * u < 2^62: the low word exactly via imul, the high word from the
+      // (slightly inexact) double product, which is within 2^9 of exact.
+      const lowp = Math.imul(s, u) >>> 0;
+      let hi = Math.round((s * u - lowp) / TWO32);
+      let lo = lowp + Math.floor(tsNsec / iface.nsPerUnit);
+      if (lo >= TWO32) { lo -= TWO32; hi++; }
+      this.tsHi = hi;
+      this.tsLo = lo;
+      return;
+    }
+    const ub = BigInt(u);
+    let ts = BigInt(s) * ub + (BigInt(tsNsec) * ub) / 1000000000n;
+    if (ts < 0n) ts &= 0xffffffffffffffffn;
+    this.tsHi = Number((ts >> 32n) & 0xffffffffn);
+    this.tsLo = Number(ts & 0xffffffffn);
+  }
+
+  /** One buffer for a whole block: header and trailer written, body (bodyLen, a multiple of 4) to fill. */
+  private begin(type: number, bodyLen: number): Buffer {
     const total = 12 + bodyLen;
-    const b = Buffer.alloc(total);
+    const b = Buffer.allocUnsafe(total);
     this.u32(b, 0, type);
     this.u32(b, 4, total);
-    b.set(body, 8);
     this.u32(b, total - 4, total);
+    return b;
+  }
+
+  private putOptions(b: Buffer, o: number, opts: Opt[]): void {
+    if (opts.length === 0) return;
+    for (const [code, v] of opts) {
+      this.u16(b, o, code);
+      this.u16(b, o + 2, v.length);
+      b.set(v, o + 4);
+      const p = pad4(v.length);
+      if (p !== v.length) b.fill(0, o + 4 + v.length, o + 4 + p);
+      o += 4 + p;
+    }
+    b.writeUInt32LE(0, o); // opt_endofopt
+  }
+
+  private emit(b: Buffer): void {
+    this.bytes += b.length;
     this.sink.write(b);
   }
 
-  private u16(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt16LE(v, o); else b.writeUInt16BE(v, o); }
+  private u16(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt16LE(v & 0xffff, o); else b.writeUInt16BE(v & 0xffff, o); }
   private u32(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt32LE(v >>> 0, o); else b.writeUInt32BE(v >>> 0, o); }
 }
 
 export interface PcapOptions {
+  /** LINKTYPE_* value of every packet. */
   linkType: number;
+  /** Byte order (default little-endian). */
   littleEndian?: boolean;
+  byteOrder?: 'little' | 'big';
+  /** Nanosecond magic 0xa1b23c4d instead of microseconds 0xa1b2c3d4. */
   nanosecond?: boolean;
   snapLen?: number;
 }
@@ -209,9 +421,10 @@ export class PcapWriter {
   private readonly le: boolean;
   private readonly ns: boolean;
   packets = 0;
+  bytes = 0;
 
-  constructor(private readonly sink: ByteSink, opts: PcapOptions) {
-    this.le = opts.littleEndian ?? true;
+  constructor(private readonly sink: ByteSink = new MemorySink(), opts: PcapOptions) {
+    this.le = opts.byteOrder ? opts.byteOrder === 'little' : opts.littleEndian ?? true;
     this.ns = opts.nanosecond ?? false;
     const h = Buffer.alloc(24);
     this.u32(h, 0, this.ns ? 0xa1b23c4d : 0xa1b2c3d4);
@@ -219,22 +432,33 @@ export class PcapWriter {
     this.u16(h, 6, 4);
     this.u32(h, 16, opts.snapLen ?? 262144);
     this.u32(h, 20, opts.linkType);
-    sink.write(h);
+    this.emit(h);
   }
 
+  /** One record; microsecond files keep floor(tsNsec / 1000). */
   writePacket(tsSec: number, tsNsec: number, data: Uint8Array, origLen = data.length): void {
-    const b = Buffer.alloc(16 + data.length);
+    const b = Buffer.allocUnsafe(16 + data.length);
     this.u32(b, 0, tsSec);
     this.u32(b, 4, this.ns ? tsNsec : Math.floor(tsNsec / 1000));
     this.u32(b, 8, data.length);
     this.u32(b, 12, origLen);
     b.set(data, 16);
-    this.sink.write(b);
+    this.emit(b);
     this.packets++;
   }
 
   close(): void { this.sink.close(); }
 
-  private u16(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt16LE(v, o); else b.writeUInt16BE(v, o); }
+  toBytes(): Buffer {
+    if (!(this.sink instanceof MemorySink)) throw new Error('toBytes() needs a MemorySink');
+    return this.sink.toBytes();
+  }
+
+  private emit(b: Buffer): void {
+    this.bytes += b.length;
+    this.sink.write(b);
+  }
+
+  private u16(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt16LE(v & 0xffff, o); else b.writeUInt16BE(v & 0xffff, o); }
   private u32(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt32LE(v >>> 0, o); else b.writeUInt32BE(v >>> 0, o); }
 }
