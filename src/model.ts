@@ -293,6 +293,19 @@ export interface RtpStream {
   stop: number;
   firstFrame: number;
   lastFrame: number;
+  /** "audio", "video"... from the SDP that announced the stream. */
+  mediaType?: string;
+  /** Packets expected from the extended sequence numbers. */
+  expected?: number;
+  markers?: number;
+  payloadTypeChanges?: number;
+  payloadTypes?: number[];
+  /** RFC 4733 telephone-events, one per digit. */
+  dtmf?: { digit: string; frame: number; time: number; durationMs: number | null }[];
+  /** What RTCP reports from the receiver said about this stream. */
+  rtcp?: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
+  /** Downsampled per-packet jitter and delta (only when asked for, e.g. HTML plots). */
+  series?: { t: number[]; jitterMs: number[]; deltaMs: number[] };
 }
 
 /** The `capture` object of the JSON report. */

@@ -1,0 +1,51 @@
+/**
+ * RTCP sender and receiver reports (RFC 3550 §6.4): the report blocks say what
+ * the far end received of a stream (by SSRC): fraction lost, cumulative lost,
+ * interarrival jitter in timestamp units.
+ */
+
+export interface RtcpReportBlock {
+  /** SSRC of the stream the block reports on. */
+  ssrc: number;
+  fractionLost: number;
+  cumulativeLost: number;
+  jitter: number;
+}
+
+export interface RtcpPacketInfo {
+  senderReports: number;
+  receiverReports: number;
+  blocks: RtcpReportBlock[];
+}
+
+/** True when the payload looks like a compound RTCP packet (version 2, PT 200-204). */
+export function looksLikeRtcp(b: Uint8Array): boolean {
+  return b.length >= 8 && (b[0]! >> 6) === 2 && b[1]! >= 200 && b[1]! <= 204;
+}
+
+/** Parse a compound RTCP packet; stops quietly at the first malformed part. */
+export function parseRtcp(b: Uint8Array): RtcpPacketInfo {
+  const out: RtcpPacketInfo = { senderReports: 0, receiverReports: 0, blocks: [] };
+  let o = 0;
+  while (o + 4 <= b.length) {
+    if ((b[o]! >> 6) !== 2) break;
+    const rc = b[o]! & 0x1f;
+    const pt = b[o + 1]!;
+    const len = (((b[o + 2]! << 8) | b[o + 3]!) + 1) * 4;
+    if (o + len > b.length) break;
+    let blocks = -1;
+    if (pt === 200) { out.senderReports++; blocks = o + 28; }
+    else if (pt === 201) { out.receiverReports++; blocks = o + 8; }
+    if (blocks >= 0) {
+      for (let i = 0; i < rc && blocks + 24 <= o + len; i++, blocks += 24) {
+        const ssrc = ((b[blocks]! << 24) | (b[blocks + 1]! << 16) | (b[blocks + 2]! << 8) | b[blocks + 3]!) >>> 0;
+        let cum = (b[blocks + 5]! << 16) | (b[blocks + 6]! << 8) | b[blocks + 7]!;
+        if (cum & 0x800000) cum -= 0x1000000; // signed 24-bit
+        const jitter = ((b[blocks + 12]! << 24) | (b[blocks + 13]! << 16) | (b[blocks + 14]! << 8) | b[blocks + 15]!) >>> 0;
+        out.blocks.push({ ssrc, fractionLost: b[blocks + 4]! / 256, cumulativeLost: cum, jitter });
+      }
+    }
+    o += len;
+  }
+  return out;
+}
