@@ -259,6 +259,7 @@ export class CaptureParser {
           break;
         }
         case BT_SPB: {
+          if (bodyEnd - body < 4) { this.stop('bad-block-length', `simple packet block at byte ${this.offset + pos} is too short`); return pos; }
           const iface = this.ifaces[0];
           if (!iface) {
             this.cb.onWarning({ frame: null, code: 'unknown-interface', message: `simple packet block at byte ${this.offset + pos} before any interface description; skipped` });
