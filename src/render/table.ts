@@ -73,7 +73,7 @@ function secs(x: number | null, digits = 3): string {
   return x === null ? '-' : x.toFixed(digits);
 }
 
-interface Column {
+interface Column extends LayoutColumn {
   head: string;
   /** Shrinkable columns give up width first, in this order of preference. */
   flex: number;
@@ -101,8 +101,8 @@ function columns(report: Report, withMedia: boolean): Column[] {
     { head: '#', flex: 0, min: 2, align: 'right', cell: (c) => String(c.index) },
     { head: 'Start', flex: 0, min: 7, align: 'right', cell: (c) => secs(c.start) },
     { head: 'Dur', flex: 0, min: 5, align: 'right', cell: (c) => secs(c.durationS, 1) },
-    { head: 'From', flex: 3, min: 10, cell: (c) => party(c.from, c.fromDisplay) },
-    { head: 'To', flex: 3, min: 10, cell: (c) => party(c.to, c.toDisplay) },
+    { head: 'From', flex: 3, min: 10, good: 16, cell: (c) => party(c.from, c.fromDisplay) },
+    { head: 'To', flex: 3, min: 10, good: 16, cell: (c) => party(c.to, c.toDisplay) },
     // Wireshark's state machine only means something for INVITE dialogs; others show their kind.
     { head: 'State', flex: 0, min: 10, cell: (c) => (c.kind === 'call' ? c.state : c.kind), paint: (s, c) => (c.kind === 'call' ? colorState(s) : chalk.dim(s)) },
     { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorOutcome(s) : chalk.dim(s)) },
@@ -140,27 +140,45 @@ export function fitWidths(natural: number[], mins: number[], flex: number[], wid
   return w;
 }
 
-/** Columns dropped, in this order, when even their minimum widths do not fit. */
-const DROP_ORDER = ['Comment', 'RTP', 'Codec', 'Pkts', 'Dur', 'Start'];
-
 function tableWidth(widths: number[]): number {
   return widths.reduce((a, b) => a + b, 0) + widths.length * 3 + 1;
 }
 
+interface LayoutColumn {
+  head: string;
+  flex: number;
+  min: number;
+  /** Below this width the column is unreadable: drop lesser columns first. */
+  good?: number;
+}
+
+/**
+ * Choose which columns to show and how wide, for both terminal tables: shrink
+ * flexible columns, and drop columns in `dropOrder` while the table does not
+ * fit or a column with a `good` width would be squeezed below it.
+ */
+export function layoutColumns(cols: LayoutColumn[], rows: string[][], width: number, dropOrder: string[]): { keep: number[]; widths: number[] } {
+  let keep = cols.map((_, i) => i);
+  for (;;) {
+    const natural = keep.map((i) => Math.max(cols[i]!.head.length, ...rows.map((r) => r[i]!.length)));
+    const widths = fitWidths(natural, keep.map((i, k) => Math.min(cols[i]!.min, natural[k]!)), keep.map((i) => cols[i]!.flex), width);
+    const fits = tableWidth(widths) <= width;
+    const readable = keep.every((i, k) => widths[k]! >= Math.min(cols[i]!.good ?? 0, natural[k]!));
+    const drop = dropOrder.find((h) => keep.some((i) => cols[i]!.head === h));
+    if ((fits && readable) || !drop) return { keep, widths };
+    keep = keep.filter((i) => cols[i]!.head !== drop);
+  }
+}
+
+/** Call-table columns dropped, in this order, when the terminal is too narrow. */
+const CALL_DROP_ORDER = ['Comment', 'RTP', 'Codec', 'Pkts', 'Dur', 'Start'];
+
 export function renderCallTable(report: Report, calls: Call[], width: number): string {
   const withMedia = report.rtpStreams.length > 0 || calls.some((c) => c.media.length > 0);
-  let cols = columns(report, withMedia);
-  let raw: string[][];
-  let widths: number[];
-  for (;;) {
-    raw = calls.map((c) => cols.map((col) => col.cell(c)));
-    const natural = cols.map((col, i) => Math.max(col.head.length, ...raw.map((r) => r[i]!.length)));
-    widths = fitWidths(natural, cols.map((c, i) => Math.min(c.min, natural[i]!)), cols.map((c) => c.flex), width);
-    if (tableWidth(widths) <= width) break;
-    const drop = DROP_ORDER.find((h) => cols.some((c) => c.head === h));
-    if (!drop) break;
-    cols = cols.filter((c) => c.head !== drop);
-  }
+  const all = columns(report, withMedia);
+  const rows = calls.map((c) => all.map((col) => col.cell(c)));
+  const { keep, widths } = layoutColumns(all, rows, width, CALL_DROP_ORDER);
+  const cols = keep.map((i) => all[i]!);
   const table = new Table({
     head: cols.map((c) => chalk.bold(c.head)),
     colWidths: widths.map((w) => w + 2),
@@ -168,10 +186,10 @@ export function renderCallTable(report: Report, calls: Call[], width: number): s
     style: { head: [], border: chalk.level ? ['grey'] : [], compact: true },
     wordWrap: false,
   });
-  raw.forEach((r, ri) => {
-    table.push(r.map((cell, i) => {
-      const s = clip(cell, widths[i]!);
-      const paint = cols[i]!.paint;
+  rows.forEach((r, ri) => {
+    table.push(keep.map((i, k) => {
+      const s = clip(r[i]!, widths[k]!);
+      const paint = all[i]!.paint;
       return paint ? paint(s, calls[ri]!) : s;
     }));
   });
@@ -182,29 +200,36 @@ function streamLabel(s: RtpStream): string {
   return `${s.src} → ${s.dst}`;
 }
 
+const STREAM_DROP_ORDER = ['SSRC', 'kbps', 'Max jit', 'Call', 'Max Δ ms'];
+
 export function renderStreamTable(report: Report, width: number): string {
-  const head = ['#', 'Call', 'Stream', 'SSRC', 'Codec', 'Pkts', 'Lost', 'Max Δ ms', 'Mean jit', 'Max jit', 'kbps'];
+  const all: (LayoutColumn & { right: boolean })[] = [
+    { head: '#', flex: 0, min: 2, right: true }, { head: 'Call', flex: 0, min: 4, right: false },
+    { head: 'Stream', flex: 3, min: 12, good: 24, right: false }, { head: 'SSRC', flex: 0, min: 10, right: false },
+    { head: 'Codec', flex: 1, min: 6, right: false }, { head: 'Pkts', flex: 0, min: 4, right: true },
+    { head: 'Lost', flex: 0, min: 4, right: true }, { head: 'Max Δ ms', flex: 0, min: 8, right: true },
+    { head: 'Mean jit', flex: 0, min: 8, right: true }, { head: 'Max jit', flex: 0, min: 7, right: true },
+    { head: 'kbps', flex: 0, min: 4, right: true },
+  ];
   const callIndex = new Map(report.calls.map((c) => [c.callId, c.index]));
   const rows = report.rtpStreams.map((s) => [
     String(s.index), s.callId ? String(callIndex.get(s.callId) ?? '?') : s.heuristic ? 'heur.' : '-', streamLabel(s), s.ssrc,
     s.codec, String(s.packets), `${s.lost} (${s.lossPct.toFixed(1)}%)`, s.maxDeltaMs.toFixed(2),
     s.meanJitterMs.toFixed(2), s.maxJitterMs.toFixed(2), s.kbps.toFixed(1),
   ]);
-  const natural = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const flex = head.map((h) => (h === 'Stream' ? 3 : h === 'Codec' ? 1 : 0));
-  const widths = fitWidths(natural, natural.map((n, i) => (flex[i] ? Math.min(n, 12) : n)), flex, width);
+  const { keep, widths } = layoutColumns(all, rows, width, STREAM_DROP_ORDER);
   const table = new Table({
-    head: head.map((h) => chalk.bold(h)),
+    head: keep.map((i) => chalk.bold(all[i]!.head)),
     colWidths: widths.map((w) => w + 2),
-    colAligns: head.map((h, i) => (i === 0 || i >= 5 ? 'right' : 'left')),
+    colAligns: keep.map((i) => (all[i]!.right ? 'right' : 'left')),
     style: { head: [], border: chalk.level ? ['grey'] : [], compact: true },
   });
-  for (const r of rows) {
-    const s = r.map((cell, i) => clip(cell, widths[i]!));
-    const lost = Number(r[6]!.split(' ')[0]);
-    if (lost > 0) s[6] = chalk.red(s[6]!);
-    table.push(s);
-  }
+  report.rtpStreams.forEach((st, ri) => {
+    table.push(keep.map((i, k) => {
+      const cell = clip(rows[ri]![i]!, widths[k]!);
+      return all[i]!.head === 'Lost' && st.lost > 0 ? chalk.red(cell) : cell;
+    }));
+  });
   return table.toString();
 }
 
