@@ -102,7 +102,8 @@ export class Reassembler {
     const sorted = p.pieces.slice().sort((a, b) => a.offset - b.offset);
     let covered = 0;
     for (const q of sorted) {
-      if (q.offset > covered) return null;
+      // A gap: done looking (a stray piece beyond the end must not block completion, as in Wireshark).
+      if (q.offset > covered) break;
       covered = Math.max(covered, q.offset + q.data.length);
     }
     if (covered < p.total) return null;
