@@ -254,7 +254,8 @@ export class PcapngWriter {
   /**
    * Enhanced Packet Block. Time is absolute (seconds + nanoseconds); the
    * interface's if_tsoffset is subtracted and the result expressed in its units
-   * (rounded down when the resolution is coarser than a nanosecond).
+   * (rounded down when the resolution cannot express it; a time read from a
+   * 2^-n interface is written back exactly).
    */
   writePacket(ifIndex: number, tsSec: number, tsNsec: number, data: Uint8Array, origLen = data.length, comment?: string): void {
     const iface = this.iface(ifIndex);
@@ -367,8 +368,15 @@ export class PcapngWriter {
       this.tsLo = lo;
       return;
     }
+    // Other resolutions (2^-n): the unit count whose reading (floor(k * 1e9 / u),
+    // as wiretap and our parser compute it) gives back tsNsec exactly when there
+    // is one, else rounded down.
     const ub = BigInt(u);
-    let ts = BigInt(s) * ub + (BigInt(tsNsec) * ub) / 1000000000n;
+    const ns = BigInt(tsNsec);
+    const G = 1000000000n;
+    let k = (ns * ub + G - 1n) / G;
+    if ((k * G) / ub !== ns) k = (ns * ub) / G;
+    let ts = BigInt(s) * ub + k;
     if (ts < 0n) ts &= 0xffffffffffffffffn;
     this.tsHi = Number((ts >> 32n) & 0xffffffffn);
     this.tsLo = Number(ts & 0xffffffffn);

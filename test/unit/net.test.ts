@@ -1,0 +1,489 @@
+/**
+ * Network layer (src/net): frames built byte by byte with src/net/build.ts,
+ * written with the pcapng writer, read back through CaptureParser (in random
+ * chunks) and decoded by NetDecoder into datagrams.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Datagram, NetStats, Warning } from '../../src/model.js';
+import { CaptureParser } from '../../src/capture/parser.js';
+import { PcapngWriter } from '../../src/capture/writer.js';
+import { NetDecoder } from '../../src/net/decoder.js';
+import type { ReassemblyLimits } from '../../src/net/reassembly.js';
+import { ipv6ToString } from '../../src/net/addr.js';
+import {
+  AF, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6,
+  IPPROTO_ROUTING, IPPROTO_TCP, IPPROTO_UDP, LINK_TYPE_OF, TCP_FLAGS, checksum, ethernet, fragmentHeader, fragmentIpv4,
+  fragmentIpv6, ipv4, ipv4Bytes, ipv6, ipv6Bytes, loop, macBytes, nullLoopback, sll, sll2, tcp, tcpFrame, transportChecksum,
+  udp, udpFrame, udpFrames, type LinkKind,
+} from '../../src/net/build.js';
+
+// ---------------------------------------------------------------- helpers
+
+interface Pkt { linkType: number; data: Uint8Array; t?: number }
+interface D extends Omit<Datagram, 'payload'> { payload: string }
+interface Result { dgrams: D[]; warnings: Warning[]; stats: NetStats; frames: number; open: number }
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Write the packets as pcapng (one interface per link type, in order of first
+ * use; packet i at time 1000 + i ms unless given), read them back in random
+ * chunks and decode every frame.
+ */
+function run(pkts: Pkt[], limits: Partial<ReassemblyLimits> = {}, seed = 1): Result {
+  const w = new PcapngWriter(undefined, { byteOrder: seed % 2 ? 'little' : 'big' });
+  const ifs = new Map<number, number>();
+  pkts.forEach((p, i) => {
+    let id = ifs.get(p.linkType);
+    if (id === undefined) { id = w.addInterface({ linkType: p.linkType, tsUnitsPerSecond: 1e9 }); ifs.set(p.linkType, id); }
+    const t = p.t ?? 1000 + i / 1000;
+    const sec = Math.floor(t);
+    w.writePacket(id, sec, Math.round((t - sec) * 1e9), p.data);
+  });
+  const bytes = w.toBytes();
+  const dgrams: D[] = [];
+  const warnings: Warning[] = [];
+  const dec = new NetDecoder((d) => dgrams.push({ ...d, payload: Buffer.from(d.payload).toString('latin1') }), (x) => warnings.push(x), { limits });
+  let frames = 0;
+  const parser = new CaptureParser('mem', {
+    onFrame(f) { assert.equal(f.number, ++frames); dec.decode(f); },
+    onWarning(x) { warnings.push(x); },
+  });
+  const r = rng(seed);
+  for (let i = 0; i < bytes.length; ) {
+    const n = 1 + Math.floor(r() * 200);
+    parser.push(bytes.subarray(i, i + n));
+    i += n;
+  }
+  parser.end();
+  const open = dec.openReassemblies;
+  dec.finish();
+  return { dgrams, warnings, stats: dec.stats, frames, open };
+}
+
+const text = (s: string) => Buffer.from(s, 'latin1');
+const SIP = 'OPTIONS sip:bob@example.com SIP/2.0\r\nCall-ID: x\r\n\r\n';
+const v4udp = (payload: Uint8Array, src = '10.0.0.1', dst = '10.0.0.2', sport = 5060, dport = 5060) =>
+  ipv4({ src, dst, proto: IPPROTO_UDP, payload: udp(sport, dport, payload), id: 7 });
+const v6udp = (payload: Uint8Array, src = '2001:db8::1', dst = '2001:db8::2', sport = 5060, dport = 5060) =>
+  ipv6({ src, dst, nextHeader: IPPROTO_UDP, payload: udp(sport, dport, payload, { src, dst }) });
+const eth = (ip: Uint8Array): Pkt => ({ linkType: 1, data: ethernet((ip[0]! >> 4) === 6 ? ETHERTYPE_IPV6 : ETHERTYPE_IPV4, ip) });
+
+function one(r: Result): D {
+  assert.equal(r.dgrams.length, 1, `one datagram expected, got ${r.dgrams.length}; warnings ${JSON.stringify(r.warnings)}`);
+  return r.dgrams[0]!;
+}
+
+// ---------------------------------------------------------------- builders
+
+describe('builders', () => {
+  test('IPv6 text addresses', () => {
+    const cases: [string, string][] = [
+      ['2001:db8::1', '20010db8000000000000000000000001'],
+      ['::', '00000000000000000000000000000000'],
+      ['::1', '00000000000000000000000000000001'],
+      ['fe80::', 'fe800000000000000000000000000000'],
+      ['1:2:3:4:5:6:7:8', '00010002000300040005000600070008'],
+      ['1:2:3:4:5:6::8', '00010002000300040005000600000008'],
+      ['::ffff:192.0.2.1', '00000000000000000000ffffc0000201'],
+      ['64:ff9b::10.0.0.1', '0064ff9b0000000000000000_0a000001'.replace('_', '')],
+      ['[2001:DB8:0:0:1::1]', '20010db8000000000001000000000001'],
+      ['fe80::1%eth0', 'fe800000000000000000000000000001'],
+    ];
+    for (const [t, h] of cases) {
+      assert.equal(Buffer.from(ipv6Bytes(t)).toString('hex'), h, t);
+      // the decoder's formatter is the inverse, RFC 5952 form
+      assert.deepEqual(ipv6Bytes(ipv6ToString(ipv6Bytes(t), 0)), ipv6Bytes(t));
+    }
+    assert.equal(ipv6ToString(ipv6Bytes('2001:0db8:0000:0000:0000:ff00:0042:8329'), 0), '2001:db8::ff00:42:8329');
+    for (const bad of ['', '1', '1:2:3', '1:::2', '1::2::3', '12345::', 'g::1', '1:2:3:4:5:6:7:8:9', '1:2:3:4::5:6:7:8', '::1.2.3', '::300.1.1.1']) {
+      assert.throws(() => ipv6Bytes(bad), /bad IPv6 address/, bad);
+    }
+    assert.throws(() => ipv4Bytes('1.2.3.256'), /bad IPv4/);
+    assert.throws(() => ipv4Bytes('1.2.3'), /bad IPv4/);
+    assert.deepEqual([...macBytes('02:00:5e:10:00:01')], [2, 0, 0x5e, 0x10, 0, 1]);
+    assert.throws(() => macBytes('02:00'), /bad MAC/);
+  });
+
+  test('IPv4 header checksum, UDP/TCP checksums verify to zero', () => {
+    const ip = ipv4({ src: '192.0.2.1', dst: '198.51.100.7', proto: IPPROTO_UDP, payload: udp(1, 2, text('abc')), id: 0x1234, ttl: 17, options: Uint8Array.of(1, 1, 1) });
+    assert.equal(ip[0], 0x46);
+    assert.equal(checksum(ip.subarray(0, 24)), 0);
+    assert.equal(ip.readUInt16BE(2), ip.length);
+    for (const [src, dst] of [['192.0.2.1', '192.0.2.2'], ['2001:db8::1', 'fe80::2']]) {
+      const u = udp(5060, 5061, text('hello, odd length'), { src: src!, dst: dst! });
+      assert.notEqual(u.readUInt16BE(6), 0);
+      assert.equal(transportChecksum(src!, dst!, IPPROTO_UDP, u), 0);
+      const t = tcp({ srcPort: 1, dstPort: 2, seq: 3, payload: text('xyz'), pseudo: { src: src!, dst: dst! } });
+      assert.equal(transportChecksum(src!, dst!, IPPROTO_TCP, t), 0);
+    }
+  });
+
+  test('fragmenters split at the MTU in multiples of 8', () => {
+    const payload = Buffer.alloc(3001, 1);
+    const f4 = fragmentIpv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_UDP, payload, id: 9 }, 576);
+    assert.ok(f4.every((f) => f.length <= 576));
+    assert.deepEqual(f4.map((f) => (f.readUInt16BE(6) & 0x1fff) * 8), [0, 552, 1104, 1656, 2208, 2760]);
+    assert.deepEqual(f4.map((f) => (f.readUInt16BE(6) >> 13) & 1), [1, 1, 1, 1, 1, 0]);
+    assert.equal(f4.reduce((a, f) => a + f.length - 20, 0), 3001);
+    const f6 = fragmentIpv6({ src: '::1', dst: '::2', nextHeader: IPPROTO_UDP, payload }, 1280, 0xabcdef01);
+    assert.ok(f6.every((f) => f.length <= 1280));
+    assert.deepEqual(f6.map((f) => f[6]), [44, 44, 44]);
+    assert.deepEqual(f6.map((f) => f.readUInt32BE(44)), [0xabcdef01, 0xabcdef01, 0xabcdef01]);
+    assert.deepEqual(f6.map((f) => f.readUInt16BE(42)), [0 | 1, 1232 | 1, 2464]);
+  });
+
+  test('Ethernet: both spellings, MACs, VLAN ids, QinQ and padding', () => {
+    const a = ethernet('aa:bb:cc:dd:ee:ff', '11:22:33:44:55:66', ETHERTYPE_IPV4, text('x'), [100, 200]);
+    assert.equal(a.toString('hex'), 'aabbccddeeff' + '112233445566' + '88a80064' + '810000c8' + '0800' + '78');
+    const b = ethernet(ETHERTYPE_IPV4, text('x'), { vlans: [{ vid: 5, pcp: 3 }], pad: true });
+    assert.equal(b.length, 60);
+    assert.equal(b.subarray(12, 18).toString('hex'), '81006005' + '0800');
+    const c = ethernet(null, undefined, ETHERTYPE_IPV6, text('y'));
+    assert.equal(c.subarray(0, 14).toString('hex'), '020000000002' + '020000000001' + '86dd');
+  });
+});
+
+// ---------------------------------------------------------------- link layers
+
+describe('link layers', () => {
+  const ip4 = v4udp(text(SIP));
+  const ip6 = v6udp(text(SIP));
+
+  test('Ethernet plain, 802.1Q, QinQ (0x88a8 and 0x9100)', () => {
+    const r = run([
+      eth(ip4),
+      { linkType: 1, data: ethernet(ETHERTYPE_IPV4, ip4, { vlans: [10] }) },
+      { linkType: 1, data: ethernet(ETHERTYPE_IPV6, ip6, { vlans: [10, 20] }) },
+      { linkType: 1, data: ethernet(ETHERTYPE_IPV4, ip4, { vlans: [{ tpid: 0x9100, vid: 1 }, { vid: 2 }] }) },
+      { linkType: 1, data: ethernet(ETHERTYPE_ARP, Buffer.alloc(28)) },
+      { linkType: 1, data: Buffer.alloc(10) },
+    ]);
+    assert.deepEqual(r.dgrams.map((d) => [d.frame, d.ipVersion, d.src, d.dst, d.payload]), [
+      [1, 4, '10.0.0.1', '10.0.0.2', SIP], [2, 4, '10.0.0.1', '10.0.0.2', SIP],
+      [3, 6, '2001:db8::1', '2001:db8::2', SIP], [4, 4, '10.0.0.1', '10.0.0.2', SIP],
+    ]);
+    assert.equal(r.stats.notIp, 1);
+    assert.equal(r.stats.malformed, 1);
+  });
+
+  test('NULL with the family in either byte order (BSD, Linux, Windows, Darwin, FreeBSD AF_INET6), and LOOP', () => {
+    const pkts: Pkt[] = [];
+    for (const order of ['le', 'be'] as const) {
+      pkts.push({ linkType: 0, data: nullLoopback(AF.INET, ip4, order) });
+      for (const f of [AF.INET6_BSD, AF.INET6_LINUX, AF.INET6_WINDOWS, AF.INET6_DARWIN, AF.INET6_FREEBSD]) {
+        pkts.push({ linkType: 0, data: nullLoopback(f, ip6, order) });
+      }
+    }
+    pkts.push({ linkType: 108, data: loop(AF.INET, ip4) });
+    pkts.push({ linkType: 108, data: loop(AF.INET6_BSD, ip6) });
+    pkts.push({ linkType: 0, data: nullLoopback(7, ip4) }); // unknown family
+    pkts.push({ linkType: 0, data: Uint8Array.of(2, 0) });
+    const r = run(pkts);
+    assert.equal(r.dgrams.length, 14);
+    assert.deepEqual(r.dgrams.map((d) => d.ipVersion), [4, 6, 6, 6, 6, 6, 4, 6, 6, 6, 6, 6, 4, 6]);
+    assert.ok(r.dgrams.every((d) => d.payload === SIP && d.srcPort === 5060));
+    assert.equal(r.stats.notIp, 1);
+    assert.equal(r.stats.malformed, 1);
+  });
+
+  test('RAW (101, 12, 14, 228, 229) v4 and v6, SLL, SLL2', () => {
+    const r = run([
+      { linkType: 101, data: ip4 }, { linkType: 101, data: ip6 }, { linkType: 12, data: ip4 }, { linkType: 14, data: ip6 },
+      { linkType: 228, data: ip4 }, { linkType: 229, data: ip6 },
+      { linkType: 113, data: sll(ETHERTYPE_IPV4, ip4) }, { linkType: 113, data: sll(ETHERTYPE_IPV6, ip6, 4) },
+      { linkType: 276, data: sll2(ETHERTYPE_IPV4, ip4) }, { linkType: 276, data: sll2(ETHERTYPE_IPV6, ip6, 3, 4) },
+      { linkType: 113, data: sll(ETHERTYPE_ARP, Buffer.alloc(28)) },
+      { linkType: 276, data: Buffer.alloc(12) },
+      { linkType: 101, data: Uint8Array.of(0x10, 0, 0) },
+    ]);
+    assert.deepEqual(r.dgrams.map((d) => [d.frame, d.ipVersion]), [[1, 4], [2, 6], [3, 4], [4, 6], [5, 4], [6, 6], [7, 4], [8, 6], [9, 4], [10, 6]]);
+    assert.ok(r.dgrams.every((d) => d.payload === SIP));
+    assert.equal(r.stats.notIp, 2);
+    assert.equal(r.stats.malformed, 1);
+  });
+
+  test('udpFrame for every link kind decodes to the same datagram', () => {
+    for (const link of Object.keys(LINK_TYPE_OF) as LinkKind[]) {
+      for (const [src, dst] of [['192.0.2.1', '192.0.2.2'], ['2001:db8::a', '2001:db8::b']] as const) {
+        const d = one(run([{ linkType: LINK_TYPE_OF[link], data: udpFrame({ src, dst, sport: 1234, dport: 5060, payload: text(SIP), link }) }]));
+        assert.deepEqual([d.src, d.dst, d.srcPort, d.dstPort, d.transport, d.payload], [src, dst, 1234, 5060, 'UDP', SIP], `${link} ${src}`);
+      }
+    }
+  });
+
+  test('unsupported link types are counted by name', () => {
+    const r = run([
+      { linkType: 105, data: Buffer.alloc(40) }, { linkType: 105, data: Buffer.alloc(40) },
+      { linkType: 147, data: Buffer.alloc(4) }, eth(ip4),
+    ]);
+    assert.equal(r.dgrams.length, 1);
+    assert.deepEqual(r.stats.unsupportedLinkTypes, { 'IEEE 802.11 Wireless LAN': 2, 'link type 147': 1 });
+  });
+});
+
+// ---------------------------------------------------------------- IP and transport
+
+describe('IP and transport', () => {
+  test('IPv4 options are skipped by the header length', () => {
+    const options = Uint8Array.of(0x94, 0x04, 0, 0, 0x01, 0x07, 0x07, 10, 0, 0, 1, 0); // router alert, NOP, record route
+    const ip = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_UDP, payload: udp(1, 2, text(SIP)), options });
+    assert.equal(ip[0]! & 0xf, 8);
+    const d = one(run([eth(ip)]));
+    assert.equal(d.payload, SIP);
+    assert.equal(d.ipLength, ip.length);
+  });
+
+  test('IPv6 extension headers: hop-by-hop, destination options, routing', () => {
+    const src = '2001:db8::1', dst = '2001:db8::2';
+    const ip = ipv6({
+      src, dst, nextHeader: IPPROTO_UDP, payload: udp(5060, 5080, text(SIP), { src, dst }),
+      extHeaders: [
+        { type: IPPROTO_HOPOPTS, data: Uint8Array.of(5, 2, 0, 0, 1, 0) }, // router alert + PadN
+        { type: IPPROTO_DSTOPTS, data: new Uint8Array(14) },
+        { type: IPPROTO_ROUTING, data: Buffer.concat([Uint8Array.of(0, 0, 0, 0, 0, 0), ipv6Bytes('2001:db8::99')]) },
+        { type: IPPROTO_DSTOPTS, data: new Uint8Array(6) },
+      ],
+    });
+    assert.equal(ip[6], 0);
+    const d = one(run([eth(ip)]));
+    assert.deepEqual([d.ipVersion, d.src, d.dst, d.srcPort, d.dstPort, d.payload, d.ipLength], [6, src, dst, 5060, 5080, SIP, ip.length]);
+    // an extension header running past the packet is malformed, not a crash
+    const cut = Buffer.from(ip.subarray(0, 44));
+    cut.writeUInt16BE(4, 4);
+    const r = run([eth(cut)]);
+    assert.equal(r.dgrams.length, 0);
+    assert.equal(r.stats.malformed, 1);
+  });
+
+  test('IP-in-IP, IPv6-in-IPv4, IPv4-in-IPv6: the innermost addresses win', () => {
+    const inner4 = v4udp(text(SIP), '172.16.0.1', '172.16.0.2');
+    const inner6 = v6udp(text(SIP), 'fd00::1', 'fd00::2');
+    const r = run([
+      eth(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_IPIP, payload: inner4 })),
+      eth(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_IPV6, payload: inner6 })),
+      eth(ipv6({ src: '2001:db8::1', dst: '2001:db8::2', nextHeader: IPPROTO_IPIP, payload: inner4 })),
+      eth(ipv4({ src: '10.9.9.9', dst: '10.9.9.8', proto: IPPROTO_IPIP, payload: ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_IPV6, payload: inner6 }) })),
+    ]);
+    assert.deepEqual(r.dgrams.map((d) => [d.ipVersion, d.src, d.dst, d.payload, d.ipLength]), [
+      [4, '172.16.0.1', '172.16.0.2', SIP, inner4.length], [6, 'fd00::1', 'fd00::2', SIP, inner6.length],
+      [4, '172.16.0.1', '172.16.0.2', SIP, inner4.length], [6, 'fd00::1', 'fd00::2', SIP, inner6.length],
+    ]);
+    assert.equal(r.stats.tunnels, 5);
+    // nesting is bounded
+    let deep: Uint8Array = inner4;
+    for (let i = 0; i < 10; i++) deep = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_IPIP, payload: deep });
+    const d = run([eth(deep)]);
+    assert.equal(d.dgrams.length, 0);
+    assert.equal(d.stats.malformed, 1);
+  });
+
+  test('UDP length trims trailing bytes; IP length trims Ethernet padding', () => {
+    // UDP length says 8 + 3, the IP packet carries 5 more bytes
+    const u = Buffer.concat([udp(1, 2, text('abc')), text('TRAIL')]);
+    const ip = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_UDP, payload: u });
+    // a short datagram padded to the Ethernet minimum, with non-zero padding
+    const small = v4udp(text('hi'));
+    const padded = ethernet(ETHERTYPE_IPV4, small, { pad: true });
+    padded.fill(0xee, 14 + small.length);
+    const small6 = v6udp(text('hi6'));
+    const padded6 = Buffer.concat([ethernet(ETHERTYPE_IPV6, small6), Buffer.alloc(10, 0xee)]);
+    // a UDP length larger than what is there: keep what is there
+    const long = udp(1, 2, text('xyz'));
+    long.writeUInt16BE(500, 4);
+    const r = run([eth(ip), { linkType: 1, data: padded }, { linkType: 1, data: padded6 }, eth(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_UDP, payload: long }))]);
+    assert.deepEqual(r.dgrams.map((d) => [d.payload, d.ipLength]), [['abc', ip.length], ['hi', small.length], ['hi6', small6.length], ['xyz', 31]]);
+  });
+
+  test('TCP: ports, seq, ack, flags and the payload after the data offset are handed up', () => {
+    const r = run([
+      { linkType: 1, data: tcpFrame({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 5060, seq: 0xfffffff0, ack: 12345, flags: TCP_FLAGS.SYN }) },
+      { linkType: 1, data: tcpFrame({ src: '10.0.0.1', dst: '10.0.0.2', srcPort: 40000, dstPort: 5060, seq: 0xfffffff1, ack: 1, flags: TCP_FLAGS.PSH | TCP_FLAGS.ACK, payload: text(SIP), options: Uint8Array.of(1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2) }) },
+      { linkType: 113, data: sll(ETHERTYPE_IPV6, ipv6({ src: '::1', dst: '::2', nextHeader: IPPROTO_TCP, payload: tcp({ srcPort: 5060, dstPort: 40000, seq: 7, ack: 8, flags: TCP_FLAGS.FIN | TCP_FLAGS.ACK }) })) },
+      // data offset beyond the segment: malformed
+      eth(ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_TCP, payload: (() => { const t = tcp({ srcPort: 1, dstPort: 2, seq: 0 }); t[12] = 0xf0; return t; })() })),
+    ]);
+    assert.deepEqual(r.dgrams.map((d) => [d.transport, d.srcPort, d.dstPort, d.tcp, d.payload]), [
+      ['TCP', 40000, 5060, { seq: 0xfffffff0, ack: 12345, flags: 2 }, ''],
+      ['TCP', 40000, 5060, { seq: 0xfffffff1, ack: 1, flags: 24 }, SIP],
+      ['TCP', 5060, 40000, { seq: 7, ack: 8, flags: 17 }, ''],
+    ]);
+    assert.equal(r.stats.tcp, 3);
+    assert.equal(r.stats.malformed, 1);
+  });
+
+  test('truncated and bogus headers are counted as malformed, never thrown', () => {
+    const ip = v4udp(text(SIP));
+    const r = run([
+      eth(ip.subarray(0, 19)),
+      eth((() => { const b = Buffer.from(ip); b[0] = 0x44; return b; })()), // IHL 16 < 20
+      eth((() => { const b = Buffer.from(ip); b.writeUInt16BE(10, 2); return b; })()), // total < IHL
+      eth(ip.subarray(0, 25)), // UDP header cut
+      eth(v6udp(text('x')).subarray(0, 39)),
+      eth((() => { const b = Buffer.from(ip); b[0] = 0x55; return b; })()), // version 5
+    ]);
+    assert.equal(r.dgrams.length, 0);
+    assert.equal(r.stats.malformed, 5);
+    assert.equal(r.stats.notIp, 1);
+  });
+});
+
+// ---------------------------------------------------------------- reassembly
+
+describe('IP fragment reassembly', () => {
+  const BIG = text(Array.from({ length: 3000 }, (_, i) => String.fromCharCode(65 + (i % 26))).join('') + 'END');
+  const v4frags = (payload: Uint8Array = BIG, id = 0x4242, mtu = 600) =>
+    fragmentIpv4({ src: '10.1.0.1', dst: '10.1.0.2', proto: IPPROTO_UDP, id, payload: udp(5060, 5060, payload) }, mtu).map(eth);
+  const v6frags = (payload: Uint8Array = BIG, id = 0x77, mtu = 600) =>
+    fragmentIpv6({ src: '2001:db8::10', dst: '2001:db8::20', nextHeader: IPPROTO_UDP, payload: udp(5060, 5060, payload, { src: '2001:db8::10', dst: '2001:db8::20' }) }, mtu, id).map(eth);
+
+  for (const [name, make, ipHdr] of [['IPv4', v4frags, 20], ['IPv6', v6frags, 40]] as const) {
+    test(`${name}: in order, out of order, with duplicates; the completing fragment's frame, reassembled=true`, () => {
+      const fr = make();
+      assert.equal(fr.length, 6);
+      const unrelated = eth(name === 'IPv4' ? v4udp(text('between')) : v6udp(text('between')));
+      const orders: [string, Pkt[], number][] = [
+        ['in order', fr, 6],
+        ['reversed', [...fr].reverse(), 6],
+        ['shuffled, an unrelated datagram between', [fr[2]!, fr[0]!, unrelated, fr[4]!, fr[1]!, fr[5]!, fr[3]!], 7],
+        ['duplicates', [fr[0]!, fr[0]!, fr[1]!, fr[3]!, fr[1]!, fr[2]!, fr[4]!, fr[4]!, fr[5]!], 9],
+        ['last fragment first', [fr[5]!, fr[1]!, fr[0]!, fr[2]!, fr[3]!, fr[4]!], 6],
+      ];
+      for (const [what, pkts, completing] of orders) {
+        const r = run(pkts, {}, completing);
+        const big = r.dgrams.filter((d) => d.payload.length > 100);
+        assert.equal(big.length, 1, what);
+        const d = big[0]!;
+        assert.equal(d.payload, BIG.toString('latin1'), what);
+        assert.equal(d.frame, completing, what);
+        assert.equal(d.reassembled, true, what);
+        assert.equal(d.ipLength, ipHdr + 8 + BIG.length, what);
+        assert.equal(r.stats.fragments, pkts.length - (what.includes('unrelated') ? 1 : 0), what);
+        assert.equal(r.stats.reassembled, 1, what);
+        assert.equal(r.open, 0, what);
+        assert.deepEqual(r.warnings, [], what);
+        if (what.includes('unrelated')) {
+          const small = r.dgrams.find((x) => x.payload === 'between')!;
+          assert.equal(small.reassembled, false);
+          assert.equal(small.frame, 3);
+        }
+      }
+    });
+  }
+
+  test('interleaved datagrams with distinct ids reassemble separately; same id, other addresses do not mix', () => {
+    const a = v4frags(text('A'.repeat(1500)), 1);
+    const b = v4frags(text('B'.repeat(1500)), 2);
+    const c = fragmentIpv4({ src: '10.1.0.9', dst: '10.1.0.2', proto: IPPROTO_UDP, id: 1, payload: udp(1, 1, text('C'.repeat(1500))) }, 600).map(eth);
+    const pkts: Pkt[] = [];
+    for (let i = 0; i < 3; i++) pkts.push(a[i]!, b[2 - i]!, c[i]!);
+    const r = run(pkts);
+    assert.deepEqual(r.dgrams.map((d) => [d.frame, d.payload[0], d.payload.length]), [[7, 'A', 1500], [8, 'B', 1500], [9, 'C', 1500]]);
+  });
+
+  test('overlaps resolve deterministically: lowest offset first, first arrival among equal offsets', () => {
+    // Raw IPv4 fragments of an 8+24 byte UDP datagram with conflicting contents
+    const hdr = udp(9, 9, new Uint8Array(24)); // only the first 8 bytes (UDP header) are used
+    const u = hdr.subarray(0, 8);
+    const frag = (off: number, more: boolean, data: Uint8Array) =>
+      eth(ipv4({ src: '10.2.0.1', dst: '10.2.0.2', proto: IPPROTO_UDP, id: 99, fragOffset: off, more, payload: data }));
+    const head = (fill: string, n: number) => Buffer.concat([u, text(fill.repeat(n - 8))]);
+    const A = frag(0, true, head('a', 16));            // [0,16)  UDP header + aaaaaaaa
+    const B = frag(8, true, text('b'.repeat(16)));     // [8,24)  overlaps A on [8,16)
+    const C = frag(24, false, text('c'.repeat(8)));    // [24,32) last
+    const X = frag(0, true, head('x', 24));            // [0,24)  same offset as A, longer
+    const cases: [string, Pkt[], string][] = [
+      ['lower offset wins over a later-starting overlap', [A, B, C], 'aaaaaaaa' + 'bbbbbbbb' + 'cccccccc'],
+      ['still when the overlapping piece arrives first', [B, A, C], 'aaaaaaaa' + 'bbbbbbbb' + 'cccccccc'],
+      ['equal offsets: the first arrival wins (short first)', [A, X, C], 'aaaaaaaa' + 'xxxxxxxx' + 'cccccccc'],
+      ['equal offsets: the first arrival wins (long first)', [X, A, C], 'xxxxxxxx' + 'xxxxxxxx' + 'cccccccc'],
+      ['last fragment first', [C, B, A], 'aaaaaaaa' + 'bbbbbbbb' + 'cccccccc'],
+    ];
+    for (const [what, pkts, want] of cases) {
+      const r = run(pkts);
+      const d = one(r);
+      assert.equal(d.payload, want, what);
+      assert.equal(d.frame, pkts.length, what);
+      assert.deepEqual(r.warnings, [], what);
+    }
+    // IPv6 the same way
+    const f6 = (off: number, more: boolean, data: Uint8Array) =>
+      eth(ipv6({ src: 'fd00::1', dst: 'fd00::2', nextHeader: IPPROTO_UDP, payload: data, extHeaders: [fragmentHeader(off, more, 5)] }));
+    const r6 = run([f6(8, true, text('b'.repeat(16))), f6(24, false, text('c'.repeat(8))), f6(0, true, head('a', 16))]);
+    assert.equal(one(r6).payload, 'aaaaaaaa' + 'bbbbbbbb' + 'cccccccc');
+    assert.equal(one(r6).frame, 3);
+  });
+
+  test('an IPv6 atomic fragment (offset 0, M=0) is an ordinary packet', () => {
+    const ip = ipv6({ src: 'fd00::1', dst: 'fd00::2', nextHeader: IPPROTO_UDP, payload: udp(1, 2, text(SIP)), extHeaders: [fragmentHeader(0, false, 1)] });
+    const r = run([eth(ip)]);
+    assert.equal(one(r).payload, SIP);
+    assert.equal(one(r).reassembled, false);
+    assert.equal(r.stats.fragments, 0);
+  });
+
+  test('limits produce warnings, not exceptions: too many fragments, too large, too many open, too old, never completed', () => {
+    // too many fragments for one datagram
+    const many = v4frags(BIG, 1, 100); // 3000 bytes in 80-byte pieces
+    const r1 = run(many, { maxFragments: 10 });
+    assert.equal(r1.dgrams.length, 0);
+    assert.ok(r1.warnings.some((w) => w.code === 'reassembly-limit' && /more than 10 fragments/.test(w.message)), JSON.stringify(r1.warnings));
+
+    // reassembled size beyond the limit
+    const r2 = run(v4frags(BIG, 2), { maxDatagramBytes: 1000 });
+    assert.equal(r2.dgrams.length, 0);
+    assert.ok(r2.warnings.some((w) => w.code === 'reassembly-limit' && /1000-byte reassembly limit/.test(w.message)));
+
+    // too many datagrams open at once: the oldest is dropped, the others complete
+    const a = v4frags(text('A'.repeat(1200)), 10), b = v4frags(text('B'.repeat(1200)), 11), c = v4frags(text('C'.repeat(1200)), 12);
+    const r3 = run([a[0]!, b[0]!, c[0]!, ...b.slice(1), ...c.slice(1), ...a.slice(1)], { maxOpen: 2 });
+    assert.deepEqual(r3.dgrams.map((d) => d.payload[0]), ['B', 'C']);
+    const w3 = r3.warnings.filter((w) => w.code === 'reassembly-limit');
+    assert.equal(w3.length, 1);
+    assert.match(w3[0]!.message, /more than 2 IP datagrams under reassembly; dropped the one begun in frame 1/);
+    assert.equal(w3[0]!.frame, 3);
+    // the rest of the dropped datagram (frames 8, 9) never completes
+    assert.deepEqual(r3.warnings.filter((w) => w.code !== 'reassembly-limit').map((w) => [w.code, w.frame]), [['reassembly-incomplete', 8]]);
+
+    // too old: capture time passes maxAgeS between fragments
+    const old = v4frags(BIG, 3);
+    const timed: Pkt[] = old.map((p, i) => ({ ...p, t: i < 3 ? 100 + i : 200 + i }));
+    const r4 = run(timed, { maxAgeS: 30 });
+    assert.equal(r4.dgrams.length, 0);
+    assert.ok(r4.warnings.some((w) => w.code === 'reassembly-limit' && /still incomplete after 30 s/.test(w.message)));
+
+    // never completed: reported at the end
+    const r5 = run(v4frags(BIG, 4).slice(0, 4));
+    assert.equal(r5.open, 1);
+    assert.deepEqual(r5.warnings.map((w) => [w.code, w.frame]), [['reassembly-incomplete', 1]]);
+    assert.match(r5.warnings[0]!.message, /never completed \(4 fragments/);
+
+    // IPv6 limits take the same path
+    const r6 = run(v6frags(BIG, 9, 200), { maxFragments: 5 });
+    assert.equal(r6.dgrams.length, 0);
+    assert.ok(r6.warnings.some((w) => w.code === 'reassembly-limit'));
+  });
+
+  test('udpFrames fragments large datagrams over every link kind and the decoder puts them back', () => {
+    for (const link of Object.keys(LINK_TYPE_OF) as LinkKind[]) {
+      for (const [src, dst] of [['192.0.2.1', '192.0.2.2'], ['2001:db8::a', '2001:db8::b']] as const) {
+        const frames = udpFrames({ src, dst, sport: 5060, dport: 5060, payload: BIG, link, mtu: 1280, ipId: 77 });
+        assert.ok(frames.length >= 3);
+        const d = one(run(frames.map((data) => ({ linkType: LINK_TYPE_OF[link], data }))));
+        assert.equal(d.payload, BIG.toString('latin1'));
+        assert.equal(d.frame, frames.length);
+        assert.equal(d.reassembled, true);
+      }
+    }
+  });
+});
