@@ -91,6 +91,19 @@ function inDialogOk(s: Scenario, b: { b1: string; b2: string }, method: string, 
   s.wait(0.001).sip(proxy, a, rsp(`Via: SIP/2.0/UDP ${a.ip}:${a.port};branch=${b.b1}`));
 }
 
+/** ACK for a non-2xx final response: hop by hop, with the INVITE's branch (RFC 3261 17.1.1.3). */
+function ackFailure(s: Scenario, b: { b1: string; b2: string }): void {
+  for (const [src, dst, br] of [[alice, proxy, b.b1], [proxy, bob, b.b2]] as const) {
+    s.sip(src, dst, `ACK sip:bob@${DOMAIN} SIP/2.0
+Via: SIP/2.0/UDP ${src.ip}:${src.port};branch=${br}
+Max-Forwards: 70
+From: "Alice" <sip:alice@${DOMAIN}>;tag=a-${s.seed}
+To: <sip:bob@${DOMAIN}>;tag=b-${s.seed}
+Call-ID: ${s.callId}
+CSeq: 1 ACK`).wait(0.001);
+  }
+}
+
 export function completedCall(): Scenario {
   const s = new Scenario('fixture-completed-1@192.0.2.10', 1);
   const b = invite(s);
@@ -146,16 +159,7 @@ CSeq: 1 CANCEL`);
   s.wait(0.002);
   respond(s, b, '487 Request Terminated');
   s.wait(0.01);
-  // ACK for a non-2xx final response is hop by hop, with the INVITE's branch.
-  for (const [src, dst, br] of [[alice, proxy, b.b1], [proxy, bob, b.b2]] as const) {
-    s.sip(src, dst, `ACK sip:bob@${DOMAIN} SIP/2.0
-Via: SIP/2.0/UDP ${src.ip}:${src.port};branch=${br}
-Max-Forwards: 70
-From: "Alice" <sip:alice@${DOMAIN}>;tag=a-${s.seed}
-To: <sip:bob@${DOMAIN}>;tag=b-${s.seed}
-Call-ID: ${s.callId}
-CSeq: 1 ACK`).wait(0.001);
-  }
+  ackFailure(s, b);
   return s;
 }
 
@@ -165,15 +169,7 @@ export function busyCall(): Scenario {
   s.wait(0.3);
   respond(s, b, '486 Busy Here');
   s.wait(0.01);
-  for (const [src, dst, br] of [[alice, proxy, b.b1], [proxy, bob, b.b2]] as const) {
-    s.sip(src, dst, `ACK sip:bob@${DOMAIN} SIP/2.0
-Via: SIP/2.0/UDP ${src.ip}:${src.port};branch=${br}
-Max-Forwards: 70
-From: "Alice" <sip:alice@${DOMAIN}>;tag=a-${s.seed}
-To: <sip:bob@${DOMAIN}>;tag=b-${s.seed}
-Call-ID: ${s.callId}
-CSeq: 1 ACK`).wait(0.001);
-  }
+  ackFailure(s, b);
   return s;
 }
 
