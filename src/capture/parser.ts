@@ -185,11 +185,13 @@ export class CaptureParser {
         return pos;
       }
       if (pos + hdr + inclLen > n) break;
-      const tsSec = dv.getUint32(pos, le);
-      const tsFrac = dv.getUint32(pos + 4, le);
+      let tsSec = dv.getUint32(pos, le);
+      let tsNsec = dv.getUint32(pos + 4, le) * mult;
+      // A corrupt fraction of a second (>= 1 s) carries into the seconds: tsNsec stays below 1e9.
+      if (tsNsec >= 1e9) { tsSec += Math.floor(tsNsec / 1e9); tsNsec %= 1e9; }
       const origLen = dv.getUint32(pos + 12, le);
       const start = pos + hdr;
-      this.emit(iface, tsSec, tsFrac * mult, buf.subarray(start, start + inclLen), origLen);
+      this.emit(iface, tsSec, tsNsec, buf.subarray(start, start + inclLen), origLen);
       pos = start + inclLen;
     }
     return pos;

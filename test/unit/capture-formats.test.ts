@@ -506,3 +506,13 @@ test('readCapture("-"): standard input, plain and gzip, truncated, not a capture
   const bad = readStdin(Buffer.from('no capture at all'));
   assert.match(bad.err, /^standard input: .*pcap or pcapng/);
 });
+
+test('pcap: a corrupt fraction of a second (>= 1 s) carries into the seconds', () => {
+  const sink = new MemorySink();
+  const w = new PcapWriter(sink, { linkType: 1, littleEndian: true });
+  w.writePacket(100, 0, frameBytes(0));
+  const b = sink.toBytes();
+  b.writeUInt32LE(2500000, 24 + 4); // 2.5 s of microseconds
+  const { frames } = parse(b);
+  assert.deepEqual(frames.map((f) => [f.tsSec, f.tsNsec]), [[102, 500000000]]);
+});
