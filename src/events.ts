@@ -68,6 +68,7 @@ export class CallEventBuilder {
   private answered = false;
   private ended = false;
   private finalSeen = false;
+  private cancelled = false;
   private media: MediaState | null = null;
   /** CSeq numbers of INVITEs already reported (proxies forward each one). */
   private seenInvites = new Set<number>();
@@ -98,6 +99,8 @@ export class CallEventBuilder {
           if (sdp) this.mediaChange(m, sdp, true);
           break;
         case 'CANCEL':
+          // The caller gave up; the 487 that follows says the same and is not repeated.
+          if (!this.answered && !this.cancelled) { this.cancelled = true; this.push(m, t, phrases.cancelled()); }
           break;
         case 'BYE':
           if (!this.ended) { this.ended = true; this.push(m, t, phrases.ended(partyName(m.from))); }
@@ -134,7 +137,7 @@ export class CallEventBuilder {
         this.finalSeen = true;
         if (code === 486 || code === 600) this.push(m, t, phrases.busy(code));
         else if (code === 603) this.push(m, t, phrases.declined(code));
-        else if (code === 487) this.push(m, t, phrases.cancelled());
+        else if (code === 487) { if (!this.cancelled) { this.cancelled = true; this.push(m, t, phrases.cancelled()); } }
         else if (code < 400) {
           const contact = m.headers.find((h) => h.name === 'Contact')?.value ?? null;
           const to = contact ? /(?:sips?|tel):([^@;>]+)/i.exec(contact)?.[1] ?? null : null;

@@ -302,6 +302,8 @@ export interface RtpStream {
   payloadTypes?: number[];
   /** RFC 4733 telephone-events, one per digit. */
   dtmf?: { digit: string; frame: number; time: number; durationMs: number | null }[];
+  /** True when this SSRC replaced an earlier one on the same path (src -> dst) within its call. */
+  ssrcChange?: boolean;
   /** What RTCP reports from the receiver said about this stream. */
   rtcp?: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
   /** Downsampled per-packet jitter and delta (only when asked for, e.g. HTML plots). */

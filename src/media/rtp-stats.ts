@@ -31,14 +31,16 @@ export class RtpStats {
   private regPt = -1;
   /** ms, relative time of the last in-sequence packet. */
   private time = 0;
-  private firstTs = 0;
   private lastNominal = 0;
   private lastExtTs = 0;
   private firstExtTs = 0;
   delta = 0;
   jitter = 0;
   maxDelta = 0;
+  /** Wireshark's min delta: -1 until a regular packet; may be negative (capture time going back). */
   minDelta = -1;
+  /** Packets that entered the delta statistics (not first, marker, CN, after CN or wrong timestamp). */
+  regular = 0;
   meanDelta = 0;
   maxJitter = 0;
   minJitter = -1;
@@ -76,24 +78,24 @@ export class RtpStats {
 
   /**
    * Account one packet. `timeMs` is the frame time relative to the first frame
-   * in ms; `ts` the 32-bit RTP timestamp and `extTs` its unwrapped value (for
-   * ptime); `clockRate` the analysis clock rate of its payload type (0 = timing
-   * not analysable, e.g. telephone-event).
+   * in ms; `extTs` the unwrapped (extended) RTP timestamp; `clockRate` the
+   * analysis clock rate of its payload type (0 = timing not analysable, e.g.
+   * telephone-event).
    *
    * This follows Wireshark 4.0's rtppacket_analyse, quirks included: a packet
-   * is "in time sequence" when its timestamp is at most 2^31 ahead of the
-   * stream's first timestamp; nominal time only advances on packets with a
+   * is "in time sequence" when its extended timestamp is not below the
+   * stream's first one (so a 32-bit wrap is no disorder, checked against
+   * tshark 4.0.17); nominal time only advances on packets with a
    * clock rate (so an RFC 4733 event shows up as jitter on the next audio
    * packet); the mean jitter averages the running jitter J over the regular packets.
    */
-  add(timeMs: number, seq: number, ts: number, extTs: number, pt: number, marker: boolean, clockRate: number, ipLen: number): void {
+  add(timeMs: number, seq: number, extTs: number, pt: number, marker: boolean, clockRate: number, ipLen: number): void {
     this.ipBytes += ipLen;
     this.stopTime = timeMs;
     this.lastExtTs = extTs;
     if (this.packets === 0) {
       this.startSeq = this.stopSeq = this.seqNum = seq;
       this.startTime = timeMs;
-      this.firstTs = ts;
       this.firstExtTs = extTs;
       this.time = timeMs;
       this.pt = this.regPt = pt;
@@ -103,7 +105,7 @@ export class RtpStats {
       return;
     }
     let flags = 0;
-    const inTime = this.firstTs <= ts && ts - this.firstTs < 0x80000000;
+    const inTime = this.firstExtTs <= extTs;
     if (!inTime) flags |= F_WRONG_TS;
 
     if (seq < this.startSeq && inTime && !this.under) { this.cycles++; this.under = true; }
@@ -124,7 +126,7 @@ export class RtpStats {
     if (inTime) {
       if (clockRate !== 0) {
         this.clockRate = clockRate;
-        const nominal = (ts - this.firstTs) / (clockRate / 1000);
+        const nominal = (extTs - this.firstExtTs) / (clockRate / 1000);
         const expectedTime = this.time + (nominal - this.lastNominal);
         currentJitter = (15 * this.jitter + Math.abs(timeMs - expectedTime)) / 16;
         this.jitter = currentJitter;
@@ -138,6 +140,7 @@ export class RtpStats {
     if (marker) { flags |= F_MARKER; this.markers++; }
 
     if (!(flags & (F_FIRST | F_MARKER | F_PT_CN | F_WRONG_TS | F_FOLLOW_PT_CN))) {
+      this.regular++;
       if (this.delta > this.maxDelta) this.maxDelta = this.delta;
       if (this.minDelta === -1 || this.delta < this.minDelta) this.minDelta = this.delta;
       // packets counts the packets before this one: the number of deltas so far.

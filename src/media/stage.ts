@@ -5,18 +5,25 @@
  * calls get their media, streams, DTMF and event timeline.
  *
  * Like Wireshark's SDP-set conversations, an endpoint counts from the frame of
- * the SDP that announced it; a later SDP for the same address replaces it.
+ * the SDP that announced it; a later SDP for the same address replaces it. A
+ * datagram is looked up by its destination endpoint first, then its source
+ * (Wireshark's get_conv_info), which decides the payload-type map it is read with.
+ *
+ * The per-packet path builds no strings: endpoints are found through maps
+ * keyed by the decoder's address text and numeric ports, streams through a
+ * flow table (source ip -> ports -> destination ip -> SSRC).
  */
 import type { MediaStage } from '../analyze.js';
-import type { Call, Datagram, MediaDescription, Report, RtpStream, SipMessage, Warning } from '../model.js';
+import type { Call, CallEvent, Datagram, MediaDescription, Report, RtpStream, SipMessage, Warning } from '../model.js';
 import type { CallTrack } from '../sip/calls.js';
-import { endpoint } from '../net/addr.js';
+import { endpoint, ipv6ToString } from '../net/addr.js';
+import { ipv6Bytes } from '../net/build.js';
 import { findSdp } from '../sip/multipart.js';
 import { CallEventBuilder, phrases } from '../events.js';
-import { analysisClockRate, codecName, nominalClockRate } from './codecs.js';
+import { analysisClockRate, codecName, nominalClockRate, PT_CN, PT_CN_OLD } from './codecs.js';
 import { parseSdp, sdpSummary, type RtpMapEntry, type Sdp, type SdpMedia } from './sdp.js';
 import { RtpStats, TimestampUnwrapper, type StreamSeries } from './rtp-stats.js';
-import { DtmfDecoder, infoDtmfDigit, type DtmfDigit } from './dtmf.js';
+import { DtmfDecoder, infoDtmfDigit } from './dtmf.js';
 import { looksLikeRtcp, parseRtcp } from './rtcp.js';
 
 export interface MediaOptions {
@@ -28,91 +35,146 @@ export interface MediaOptions {
   maxStreams?: number;
 }
 
+/** Most streams tracked unless told otherwise (each costs about 1 kB). */
+export const DEFAULT_MAX_STREAMS = 100000;
+/** Unannounced flows watched at once by the heuristic. */
+export const MAX_HEURISTIC_CANDIDATES = 10000;
+/** Packets of one SSRC in sequence before an unannounced flow counts as RTP. */
+export const HEURISTIC_PACKETS = 3;
+
+/** What one SDP media section announced at one address and port. */
 interface Announced {
-  callId: string;
+  call: CallMedia;
   mediaType: string;
   rtpmap: Map<number, RtpMapEntry>;
   rtcp: boolean;
+  /** Analysis clock rate per payload type, -1 = not computed yet. */
+  clock: Int32Array;
 }
 
 interface StreamState {
-  key: string;
-  callId: string | null;
+  call: CallMedia | null;
   heuristic: boolean;
   src: string;
   dst: string;
   ssrc: number;
   mediaType: string;
+  /** The payload-type map of the announcement the last packet was read with. */
   rtpmap: Map<number, RtpMapEntry>;
   stats: RtpStats;
   unwrap: TimestampUnwrapper;
   firstFrame: number;
   lastFrame: number;
   /** Packets per payload type, for the dominant codec. */
-  ptCounts: Map<number, number>;
+  ptCounts: Uint32Array;
   dtmf: DtmfDecoder | null;
   rtcp: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
 }
 
+/** Datagrams between two endpoints (one direction): their streams by SSRC, or a heuristic candidate. */
+interface Flow {
+  streams: Map<number, StreamState>;
+  /** Heuristic: packets held while the flow proves itself to be RTP. */
+  held: { frame: number; time: number; payload: Uint8Array; ipLength: number; ssrc: number; seq: number }[] | null;
+}
+
 interface CallMedia {
+  callId: string;
   events: CallEventBuilder;
   /** Media sections by type, from the latest SDP (offer, then answer). */
   media: Map<string, { sdp: SdpMedia; codecs: string[] }>;
-  infoDtmf: { frame: number; time: number; text: string }[];
+  infoDtmf: CallEvent[];
   answerTime: number | null;
-  /** Audio addresses its SDP announced, for the no-audio warning. */
-  audioAddresses: Set<string>;
+  /** Audio endpoints its SDP announced, for the audio warnings. */
+  audioEndpoints: Set<string>;
+  /** Some datagram (RTP, RTCP, STUN...) reached an endpoint of this call after the answer. */
+  mediaPathSeen: boolean;
+  /** IPs of the call's SIP participants, to tie heuristic streams to it. */
+  ips: Set<string>;
 }
 
 const TELEPHONE_EVENT = /^telephone-event$/i;
 
+/** Wireshark's SDP c= address as the decoder prints datagram addresses (IPv6 compressed per RFC 5952). */
+export function canonicalAddress(addr: string): string {
+  if (!addr.includes(':')) return addr;
+  try { return ipv6ToString(ipv6Bytes(addr), 0); } catch { return addr.toLowerCase(); }
+}
+
 export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void): MediaStage {
-  const maxStreams = opts.maxStreams ?? 100000;
-  /** "ip port" -> what was announced there. */
-  const announced = new Map<string, Announced>();
-  const streams = new Map<string, StreamState>();
+  const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
+  /** ip -> port -> what was announced there. */
+  const announced = new Map<string, Map<number, Announced>>();
+  /** src ip -> (srcPort * 65536 + dstPort) -> dst ip -> flow. */
+  const flows = new Map<string, Map<number, Map<string, Flow>>>();
+  const streamList: StreamState[] = [];
+  /** SSRC -> streams, for RTCP report blocks. */
+  const bySsrc = new Map<number, StreamState[]>();
   const calls = new Map<string, CallMedia>();
   let streamLimitWarned = false;
-  /** Heuristic candidates: flow+ssrc -> packets held until the stream proves itself. */
-  const candidates = new Map<string, { d: { frame: number; time: number; payload: Uint8Array; ipLength: number; src: string; dst: string; srcPort: number; dstPort: number }[]; lastSeq: number }>();
+  let candidates = 0;
 
   function callMedia(callId: string): CallMedia {
     let c = calls.get(callId);
     if (!c) {
-      c = { events: new CallEventBuilder(), media: new Map(), infoDtmf: [], answerTime: null, audioAddresses: new Set() };
+      c = {
+        callId, events: new CallEventBuilder(), media: new Map(), infoDtmf: [], answerTime: null,
+        audioEndpoints: new Set(), mediaPathSeen: false, ips: new Set(),
+      };
       calls.set(callId, c);
     }
     return c;
   }
 
-  function announce(callId: string, sdp: Sdp): void {
+  function register(ip: string, port: number, a: Announced): void {
+    let ports = announced.get(ip);
+    if (!ports) { ports = new Map(); announced.set(ip, ports); }
+    ports.set(port, a);
+  }
+
+  function announce(cm: CallMedia, sdp: Sdp): void {
+    /** Sections of this SDP on one port share a payload map (BUNDLE), as in Wireshark. */
+    const here = new Map<string, Announced>();
     for (const m of sdp.media) {
       if (m.rejected || !m.address || m.address === '0.0.0.0' || m.address === '::') continue;
-      const a: Announced = { callId, mediaType: m.type, rtpmap: m.rtpmap, rtcp: false };
-      announced.set(`${m.address} ${m.port}`, a);
-      if (!m.rtcpMux) announced.set(`${m.rtcpAddress ?? m.address} ${m.rtcpPort}`, { ...a, rtcp: true });
+      if (!/^RTP\/|^UDP\/TLS\/RTP\//i.test(m.proto) && m.proto !== '') continue;
+      const ip = canonicalAddress(m.address);
+      const key = `${ip} ${m.port}`;
+      const prev = here.get(key);
+      if (prev) {
+        for (const [pt, e] of m.rtpmap) if (!prev.rtpmap.has(pt)) prev.rtpmap.set(pt, e);
+        continue;
+      }
+      const a: Announced = { call: cm, mediaType: m.type, rtpmap: new Map(m.rtpmap), rtcp: false, clock: new Int32Array(128).fill(-1) };
+      here.set(key, a);
+      register(ip, m.port, a);
+      if (!m.rtcpMux && m.rtcpPort !== m.port) {
+        register(m.rtcpAddress ? canonicalAddress(m.rtcpAddress) : ip, m.rtcpPort, { ...a, rtcp: true });
+      }
     }
   }
 
   function onSip(m: SipMessage, track: CallTrack): void {
     const cm = callMedia(m.callId);
+    if (cm.ips.size < 64) { cm.ips.add(m.srcIp); cm.ips.add(m.dstIp); }
     const msgs = track.call.messages;
     const last = msgs[msgs.length - 1];
-    const retransmission = last?.frame === m.frame ? last.retransmission : false;
-    const sdpText = findSdp(m.contentType, m.body);
+    const mine = last?.frame === m.frame ? last : undefined;
+    const retransmission = mine?.retransmission ?? false;
+    const sdpText = m.body ? findSdp(m.contentType, m.body) : null;
     let sdp: Sdp | null = null;
     if (sdpText) {
       sdp = parseSdp(sdpText);
-      announce(m.callId, sdp);
+      announce(cm, sdp);
       for (const sec of sdp.media) {
-        if (sec.type === 'audio' && !sec.rejected && sec.address && cm.audioAddresses.size < 16) cm.audioAddresses.add(endpoint(sec.address, sec.port));
+        if (sec.type === 'audio' && !sec.rejected && sec.address && cm.audioEndpoints.size < 16) cm.audioEndpoints.add(endpoint(canonicalAddress(sec.address), sec.port));
         const codecs = sec.formats.map(Number).filter((pt) => Number.isInteger(pt)).map((pt) => codecName(pt, sec.rtpmap.get(pt)));
         const prev = cm.media.get(sec.type);
-        // Keep the offer's codec list when the answer rejects the stream, so the call still says what was offered.
-        if (!prev || !sec.rejected || prev.sdp.rejected) cm.media.set(sec.type, { sdp: sec, codecs });
-        else cm.media.set(sec.type, { sdp: sec, codecs: prev.codecs });
+        // A rejected section ("m=video 0 RTP/AVP 0") lists a placeholder format: keep the codecs
+        // known from before, so the call still says what was offered or used.
+        cm.media.set(sec.type, { sdp: sec, codecs: sec.rejected && prev ? prev.codecs : codecs });
       }
-      if (last?.frame === m.frame) last.sdpSummary = sdpSummary(sdp, (sec, pt) => codecName(pt, sec.rtpmap.get(pt)));
+      if (mine) mine.sdpSummary = sdpSummary(sdp, (sec, pt) => codecName(pt, sec.rtpmap.get(pt)));
     }
     if (!m.isRequest && m.cseqMethod === 'INVITE' && (m.status ?? 0) >= 200 && (m.status ?? 0) < 300 && cm.answerTime === null) cm.answerTime = m.time;
     if (m.isRequest && m.method === 'INFO' && !retransmission) {
@@ -122,59 +184,101 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     cm.events.add(m, sdp, retransmission);
   }
 
+  function flowOf(d: Datagram, create: boolean): Flow | undefined {
+    let byPorts = flows.get(d.src);
+    if (!byPorts) {
+      if (!create) return undefined;
+      byPorts = new Map();
+      flows.set(d.src, byPorts);
+    }
+    const pk = d.srcPort * 65536 + d.dstPort;
+    let byDst = byPorts.get(pk);
+    if (!byDst) {
+      if (!create) return undefined;
+      byDst = new Map();
+      byPorts.set(pk, byDst);
+    }
+    let f = byDst.get(d.dst);
+    if (!f && create) {
+      f = { streams: new Map(), held: null };
+      byDst.set(d.dst, f);
+    }
+    return f;
+  }
+
   function onUdp(d: Datagram, time: number): void {
     const p = d.payload;
-    if (p.length < 8 || (p[0]! >> 6) !== 2) return;
-    const toKey = `${d.dst} ${d.dstPort}`;
-    let a = announced.get(toKey);
-    if (!a) a = announced.get(`${d.src} ${d.srcPort}`);
+    const a = announced.get(d.dst)?.get(d.dstPort) ?? announced.get(d.src)?.get(d.srcPort);
     if (!a) {
       if (opts.heuristic) heuristic(d, time);
       return;
     }
-    if (a.rtcp || looksLikeRtcp(p)) { rtcp(d, p); return; }
+    const cm = a.call;
+    if (!cm.mediaPathSeen && cm.answerTime !== null && time >= cm.answerTime) cm.mediaPathSeen = true;
+    if (p.length < 8 || (p[0]! >> 6) !== 2) return; // STUN, DTLS, ZRTP... (RFC 7983)
+    if (a.rtcp || looksLikeRtcp(p)) { rtcp(p); return; }
     if (p.length < 12) return;
-    rtp(d, time, p, a.callId, a.mediaType, a.rtpmap, false);
+    rtp(d, time, p, flowOf(d, true)!, a, false);
   }
 
-  function rtp(d: { frame: number; src: string; dst: string; srcPort: number; dstPort: number; ipLength: number }, time: number, p: Uint8Array, callId: string | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean): void {
+  function newStream(d: { frame: number; src: string; dst: string; srcPort: number; dstPort: number }, ssrc: number, call: CallMedia | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean): StreamState | null {
+    if (streamList.length >= maxStreams) {
+      if (!streamLimitWarned) { streamLimitWarned = true; warn({ frame: d.frame, code: 'stream-limit', message: `more than ${maxStreams} RTP streams; later ones are not analysed` }); }
+      return null;
+    }
+    const s: StreamState = {
+      call, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), ssrc, mediaType,
+      rtpmap, stats: new RtpStats(!!opts.series), unwrap: new TimestampUnwrapper(), firstFrame: d.frame, lastFrame: d.frame,
+      ptCounts: new Uint32Array(128), dtmf: null, rtcp: null,
+    };
+    streamList.push(s);
+    const same = bySsrc.get(ssrc);
+    if (same) same.push(s); else bySsrc.set(ssrc, [s]);
+    return s;
+  }
+
+  /** One RTP packet of a flow, read with the payload map of `a` (null for heuristic streams). */
+  function rtp(d: { frame: number; src: string; dst: string; srcPort: number; dstPort: number; ipLength: number }, time: number, p: Uint8Array, flow: Flow, a: Announced | null, heuristicStream: boolean, call: CallMedia | null = null): void {
     const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
-    const key = `${d.src} ${d.srcPort} ${d.dst} ${d.dstPort} ${ssrc}`;
-    let s = streams.get(key);
+    let s = flow.streams.get(ssrc);
     if (!s) {
-      if (streams.size >= maxStreams) {
-        if (!streamLimitWarned) { streamLimitWarned = true; warn({ frame: d.frame, code: 'stream-limit', message: `more than ${maxStreams} RTP streams; later ones are not analysed` }); }
-        return;
-      }
-      s = {
-        key, callId, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), ssrc, mediaType,
-        rtpmap, stats: new RtpStats(!!opts.series), unwrap: new TimestampUnwrapper(), firstFrame: d.frame, lastFrame: d.frame,
-        ptCounts: new Map(), dtmf: null, rtcp: null,
-      };
-      streams.set(key, s);
+      const created = newStream(d, ssrc, a ? a.call : call, a ? a.mediaType : 'audio', a ? a.rtpmap : new Map(), heuristicStream);
+      if (!created) return;
+      s = created;
+      flow.streams.set(ssrc, s);
     }
     const pt = p[1]! & 0x7f;
     const marker = (p[1]! & 0x80) !== 0;
     const seq = (p[2]! << 8) | p[3]!;
     const ts = ((p[4]! << 24) | (p[5]! << 16) | (p[6]! << 8) | p[7]!) >>> 0;
-    const map = s.rtpmap.get(pt);
+    let clock: number;
+    let event = false;
+    if (a) {
+      if (s.rtpmap !== a.rtpmap) s.rtpmap = a.rtpmap;
+      clock = a.clock[pt]!;
+      if (clock < 0) { clock = analysisClockRate(pt, a.rtpmap.get(pt)); a.clock[pt] = clock; }
+      event = clock === 0 && pt >= 96 && TELEPHONE_EVENT.test(a.rtpmap.get(pt)?.name ?? '');
+    } else {
+      clock = analysisClockRate(pt, undefined);
+    }
     s.lastFrame = d.frame;
-    s.ptCounts.set(pt, (s.ptCounts.get(pt) ?? 0) + 1);
-    s.stats.add(time * 1000, seq, ts, s.unwrap.next(ts), pt, marker, analysisClockRate(pt, map), d.ipLength);
-    if (map && TELEPHONE_EVENT.test(map.name)) {
+    s.ptCounts[pt]!++;
+    s.stats.add(time * 1000, seq, s.unwrap.next(ts), pt, marker, clock, d.ipLength);
+    if (event) {
       // Payload after the fixed header, CSRCs and extension.
       let off = 12 + (p[0]! & 0x0f) * 4;
       if (p[0]! & 0x10 && off + 4 <= p.length) off += 4 + ((p[off + 2]! << 8) | p[off + 3]!) * 4;
-      if (off < p.length) (s.dtmf ??= new DtmfDecoder()).add(p.subarray(off), ts, map.rate || 8000, d.frame, time);
+      if (off < p.length) (s.dtmf ??= new DtmfDecoder()).add(p.subarray(off), ts, s.rtpmap.get(pt)?.rate || 8000, d.frame, time);
     }
   }
 
-  function rtcp(d: Datagram, p: Uint8Array): void {
+  function rtcp(p: Uint8Array): void {
     const info = parseRtcp(p);
     for (const b of info.blocks) {
-      // The block describes the stream flowing towards the report's sender.
-      for (const s of streams.values()) {
-        if (s.ssrc !== b.ssrc) continue;
+      // A report block describes the stream with that SSRC, as its receiver saw it.
+      const list = bySsrc.get(b.ssrc);
+      if (!list) continue;
+      for (const s of list) {
         const clock = s.stats.clockRate || 8000;
         s.rtcp ??= { senderReports: 0, receiverReports: 0, fractionLost: 0, cumulativeLost: 0, jitterMs: 0 };
         s.rtcp.fractionLost = Math.round(b.fractionLost * 10000) / 100;
@@ -185,83 +289,100 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     }
   }
 
-  /** RTP without SDP: a flow proves itself with three packets of one SSRC in sequence. */
+  /**
+   * RTP without SDP: version 2, a plausible payload type (not RTCP's 72-76,
+   * not unassigned 35-95), both ports unprivileged, and HEURISTIC_PACKETS
+   * packets of one SSRC with sequence numbers stepping forward by 1..10.
+   * SIP never reaches here; STUN, DTLS and ZRTP fail the version check.
+   */
   function heuristic(d: Datagram, time: number): void {
     const p = d.payload;
-    if (p.length < 12 || d.srcPort < 1024 || d.dstPort < 1024 || looksLikeRtcp(p)) return;
+    if (p.length < 12 || (p[0]! >> 6) !== 2 || d.srcPort < 1024 || d.dstPort < 1024 || looksLikeRtcp(p)) return;
     const pt = p[1]! & 0x7f;
     if (!(pt <= 34 || pt >= 96)) return;
-    const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
-    const key = `${d.src} ${d.srcPort} ${d.dst} ${d.dstPort} ${ssrc}`;
-    if (streams.has(key)) { rtp(d, time, p, streams.get(key)!.callId, 'audio', new Map(), true); return; }
-    const seq = (p[2]! << 8) | p[3]!;
-    const held = { frame: d.frame, time, payload: p.slice(), ipLength: d.ipLength, src: d.src, dst: d.dst, srcPort: d.srcPort, dstPort: d.dstPort };
-    const c = candidates.get(key);
-    if (!c) {
-      if (candidates.size >= 10000) candidates.delete(candidates.keys().next().value as string);
-      candidates.set(key, { d: [held], lastSeq: seq });
+    const existing = flowOf(d, false);
+    if (existing && existing.held === null && existing.streams.size) {
+      const first = existing.streams.values().next().value as StreamState;
+      rtp(d, time, p, existing, null, true, first.call);
       return;
     }
-    const step = (seq - c.lastSeq + 65536) % 65536;
-    if (step === 0 || step > 10) { candidates.set(key, { d: [held], lastSeq: seq }); return; }
-    c.d.push(held);
-    c.lastSeq = seq;
-    if (c.d.length < 3) return;
-    candidates.delete(key);
-    const callId = callByAddress(d.src, d.dst, time);
-    const kind = pt >= 96 || pt <= 34 ? 'audio' : 'audio';
-    for (const h of c.d) rtp(h, h.time, h.payload, callId, kind, new Map(), true);
+    let flow = existing;
+    if (!flow) {
+      if (candidates >= MAX_HEURISTIC_CANDIDATES) return;
+      flow = flowOf(d, true)!;
+      candidates++;
+    }
+    const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
+    const seq = (p[2]! << 8) | p[3]!;
+    const held = { frame: d.frame, time, payload: p.slice(), ipLength: d.ipLength, ssrc, seq };
+    const h = flow.held;
+    const prev = h?.[h.length - 1];
+    const step = prev ? (seq - prev.seq + 65536) % 65536 : 0;
+    if (!h || !prev || prev.ssrc !== ssrc || step === 0 || step > 10) { flow.held = [held]; return; }
+    h.push(held);
+    if (h.length < HEURISTIC_PACKETS) return;
+    flow.held = null;
+    candidates--;
+    const call = callByAddress(d.src, d.dst);
+    const meta = { src: d.src, dst: d.dst, srcPort: d.srcPort, dstPort: d.dstPort };
+    for (const x of h) rtp({ ...meta, frame: x.frame, ipLength: x.ipLength }, x.time, x.payload, flow, null, true, call);
   }
 
   /** Tie a heuristic stream to the one call whose SIP participants share its addresses, if unique. */
-  const callIps = new Map<string, Set<string>>();
-  function callByAddress(src: string, dst: string, _time: number): string | null {
-    const hits: string[] = [];
-    for (const [id, ips] of callIps) if (ips.has(src) || ips.has(dst)) hits.push(id);
-    return hits.length === 1 ? hits[0]! : null;
+  function callByAddress(src: string, dst: string): CallMedia | null {
+    let hit: CallMedia | null = null;
+    for (const c of calls.values()) {
+      if (!c.ips.has(src) && !c.ips.has(dst)) continue;
+      if (hit) return null;
+      hit = c;
+    }
+    return hit;
   }
 
   function finish(report: Report): void {
-    const ordered = [...streams.values()].sort((a, b) => a.firstFrame - b.firstFrame);
+    const ordered = streamList.slice().sort((a, b) => a.firstFrame - b.firstFrame);
     const byCall = new Map<string, number[]>();
     const out: RtpStream[] = ordered.map((s, i) => {
       const st = s.stats;
       // The dominant payload type names the stream; telephone-event and CN never do.
       let pt = -1;
       let best = -1;
-      for (const [p, n] of s.ptCounts) {
+      const payloadTypes: number[] = [];
+      for (let p = 0; p < 128; p++) {
+        const n = s.ptCounts[p]!;
+        if (!n) continue;
+        payloadTypes.push(p);
         const name = s.rtpmap.get(p)?.name ?? '';
-        const weight = TELEPHONE_EVENT.test(name) || p === 13 || p === 19 ? n / 1e6 : n;
+        const weight = TELEPHONE_EVENT.test(name) || p === PT_CN || p === PT_CN_OLD ? n / 1e6 : n;
         if (weight > best) { best = weight; pt = p; }
       }
       const map = s.rtpmap.get(pt);
       const durS = (st.stopTime - st.startTime) / 1000;
       const expected = st.expected;
+      const callId = s.call?.callId ?? null;
       const stream: RtpStream = {
-        index: i + 1, callId: s.callId, heuristic: s.heuristic, src: s.src, dst: s.dst,
+        index: i + 1, callId, heuristic: s.heuristic, src: s.src, dst: s.dst,
         ssrc: '0x' + s.ssrc.toString(16).padStart(8, '0'), payloadType: pt, codec: codecName(pt, map),
         clockRate: nominalClockRate(pt, map), packets: st.packets, lost: st.lost,
         lossPct: expected > 0 ? round(st.lost * 100 / expected, 3) : 0, seqErrors: st.seqErrors,
-        minDeltaMs: round(Math.max(0, st.minDelta), 3), meanDeltaMs: round(st.meanDelta, 3), maxDeltaMs: round(st.maxDelta, 3),
+        // As tshark prints them: a negative min delta means capture time went backwards.
+        minDeltaMs: st.regular ? round(st.minDelta, 3) : 0, meanDeltaMs: round(st.meanDelta, 3), maxDeltaMs: round(st.maxDelta, 3),
         meanJitterMs: round(st.meanJitter, 3), maxJitterMs: round(st.maxJitter, 3),
         ptimeMs: round(st.ptimeMs() ?? 0, 2), pps: durS > 0 ? round((st.packets - 1) / durS, 2) : 0,
         kbps: durS > 0 ? round(st.ipBytes * 8 / durS / 1000, 2) : 0,
         start: round(st.startTime / 1000, 6), stop: round(st.stopTime / 1000, 6), firstFrame: s.firstFrame, lastFrame: s.lastFrame,
-        mediaType: s.mediaType, expected, markers: st.markers, payloadTypeChanges: st.ptChanges,
-        payloadTypes: [...s.ptCounts.keys()].sort((a, b) => a - b),
-        dtmf: s.dtmf ? s.dtmf.digits.map((g: DtmfDigit) => ({ digit: g.digit, frame: g.frame, time: round(g.time, 6), durationMs: g.durationMs })) : [],
+        mediaType: s.mediaType, expected, markers: st.markers, payloadTypeChanges: st.ptChanges, payloadTypes,
+        dtmf: s.dtmf ? s.dtmf.digits.map((g) => ({ digit: g.digit, frame: g.frame, time: round(g.time, 6), durationMs: g.durationMs })) : [],
         rtcp: s.rtcp,
       };
-      if (s.stats.series) stream.series = s.stats.series as StreamSeries;
-      if (s.callId) {
-        const list = byCall.get(s.callId) ?? [];
-        list.push(stream.index);
-        byCall.set(s.callId, list);
+      if (st.series) stream.series = st.series as StreamSeries;
+      if (callId) {
+        const list = byCall.get(callId);
+        if (list) list.push(stream.index); else byCall.set(callId, [stream.index]);
       }
       return stream;
     });
     report.rtpStreams = out;
-    const anyRtp = out.length > 0;
     for (const call of report.calls) {
       const cm = calls.get(call.callId);
       call.streams = byCall.get(call.callId) ?? [];
@@ -272,44 +393,59 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
       }));
       const dtmf = call.streams.flatMap((i) => (out[i - 1]!.dtmf ?? []).map((g) => ({ frame: g.frame, time: g.time, text: phrases.dtmf(g.digit, 'RTP') })));
       call.events = CallEventBuilder.merge(cm.events.events, [...dtmf, ...cm.infoDtmf]);
-      if (anyRtp) flagAudio(call, cm, out, report);
+      markSsrcChanges(call, out);
+      flagAudio(call, cm, out, report);
     }
   }
 
-  /** Answered calls whose audio flowed one way or not at all, when the capture carries RTP at all. */
+  /**
+   * Answered calls whose audio flowed one way or not at all. Conservative: a
+   * call is only judged when the capture saw its media path (some datagram to
+   * or from an endpoint its SDP announced, after the answer); otherwise the
+   * capture point may simply not carry the media (a proxy, a SIP-only filter).
+   */
   function flagAudio(call: Call, cm: CallMedia, out: RtpStream[], report: Report): void {
     if (call.kind !== 'call' || cm.answerTime === null) return;
     const audio = cm.media.get('audio');
     if (!audio || audio.sdp.rejected || audio.sdp.direction !== 'sendrecv') return;
-    const audioStreams = call.streams.map((i) => out[i - 1]!).filter((s) => s.mediaType === 'audio' && s.packets >= 5);
-    const directions = new Set(audioStreams.map((s) => `${s.src} -> ${s.dst}`));
+    const answer = cm.answerTime;
+    const audioStreams = call.streams.map((i) => out[i - 1]!).filter((s) => s.mediaType === 'audio' && s.packets >= 5 && s.stop >= answer);
+    const where = [...cm.audioEndpoints].join(', ') || 'no address';
+    if (audioStreams.length === 0) {
+      if (!cm.mediaPathSeen) {
+        warn({ frame: call.firstFrame, code: 'media-not-captured', message: `call ${call.index} (${call.callId}) was answered but the capture holds no RTP for it (SDP announced ${where}); the media took a path this capture did not see` });
+        return;
+      }
+      call.outcome = `${call.outcome ?? 'ANSWERED'}, NO AUDIO`;
+      warn({ frame: call.firstFrame, code: 'no-audio', message: `call ${call.index} (${call.callId}) was answered and the capture sees its media endpoints (${where}), but no audio RTP flowed after the answer` });
+      return;
+    }
     // Audio flowed both ways when at least two hosts sent it. Host pairs are not compared:
     // behind NAT or a relay the two directions of one call use different addresses.
-    const senders = new Set(audioStreams.map((s) => s.src.replace(/:\d+$/, '')));
-    const flows = directions;
-    const reverse = senders.size >= 2;
-    if (flows.size === 0) {
-      call.outcome = `${call.outcome ?? 'ANSWERED'}, NO AUDIO`;
-      report.warnings.push({ frame: call.firstFrame, code: 'no-audio', message: `call ${call.index} (${call.callId}) was answered but no audio RTP was captured (SDP announced ${[...cm.audioAddresses].join(', ') || 'no address'}; the media may have taken a path the capture did not see)` });
-    } else if (!reverse) {
+    const senders = new Set(audioStreams.map((s) => s.src.slice(0, s.src.lastIndexOf(':'))));
+    if (senders.size < 2) {
+      const directions = [...new Set(audioStreams.map((s) => `${s.src} -> ${s.dst}`))];
       call.outcome = `${call.outcome ?? 'ANSWERED'}, ONE-WAY AUDIO`;
-      report.warnings.push({ frame: call.firstFrame, code: 'one-way-audio', message: `call ${call.index} (${call.callId}): audio RTP was captured in one direction only (${[...directions].join(', ')})` });
+      warn({ frame: call.firstFrame, code: 'one-way-audio', message: `call ${call.index} (${call.callId}): audio RTP was captured in one direction only (${directions.join(', ')})` });
     }
   }
 
-  return {
-    onSip(m, track) {
-      let ips = callIps.get(m.callId);
-      if (!ips) { ips = new Set(); callIps.set(m.callId, ips); }
-      if (ips.size < 64) { ips.add(m.srcIp); ips.add(m.dstIp); }
-      onSip(m, track);
-    },
-    onUdp,
-    finish,
-  };
+  return { onSip, onUdp, finish };
+}
+
+/** Mark the streams whose SSRC replaced an earlier one on the same path (src -> dst) of a call. */
+function markSsrcChanges(call: Call, out: RtpStream[]): void {
+  const seen = new Set<string>();
+  for (const i of call.streams) {
+    const s = out[i - 1]!;
+    const k = `${s.src} ${s.dst}`;
+    s.ssrcChange = seen.has(k);
+    seen.add(k);
+  }
 }
 
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
 }
+

@@ -41,8 +41,12 @@ test('Z1_transfercall: the REFER shows as a transfer to tablet', { skip }, async
   const r = await analyze(at('mtaa/Z1_transfercall.pcapng'), { media });
   const first = r.calls[0]!;
   assert.ok(first.events.some((e) => e.frame === 809 && e.text === 'Transfer to tablet (REFER)'), first.events.map((e) => e.text).join('; '));
-  // The transferred call's media went to public addresses this capture never saw.
-  assert.ok(r.warnings.some((w) => w.code === 'no-audio' && /91\.127\.224\.214/.test(w.message)));
+  // The transferred call's media (mobile <-> tablet) never crossed the capturing PC: not judged as
+  // "no audio", only reported as a path the capture did not see.
+  const second = r.calls[1]!;
+  assert.equal(second.outcome, 'COMPLETED');
+  assert.ok(r.warnings.some((w) => w.code === 'media-not-captured' && /192\.168\.1\.19:7078/.test(w.message)));
+  assert.ok(!r.warnings.some((w) => w.code === 'no-audio' || w.code === 'one-way-audio'));
 });
 
 test('Z1_conferencecall: every call has a timeline and RTP streams are found', { skip }, async () => {
