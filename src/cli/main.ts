@@ -21,6 +21,7 @@ registerSnapshot(program);
 registerCheck(program);
 import { registerLadder } from './commands/ladder.js'; registerLadder(program);
 registerCapinfo(program);
+import { registerProxy } from './commands/proxy.js'; registerProxy(program);
 
 program.addHelpText('after', `
 Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error.

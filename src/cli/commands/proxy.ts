@@ -1,0 +1,129 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { EXIT_USAGE } from '../common.js';
+import { parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
+
+interface ProxyFlags {
+  listen: string;
+  advertise?: string;
+  domain?: string;
+  users?: string;
+  realm?: string;
+  db: string | false;
+  record?: string;
+  rotateSize?: string;
+  rotateTime?: string;
+  link: 'ethernet' | 'raw';
+  journal?: string;
+  journalFormat: 'text' | 'json';
+  quiet?: boolean;
+  reason: string[];
+  mediaRelay?: boolean;
+  relayPorts: string;
+  maxTransactions?: string;
+  maxCalls?: string;
+  stats?: string;
+}
+
+function positive(name: string, v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!(n > 0)) throw new UsageError(`${name} must be a positive number, not "${v}"`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+export function registerProxy(program: Command): void {
+  program
+    .command('proxy')
+    .description('run a SIP proxy and registrar on UDP that records what it handles as pcapng and logs call events')
+    .option('-l, --listen <addr>', 'UDP address and port to listen on (host:port, [v6]:port)', '127.0.0.1:5060')
+    .option('--advertise <ip>', 'address written in Via, Record-Route and relayed SDP (default: the listen address)')
+    .option('-d, --domain <domain>', 'SIP domain served: requests for user@domain are looked up among registrations')
+    .option('-u, --users <file>', 'users file ("user:password" lines): enables digest authentication (401 REGISTER, 407 INVITE)')
+    .option('--realm <realm>', 'digest realm (default: the domain, else "sipflow")')
+    .option('--db <file>', 'SQLite file keeping registrations across restarts', 'registrations.sqlite')
+    .option('--no-db', 'keep registrations in memory only')
+    .option('-r, --record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file')
+    .option('--rotate-size <MB>', 'start a new trace file when the current one reaches this size')
+    .option('--rotate-time <S>', 'start a new trace file every S seconds')
+    .addOption(new Option('--link <type>', 'link-layer framing of recorded packets').choices(['ethernet', 'raw']).default('ethernet'))
+    .option('-j, --journal <file>', 'append call events to this file (they always go to stderr too, unless --quiet)')
+    .addOption(new Option('--journal-format <format>', 'journal line format').choices(['text', 'json']).default('text'))
+    .option('-q, --quiet', 'no journal lines on stderr')
+    .option('--reason <code=text>', 'reason phrase for a status code in every response sent, e.g. 200="OK - pohoda" (repeatable)',
+      (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--media-relay', 'rewrite SDP so RTP flows through the proxy, relay it and record it')
+    .option('--relay-ports <low-high>', 'UDP port range for the media relay (pairs: RTP even, RTCP odd)', '30000-30100')
+    .option('--max-transactions <n>', 'most transactions kept at once (503 beyond)')
+    .option('--max-calls <n>', 'most calls followed at once (503 to new INVITEs beyond)')
+    .option('--stats <S>', 'print a statistics line (messages, transactions, calls, memory) every S seconds')
+    .addHelpText('after', `
+Stop with Ctrl-C (SIGINT) or SIGTERM: the trace is closed and stays valid; even
+a crash leaves a readable file (every packet is written whole, synchronously).
+
+Examples:
+  $ sipflow proxy --listen 127.0.0.1:5060 --domain lab.local --record lab.pcapng
+  $ sipflow proxy --users users.txt --reason 200="OK - pohoda" --journal calls.log
+  $ sipflow proxy --media-relay --relay-ports 30000-30100 --record call.pcapng --no-db
+  $ sipflow analyze lab.pcapng --events`)
+    .action(async (flags: ProxyFlags) => {
+      let running: RunningProxy;
+      try {
+        const reasons: Record<number, string> = {};
+        for (const r of flags.reason) { const [c, t] = parseReason(r); reasons[c] = t; }
+        const mt = positive('--max-transactions', flags.maxTransactions);
+        const mc = positive('--max-calls', flags.maxCalls);
+        running = await startProxy({
+          listen: flags.listen, advertise: flags.advertise, domain: flags.domain ?? null, usersFile: flags.users ?? null,
+          realm: flags.realm, db: flags.db === false ? null : flags.db, record: flags.record ?? null,
+          rotateSizeMB: positive('--rotate-size', flags.rotateSize), rotateTimeS: positive('--rotate-time', flags.rotateTime),
+          link: flags.link, journal: flags.journal ?? null, journalFormat: flags.journalFormat, journalStderr: !flags.quiet,
+          reasons, mediaRelay: !!flags.mediaRelay, relayPorts: flags.relayPorts,
+          limits: { ...(mt ? { maxTransactions: mt } : {}), ...(mc ? { maxCalls: mc } : {}) },
+        });
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        process.stderr.write(`sipflow proxy: ${err.message}\n`);
+        process.exitCode = e instanceof UsageError || /^bad |must be|cannot contain|expected/.test(err.message) ? EXIT_USAGE : 2;
+        return;
+      }
+      const { proxy, recorder, journal, host, port } = running;
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      journal.note(`sipflow proxy listening on udp ${where}`
+        + `${flags.domain ? `, domain ${flags.domain}` : ''}`
+        + `${flags.users ? ', digest authentication on' : ''}`
+        + `, registrations in ${proxy.location.storeKind}`
+        + `${recorder ? `, recording to ${recorder.currentFile}` : ''}`
+        + `${flags.mediaRelay ? `, media relay on ports ${flags.relayPorts}` : ''}`);
+      let statsTimer: NodeJS.Timeout | null = null;
+      const statsS = positive('--stats', flags.stats);
+      if (statsS) {
+        statsTimer = setInterval(() => {
+          const s = proxy.getStats();
+          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+        }, statsS * 1000);
+      }
+      let stopping = false;
+      const shutdown = async (why: string) => {
+        if (stopping) return;
+        stopping = true;
+        if (statsTimer) clearInterval(statsTimer);
+        const s = proxy.getStats();
+        journal.note(`sipflow proxy stopping (${why}): received ${s.received}, sent ${s.sent}, malformed ${s.malformed}${recorder ? `, ${recorder.packets} packets recorded in ${recorder.files.join(', ')}` : ''}`);
+        await running.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void shutdown('SIGINT'));
+      process.on('SIGTERM', () => void shutdown('SIGTERM'));
+      process.on('uncaughtException', (e) => {
+        // The trace is valid up to its last packet whatever happens; close it and say why.
+        process.stderr.write(`sipflow proxy: internal error: ${e.stack ?? e.message}\n`);
+        try { recorder?.close(); } catch { /* closed */ }
+        process.exit(70);
+      });
+      // Runs until a signal.
+      await new Promise<never>(() => {});
+    });
+}

@@ -1,0 +1,117 @@
+/** `sipflow proxy` as a library: start a proxy from options, stop it cleanly. */
+import { loadUsers } from './digest.js';
+import { LocationService, openStore } from './location.js';
+import { Journal, type JournalFormat, type JournalEntry } from './journal.js';
+import { Recorder, type RecordLink } from './recorder.js';
+import { SipProxy, type ProxyLimits, type ProxyTimers } from './proxy.js';
+
+export { SipProxy } from './proxy.js';
+export { Recorder } from './recorder.js';
+export { Journal } from './journal.js';
+
+export interface ProxyOptions {
+  listen?: string;
+  advertise?: string;
+  domain?: string | null;
+  usersFile?: string | null;
+  users?: Map<string, string> | null;
+  realm?: string;
+  /** SQLite file for registrations; null = memory only. */
+  db?: string | null;
+  record?: string | null;
+  rotateSizeMB?: number;
+  rotateTimeS?: number;
+  link?: RecordLink;
+  journal?: string | null;
+  journalFormat?: JournalFormat;
+  /** Write journal lines to stderr (default true). */
+  journalStderr?: boolean;
+  onJournal?(e: JournalEntry): void;
+  reasons?: Record<number, string>;
+  mediaRelay?: boolean;
+  relayPorts?: string;
+  timers?: Partial<ProxyTimers>;
+  limits?: Partial<ProxyLimits>;
+  expires?: { default: number; min: number; max: number };
+}
+
+export interface RunningProxy {
+  proxy: SipProxy;
+  recorder: Recorder | null;
+  journal: Journal;
+  host: string;
+  port: number;
+  /** Stop the proxy, close the trace and the journal. */
+  stop(): Promise<void>;
+}
+
+/** "127.0.0.1:5060", "[::1]:5070", "0.0.0.0", ":5080" -> host and port. */
+export function parseListen(s: string): { host: string; port: number } {
+  const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(s) ?? /^([^:\s]*)(?::(\d+))?$/.exec(s);
+  if (!m) throw new Error(`bad listen address "${s}" (expected host:port, [v6]:port)`);
+  const port = m[2] === undefined ? 5060 : Number(m[2]);
+  if (!(port >= 0 && port <= 65535)) throw new Error(`bad port in "${s}"`);
+  return { host: m[1] || '127.0.0.1', port };
+}
+
+/** "30000-30100" -> bounds. */
+export function parsePortRange(s: string): { portMin: number; portMax: number } {
+  const m = /^(\d+)\s*-\s*(\d+)$/.exec(s.trim());
+  if (!m) throw new Error(`bad port range "${s}" (expected LOW-HIGH)`);
+  const portMin = Number(m[1]), portMax = Number(m[2]);
+  if (portMin < 1024 || portMax > 65535 || portMax - portMin < 3) throw new Error(`port range "${s}" must be within 1024-65535 and hold at least two pairs`);
+  return { portMin, portMax };
+}
+
+/** '200="OK - pohoda"' or '200=OK - pohoda' -> [200, "OK - pohoda"]. */
+export function parseReason(s: string): [number, string] {
+  const m = /^\s*(\d{3})\s*=\s*(.*)$/.exec(s);
+  if (!m) throw new Error(`bad --reason "${s}" (expected CODE="text")`);
+  let text = m[2]!.trim();
+  if (text.length >= 2 && text.startsWith('"') && text.endsWith('"')) text = text.slice(1, -1);
+  const code = Number(m[1]);
+  if (code < 100 || code > 699) throw new Error(`bad status code in --reason "${s}"`);
+  if (/[\r\n]/.test(text)) throw new Error('a reason phrase cannot contain line breaks');
+  return [code, text];
+}
+
+export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
+  const { host, port } = parseListen(o.listen ?? '127.0.0.1:5060');
+  const journal = new Journal({ file: o.journal ?? null, format: o.journalFormat ?? 'text', stderr: o.journalStderr ?? true, onEntry: o.onJournal });
+  const users = o.users ?? (o.usersFile ? loadUsers(o.usersFile) : null);
+  const store = o.db ? openStore(o.db, (s) => journal.note(s)) : null;
+  const location = new LocationService(store, { maxAors: o.limits?.maxAors ?? 10000, maxBindingsPerAor: o.limits?.maxBindingsPerAor ?? 10 });
+  const advertise = o.advertise ?? host;
+  const recorder = o.record ? new Recorder({
+    path: o.record, link: o.link ?? 'ethernet',
+    rotateBytes: o.rotateSizeMB ? Math.round(o.rotateSizeMB * 1024 * 1024) : 0,
+    rotateSeconds: o.rotateTimeS ?? 0,
+    comment: `listening on udp ${host.includes(':') ? `[${host}]` : host}:${port}`,
+  }) : null;
+  const proxy = new SipProxy({
+    host, port, advertise: advertise === '0.0.0.0' || advertise === '::' ? undefined : advertise,
+    domain: o.domain ?? null, users, realm: o.realm ?? o.domain ?? 'sipflow', location, recorder, journal,
+    reasons: o.reasons, relay: o.mediaRelay ? parsePortRange(o.relayPorts ?? '30000-30100') : null,
+    timers: o.timers, limits: o.limits, expires: o.expires,
+  });
+  let bound: number;
+  try {
+    bound = await proxy.start();
+  } catch (e) {
+    recorder?.close();
+    journal.close();
+    location.close();
+    throw e;
+  }
+  let stopped = false;
+  return {
+    proxy, recorder, journal, host, port: bound,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await proxy.stop();
+      recorder?.close();
+      journal.close();
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/**
+ * The call journal: one line per call event, in the analyzer's own words.
+ * The phrases and the per-call logic are the analyzer's (src/events.ts,
+ * CallEventBuilder and `phrases`), fed with the messages the proxy receives,
+ * so a journal line and `sipflow analyze --events` say the same thing.
+ *
+ * Text lines go to stderr and to an optional file; `json` writes one JSON
+ * object a line ({"time","callId","event","text",...}).
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { CallEventBuilder, phrases } from '../events.js';
+import type { SipMessage } from '../model.js';
+import { parseSdp, type Sdp } from '../media/sdp.js';
+import { findSdp } from '../sip/multipart.js';
+
+export type JournalFormat = 'text' | 'json';
+
+export interface JournalOptions {
+  file?: string | null;
+  format?: JournalFormat;
+  /** Also write to stderr (default true). */
+  stderr?: boolean;
+  /** Most calls followed at once (oldest forgotten first). */
+  maxCalls?: number;
+  /** Receives every entry (tests). */
+  onEntry?(e: JournalEntry): void;
+}
+
+export interface JournalEntry {
+  time: string;
+  callId: string | null;
+  /** Short machine name: "incoming", "ringing", "answered", ..., "registered", "proxy". */
+  event: string;
+  text: string;
+  src?: string;
+}
+
+/** The machine name of an event phrase (the first words of the vocabulary). */
+function eventName(text: string): string {
+  const table: [RegExp, string][] = [
+    [/^Incoming call/, 'incoming'], [/^Ringing/, 'ringing'], [/^Session progress/, 'progress'], [/^Answered/, 'answered'],
+    [/^Declined/, 'declined'], [/^Busy/, 'busy'], [/^Cancelled/, 'cancelled'], [/^Diverted/, 'diverted'],
+    [/^Authentication requested/, 'challenged'], [/^Rejected/, 'rejected'], [/^Video ON/, 'video-on'],
+    [/^Video OFF/, 'video-off'], [/^Hold/, 'hold'], [/^Resume/, 'resume'], [/^Transfer/, 'transfer'],
+    [/^Conference/, 'conference'], [/^DTMF/, 'dtmf'], [/^Ended/, 'ended'], [/^Registered/, 'registered'],
+    [/^Unregistered/, 'unregistered'], [/^Registration of/, 'registration-failed'],
+  ];
+  for (const [re, n] of table) if (re.test(text)) return n;
+  return 'other';
+}
+
+export class Journal {
+  private fd: number | null = null;
+  private readonly format: JournalFormat;
+  private readonly calls = new Map<string, CallEventBuilder>();
+  private readonly maxCalls: number;
+  lines = 0;
+
+  constructor(private readonly opts: JournalOptions = {}) {
+    this.format = opts.format ?? 'text';
+    this.maxCalls = opts.maxCalls ?? 20000;
+    if (opts.file) this.fd = openSync(opts.file, 'a');
+  }
+
+  /** Write one entry. */
+  log(callId: string | null, text: string, src?: string, event = eventName(text)): void {
+    const e: JournalEntry = { time: new Date().toISOString(), callId, event, text, ...(src ? { src } : {}) };
+    const line = this.format === 'json'
+      ? JSON.stringify(e)
+      : `${e.time} ${text}${callId ? ` (${callId})` : ''}`;
+    this.write(line);
+    this.opts.onEntry?.(e);
+  }
+
+  /** A proxy notice (start, stop, dropped datagrams) in the same stream. */
+  note(text: string): void {
+    const time = new Date().toISOString();
+    this.write(this.format === 'json' ? JSON.stringify({ time, callId: null, event: 'proxy', text }) : `${time} ${text}`);
+  }
+
+  private write(line: string): void {
+    this.lines++;
+    if (this.opts.stderr !== false) process.stderr.write(line + '\n');
+    if (this.fd !== null) {
+      try { writeSync(this.fd, line + '\n'); } catch { /* a full disk must not stop the proxy */ }
+    }
+  }
+
+  /**
+   * A SIP message the proxy received: dialog requests and their responses
+   * drive the call's event builder; every new event becomes a line.
+   */
+  message(m: SipMessage): void {
+    const method = m.isRequest ? m.method : m.cseqMethod;
+    if (method === 'REGISTER' || method === 'OPTIONS' || method === 'PUBLISH') return;
+    let b = this.calls.get(m.callId);
+    if (!b) {
+      // Only INVITE dialogs (and what happens in them) have a timeline.
+      if (!(m.isRequest && m.method === 'INVITE' && m.toTag === null)) return;
+      if (this.calls.size >= this.maxCalls) this.calls.delete(this.calls.keys().next().value!);
+      b = new CallEventBuilder();
+      this.calls.set(m.callId, b);
+    }
+    const before = b.events.length;
+    let sdp: Sdp | null = null;
+    const text = findSdp(m.contentType, m.body);
+    if (text) sdp = parseSdp(text);
+    b.add(m, sdp, false);
+    for (let i = before; i < b.events.length; i++) this.log(m.callId, b.events[i]!.text, m.src);
+  }
+
+  /** The call is over: forget its builder. */
+  forget(callId: string): void { this.calls.delete(callId); }
+
+  registered(callId: string, aor: string, expires: number, src: string): void {
+    this.log(callId, expires === 0 ? phrases.unregistered(aor) : phrases.registered(aor, expires), src);
+  }
+
+  registrationFailed(callId: string, aor: string, code: number, src: string): void {
+    this.log(callId, phrases.registrationFailed(aor, code), src);
+  }
+
+  close(): void {
+    if (this.fd !== null) { try { closeSync(this.fd); } catch { /* ignore */ } this.fd = null; }
+  }
+}

@@ -1,0 +1,141 @@
+/**
+ * A SIP message the proxy can change and send again: built from the shared
+ * parser's ParsedSip (src/sip/parser.ts), edited header by header (Via,
+ * Route, Record-Route, Max-Forwards, SDP body), then serialized with a fresh
+ * Content-Length. Header names are the parser's canonical names.
+ */
+import type { SipHeader } from '../model.js';
+import { canonicalHeaderName, type ParsedSip } from '../sip/parser.js';
+import { splitHeaderList } from '../sip/uri.js';
+
+export class SipMsg {
+  isRequest: boolean;
+  method: string;
+  uri: string;
+  status: number;
+  reason: string;
+  headers: SipHeader[];
+  body: Buffer;
+
+  constructor(init: { isRequest: boolean; method?: string; uri?: string; status?: number; reason?: string; headers?: SipHeader[]; body?: Buffer }) {
+    this.isRequest = init.isRequest;
+    this.method = init.method ?? '';
+    this.uri = init.uri ?? '';
+    this.status = init.status ?? 0;
+    this.reason = init.reason ?? '';
+    this.headers = init.headers ?? [];
+    this.body = init.body ?? Buffer.alloc(0);
+  }
+
+  static from(p: ParsedSip): SipMsg {
+    return new SipMsg({
+      isRequest: p.isRequest, method: p.method ?? '', uri: p.requestUri ?? '', status: p.status ?? 0, reason: p.reason ?? '',
+      headers: p.headers.filter((h) => h.name !== 'Content-Length').map((h) => ({ name: h.name, value: h.value })),
+      body: p.body ? Buffer.from(p.body, p.bodyEncoding) : Buffer.alloc(0),
+    });
+  }
+
+  clone(): SipMsg {
+    return new SipMsg({ ...this, headers: this.headers.map((h) => ({ ...h })), body: this.body });
+  }
+
+  get(name: string): string | null {
+    const c = canonicalHeaderName(name);
+    for (const h of this.headers) if (h.name === c) return h.value;
+    return null;
+  }
+
+  /** Every value, comma lists split. */
+  all(name: string): string[] {
+    const c = canonicalHeaderName(name);
+    const out: string[] = [];
+    for (const h of this.headers) if (h.name === c) out.push(...splitHeaderList(h.value));
+    return out;
+  }
+
+  remove(name: string): void {
+    const c = canonicalHeaderName(name);
+    this.headers = this.headers.filter((h) => h.name !== c);
+  }
+
+  /** Replace every header of that name by one (appended where the first was, or at the end). */
+  set(name: string, value: string): void {
+    const c = canonicalHeaderName(name);
+    const i = this.headers.findIndex((h) => h.name === c);
+    if (i < 0) { this.headers.push({ name: c, value }); return; }
+    this.headers[i] = { name: c, value };
+    this.headers = this.headers.filter((h, j) => j <= i || h.name !== c);
+  }
+
+  /** Insert a header before the first one of that name (or after the start line when none). */
+  prepend(name: string, value: string): void {
+    const c = canonicalHeaderName(name);
+    const i = this.headers.findIndex((h) => h.name === c);
+    this.headers.splice(i < 0 ? 0 : i, 0, { name: c, value });
+  }
+
+  append(name: string, value: string): void {
+    this.headers.push({ name: canonicalHeaderName(name), value });
+  }
+
+  /** Replace a list header by these values, one per line, where the first one was. */
+  setList(name: string, values: string[]): void {
+    const c = canonicalHeaderName(name);
+    const i = this.headers.findIndex((h) => h.name === c);
+    const rest = this.headers.filter((h) => h.name !== c);
+    const at = i < 0 ? rest.length : Math.min(i, rest.length);
+    rest.splice(at, 0, ...values.map((value) => ({ name: c, value })));
+    this.headers = rest;
+  }
+
+  /** Remove the first element of a list header (top Via, top Route); returns it. */
+  shift(name: string): string | null {
+    const c = canonicalHeaderName(name);
+    const i = this.headers.findIndex((h) => h.name === c);
+    if (i < 0) return null;
+    const items = splitHeaderList(this.headers[i]!.value);
+    const first = items.shift() ?? null;
+    if (items.length === 0) this.headers.splice(i, 1);
+    else this.headers[i] = { name: c, value: items.join(', ') };
+    return first;
+  }
+
+  /** Replace the first element of a list header. */
+  replaceFirst(name: string, value: string): void {
+    const c = canonicalHeaderName(name);
+    const i = this.headers.findIndex((h) => h.name === c);
+    if (i < 0) { this.prepend(c, value); return; }
+    const items = splitHeaderList(this.headers[i]!.value);
+    items[0] = value;
+    this.headers[i] = { name: c, value: items.join(', ') };
+  }
+
+  toBuffer(): Buffer {
+    const start = this.isRequest ? `${this.method} ${this.uri} SIP/2.0` : `SIP/2.0 ${this.status} ${this.reason}`;
+    let head = start + '\r\n';
+    for (const h of this.headers) head += `${h.name}: ${h.value}\r\n`;
+    head += `Content-Length: ${this.body.length}\r\n\r\n`;
+    const hb = Buffer.from(head, 'utf8');
+    return this.body.length ? Buffer.concat([hb, this.body]) : hb;
+  }
+}
+
+/**
+ * Set or replace parameters on one header element (a Via, a Contact...):
+ * `;name=value`, or `;name` when value is null. Parameters inside <...> are not touched.
+ */
+export function setParams(element: string, params: Record<string, string | null>): string {
+  const gt = element.lastIndexOf('>');
+  const head = gt >= 0 ? element.slice(0, gt + 1) : '';
+  const tail = gt >= 0 ? element.slice(gt + 1) : element;
+  const parts = tail.split(';');
+  const first = parts.shift()!;
+  const kept: string[] = [];
+  const names = new Set(Object.keys(params).map((n) => n.toLowerCase()));
+  for (const p of parts) {
+    const n = p.split('=')[0]!.trim().toLowerCase();
+    if (!names.has(n)) kept.push(p.trim());
+  }
+  for (const [n, v] of Object.entries(params)) kept.push(v === null ? n : `${n}=${v}`);
+  return head + first + (kept.length ? ';' + kept.join(';') : '');
+}

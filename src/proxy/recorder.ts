@@ -1,0 +1,119 @@
+/**
+ * The proxy's recorder: every datagram the proxy receives or sends, with its
+ * real addresses and the time it was handled, as pcapng frames (one interface,
+ * Ethernet or raw IP framing, a section comment naming sipflow).
+ *
+ * Built on the capture writer (src/capture/writer.ts), which writes each block
+ * with one synchronous write: a crash or a SIGINT at any moment leaves a file
+ * that is valid up to its last packet. Rotation by size or time closes the
+ * current file and opens the next one ("trace.pcapng" -> "trace-0001.pcapng"...).
+ */
+import { basename, dirname, extname, join } from 'node:path';
+import { FileSink, PcapngWriter } from '../capture/writer.js';
+import { LINK_TYPE_OF, udpFrame } from '../net/build.js';
+import { VERSION } from '../version.js';
+
+export type RecordLink = 'ethernet' | 'raw';
+
+export interface RecorderOptions {
+  /** Path of the (first) trace file. */
+  path: string;
+  link?: RecordLink;
+  /** Start a new file when the current one reaches this many bytes (0 = never). */
+  rotateBytes?: number;
+  /** Start a new file after this many seconds (0 = never). */
+  rotateSeconds?: number;
+  /** Extra words for the section comment (the command line, the listen address). */
+  comment?: string;
+  /** Called with the path of every file opened. */
+  onFile?(path: string): void;
+  /** Clock, for tests: milliseconds since the epoch. */
+  now?: () => number;
+}
+
+/** pcapng writes one interface per file; its link type follows the option. */
+export class Recorder {
+  private writer: PcapngWriter | null = null;
+  private sink: FileSink | null = null;
+  private readonly link: RecordLink;
+  private fileIndex = 0;
+  private openedAt = 0;
+  private ipId = 1;
+  private readonly now: () => number;
+  /** Every file written, in order. */
+  readonly files: string[] = [];
+  packets = 0;
+  errors = 0;
+  /** The last write error (a full disk must not stop the proxy). */
+  lastError: Error | null = null;
+
+  constructor(private readonly opts: RecorderOptions) {
+    this.link = opts.link ?? 'ethernet';
+    this.now = opts.now ?? Date.now;
+    this.open();
+  }
+
+  /** The file being written now. */
+  get currentFile(): string { return this.files[this.files.length - 1]!; }
+
+  /** Path of the n-th file: the given path first, then name-0001.ext, name-0002.ext... */
+  static rotatedName(path: string, n: number): string {
+    if (n === 0) return path;
+    const ext = extname(path) || '.pcapng';
+    const base = basename(path, extname(path));
+    return join(dirname(path), `${base}-${String(n).padStart(4, '0')}${ext}`);
+  }
+
+  private open(): void {
+    const path = Recorder.rotatedName(this.opts.path, this.fileIndex++);
+    this.sink = new FileSink(path);
+    const comment = `Recorded by sipflow ${VERSION} proxy${this.opts.comment ? ' ' + this.opts.comment : ''}`;
+    this.writer = new PcapngWriter(this.sink, { comment, application: `sipflow ${VERSION}` });
+    this.writer.addInterface({
+      linkType: LINK_TYPE_OF[this.link], snapLen: 262144, tsUnitsPerSecond: 1e9,
+      name: 'sipflow-proxy', description: 'datagrams received and sent by sipflow proxy',
+    });
+    this.openedAt = this.now();
+    this.files.push(path);
+    this.opts.onFile?.(path);
+  }
+
+  /**
+   * Record one UDP datagram. `src`/`dst` are IP address texts (IPv6 without
+   * brackets). `timeMs` defaults to now (a float: sub-millisecond precision
+   * comes from performance.now in the caller when it has it).
+   */
+  udp(src: string, sport: number, dst: string, dport: number, payload: Uint8Array, timeMs?: number): void {
+    if (!this.writer) return;
+    try {
+      const t = timeMs ?? this.now();
+      if (this.shouldRotate(t)) this.rotate();
+      const frame = udpFrame({ src, dst, sport, dport, payload, link: this.link, ipId: this.ipId++ & 0xffff, udpChecksum: true });
+      const sec = Math.floor(t / 1000);
+      const nsec = Math.min(999_999_999, Math.round((t - sec * 1000) * 1e6));
+      this.writer!.writePacket(0, sec, nsec, frame);
+      this.packets++;
+    } catch (e) {
+      this.errors++;
+      this.lastError = e as Error;
+    }
+  }
+
+  private shouldRotate(t: number): boolean {
+    if (this.opts.rotateBytes && this.sink!.written >= this.opts.rotateBytes) return true;
+    if (this.opts.rotateSeconds && t - this.openedAt >= this.opts.rotateSeconds * 1000) return true;
+    return false;
+  }
+
+  /** Close the current file and start the next one. */
+  rotate(): void {
+    this.writer?.close();
+    this.open();
+  }
+
+  close(): void {
+    try { this.writer?.close(); } catch { /* already closed */ }
+    this.writer = null;
+  }
+}
+
