@@ -39,6 +39,8 @@ export class NetDecoder {
   private frame!: Frame;
   private time = 0;
   private reassembledNow = false;
+  /** Dotted quads already formatted, by 32-bit address (bounded; cleared when full). */
+  private readonly v4names = new Map<number, string>();
 
   constructor(
     private readonly onDatagram: (d: Datagram) => void,
@@ -139,19 +141,33 @@ export class NetDecoder {
     const more = (flagsFrag & 0x2000) !== 0;
     const fragOffset = (flagsFrag & 0x1fff) * 8;
     const proto = b[o + 9]!;
-    const src = ipv4ToString(b, o + 12);
-    const dst = ipv4ToString(b, o + 16);
-    let payload = b.subarray(o + ihl, pktEnd);
+    const src = this.v4name(b, o + 12);
+    const dst = this.v4name(b, o + 16);
+    const start = o + ihl;
     if (more || fragOffset > 0) {
       this.stats.fragments++;
       const id = (b[o + 4]! << 8) | b[o + 5]!;
-      const whole = this.reasm.add(`4|${src}|${dst}|${id}|${proto}`, fragOffset, more, payload, this.frame.number, this.time);
+      const whole = this.reasm.add(`4|${src}|${dst}|${id}|${proto}`, fragOffset, more, b.subarray(start, pktEnd), this.frame.number, this.time);
       if (!whole) return;
       this.stats.reassembled++;
       this.reassembledNow = true;
-      payload = whole;
+      return this.transport(4, src, dst, proto, whole, 0, whole.length, ihl + whole.length, depth);
     }
-    this.transport(4, src, dst, proto, payload, ihl + payload.length, depth);
+    // The payload is [start, pktEnd), empty when the header runs past the captured bytes.
+    const end2 = pktEnd > start ? pktEnd : start;
+    this.transport(4, src, dst, proto, b, start, end2, ihl + (end2 - start), depth);
+  }
+
+  /** ipv4ToString, memoised: the same few addresses recur in every packet. */
+  private v4name(b: Uint8Array, o: number): string {
+    const key = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+    let name = this.v4names.get(key);
+    if (name === undefined) {
+      if (this.v4names.size >= 65536) this.v4names.clear();
+      name = ipv4ToString(b, o);
+      this.v4names.set(key, name);
+    }
+    return name;
   }
 
   private ipv6(b: Uint8Array, o: number, end: number, depth: number): void {
@@ -189,43 +205,45 @@ export class NetDecoder {
         if (!whole) return;
         this.stats.reassembled++;
         this.reassembledNow = true;
-        return this.transport(6, src, dst, next, whole, 40 + whole.length, depth);
+        return this.transport(6, src, dst, next, whole, 0, whole.length, 40 + whole.length, depth);
       } else {
         break;
       }
     }
     if (p > pktEnd) return this.malformed();
-    this.transport(6, src, dst, nh, b.subarray(p, pktEnd), pktEnd - o, depth);
+    this.transport(6, src, dst, nh, b, p, pktEnd, pktEnd - o, depth);
   }
 
-  private transport(ver: 4 | 6, src: string, dst: string, proto: number, pl: Uint8Array, ipLength: number, depth: number): void {
+  /** The transport header and payload are b[off, end). */
+  private transport(ver: 4 | 6, src: string, dst: string, proto: number, b: Uint8Array, off: number, end: number, ipLength: number, depth: number): void {
+    const n = end - off;
     switch (proto) {
       case IPPROTO_UDP: {
-        if (pl.length < 8) return this.malformed();
+        if (n < 8) return this.malformed();
         this.stats.udp++;
-        const ulen = (pl[4]! << 8) | pl[5]!;
-        const end = ulen >= 8 && ulen <= pl.length ? ulen : pl.length;
+        const ulen = (b[off + 4]! << 8) | b[off + 5]!;
+        const uend = ulen >= 8 && ulen <= n ? off + ulen : end;
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
-          src, dst, srcPort: (pl[0]! << 8) | pl[1]!, dstPort: (pl[2]! << 8) | pl[3]!, transport: 'UDP',
-          payload: pl.subarray(8, end), ipLength, reassembled: this.reassembledNow, tcp: null,
+          src, dst, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'UDP',
+          payload: b.subarray(off + 8, uend), ipLength, reassembled: this.reassembledNow, tcp: null,
         });
         return;
       }
       case IPPROTO_TCP: {
-        if (pl.length < 20) return this.malformed();
-        const off = (pl[12]! >> 4) * 4;
-        if (off < 20 || off > pl.length) return this.malformed();
+        if (n < 20) return this.malformed();
+        const hl = (b[off + 12]! >> 4) * 4;
+        if (hl < 20 || hl > n) return this.malformed();
         this.stats.tcp++;
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
-          src, dst, srcPort: (pl[0]! << 8) | pl[1]!, dstPort: (pl[2]! << 8) | pl[3]!, transport: 'TCP',
-          payload: pl.subarray(off),
+          src, dst, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'TCP',
+          payload: b.subarray(off + hl, end),
           ipLength, reassembled: this.reassembledNow,
           tcp: {
-            seq: ((pl[4]! << 24) | (pl[5]! << 16) | (pl[6]! << 8) | pl[7]!) >>> 0,
-            ack: ((pl[8]! << 24) | (pl[9]! << 16) | (pl[10]! << 8) | pl[11]!) >>> 0,
-            flags: pl[13]!,
+            seq: ((b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!) >>> 0,
+            ack: ((b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!) >>> 0,
+            flags: b[off + 13]!,
           },
         });
         return;
@@ -234,7 +252,7 @@ export class NetDecoder {
       case IPPROTO_IPV6:
         if (depth >= MAX_NESTING) return this.malformed();
         this.stats.tunnels++;
-        return this.ip(pl, 0, pl.length, depth + 1);
+        return this.ip(b, off, end, depth + 1);
       default:
         return;
     }
