@@ -51,7 +51,11 @@ function split(bytes: Uint8Array, how: 'whole' | 'bytes' | number): Uint8Array[]
   return out;
 }
 
-function parseChunks(chunks: Uint8Array[], file = 'mem.cap'): Parsed {
+/**
+ * Push the chunks (with `reuse`, each copied into one shared Buffer that is
+ * scribbled over after every push: the parser must not keep views of chunks).
+ */
+function parseChunks(chunks: Uint8Array[], file = 'mem.cap', reuse = false): Parsed {
   const frames: Got[] = [];
   const warnings: Warning[] = [];
   const p = new CaptureParser(file, {
@@ -64,7 +68,13 @@ function parseChunks(chunks: Uint8Array[], file = 'mem.cap'): Parsed {
     },
     onWarning(w) { warnings.push(w); },
   });
-  for (const c of chunks) p.push(c);
+  const shared = reuse ? Buffer.alloc(Math.max(1, ...chunks.map((c) => c.length))) : null;
+  for (const c of chunks) {
+    if (!shared) { p.push(c); continue; }
+    shared.set(c, 0);
+    p.push(shared.subarray(0, c.length));
+    shared.fill(0xee);
+  }
   const info = p.end();
   return { frames, warnings, info };
 }
@@ -77,6 +87,8 @@ function parse(bytes: Uint8Array, file = 'mem.cap'): Parsed {
     const other = parseChunks(split(bytes, how), file);
     assert.deepEqual(strip(other), strip(whole), `chunking ${how} changes the result`);
   }
+  const reused = parseChunks(split(bytes, 4), file, true);
+  assert.deepEqual(strip(reused), strip(whole), 'a chunk buffer reused by the caller changes the result');
   return whole;
 }
 
@@ -460,6 +472,30 @@ describe('input files', () => {
       assert.ok(n > 100 && n < frames, `read ${n} frames of a half file`);
       assert.equal(info2.truncated, true);
       assert.ok(w2.some((x) => x.code === 'truncated'));
+    }
+  });
+
+  test('chunks larger than the join window, records straddling them, a reused chunk buffer', () => {
+    const w = new PcapngWriter(undefined, { interfaces: [{ linkType: 1 }, { linkType: 101, tsUnitsPerSecond: 1e9 }] });
+    const sizes: number[] = [];
+    for (let i = 0; i < 6000; i++) {
+      // mostly small packets, a few jumbo ones up to 600 KB (beyond the parser's 256 KiB join window)
+      const n = i % 1000 === 999 ? 600_000 - i : 60 + ((i * 7919) % 1400);
+      sizes.push(n);
+      w.writePacket(i % 2, 1000 + i, i, n <= 2000 ? bytesOf(n, i) : Buffer.concat([bytesOf(2000, i), Buffer.alloc(n - 2000, i & 0xff)]));
+    }
+    const bytes = w.toBytes();
+    const want = parseChunks([bytes]);
+    assert.equal(want.frames.length, 6000);
+    assert.deepEqual(want.frames.map((f) => f.capLen), sizes);
+    for (const size of [300_000, 1 << 20, 777_777]) {
+      const chunks: Uint8Array[] = [];
+      for (let i = 0; i < bytes.length; i += size) chunks.push(bytes.subarray(i, i + size));
+      for (const reuse of [false, true]) {
+        const got = parseChunks(chunks, 'mem', reuse);
+        assert.deepEqual(got.frames, want.frames, `chunks of ${size}${reuse ? ', reused' : ''}`);
+        assert.deepEqual(got.warnings, []);
+      }
     }
   });
 
