@@ -25,6 +25,7 @@ import { parseSdp, sdpSummary, type RtpMapEntry, type Sdp, type SdpMedia } from 
 import { RtpStats, TimestampUnwrapper, type StreamSeries } from './rtp-stats.js';
 import { DtmfDecoder, infoDtmfDigit } from './dtmf.js';
 import { looksLikeRtcp, parseRtcp } from './rtcp.js';
+import { EndpointIndex, FlowIndex } from './endpoint-index.js';
 
 export interface MediaOptions {
   /** Also classify RTP that no SDP announced (marked heuristic). */
@@ -103,10 +104,10 @@ export function canonicalAddress(addr: string): string {
 
 export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void): MediaStage {
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
-  /** ip -> port -> what was announced there. */
-  const announced = new Map<string, Map<number, Announced>>();
-  /** src ip -> (srcPort * 65536 + dstPort) -> dst ip -> flow. */
-  const flows = new Map<string, Map<number, Map<string, Flow>>>();
+  /** What was announced at each endpoint (latest SDP wins). */
+  const announced = new EndpointIndex<Announced>();
+  /** One direction of a UDP flow -> its streams (or heuristic candidate). */
+  const flows = new FlowIndex<Flow>();
   const streamList: StreamState[] = [];
   /** SSRC -> streams, for RTCP report blocks. */
   const bySsrc = new Map<number, StreamState[]>();
@@ -127,9 +128,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
   }
 
   function register(ip: string, port: number, a: Announced): void {
-    let ports = announced.get(ip);
-    if (!ports) { ports = new Map(); announced.set(ip, ports); }
-    ports.set(port, a);
+    announced.set(ip, port, a);
   }
 
   function announce(cm: CallMedia, sdp: Sdp): void {
@@ -185,30 +184,17 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
   }
 
   function flowOf(d: Datagram, create: boolean): Flow | undefined {
-    let byPorts = flows.get(d.src);
-    if (!byPorts) {
-      if (!create) return undefined;
-      byPorts = new Map();
-      flows.set(d.src, byPorts);
-    }
-    const pk = d.srcPort * 65536 + d.dstPort;
-    let byDst = byPorts.get(pk);
-    if (!byDst) {
-      if (!create) return undefined;
-      byDst = new Map();
-      byPorts.set(pk, byDst);
-    }
-    let f = byDst.get(d.dst);
+    let f = flows.get(d.src, d.srcPort, d.dst, d.dstPort);
     if (!f && create) {
       f = { streams: new Map(), held: null };
-      byDst.set(d.dst, f);
+      flows.set(d.src, d.srcPort, d.dst, d.dstPort, f);
     }
     return f;
   }
 
   function onUdp(d: Datagram, time: number): void {
     const p = d.payload;
-    const a = announced.get(d.dst)?.get(d.dstPort) ?? announced.get(d.src)?.get(d.srcPort);
+    const a = announced.get(d.dst, d.dstPort) ?? announced.get(d.src, d.srcPort);
     if (!a) {
       if (opts.heuristic) heuristic(d, time);
       return;
