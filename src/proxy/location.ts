@@ -18,7 +18,7 @@ export interface Binding {
   expiresAt: number;
   callId: string;
   cseq: number;
-  /** Where the REGISTER came from ("ip:port"): requests go there (NAT-friendly). */
+  /** Where the REGISTER came from ("ip:port") when it came through a NAT (requests then go there), else "". */
   received: string;
   q: number | null;
   /** Registration time, ms since the epoch. */

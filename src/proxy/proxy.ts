@@ -498,7 +498,7 @@ export class SipProxy {
       mf = Number(mfText.trim());
       if (!Number.isInteger(mf) || mf < 0) { this.respond(st, 400, 'Bad Request - bad Max-Forwards'); return; }
       if (mf === 0) {
-        if (method === 'OPTIONS' && this.isUs(uriOf(p.requestUri!), true)) { this.respond(st, 200, undefined, [['Allow', ALLOW]]); return; }
+        if (method === 'OPTIONS' && this.isUs(uriOf(p.requestUri!), true) && uriOf(p.requestUri!)?.user === null) { this.respond(st, 200, undefined, [['Allow', ALLOW]]); return; }
         this.respond(st, 483); return;
       }
     }
@@ -564,12 +564,20 @@ export class SipProxy {
       this.respond(st, known ? 480 : 404);
       return;
     }
-    await this.forward(st, m, bindings.map((b) => ({ uri: b.contact, dest: this.bindingDest(b) })), mf, hash);
+    const targets: { uri: string; dest: Addr }[] = [];
+    for (const b of bindings) targets.push({ uri: b.contact, dest: await this.bindingDest(b) });
+    await this.forward(st, m, targets, mf, hash);
   }
 
-  private bindingDest(b: Binding): Addr {
-    const i = b.received.lastIndexOf(':');
-    return { ip: stripBrackets(b.received.slice(0, i)), port: Number(b.received.slice(i + 1)) };
+  /** Where a binding is reached: the REGISTER's source when it came through a NAT, else the contact's address. */
+  private async bindingDest(b: Binding): Promise<Addr> {
+    if (b.received) {
+      const i = b.received.lastIndexOf(':');
+      return { ip: stripBrackets(b.received.slice(0, i)), port: Number(b.received.slice(i + 1)) };
+    }
+    const u = parseUri(b.contact);
+    if (!u) throw new Error(`unusable contact ${b.contact}`);
+    return this.resolve(u);
   }
 
   private async resolve(u: SipUri): Promise<Addr> {
@@ -646,7 +654,7 @@ export class SipProxy {
         const b = this.location.lookup(target.user)[0];
         if (!b) return;
         m.uri = b.contact;
-        dest = this.bindingDest(b);
+        dest = await this.bindingDest(b);
       } else dest = await this.resolve(target);
     }
     if (this.relay && m.body.length) {
@@ -714,6 +722,9 @@ export class SipProxy {
     if (!to || !to.user) { this.respond(st, 404, 'Not Found - no user in To'); return; }
     const user = to.user;
     const src = endpoint(st.src.ip, st.src.port);
+    // Behind a NAT (the top Via is not where the REGISTER came from), requests go back to the source address.
+    const via = p.via;
+    const natted = !!via && (stripBrackets(via.host) !== st.src.ip || (via.port ?? 5060) !== st.src.port);
     if (this.auth) {
       const r = this.auth.verify('REGISTER', p.headersNamed('Authorization'));
       if (!r.ok) {
@@ -756,7 +767,7 @@ export class SipProxy {
         if (ch.expires === 0) { this.location.remove(user, ch.contact); continue; }
         const ok = this.location.upsert({
           aor: user, contact: ch.contact, expiresAt: now + ch.expires * 1000, callId: p.callId, cseq: p.cseqNum,
-          received: src, q: ch.q, registeredAt: now,
+          received: natted ? src : '', q: ch.q, registeredAt: now,
         });
         if (!ok) { this.respond(st, 503, 'Service Unavailable - too many registrations', [['Retry-After', '60']]); return; }
       }
