@@ -21,6 +21,7 @@ export const phrases = {
   rejected: (code: number, reason: string | null) => `Rejected (${code}${reason ? ' ' + reason : ''})`,
   videoOn: () => 'Video ON',
   videoOff: () => 'Video OFF',
+  videoDeclined: () => 'Video declined',
   hold: (by: string) => `Hold by ${by}`,
   resume: (by: string) => `Resume by ${by}`,
   transfer: (to: string) => `Transfer to ${to} (REFER)`,
@@ -57,6 +58,9 @@ function mediaState(sdp: Sdp): MediaState {
   return { video, audioHeld };
 }
 
+/** Events kept per call. */
+export const MAX_EVENTS = 1000;
+
 /**
  * Builds one call's timeline from its SIP messages (in frame order) and the
  * SDP each carried. Retransmissions are ignored.
@@ -70,12 +74,18 @@ export class CallEventBuilder {
   private finalSeen = false;
   private cancelled = false;
   private media: MediaState | null = null;
+  /** A "Video ON" offered but not yet answered: the answer may refuse it. */
+  private pendingVideo: { event: CallEvent; before: MediaState } | null = null;
   /** CSeq numbers of INVITEs already reported (proxies forward each one). */
-  private seenInvites = new Set<number>();
-  private seenRefers = new Set<number>();
+  /** "from-tag cseq" of requests already reported: a proxy forwards each one (CSeq counts per sender). */
+  private seenInvites = new Set<string>();
+  private seenRefers = new Set<string>();
 
-  private push(m: SipMessage, time: number, text: string): void {
-    if (this.events.length < 1000) this.events.push({ frame: m.frame, time, text });
+  private push(m: SipMessage, time: number, text: string): CallEvent | null {
+    if (this.events.length >= MAX_EVENTS) return null;
+    const e = { frame: m.frame, time, text };
+    this.events.push(e);
+    return e;
   }
 
   add(m: SipMessage, sdp: Sdp | null, retransmission: boolean): void {
@@ -89,8 +99,9 @@ export class CallEventBuilder {
             this.started = true;
             this.push(m, t, phrases.incoming(partyName(m.from), partyName(m.to)));
           }
-          if (sdp && !this.seenInvites.has(m.cseqNum)) {
-            this.seenInvites.add(m.cseqNum);
+          const key = `${m.fromTag ?? ''} ${m.cseqNum}`;
+          if (sdp && !this.seenInvites.has(key)) {
+            this.seenInvites.add(key);
             this.mediaChange(m, sdp, true);
           }
           break;
@@ -106,8 +117,9 @@ export class CallEventBuilder {
           if (!this.ended) { this.ended = true; this.push(m, t, phrases.ended(partyName(m.from))); }
           break;
         case 'REFER': {
-          if (this.seenRefers.has(m.cseqNum)) break;
-          this.seenRefers.add(m.cseqNum);
+          const key = `${m.fromTag ?? ''} ${m.cseqNum}`;
+          if (this.seenRefers.has(key)) break;
+          this.seenRefers.add(key);
           const referTo = m.headers.find((h) => h.name === 'Refer-To')?.value ?? '';
           const target = /<?(?:sips?|tel):([^@;>]+)/i.exec(referTo)?.[1] ?? referTo;
           this.push(m, t, phrases.transfer(target));
@@ -132,6 +144,12 @@ export class CallEventBuilder {
         if (!this.answered) { this.answered = true; this.push(m, t, phrases.answered(partyName(m.to))); }
         // Answers refine what was negotiated; the change was reported at the offer.
         if (sdp) this.mediaChange(m, sdp, false);
+        this.pendingVideo = null;
+      } else if (code >= 300 && this.answered && this.pendingVideo) {
+        // A re-INVITE adding video failed (488, 491...): the video never came on.
+        this.pendingVideo.event.text = phrases.videoDeclined();
+        this.media = this.pendingVideo.before;
+        this.pendingVideo = null;
       } else if (code >= 300 && !this.answered && !this.finalSeen) {
         if (code === 401 || code === 407) { this.push(m, t, phrases.challenged(code)); return; }
         this.finalSeen = true;
@@ -167,8 +185,12 @@ export class CallEventBuilder {
     const before = this.media;
     // An answer settles whether video was accepted; hold is the offerer's word (sendonly/inactive).
     this.media = report || !before ? now : { video: now.video, audioHeld: before.audioHeld };
+    if (!report && this.pendingVideo && !now.video) this.pendingVideo.event.text = phrases.videoDeclined();
     if (!before || !report) return;
-    if (now.video && !before.video) this.push(m, m.time, phrases.videoOn());
+    if (now.video && !before.video) {
+      const e = this.push(m, m.time, phrases.videoOn());
+      if (e) this.pendingVideo = { event: e, before };
+    }
     if (!now.video && before.video) this.push(m, m.time, phrases.videoOff());
     const who = partyName(m.isRequest ? m.from : m.to);
     if (now.audioHeld && !before.audioHeld) this.push(m, m.time, phrases.hold(who));
