@@ -777,6 +777,8 @@ export class SipProxy {
       }
     }
     const extra: [string, string][] = this.location.lookup(user).map((b) => ['Contact', `<${b.contact}>;expires=${Math.max(0, Math.round((b.expiresAt - now) / 1000))}`]);
+    // No binding left: say so (Expires: 0), so an unregistration reads as one in a trace.
+    if (extra.length === 0) extra.push(['Expires', '0']);
     extra.push(['Date', new Date(now).toUTCString()]);
     this.respond(st, 200, undefined, extra);
   }

@@ -59,6 +59,7 @@ describe('sipflow proxy with sipp user agents', { skip }, () => {
       assert.deepEqual(r.participants, [`127.0.0.1:${res.ports.alice}`, `127.0.0.1:${res.proxyPort}`]);
     }
     assert.equal(regs[0]!.outcome, 'REGISTERED');
+    assert.equal(regs[1]!.outcome, 'UNREGISTERED');
     assert.deepEqual(res.journal.filter((e) => e.event !== 'proxy').map((e) => e.text),
       ['Registered alice@127.0.0.1 for 3600 s', 'Unregistered alice@127.0.0.1']);
     assert.equal(report.capture.format, 'pcapng');
