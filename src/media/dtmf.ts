@@ -27,6 +27,7 @@ export interface DtmfDigit {
 export class DtmfDecoder {
   readonly digits: DtmfDigit[] = [];
   private lastTs: number | null = null;
+  private lastEvent = -1;
   private current: DtmfDigit | null = null;
 
   /** Feed the RTP payload of a telephone-event packet. */
@@ -36,8 +37,10 @@ export class DtmfDecoder {
     const end = (payload[1]! & 0x80) !== 0;
     const volume = payload[1]! & 0x3f;
     const duration = (payload[2]! << 8) | payload[3]!;
-    if (rtpTimestamp !== this.lastTs) {
+    // A new event has a new timestamp (RFC 4733 2.5.1.2); a sender reusing one for another key is still a new digit.
+    if (rtpTimestamp !== this.lastTs || event !== this.lastEvent) {
       this.lastTs = rtpTimestamp;
+      this.lastEvent = event;
       this.current = { digit: eventName(event), frame, time, durationMs: null, volume };
       if (this.digits.length < 10000) this.digits.push(this.current);
     }
@@ -51,7 +54,7 @@ export class DtmfDecoder {
 export function infoDtmfDigit(contentType: string | null, body: string): string | null {
   const ct = (contentType ?? '').toLowerCase();
   if (ct.startsWith('application/dtmf-relay')) {
-    const m = /signal\s*=\s*([0-9A-Da-d*#]|1[0-6])/i.exec(body);
+    const m = /signal\s*=\s*(1[0-6]|[0-9A-Da-d*#])(?![0-9])/i.exec(body);
     if (!m) return null;
     const s = m[1]!;
     if (/^\d{2}$/.test(s)) return eventName(Number(s));

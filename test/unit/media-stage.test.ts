@@ -228,3 +228,14 @@ test('the heuristic leaves STUN, DNS-port traffic and non-RTP bytes alone', asyn
   const r = await c.analyze(true);
   assert.equal(r.rtpStreams.length, 0);
 });
+
+test('INFO DTMF bodies: dtmf-relay signals 0-9 * # A-D and 10/11 for * and #, application/dtmf', async () => {
+  const { infoDtmfDigit } = await import('../../src/media/dtmf.js');
+  assert.equal(infoDtmfDigit('application/dtmf-relay', 'Signal=10\r\nDuration=100\r\n'), '*');
+  assert.equal(infoDtmfDigit('application/dtmf-relay', 'Signal= 11\r\n'), '#');
+  assert.equal(infoDtmfDigit('application/dtmf-relay', 'Signal=1\r\nDuration=100\r\n'), '1');
+  assert.equal(infoDtmfDigit('Application/DTMF-Relay', 'signal=d\r\n'), 'D');
+  assert.equal(infoDtmfDigit('application/dtmf', '#'), '#');
+  assert.equal(infoDtmfDigit('application/dtmf', '5\r\n'), '5');
+  assert.equal(infoDtmfDigit('application/dtmf-relay', 'Duration=100\r\n'), null);
+});
