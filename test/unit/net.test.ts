@@ -11,6 +11,8 @@ import { PcapngWriter } from '../../src/capture/writer.js';
 import { NetDecoder } from '../../src/net/decoder.js';
 import type { ReassemblyLimits } from '../../src/net/reassembly.js';
 import { ipv6ToString } from '../../src/net/addr.js';
+import { MemorySink } from '../../src/capture/writer.js';
+import { generate } from '../../bench/synth.js';
 import {
   AF, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6,
   IPPROTO_ROUTING, IPPROTO_TCP, IPPROTO_UDP, LINK_TYPE_OF, TCP_FLAGS, checksum, ethernet, fragmentHeader, fragmentIpv4,
@@ -484,6 +486,77 @@ describe('IP fragment reassembly', () => {
         assert.equal(d.frame, frames.length);
         assert.equal(d.reassembled, true);
       }
+    }
+  });
+});
+
+// ---------------------------------------------------------------- the bench's synthetic capture
+
+describe('bench/synth.ts', () => {
+  test('deterministic, at least the frames asked for, realistic SIP and RTP', () => {
+    const gen = (seed: number) => { const sink = new MemorySink(); const sum = generate(sink, { frames: 6000, seed }); return { sum, bytes: sink.toBytes() }; };
+    const a = gen(2); // seed 2: completed, busy, declined and cancelled calls and a registration
+    const b = gen(2);
+    assert.ok(a.bytes.equals(b.bytes), 'same seed, same bytes');
+    assert.ok(!gen(3).bytes.equals(a.bytes), 'another seed, other bytes');
+    assert.ok(a.sum.frames >= 6000);
+    assert.equal(a.sum.bytes, a.bytes.length);
+
+    let frames = 0;
+    let lastT = -1;
+    const sip: string[] = [];
+    const rtp = new Map<number, { seq: number; ts: number; n: number }>();
+    let gaps = 0;
+    const dec = new NetDecoder((d) => {
+      assert.equal(d.transport, 'UDP');
+      const p = Buffer.from(d.payload);
+      if (d.srcPort === 5060) { sip.push(p.toString('latin1')); return; }
+      assert.equal(p.length, 172);
+      assert.equal(p[0], 0x80);
+      assert.equal(p[1]! & 0x7f, 0, 'PCMU');
+      const ssrc = p.readUInt32BE(8), seq = p.readUInt16BE(2), ts = p.readUInt32BE(4);
+      const s = rtp.get(ssrc);
+      if (s) {
+        const dseq = (seq - s.seq) & 0xffff;
+        assert.ok(dseq >= 1 && dseq <= 4, `sequence step ${dseq}`);
+        assert.equal((ts - s.ts) >>> 0, dseq * 160, 'timestamp advances 160 per packet');
+        if (dseq > 1) gaps++;
+      } else {
+        assert.equal(p[1]! & 0x80, 0x80, 'marker on the first packet');
+      }
+      rtp.set(ssrc, { seq, ts, n: (s?.n ?? 0) + 1 });
+    }, (w) => assert.fail(JSON.stringify(w)));
+    const parser = new CaptureParser('synth', {
+      onFrame(f) {
+        frames++;
+        const t = f.tsSec + f.tsNsec / 1e9;
+        assert.ok(t >= lastT, 'time order');
+        lastT = t;
+        dec.decode(f);
+      },
+      onWarning(w) { assert.fail(JSON.stringify(w)); },
+    });
+    parser.push(a.bytes);
+    parser.end();
+    dec.finish();
+    assert.equal(frames, a.sum.frames);
+    assert.equal(sip.length, a.sum.sipMessages);
+    assert.equal(rtp.size, a.sum.rtpStreams);
+    assert.ok(gaps > 0 || a.sum.rtpLost === 0);
+    for (const m of sip) {
+      const [head, body] = [m.slice(0, m.indexOf('\r\n\r\n')), m.slice(m.indexOf('\r\n\r\n') + 4)];
+      const hdr = (n: string) => new RegExp(`^${n}: (.*)$`, 'mi').exec(head)?.[1];
+      assert.equal(Number(hdr('Content-Length')), Buffer.byteLength(body, 'latin1'), head);
+      for (const h of ['Via', 'From', 'To', 'Call-ID', 'CSeq']) assert.ok(hdr(h), `${h} in ${head}`);
+      assert.match(hdr('Via')!, /^SIP\/2\.0\/UDP [\d.]+:5060;branch=z9hG4bK\w+/);
+      assert.match(hdr('From')!, /;tag=\w+/);
+      if (body) { assert.equal(hdr('Content-Type'), 'application/sdp'); assert.match(body, /^v=0\r\n[\s\S]*m=audio \d+ RTP\/AVP 0 /); }
+      if (/^(INVITE|REGISTER|BYE|CANCEL|ACK) /.test(m)) { assert.ok(hdr('Max-Forwards')); }
+      if (/^SIP\/2\.0 (18\d|2\d\d|4\d\d|6\d\d)/.test(m) && !/CSeq: \d+ REGISTER/.test(head)) assert.match(hdr('To')!, /;tag=/);
+    }
+    const starts = sip.map((m) => m.slice(0, m.indexOf('\r\n')).replace(/ sip:\S+ SIP\/2\.0$/, ''));
+    for (const want of ['INVITE', 'ACK', 'BYE', 'CANCEL', 'REGISTER', 'SIP/2.0 100 Trying', 'SIP/2.0 180 Ringing', 'SIP/2.0 200 OK', 'SIP/2.0 401 Unauthorized', 'SIP/2.0 487 Request Terminated', 'SIP/2.0 486 Busy Here', 'SIP/2.0 603 Decline']) {
+      assert.ok(starts.includes(want), `${want} present`);
     }
   });
 });
