@@ -84,16 +84,35 @@ interface Column extends LayoutColumn {
   paint?(s: string, c: Call): string;
 }
 
+/** First codec of each media section, with the audio packet time (SDP a=ptime, else measured): "opus/48000 20ms, VP8/90000". */
 function mediaSummary(c: Call, report: Report): string {
-  const codecs = [...new Set(c.media.flatMap((m) => m.codecs.slice(0, 1)))];
-  return codecs.join(', ') || '-';
+  const parts: string[] = [];
+  for (const m of c.media) {
+    const codec = m.codecs.find((x) => !/^(telephone-event|CN)\//i.test(x)) ?? m.codecs[0];
+    if (!codec) continue;
+    let ptime = m.ptimeMs;
+    if (ptime === null && m.type === 'audio') {
+      const measured = c.streams.map((i) => report.rtpStreams[i - 1]).find((s) => s && s.mediaType === 'audio' && s.ptimeMs > 0);
+      if (measured) ptime = Math.round(measured.ptimeMs);
+    }
+    const p = `${codec}${m.type === 'audio' && ptime ? ` ${ptime}ms` : ''}`;
+    if (!parts.includes(p)) parts.push(p);
+  }
+  return parts.join(', ') || '-';
 }
 
+/** Streams × packets and the call's RTP bitrate: "4×/2054 95k". */
 function rtpSummary(c: Call, report: Report): string {
   if (!c.streams.length) return '-';
   let pkts = 0;
-  for (const i of c.streams) pkts += report.rtpStreams[i - 1]?.packets ?? 0;
-  return `${c.streams.length}×/${pkts}`;
+  let kbps = 0;
+  for (const i of c.streams) {
+    const s = report.rtpStreams[i - 1];
+    if (!s) continue;
+    pkts += s.packets;
+    kbps += s.kbps;
+  }
+  return `${c.streams.length}×/${pkts} ${Math.round(kbps)}k`;
 }
 
 function columns(report: Report, withMedia: boolean): Column[] {
