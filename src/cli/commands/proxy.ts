@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { EXIT_USAGE } from '../common.js';
 import { parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
@@ -100,9 +101,13 @@ Examples:
       let statsTimer: NodeJS.Timeout | null = null;
       const statsS = positive('--stats', flags.stats);
       if (statsS) {
+        const lag = monitorEventLoopDelay({ resolution: 10 });
+        lag.enable();
         statsTimer = setInterval(() => {
           const s = proxy.getStats();
-          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB`);
+          const maxLag = Math.round(lag.max / 1e6);
+          lag.reset();
+          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB, max event-loop delay ${maxLag} ms`);
         }, statsS * 1000);
       }
       let stopping = false;
