@@ -42,6 +42,8 @@ export const DEFAULT_MAX_STREAMS = 100000;
 export const MAX_HEURISTIC_CANDIDATES = 10000;
 /** Packets of one SSRC in sequence before an unannounced flow counts as RTP. */
 export const HEURISTIC_PACKETS = 3;
+/** Seconds around a call's SIP messages in which a heuristic stream may belong to it. */
+export const HEURISTIC_CALL_SLACK_S = 5;
 
 /** What one SDP media section announced at one address and port. */
 interface Announced {
@@ -58,6 +60,8 @@ interface StreamState {
   heuristic: boolean;
   src: string;
   dst: string;
+  srcIp: string;
+  dstIp: string;
   ssrc: number;
   mediaType: string;
   /** The payload-type map of the announcement the last packet was read with. */
@@ -92,6 +96,11 @@ interface CallMedia {
   mediaPathSeen: boolean;
   /** IPs of the call's SIP participants, to tie heuristic streams to it. */
   ips: Set<string>;
+  /** An INVITE dialog (INVITE, ACK, BYE... seen): the only kind that carries media. */
+  invite: boolean;
+  /** Time of its first and last SIP message. */
+  first: number;
+  last: number;
 }
 
 const TELEPHONE_EVENT = /^telephone-event$/i;
@@ -120,7 +129,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     if (!c) {
       c = {
         callId, events: new CallEventBuilder(), media: new Map(), infoDtmf: [], answerTime: null,
-        audioEndpoints: new Set(), mediaPathSeen: false, ips: new Set(),
+        audioEndpoints: new Set(), mediaPathSeen: false, ips: new Set(), invite: false, first: Infinity, last: -Infinity,
       };
       calls.set(callId, c);
     }
@@ -156,6 +165,9 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
   function onSip(m: SipMessage, track: CallTrack): void {
     const cm = callMedia(m.callId);
     if (cm.ips.size < 64) { cm.ips.add(m.srcIp); cm.ips.add(m.dstIp); }
+    if (m.cseqMethod === 'INVITE' || m.cseqMethod === 'ACK' || m.cseqMethod === 'BYE') cm.invite = true;
+    if (m.time < cm.first) cm.first = m.time;
+    if (m.time > cm.last) cm.last = m.time;
     const msgs = track.call.messages;
     const last = msgs[msgs.length - 1];
     const mine = last?.frame === m.frame ? last : undefined;
@@ -213,7 +225,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
       return null;
     }
     const s: StreamState = {
-      call, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), ssrc, mediaType,
+      call, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, ssrc, mediaType,
       rtpmap, stats: new RtpStats(!!opts.series), unwrap: new TimestampUnwrapper(), firstFrame: d.frame, lastFrame: d.frame,
       ptCounts: new Uint32Array(128), dtmf: null, rtcp: null,
     };
@@ -288,8 +300,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     if (!(pt <= 34 || pt >= 96)) return;
     const existing = flowOf(d, false);
     if (existing && existing.held === null && existing.streams.size) {
-      const first = existing.streams.values().next().value as StreamState;
-      rtp(d, time, p, existing, null, true, first.call);
+      rtp(d, time, p, existing, null, true, null);
       return;
     }
     let flow = existing;
@@ -309,23 +320,26 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     if (h.length < HEURISTIC_PACKETS) return;
     flow.held = null;
     candidates--;
-    const call = callByAddress(d.src, d.dst);
+    // The call is chosen in finish(): the SIP of a call caught mid-way may come after its RTP.
     const meta = { src: d.src, dst: d.dst, srcPort: d.srcPort, dstPort: d.dstPort };
-    for (const x of h) rtp({ ...meta, frame: x.frame, ipLength: x.ipLength }, x.time, x.payload, flow, null, true, call);
+    for (const x of h) rtp({ ...meta, frame: x.frame, ipLength: x.ipLength }, x.time, x.payload, flow, null, true, null);
   }
 
-  /** Tie a heuristic stream to the one call whose SIP participants share its addresses, if unique. */
-  function callByAddress(src: string, dst: string): CallMedia | null {
-    let hit: CallMedia | null = null;
-    for (const c of calls.values()) {
-      if (!c.ips.has(src) && !c.ips.has(dst)) continue;
-      if (hit) return null;
-      hit = c;
-    }
-    return hit;
+  /**
+   * Tie a heuristic stream to a call: the one INVITE dialog whose SIP
+   * participants share an address with the stream; when several do, the one
+   * whose messages span the stream's start (within HEURISTIC_CALL_SLACK_S). Null when in doubt.
+   */
+  function callByAddress(src: string, dst: string, time: number): CallMedia | null {
+    const hits: CallMedia[] = [];
+    for (const c of calls.values()) if (c.invite && (c.ips.has(src) || c.ips.has(dst))) hits.push(c);
+    if (hits.length <= 1) return hits[0] ?? null;
+    const active = hits.filter((c) => c.first <= time + HEURISTIC_CALL_SLACK_S && time <= c.last + HEURISTIC_CALL_SLACK_S);
+    return active.length === 1 ? active[0]! : null;
   }
 
   function finish(report: Report): void {
+    for (const s of streamList) if (s.heuristic && !s.call) s.call = callByAddress(s.srcIp, s.dstIp, s.stats.startTime / 1000);
     const ordered = streamList.slice().sort((a, b) => a.firstFrame - b.firstFrame);
     const byCall = new Map<string, number[]>();
     const out: RtpStream[] = ordered.map((s, i) => {

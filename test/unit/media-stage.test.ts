@@ -239,3 +239,11 @@ test('INFO DTMF bodies: dtmf-relay signals 0-9 * # A-D and 10/11 for * and #, ap
   assert.equal(infoDtmfDigit('application/dtmf', '5\r\n'), '5');
   assert.equal(infoDtmfDigit('application/dtmf-relay', 'Duration=100\r\n'), null);
 });
+
+test('heuristic streams of a call caught mid-way are tied to it although its first SIP (a BYE) comes later', async () => {
+  const c = new Cap().rtp(0, A, B, 50, { pt: 8 }).rtp(0.01, B, A, 50, { pt: 8, ssrc: 0xb2 }).bye(1.2);
+  const r = await c.analyze(true);
+  assert.deepEqual(r.rtpStreams.map((s) => [s.codec, s.callId, s.heuristic]), [['PCMA/8000', 'media-1', true], ['PCMA/8000', 'media-1', true]]);
+  assert.equal(r.calls[0]!.partial, true);
+  assert.deepEqual(r.calls[0]!.streams, [1, 2]);
+});
