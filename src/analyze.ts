@@ -29,6 +29,8 @@ export interface AnalyzeOptions extends NetDecoderOptions {
   media?: (warn: (w: Warning) => void) => MediaStage;
   /** Most warnings kept in the report (the count of the rest is reported). */
   maxWarnings?: number;
+  /** Keep each message's full text in CallMessage.raw (the HTML report shows it). */
+  keepRaw?: boolean;
 }
 
 export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<Report> {
@@ -37,7 +39,7 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
   let suppressed = 0;
   const warn = (w: Warning) => { if (warnings.length < maxWarnings) warnings.push(w); else suppressed++; };
 
-  const tracker = new CallTracker(warn);
+  const tracker = new CallTracker(warn, { keepRaw: !!opts.keepRaw });
   const media = opts.media?.(warn);
   let firstSec = 0;
   let firstNsec = 0;

@@ -20,6 +20,7 @@ registerAnalyze(program);
 registerSnapshot(program);
 registerCheck(program);
 import { registerLadder } from './commands/ladder.js'; registerLadder(program);
+import { registerReport } from './commands/report.js'; registerReport(program);
 registerCapinfo(program);
 import { registerProxy } from './commands/proxy.js'; registerProxy(program);
 

@@ -79,6 +79,11 @@ interface StreamState {
 /** Datagrams between two endpoints (one direction): their streams by SSRC, or a heuristic candidate. */
 interface Flow {
   streams: Map<number, StreamState>;
+  /** The stream of the last packet (flows rarely change SSRC). */
+  last: StreamState | null;
+  /** The announcement this flow is read with, valid while `gen` equals the stage's announcement generation. */
+  ann: Announced | undefined;
+  gen: number;
   /** Heuristic: packets held while the flow proves itself to be RTP. */
   held: { frame: number; time: number; payload: Uint8Array; ipLength: number; ssrc: number; seq: number }[] | null;
 }
@@ -122,6 +127,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
   const bySsrc = new Map<number, StreamState[]>();
   const calls = new Map<string, CallMedia>();
   let streamLimitWarned = false;
+  let candidateLimitWarned = false;
   let candidates = 0;
 
   function callMedia(callId: string): CallMedia {
@@ -136,8 +142,12 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     return c;
   }
 
+  /** Bumped by every announcement: flows re-check theirs when it changed. */
+  let gen = 0;
+
   function register(ip: string, port: number, a: Announced): void {
     announced.set(ip, port, a);
+    gen++;
   }
 
   function announce(cm: CallMedia, sdp: Sdp): void {
@@ -195,20 +205,24 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     cm.events.add(m, sdp, retransmission);
   }
 
-  function flowOf(d: Datagram, create: boolean): Flow | undefined {
-    let f = flows.get(d.src, d.srcPort, d.dst, d.dstPort);
-    if (!f && create) {
-      f = { streams: new Map(), held: null };
-      flows.set(d.src, d.srcPort, d.dst, d.dstPort, f);
-    }
+  function newFlow(d: Datagram): Flow {
+    const f: Flow = { streams: new Map(), last: null, ann: undefined, gen: -1, held: null };
+    flows.set(d.src, d.srcPort, d.dst, d.dstPort, f);
     return f;
   }
 
   function onUdp(d: Datagram, time: number): void {
     const p = d.payload;
-    const a = announced.get(d.dst, d.dstPort) ?? announced.get(d.src, d.srcPort);
+    let flow = flows.get(d.src, d.srcPort, d.dst, d.dstPort);
+    let a: Announced | undefined;
+    if (flow && flow.gen === gen) a = flow.ann;
+    else {
+      // Wireshark's get_conv_info: the destination's conversation first, then the source's.
+      a = announced.get(d.dst, d.dstPort) ?? announced.get(d.src, d.srcPort);
+      if (flow) { flow.ann = a; flow.gen = gen; }
+    }
     if (!a) {
-      if (opts.heuristic) heuristic(d, time);
+      if (opts.heuristic) heuristic(d, time, flow);
       return;
     }
     const cm = a.call;
@@ -216,7 +230,8 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     if (p.length < 8 || (p[0]! >> 6) !== 2) return; // STUN, DTLS, ZRTP... (RFC 7983)
     if (a.rtcp || looksLikeRtcp(p)) { rtcp(p); return; }
     if (p.length < 12) return;
-    rtp(d, time, p, flowOf(d, true)!, a, false);
+    if (!flow) { flow = newFlow(d); flow.ann = a; flow.gen = gen; }
+    rtp(d, time, p, flow, a, false);
   }
 
   function newStream(d: { frame: number; src: string; dst: string; srcPort: number; dstPort: number }, ssrc: number, call: CallMedia | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean): StreamState | null {
@@ -238,12 +253,15 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
   /** One RTP packet of a flow, read with the payload map of `a` (null for heuristic streams). */
   function rtp(d: { frame: number; src: string; dst: string; srcPort: number; dstPort: number; ipLength: number }, time: number, p: Uint8Array, flow: Flow, a: Announced | null, heuristicStream: boolean, call: CallMedia | null = null): void {
     const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
-    let s = flow.streams.get(ssrc);
-    if (!s) {
-      const created = newStream(d, ssrc, a ? a.call : call, a ? a.mediaType : 'audio', a ? a.rtpmap : new Map(), heuristicStream);
-      if (!created) return;
-      s = created;
-      flow.streams.set(ssrc, s);
+    let s = flow.last;
+    if (s === null || s.ssrc !== ssrc) {
+      s = flow.streams.get(ssrc) ?? null;
+      if (s === null) {
+        s = newStream(d, ssrc, a ? a.call : call, a ? a.mediaType : 'audio', a ? a.rtpmap : new Map(), heuristicStream);
+        if (s === null) return;
+        flow.streams.set(ssrc, s);
+      }
+      flow.last = s;
     }
     const pt = p[1]! & 0x7f;
     const marker = (p[1]! & 0x80) !== 0;
@@ -293,20 +311,25 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
    * packets of one SSRC with sequence numbers stepping forward by 1..10.
    * SIP never reaches here; STUN, DTLS and ZRTP fail the version check.
    */
-  function heuristic(d: Datagram, time: number): void {
+  function heuristic(d: Datagram, time: number, existing: Flow | undefined): void {
     const p = d.payload;
     if (p.length < 12 || (p[0]! >> 6) !== 2 || d.srcPort < 1024 || d.dstPort < 1024 || looksLikeRtcp(p)) return;
     const pt = p[1]! & 0x7f;
     if (!(pt <= 34 || pt >= 96)) return;
-    const existing = flowOf(d, false);
     if (existing && existing.held === null && existing.streams.size) {
       rtp(d, time, p, existing, null, true, null);
       return;
     }
     let flow = existing;
     if (!flow) {
-      if (candidates >= MAX_HEURISTIC_CANDIDATES) return;
-      flow = flowOf(d, true)!;
+      if (candidates >= MAX_HEURISTIC_CANDIDATES) {
+        if (!candidateLimitWarned) {
+          candidateLimitWarned = true;
+          warn({ frame: d.frame, code: 'heuristic-limit', message: `more than ${MAX_HEURISTIC_CANDIDATES} unannounced UDP flows looked like RTP; later ones were not examined by --rtp-heuristic` });
+        }
+        return;
+      }
+      flow = newFlow(d);
       candidates++;
     }
     const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;

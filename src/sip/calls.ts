@@ -109,7 +109,7 @@ export class CallTracker {
   private readonly resend = new ResendDetector();
   private readonly order: CallTrack[] = [];
 
-  constructor(private readonly warn: (w: Warning) => void) {}
+  constructor(private readonly warn: (w: Warning) => void, private readonly opts: { keepRaw?: boolean } = {}) {}
 
   get calls(): Call[] { return this.order.map((t) => t.call); }
   get tracks(): readonly CallTrack[] { return this.order; }
@@ -147,6 +147,7 @@ export class CallTracker {
       reason: m.isRequest ? null : m.reason, cseq: `${m.cseqNum} ${m.cseqMethod}`,
       label: messageLabel(m, hasSdp), sdp: hasSdp, retransmission,
     };
+    if (this.opts.keepRaw) msg.raw = m.raw;
     if (c.messages.length < MAX_MESSAGES_PER_CALL) c.messages.push(msg);
     else if (t.droppedMessages++ === 0) {
       this.warn({ frame: m.frame, code: 'call-message-limit', message: `call ${c.callId} has more than ${MAX_MESSAGES_PER_CALL} SIP messages; later ones are counted but not listed` });

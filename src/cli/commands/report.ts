@@ -1,0 +1,116 @@
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import type { CallFilter } from '../../filter.js';
+import { parseAliases } from '../../render/ladder/index.js';
+import { buildHtmlReport, DEFAULT_MAX_BYTES } from '../../render/html/index.js';
+import { EXIT_OK, EXIT_USAGE, progressBar, reportError } from '../common.js';
+import { mediaStageFactory } from '../media.js';
+
+interface ReportFlags extends CallFilter {
+  output?: string;
+  all?: boolean;
+  rtpHeuristic?: boolean;
+  plots?: boolean;
+  alias?: string[];
+  by: 'port' | 'host';
+  maxSize?: string;
+  quiet?: boolean;
+}
+
+const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** Default output: the capture's name with .html, in the current directory. */
+export function defaultOutput(file: string): string {
+  const base = file === '-' ? 'capture' : basename(file).replace(/\.(pcapng|pcap|cap)(\.gz)?$/i, '') || 'capture';
+  return `${base}.html`;
+}
+
+function fmtSize(n: number): string {
+  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} kB`;
+}
+
+export function registerReport(program: Command): void {
+  program
+    .command('report')
+    .description('write one self-contained HTML report: summary, call table, ladders, SIP messages, media and RTP plots')
+    .argument('<file>', 'pcap or pcapng file, optionally gzip-compressed')
+    .option('-o, --output <path>', 'HTML file to write ("-" for standard output; default: <capture name>.html)')
+    .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs')
+    .option('--rtp-heuristic', 'also find RTP streams no SDP announced (captures that start mid-call); marked heuristic')
+    .option('--no-plots', 'leave out the per-stream jitter and inter-arrival plots (a smaller page)')
+    .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
+    .option('--from <text>', 'only calls whose From URI or display name contains text')
+    .option('--to <text>', 'only calls whose To URI or display name contains text')
+    .option('--state <states>', 'only calls in these states or outcomes, comma-separated')
+    .option('--alias <addr=name>', 'name a ladder column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable', collect)
+    .addOption(new Option('--by <what>', 'ladder columns per address and port, or per host').choices(['port', 'host']).default('port'))
+    .option('--max-size <MB>', `size budget of the page in MB, shared by the calls (default ${DEFAULT_MAX_BYTES / 1048576})`)
+    .option('-q, --quiet', 'do not print what was written')
+    .addHelpText('after', `
+The page works offline (inline CSS, script and SVG; a Content-Security-Policy
+blocks every network access) and opens in any current browser:
+  - summary: capture facts, dialogs by state and outcome, a timeline;
+  - a sortable, filterable table of dialogs, each linking to its section;
+  - per dialog (drawn when opened): the ladder (click an arrow for the full
+    SIP message and SDP), the message list, events, media streams with jitter
+    and inter-arrival plots;
+  - light/dark schemes, and a print layout with one dialog per page.
+Size budget: the page aims at --max-size (default ${DEFAULT_MAX_BYTES / 1048576} MB) shared by the
+dialogs, between 8 KiB and 1 MiB each (plots are thinned, then message texts
+cut, with a note where it happened). Everything taken from packets is escaped.
+
+Examples:
+  $ sipflow report trace.pcapng                      # writes trace.html
+  $ sipflow report trace.pcapng -o reports/trace.html --all
+  $ sipflow report lab.pcapng --alias 192.168.1.14:5060=proxy --state rejected,busy`)
+    .action(async (file: string, flags: ReportFlags) => {
+      let maxBytes: number | undefined;
+      if (flags.maxSize !== undefined) {
+        const mb = Number(flags.maxSize);
+        if (!(mb > 0 && mb <= 4096)) {
+          process.stderr.write('sipflow: --max-size expects a size in MB between 0 and 4096\n');
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        maxBytes = Math.round(mb * 1048576);
+      }
+      let aliases: Record<string, string>;
+      try { aliases = parseAliases(flags.alias); } catch (e) {
+        process.stderr.write(`sipflow: ${(e as Error).message}\n`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const out = flags.output ?? defaultOutput(file);
+      const bar = progressBar(file, !flags.quiet);
+      try {
+        const r = await buildHtmlReport(file, {
+          media: mediaStageFactory({ heuristic: !!flags.rtpHeuristic, series: flags.plots !== false }),
+          filter: { callId: flags.callId, from: flags.from, to: flags.to, state: flags.state },
+          all: !!flags.all,
+          plots: flags.plots !== false,
+          ladder: { aliases, by: flags.by },
+          maxBytes,
+          onProgress: (d, t) => bar.update(d, t),
+        });
+        bar.stop();
+        if (out === '-') process.stdout.write(r.html);
+        else {
+          await mkdir(dirname(resolve(out)), { recursive: true });
+          await writeFile(out, r.html);
+        }
+        if (!flags.quiet) {
+          const s = r.stats;
+          const cut = s.cutCalls ? `, budget cut ${s.cutCalls} dialog${s.cutCalls === 1 ? '' : 's'}` : '';
+          process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtSize(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
+            `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.plotsMs + s.renderMs} ms)\n`);
+          if (!r.calls.length) process.stderr.write(`sipflow: no ${r.report.calls.length ? 'dialog matches the selection' : 'SIP dialogs found'} in ${file}; the report has a summary only\n`);
+        }
+        process.exitCode = EXIT_OK;
+      } catch (e) {
+        bar.stop();
+        process.exitCode = reportError(e);
+      }
+    });
+}
