@@ -304,7 +304,11 @@ export interface RtpStream {
   dtmf?: { digit: string; frame: number; time: number; durationMs: number | null }[];
   /** True when this SSRC replaced an earlier one on the same path (src -> dst) within its call. */
   ssrcChange?: boolean;
-  /** What RTCP reports from the receiver said about this stream. */
+  /**
+   * RTCP about this stream: sender reports its source sent, report blocks
+   * (in SR or RR) its receiver sent about it, and what the latest block said
+   * (fraction lost in %, cumulative lost, interarrival jitter in ms).
+   */
   rtcp?: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
   /** Downsampled per-packet jitter and delta (only when asked for, e.g. HTML plots). */
   series?: { t: number[]; jitterMs: number[]; deltaMs: number[] };

@@ -15,6 +15,8 @@ export interface RtcpReportBlock {
 export interface RtcpPacketInfo {
   senderReports: number;
   receiverReports: number;
+  /** SSRC of the sender of each sender report (the stream it describes from the sending side). */
+  senders: number[];
   blocks: RtcpReportBlock[];
 }
 
@@ -25,7 +27,7 @@ export function looksLikeRtcp(b: Uint8Array): boolean {
 
 /** Parse a compound RTCP packet; stops quietly at the first malformed part. */
 export function parseRtcp(b: Uint8Array): RtcpPacketInfo {
-  const out: RtcpPacketInfo = { senderReports: 0, receiverReports: 0, blocks: [] };
+  const out: RtcpPacketInfo = { senderReports: 0, receiverReports: 0, senders: [], blocks: [] };
   let o = 0;
   while (o + 4 <= b.length) {
     if ((b[o]! >> 6) !== 2) break;
@@ -34,7 +36,11 @@ export function parseRtcp(b: Uint8Array): RtcpPacketInfo {
     const len = (((b[o + 2]! << 8) | b[o + 3]!) + 1) * 4;
     if (o + len > b.length) break;
     let blocks = -1;
-    if (pt === 200) { out.senderReports++; blocks = o + 28; }
+    if (pt === 200) {
+      out.senderReports++;
+      blocks = o + 28;
+      if (o + 8 <= b.length) out.senders.push(((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0);
+    }
     else if (pt === 201) { out.receiverReports++; blocks = o + 8; }
     if (blocks >= 0) {
       for (let i = 0; i < rc && blocks + 24 <= o + len; i++, blocks += 24) {

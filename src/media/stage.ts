@@ -290,19 +290,26 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
 
   function rtcp(p: Uint8Array): void {
     const info = parseRtcp(p);
+    for (const ssrc of info.senders) {
+      const list = bySsrc.get(ssrc);
+      if (list) for (const s of list) rtcpOf(s).senderReports++;
+    }
     for (const b of info.blocks) {
-      // A report block describes the stream with that SSRC, as its receiver saw it.
+      // A report block describes the stream with that SSRC, as its receiver saw it; the latest one wins.
       const list = bySsrc.get(b.ssrc);
       if (!list) continue;
       for (const s of list) {
-        const clock = s.stats.clockRate || 8000;
-        s.rtcp ??= { senderReports: 0, receiverReports: 0, fractionLost: 0, cumulativeLost: 0, jitterMs: 0 };
-        s.rtcp.fractionLost = Math.round(b.fractionLost * 10000) / 100;
-        s.rtcp.cumulativeLost = b.cumulativeLost;
-        s.rtcp.jitterMs = Math.round((b.jitter / clock) * 1e6) / 1000;
-        if (info.senderReports) s.rtcp.senderReports++; else s.rtcp.receiverReports++;
+        const r = rtcpOf(s);
+        r.receiverReports++;
+        r.fractionLost = Math.round(b.fractionLost * 10000) / 100;
+        r.cumulativeLost = b.cumulativeLost;
+        r.jitterMs = Math.round((b.jitter / (s.stats.clockRate || 8000)) * 1e6) / 1000;
       }
     }
+  }
+
+  function rtcpOf(s: StreamState): NonNullable<StreamState['rtcp']> {
+    return (s.rtcp ??= { senderReports: 0, receiverReports: 0, fractionLost: 0, cumulativeLost: 0, jitterMs: 0 });
   }
 
   /**

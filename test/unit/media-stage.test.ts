@@ -109,6 +109,10 @@ test('a call with RTP both ways: streams, media, SDP summaries, DTMF from RTP an
   const rr = Buffer.alloc(32);
   rr[0] = 0x81; rr[1] = 201; rr.writeUInt16BE(7, 2); rr.writeUInt32BE(0xb2, 4); rr.writeUInt32BE(0xa1, 8); rr[12] = 64; rr[15] = 3; rr.writeUInt32BE(80, 20);
   c.udp(2.6, B.ip, B.rtp + 1, A.ip, A.rtp + 1, rr);
+  // Alice's sender report (no report blocks) counts on her own stream.
+  const sr = Buffer.alloc(28);
+  sr[0] = 0x80; sr[1] = 200; sr.writeUInt16BE(6, 2); sr.writeUInt32BE(0xa1, 4);
+  c.udp(2.7, A.ip, A.rtp + 1, B.ip, B.rtp + 1, sr);
   c.bye(3);
   const r = await c.analyze();
   const call = r.calls[0]!;
@@ -121,7 +125,8 @@ test('a call with RTP both ways: streams, media, SDP summaries, DTMF from RTP an
   assert.deepEqual(ab.payloadTypes, [0, 101]);
   assert.equal(ab.lost, 449, 'the event packets jump the sequence from 50 to 500: Wireshark counts the gap as lost');
   assert.deepEqual(ab.dtmf?.map((d) => [d.digit, d.durationMs]), [['5', 100]]);
-  assert.deepEqual(ab.rtcp, { senderReports: 0, receiverReports: 1, fractionLost: 25, cumulativeLost: 3, jitterMs: 10 });
+  assert.deepEqual(ab.rtcp, { senderReports: 1, receiverReports: 1, fractionLost: 25, cumulativeLost: 3, jitterMs: 10 });
+  assert.equal(ba.rtcp, null, 'nothing reported on Bob\'s stream');
   assert.equal(ba.lost, 0);
   assert.ok(Math.abs(ba.ptimeMs - 20) < 1e-9);
   assert.ok(Math.abs(ba.pps - 50) < 0.01);
