@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { PcapngWriter, FileSink } from '../../src/capture/writer.js';
 import { udpFrame } from '../../src/net/build.js';
 import { mediaStageFactory } from '../../src/cli/media.js';
@@ -90,7 +90,7 @@ describe('HTML report in Chromium', { skip }, () => {
   });
 
   test('Z1_transfercall: loads cleanly, sorts, filters, shows a clicked message, dark mode, print', { skip: existsSync(TRANSFER) ? false : `${TRANSFER} not found` }, async () => {
-    const r = await buildHtmlReport(TRANSFER, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, ladder: { aliases: { '192.168.1.14:5060': 'proxy' } } });
+    const r = await buildHtmlReport(TRANSFER, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, displayFile: relative(ROOT, TRANSFER), ladder: { aliases: { '192.168.1.14:5060': 'proxy' } } });
     const file = join(dir, 'Z1_transfercall.html');
     writeFileSync(file, r.html);
     const { page, ctx, problems } = await open(browser, file);
@@ -207,7 +207,7 @@ describe('HTML report in Chromium', { skip }, () => {
     const cap = join(dir, 'hostile.pcapng');
     writeHostileCapture(cap);
     for (const csp of [true, false]) {
-      const r = await buildHtmlReport(cap, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, csp });
+      const r = await buildHtmlReport(cap, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, csp, displayFile: 'hostile.pcapng' });
       assert.equal(r.calls.length, 1);
       const file = join(dir, `hostile-${csp ? 'csp' : 'nocsp'}.html`);
       writeFileSync(file, r.html);
@@ -262,7 +262,7 @@ describe('HTML report in Chromium', { skip }, () => {
   test('1 000 calls: loads, filters, sorts and opens a call on demand', async () => {
     const cap = join(dir, 'synthetic-1000.pcapng');
     writeSyntheticCapture(cap, 1000, 10);
-    const r = await buildHtmlReport(cap, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null });
+    const r = await buildHtmlReport(cap, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, displayFile: 'synthetic-1000.pcapng' });
     const file = join(dir, 'synthetic-1000.html');
     writeFileSync(file, r.html);
     const t0 = performance.now();
