@@ -56,9 +56,11 @@ export function parseSdp(text: string): Sdp {
     }
     if (k === 'm') {
       const parts = v.split(/\s+/);
-      const port = Number((parts[1] ?? '0').split('/')[0]);
+      const raw = Number((parts[1] ?? '0').split('/')[0]);
+      // An unreadable or impossible port counts as 0: the stream cannot be used.
+      const port = Number.isInteger(raw) && raw > 0 && raw < 65536 ? raw : 0;
       cur = {
-        type: parts[0] ?? '', port: Number.isFinite(port) ? port : 0, rejected: port === 0, proto: parts[2] ?? '',
+        type: parts[0] ?? '', port, rejected: port === 0, proto: parts[2] ?? '',
         formats: parts.slice(3), address: sdp.sessionAddress, rtpmap: new Map(), fmtp: new Map(), ptime: null, maxptime: null,
         direction: sdp.sessionDirection ?? 'sendrecv', rtcpPort: port + 1, rtcpAddress: null, rtcpMux: false,
       };
