@@ -237,19 +237,23 @@ export function renderStreamTable(report: Report, width: number): string {
     s.meanJitterMs.toFixed(2), s.maxJitterMs.toFixed(2), s.kbps.toFixed(1),
   ]);
   const { keep, widths } = layoutColumns(all, rows, width, STREAM_DROP_ORDER);
-  const table = new Table({
-    head: keep.map((i) => chalk.bold(all[i]!.head)),
-    colWidths: widths.map((w) => w + 2),
-    colAligns: keep.map((i) => (all[i]!.right ? 'right' : 'left')),
-    style: { head: [], border: chalk.level ? ['grey'] : [], compact: true },
-  });
+  // Drawn here rather than with cli-table3, whose layout is quadratic in the rows (a capture
+  // with thousands of streams took seconds); the look is cli-table3's compact style.
+  const border = (s: string) => (chalk.level ? chalk.grey(s) : s);
+  const rule = (l: string, m: string, r: string) => border(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
+  const bar = border('│');
+  const line = (cells: string[], paint: (cell: string, k: number) => string) =>
+    bar + cells.map((cell, k) => {
+      const text = clip(cell, widths[k]!);
+      const pad = ' '.repeat(Math.max(0, widths[k]! - text.length));
+      return ' ' + (all[keep[k]!]!.right ? pad + paint(text, k) : paint(text, k) + pad) + ' ';
+    }).join(bar) + bar;
+  const out = [rule('┌', '┬', '┐'), line(keep.map((i) => all[i]!.head), (t) => chalk.bold(t)), rule('├', '┼', '┤')];
   report.rtpStreams.forEach((st, ri) => {
-    table.push(keep.map((i, k) => {
-      const cell = clip(rows[ri]![i]!, widths[k]!);
-      return all[i]!.head === 'Lost' && st.lost > 0 ? chalk.red(cell) : cell;
-    }));
+    out.push(line(keep.map((i) => rows[ri]![i]!), (t, k) => (all[keep[k]!]!.head === 'Lost' && st.lost > 0 ? chalk.red(t) : t)));
   });
-  return table.toString();
+  out.push(rule('└', '┴', '┘'));
+  return out.join('\n');
 }
 
 export function renderEvents(report: Report, calls: Call[]): string {
