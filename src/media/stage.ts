@@ -42,6 +42,8 @@ export const DEFAULT_MAX_STREAMS = 100000;
 export const MAX_HEURISTIC_CANDIDATES = 10000;
 /** Packets of one SSRC in sequence before an unannounced flow counts as RTP. */
 export const HEURISTIC_PACKETS = 3;
+/** Calls without captured media warned about one by one; more are summed up in one warning. */
+export const NOT_CAPTURED_LISTED = 3;
 /** Seconds around a call's SIP messages in which a heuristic stream may belong to it. */
 export const HEURISTIC_CALL_SLACK_S = 5;
 
@@ -413,6 +415,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
       return stream;
     });
     report.rtpStreams = out;
+    const notCaptured: { call: Call; where: string }[] = [];
     for (const call of report.calls) {
       const cm = calls.get(call.callId);
       call.streams = byCall.get(call.callId) ?? [];
@@ -424,7 +427,17 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
       const dtmf = call.streams.flatMap((i) => (out[i - 1]!.dtmf ?? []).map((g) => ({ frame: g.frame, time: g.time, text: phrases.dtmf(g.digit, 'RTP') })));
       call.events = CallEventBuilder.merge(cm.events.events, [...dtmf, ...cm.infoDtmf]);
       markSsrcChanges(call, out);
-      flagAudio(call, cm, out, report);
+      flagAudio(call, cm, out, notCaptured);
+    }
+    // Calls whose media the capture never saw: named one by one when few, else summed up
+    // (a SIP-only capture would otherwise warn once per call).
+    if (notCaptured.length > 0 && notCaptured.length <= NOT_CAPTURED_LISTED) {
+      for (const { call, where } of notCaptured) {
+        warn({ frame: call.firstFrame, code: 'media-not-captured', message: `call ${call.index} (${call.callId}) was answered but the capture holds no RTP for it (SDP announced ${where}); the media took a path this capture did not see` });
+      }
+    } else if (notCaptured.length > NOT_CAPTURED_LISTED) {
+      const first = notCaptured.slice(0, NOT_CAPTURED_LISTED).map((x) => x.call.index).join(', ');
+      warn({ frame: null, code: 'media-not-captured', message: `${notCaptured.length} answered calls (${first}, ...) have no RTP in this capture: their media took paths it did not see${streamList.length ? '' : ' (it holds no RTP at all)'}` });
     }
   }
 
@@ -434,7 +447,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
    * or from an endpoint its SDP announced, after the answer); otherwise the
    * capture point may simply not carry the media (a proxy, a SIP-only filter).
    */
-  function flagAudio(call: Call, cm: CallMedia, out: RtpStream[], report: Report): void {
+  function flagAudio(call: Call, cm: CallMedia, out: RtpStream[], notCaptured: { call: Call; where: string }[]): void {
     if (call.kind !== 'call' || cm.answerTime === null) return;
     const audio = cm.media.get('audio');
     if (!audio || audio.sdp.rejected || audio.sdp.direction !== 'sendrecv') return;
@@ -442,10 +455,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     const audioStreams = call.streams.map((i) => out[i - 1]!).filter((s) => s.mediaType === 'audio' && s.packets >= 5 && s.stop >= answer);
     const where = [...cm.audioEndpoints].join(', ') || 'no address';
     if (audioStreams.length === 0) {
-      if (!cm.mediaPathSeen) {
-        warn({ frame: call.firstFrame, code: 'media-not-captured', message: `call ${call.index} (${call.callId}) was answered but the capture holds no RTP for it (SDP announced ${where}); the media took a path this capture did not see` });
-        return;
-      }
+      if (!cm.mediaPathSeen) { notCaptured.push({ call, where }); return; }
       call.outcome = `${call.outcome ?? 'ANSWERED'}, NO AUDIO`;
       warn({ frame: call.firstFrame, code: 'no-audio', message: `call ${call.index} (${call.callId}) was answered and the capture sees its media endpoints (${where}), but no audio RTP flowed after the answer` });
       return;

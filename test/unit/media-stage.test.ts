@@ -34,6 +34,7 @@ function sdp(h: Host, extra = '', video: number | null = null): string {
 class Cap {
   readonly frames: { t: number; src: string; sport: number; dst: string; dport: number; payload: Buffer }[] = [];
   private branch = 0;
+  callId = 'media-1';
   constructor(readonly a: Host = A, readonly b: Host = B) {}
 
   udp(t: number, src: string, sport: number, dst: string, dport: number, payload: Buffer): this {
@@ -47,7 +48,7 @@ class Cap {
     const response = start.startsWith('SIP/2.0');
     const h = [start, `Via: SIP/2.0/UDP ${s.ip.includes(':') ? `[${s.ip}]` : s.ip}:5060;branch=z9hG4bK${++this.branch}`,
       'From: <sip:alice@example.test>;tag=a', `To: <sip:bob@example.test>${response || cseq !== '1 INVITE' ? ';tag=b' : ''}`,
-      'Call-ID: media-1', `CSeq: ${cseq}`, 'Max-Forwards: 70', ...extra];
+      `Call-ID: ${this.callId}`, `CSeq: ${cseq}`, 'Max-Forwards: 70', ...extra];
     if (body) h.push(`Content-Type: ${body.ct ?? 'application/sdp'}`);
     h.push(`Content-Length: ${body ? Buffer.byteLength(body.text) : 0}`);
     return this.udp(t, s.ip, 5060, d.ip, 5060, Buffer.from(h.join('\r\n') + '\r\n\r\n' + (body?.text ?? '')));
@@ -251,4 +252,14 @@ test('heuristic streams of a call caught mid-way are tied to it although its fir
   assert.deepEqual(r.rtpStreams.map((s) => [s.codec, s.callId, s.heuristic]), [['PCMA/8000', 'media-1', true], ['PCMA/8000', 'media-1', true]]);
   assert.equal(r.calls[0]!.partial, true);
   assert.deepEqual(r.calls[0]!.streams, [1, 2]);
+});
+
+test('a SIP-only capture of many answered calls gets one summary warning, not one per call', async () => {
+  const c = new Cap();
+  for (let i = 0; i < 5; i++) { c.callId = `sip-only-${i}`; c.call(i).bye(i + 0.5); }
+  const r = await c.analyze();
+  assert.deepEqual(r.calls.map((x) => x.outcome), Array(5).fill('COMPLETED'));
+  assert.equal(r.warnings.length, 1);
+  assert.equal(r.warnings[0]!.code, 'media-not-captured');
+  assert.match(r.warnings[0]!.message, /^5 answered calls \(1, 2, 3, \.\.\.\) have no RTP .*holds no RTP at all/);
 });
