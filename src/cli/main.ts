@@ -7,6 +7,9 @@ import { registerCapinfo } from './commands/capinfo.js';
 import { registerAnalyze } from './commands/analyze.js';
 import { registerSnapshot } from './commands/snapshot.js';
 import { registerCheck } from './commands/check.js';
+import { registerLadder } from './commands/ladder.js';
+import { registerReport } from './commands/report.js';
+import { registerProxy } from './commands/proxy.js';
 
 const program = new Command();
 program
@@ -19,18 +22,27 @@ program
 registerAnalyze(program);
 registerSnapshot(program);
 registerCheck(program);
-import { registerLadder } from './commands/ladder.js'; registerLadder(program);
-import { registerReport } from './commands/report.js'; registerReport(program);
+registerLadder(program);
+registerReport(program);
 registerCapinfo(program);
-import { registerProxy } from './commands/proxy.js'; registerProxy(program);
+registerProxy(program);
 
 program.addHelpText('after', `
-Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error.
+Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error,
+69 no browser for PNG/PDF ladders.
 
 Examples:
-  $ sipflow analyze trace.pcapng
-  $ sipflow analyze trace.pcapng --json
-  $ sipflow capinfo trace.pcapng`);
+  $ sipflow analyze trace.pcapng                 call list and RTP streams
+  $ sipflow analyze trace.pcapng --events        with each call's timeline
+  $ sipflow analyze trace.pcapng --json          the JSON report
+  $ sipflow ladder trace.pcapng --call 1         ladder of call 1 in the terminal
+  $ sipflow ladder trace.pcapng --all --format png -o ladders/
+  $ sipflow report trace.pcapng -o report.html   self-contained HTML report
+  $ sipflow snapshot trace.pcapng                write trace.flow.yaml
+  $ sipflow check trace.pcapng                   compare with trace.flow.yaml
+  $ sipflow check fixtures/ --junit junit.xml    every capture in a folder
+  $ sipflow proxy --record lab.pcapng            SIP proxy/registrar on :5060
+  $ sipflow capinfo trace.pcapng                 capture facts only`);
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 

@@ -175,11 +175,21 @@ export class NetDecoder {
     this.stats.ipv6++;
     const plen = (b[o + 4]! << 8) | b[o + 5]!;
     const pktEnd = plen === 0 ? end : Math.min(end, o + 40 + plen);
-    let nh = b[o + 6]!;
+    const nh = b[o + 6]!;
     const src = ipv6ToString(b, o + 8);
     const dst = ipv6ToString(b, o + 24);
-    let p = o + 40;
-    // Walk extension headers until an upper-layer protocol.
+    this.ipv6Chain(src, dst, nh, b, o + 40, pktEnd, 40, depth, true);
+  }
+
+  /**
+   * Walk IPv6 extension headers from b[p] (header type nh) to the upper-layer
+   * protocol. `fixed` is the IP header bytes before p that count in ipLength.
+   * Called twice for a fragmented packet: on each fragment up to the Fragment
+   * header, then on the reassembled payload, whose first bytes are the
+   * unfragmentable part's successors (destination options, routing, AH ...).
+   */
+  private ipv6Chain(src: string, dst: string, nh: number, b: Uint8Array, p: number, pktEnd: number, fixed: number, depth: number, mayFragment: boolean): void {
+    const start = p;
     for (let guard = 0; guard < 16; guard++) {
       if (nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140) {
         if (p + 8 > pktEnd) return this.malformed();
@@ -200,18 +210,20 @@ export class NetDecoder {
         const more = (offMore & 1) !== 0;
         p += 8;
         if (!more && fragOffset === 0) { nh = next; continue; } // atomic fragment
+        // A fragment header inside a reassembled payload is nonsense: count it, do not loop.
+        if (!mayFragment) return this.malformed();
         this.stats.fragments++;
         const whole = this.reasm.add(`6|${src}|${dst}|${id}`, fragOffset, more, b.subarray(p, pktEnd), this.frame.number, this.time);
         if (!whole) return;
         this.stats.reassembled++;
         this.reassembledNow = true;
-        return this.transport(6, src, dst, next, whole, 0, whole.length, 40 + whole.length, depth);
+        return this.ipv6Chain(src, dst, next, whole, 0, whole.length, fixed + (p - 8 - start), depth, false);
       } else {
         break;
       }
     }
     if (p > pktEnd) return this.malformed();
-    this.transport(6, src, dst, nh, b, p, pktEnd, pktEnd - o, depth);
+    this.transport(6, src, dst, nh, b, p, pktEnd, fixed + (pktEnd - start), depth);
   }
 
   /** The transport header and payload are b[off, end). */

@@ -383,6 +383,25 @@ describe('IP fragment reassembly', () => {
     });
   }
 
+  test('IPv6: extension headers after the Fragment header are walked in the reassembled payload', () => {
+    const src = '2001:db8::10', dst = '2001:db8::20';
+    // The fragmentable part starts with a destination options header (RFC 8200 4.5), then UDP.
+    const dstopts = Buffer.alloc(16);
+    dstopts[0] = IPPROTO_UDP;
+    dstopts[1] = 1; // (1 + 1) * 8 = 16 bytes
+    const fragmentable = Buffer.concat([dstopts, udp(5060, 5062, BIG, { src, dst })]);
+    const frags = fragmentIpv6({ src, dst, nextHeader: IPPROTO_DSTOPTS, payload: fragmentable, extHeaders: [{ type: IPPROTO_HOPOPTS, data: new Uint8Array(6) }] }, 600, 9).map(eth);
+    const r = run(frags);
+    const d = one(r);
+    assert.deepEqual([d.srcPort, d.dstPort, d.payload, d.reassembled, d.frame], [5060, 5062, BIG.toString('latin1'), true, frags.length]);
+    assert.equal(d.ipLength, 40 + 8 + fragmentable.length, 'fixed header + hop-by-hop + reassembled part');
+    // A second Fragment header inside the reassembled part is malformed, not a loop.
+    const frag2 = Buffer.concat([Buffer.from([IPPROTO_UDP, 0, 0, 1, 0, 0, 0, 5]), udp(1, 2, BIG, { src, dst })]);
+    const r2 = run(fragmentIpv6({ src, dst, nextHeader: 44, payload: frag2 }, 600, 10).map(eth));
+    assert.equal(r2.dgrams.length, 0);
+    assert.equal(r2.stats.malformed, 1);
+  });
+
   test('interleaved datagrams with distinct ids reassemble separately; same id, other addresses do not mix', () => {
     const a = v4frags(text('A'.repeat(1500)), 1);
     const b = v4frags(text('B'.repeat(1500)), 2);
