@@ -6,6 +6,7 @@
 import chalk from 'chalk';
 import type { CallResult, CheckResult, Difference } from './match.js';
 import { VERSION } from '../version.js';
+import { printable } from '../render/terminal.js';
 
 /** The outcome of checking one capture: a result, or the reason it could not be checked. */
 export interface FileOutcome {
@@ -21,6 +22,10 @@ export interface FileOutcome {
 }
 
 function callTitle(r: CallResult): string {
+  return printable(callTitleText(r));
+}
+
+function callTitleText(r: CallResult): string {
   const exp = r.expected ? `call ${r.expected.number}${r.expected.name ? ` "${r.expected.name}"` : ''}` : null;
   const act = r.actual ? `capture call ${r.actual.index} (Call-ID ${r.actual.callId}, frames ${r.actual.firstFrame}-${r.actual.lastFrame})` : null;
   switch (r.status) {
@@ -37,7 +42,9 @@ function pad(s: string, n: number): string {
 }
 
 /** The diff lines of one difference, indented under its call. */
-export function differenceLines(d: Difference, indent = '      ', flowFile: string | null = null): string[] {
+export function differenceLines(raw: Difference, indent = '      ', flowFile: string | null = null): string[] {
+  // Actual values come from packets: no control character may reach the terminal.
+  const d: Difference = { ...raw, message: printable(raw.message), expected: raw.expected && printable(raw.expected), actual: raw.actual && printable(raw.actual) };
   const frame = (f: number | null, prefix = 'frame') => (f === null ? '' : chalk.dim(`  (${prefix} ${f})`));
   const at = d.line && flowFile ? chalk.dim(`  (${flowFile}:${d.line})`) : '';
   const label = (s: string) => indent + pad(s, 15);

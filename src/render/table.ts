@@ -1,10 +1,11 @@
 /**
- * Report -> terminal: the header line and the call table (cli-table3 + chalk),
- * sized to the terminal. Renderers never parse; they only format the Report.
+ * Report -> terminal: the header line, the call and stream tables (drawn by
+ * terminal.ts, coloured with chalk) sized to the terminal, events and warnings.
+ * Renderers never parse; they only format the Report.
  */
 import chalk from 'chalk';
-import Table from 'cli-table3';
 import type { Call, Report, RtpStream } from '../model.js';
+import { clip, displayWidth, drawTable, printable } from './terminal.js';
 
 export interface TableOptions {
   /** Include registrations, OPTIONS and other non-call dialogs. */
@@ -61,12 +62,6 @@ function colorOutcome(o: string | null): string {
 export function party(uri: string, display: string | null): string {
   const u = uri.replace(/^sips?:/, '');
   return display ? `${display} <${u}>` : u;
-}
-
-/** Shorten to n columns with an ellipsis. */
-export function clip(s: string, n: number): string {
-  if (n <= 1) return s.slice(0, Math.max(0, n));
-  return s.length <= n ? s : s.slice(0, n - 1) + '…';
 }
 
 function secs(x: number | null, digits = 3): string {
@@ -141,7 +136,7 @@ function columns(report: Report, withMedia: boolean): Column[] {
  */
 export function fitWidths(natural: number[], mins: number[], flex: number[], width: number): number[] {
   const w = natural.slice();
-  // cli-table3 draws one border per column plus one, and pads each cell by 1 on both sides.
+  // The table draws one border per column plus one, and pads each cell by 1 on both sides.
   const overhead = w.length + 1 + w.length * 2;
   let excess = w.reduce((a, b) => a + b, 0) + overhead - width;
   while (excess > 0) {
@@ -179,7 +174,11 @@ interface LayoutColumn {
 export function layoutColumns(cols: LayoutColumn[], rows: string[][], width: number, dropOrder: string[]): { keep: number[]; widths: number[] } {
   let keep = cols.map((_, i) => i);
   for (;;) {
-    const natural = keep.map((i) => Math.max(cols[i]!.head.length, ...rows.map((r) => r[i]!.length)));
+    const natural = keep.map((i) => {
+      let w = displayWidth(cols[i]!.head);
+      for (const r of rows) w = Math.max(w, displayWidth(r[i]!)); // no spread: rows may be 100 000
+      return w;
+    });
     const widths = fitWidths(natural, keep.map((i, k) => Math.min(cols[i]!.min, natural[k]!)), keep.map((i) => cols[i]!.flex), width);
     const fits = tableWidth(widths) <= width;
     const readable = keep.every((i, k) => widths[k]! >= Math.min(cols[i]!.good ?? 0, natural[k]!));
@@ -197,22 +196,10 @@ export function renderCallTable(report: Report, calls: Call[], width: number): s
   const all = columns(report, withMedia);
   const rows = calls.map((c) => all.map((col) => col.cell(c)));
   const { keep, widths } = layoutColumns(all, rows, width, CALL_DROP_ORDER);
-  const cols = keep.map((i) => all[i]!);
-  const table = new Table({
-    head: cols.map((c) => chalk.bold(c.head)),
-    colWidths: widths.map((w) => w + 2),
-    colAligns: cols.map((c) => c.align ?? 'left'),
-    style: { head: [], border: chalk.level ? ['grey'] : [], compact: true },
-    wordWrap: false,
+  return drawTable(keep.map((i) => all[i]!), widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) => {
+    const paint = all[keep[k]!]!.paint;
+    return paint ? paint(t, calls[ri]!) : t;
   });
-  rows.forEach((r, ri) => {
-    table.push(keep.map((i, k) => {
-      const s = clip(r[i]!, widths[k]!);
-      const paint = all[i]!.paint;
-      return paint ? paint(s, calls[ri]!) : s;
-    }));
-  });
-  return table.toString();
 }
 
 function streamLabel(s: RtpStream): string {
@@ -237,31 +224,17 @@ export function renderStreamTable(report: Report, width: number): string {
     s.meanJitterMs.toFixed(2), s.maxJitterMs.toFixed(2), s.kbps.toFixed(1),
   ]);
   const { keep, widths } = layoutColumns(all, rows, width, STREAM_DROP_ORDER);
-  // Drawn here rather than with cli-table3, whose layout is quadratic in the rows (a capture
-  // with thousands of streams took seconds); the look is cli-table3's compact style.
-  const border = (s: string) => (chalk.level ? chalk.grey(s) : s);
-  const rule = (l: string, m: string, r: string) => border(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
-  const bar = border('│');
-  const line = (cells: string[], paint: (cell: string, k: number) => string) =>
-    bar + cells.map((cell, k) => {
-      const text = clip(cell, widths[k]!);
-      const pad = ' '.repeat(Math.max(0, widths[k]! - text.length));
-      return ' ' + (all[keep[k]!]!.right ? pad + paint(text, k) : paint(text, k) + pad) + ' ';
-    }).join(bar) + bar;
-  const out = [rule('┌', '┬', '┐'), line(keep.map((i) => all[i]!.head), (t) => chalk.bold(t)), rule('├', '┼', '┤')];
-  report.rtpStreams.forEach((st, ri) => {
-    out.push(line(keep.map((i) => rows[ri]![i]!), (t, k) => (all[keep[k]!]!.head === 'Lost' && st.lost > 0 ? chalk.red(t) : t)));
-  });
-  out.push(rule('└', '┴', '┘'));
-  return out.join('\n');
+  const cols = keep.map((i) => ({ head: all[i]!.head, align: all[i]!.right ? 'right' as const : 'left' as const }));
+  return drawTable(cols, widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) =>
+    (cols[k]!.head === 'Lost' && report.rtpStreams[ri]!.lost > 0 ? chalk.red(t) : t));
 }
 
 export function renderEvents(report: Report, calls: Call[]): string {
   const L: string[] = [];
   for (const c of calls) {
     if (!c.events.length) continue;
-    L.push(chalk.bold(`Call ${c.index}`) + chalk.dim(`  ${c.callId}`));
-    for (const e of c.events) L.push(`  ${e.time.toFixed(3).padStart(9)}  ${chalk.dim('#' + e.frame)}  ${e.text}`);
+    L.push(chalk.bold(`Call ${c.index}`) + chalk.dim(`  ${printable(c.callId)}`));
+    for (const e of c.events) L.push(`  ${e.time.toFixed(3).padStart(9)}  ${chalk.dim('#' + e.frame)}  ${printable(e.text)}`);
   }
   return L.join('\n');
 }
@@ -283,7 +256,7 @@ export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean
   }
   if (!quiet && report.warnings.length) {
     const shown = report.warnings.slice(0, 5);
-    for (const w of shown) out.push(chalk.yellow(`! ${w.frame !== null ? `frame ${w.frame}: ` : ''}${w.message}`));
+    for (const w of shown) out.push(chalk.yellow(`! ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`));
     if (report.warnings.length > shown.length) out.push(chalk.yellow(`! … ${report.warnings.length - shown.length} more (see --json)`));
   }
   return out.join('\n') + '\n';

@@ -8,6 +8,7 @@
  */
 import chalk from 'chalk';
 import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
+import { printable } from '../terminal.js';
 
 export interface TextOptions {
   /** Columns to fit; Infinity (default) for the natural width. */
@@ -48,12 +49,6 @@ function clipStart(s: string, n: number, ell: string): string {
   if (n <= 0) return '';
   if (s.length <= n) return s;
   return n <= ell.length ? s.slice(s.length - n) : ell + s.slice(s.length - n + ell.length);
-}
-
-/** Replace control characters: nothing from a packet may move the cursor. */
-function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\uFFFD');
 }
 
 function asciiOnly(s: string): string {
