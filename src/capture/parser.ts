@@ -30,9 +30,21 @@ const BT_EPB = 0x00000006;
 export class NotACaptureError extends Error {
   constructor(file: string, first: Uint8Array) {
     const hex = Array.from(first.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
-    super(`${file}: not a capture file (expected pcap or pcapng, optionally gzip-compressed; it starts with ${hex || 'nothing: the file is empty'})`);
+    // Wireshark also opens zstd and lz4 compressed captures; Node 20's zlib has neither, so say how to get a file we read.
+    const known = otherCompression(first);
+    super(known
+      ? `${file}: a ${known}-compressed file: sipflow reads pcap or pcapng, plain or gzip-compressed (decompress it first: ${known === 'zstd' ? 'zstd -d' : 'lz4 -d'} ${file})`
+      : `${file}: not a capture file (expected pcap or pcapng, optionally gzip-compressed; it starts with ${hex || 'nothing: the file is empty'})`);
     this.name = 'NotACaptureError';
   }
+}
+
+/** zstd or lz4 frame magic (compressions Wireshark reads and sipflow does not), or null. */
+function otherCompression(head: Uint8Array): 'zstd' | 'lz4' | null {
+  if (head.length < 4) return null;
+  if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (head[0] === 0x04 && head[1] === 0x22 && head[2] === 0x4d && head[3] === 0x18) return 'lz4';
+  return null;
 }
 
 /** Identify a container by its first four bytes, or null. */

@@ -7,6 +7,9 @@ import chalk from 'chalk';
 import type { CallResult, CheckResult, Difference } from './match.js';
 import { VERSION } from '../version.js';
 import { printable } from '../render/terminal.js';
+import { xmlEscape } from '../render/ladder/svg.js';
+
+export { xmlEscape };
 
 /** The outcome of checking one capture: a result, or the reason it could not be checked. */
 export interface FileOutcome {
@@ -128,14 +131,6 @@ function plainCall(c: CallResult, flowFile: string | null): string {
   } finally {
     chalk.level = level;
   }
-}
-
-/** XML text: escaped, with characters XML 1.0 cannot carry replaced by U+FFFD. */
-export function xmlEscape(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }
 
 function baseName(p: string): string {

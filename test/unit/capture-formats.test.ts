@@ -667,6 +667,17 @@ describe('input files', () => {
       assert.ok(!(err as Error).message.includes('\n'));
     }
 
+    // zstd and lz4 captures (Wireshark reads them): the error says so and how to decompress.
+    for (const [magic, tool] of [[[0x28, 0xb5, 0x2f, 0xfd, 0, 0], 'zstd -d'], [[0x04, 0x22, 0x4d, 0x18, 0x64, 0x40], 'lz4 -d']] as const) {
+      const z = new CaptureParser('trace.pcapng.z', { onFrame() {}, onWarning() {} });
+      assert.throws(() => z.push(Uint8Array.from(magic)), (err: unknown) => {
+        assert.ok(err instanceof NotACaptureError);
+        assert.ok(err.message.startsWith('trace.pcapng.z: a '), err.message);
+        assert.ok(err.message.includes(`${tool} trace.pcapng.z`), err.message);
+        return true;
+      });
+    }
+
     const file = join(tmp, 'notes.txt');
     writeFileSync(file, 'not a capture at all\n'.repeat(100));
     await assert.rejects(readCapture(file, { onFrame() {}, onWarning() {} }), (err: unknown) => {

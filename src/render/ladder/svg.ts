@@ -8,15 +8,11 @@
  * Everything that came from a packet (labels, display names, addresses,
  * Call-IDs, the file name) goes through xmlEscape.
  */
+import { esc } from '../html/escape.js';
 import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
 
-/** Escape for XML text and attribute values; drop characters XML 1.0 forbids. */
-export function xmlEscape(s: string): string {
-  return s
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
+/** Escape for XML text and attribute values; characters XML 1.0 forbids become U+FFFD. The HTML report's escaper serves both. */
+export const xmlEscape = (s: string): string => esc(s);
 
 export interface SvgOptions {
   /** Font size of labels in px (default 13). */
