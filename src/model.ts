@@ -311,7 +311,7 @@ export interface RtpStream {
    */
   rtcp?: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
   /** Downsampled per-packet jitter and delta (only when asked for, e.g. HTML plots). */
-  series?: { t: number[]; jitterMs: number[]; deltaMs: number[] };
+  series?: { t: number[]; jitterMs: number[]; deltaMs: number[]; deltaMinMs: number[] };
 }
 
 /** The `capture` object of the JSON report. */

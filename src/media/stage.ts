@@ -407,7 +407,8 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
         dtmf: s.dtmf ? s.dtmf.digits.map((g) => ({ digit: g.digit, frame: g.frame, time: round(g.time, 6), durationMs: g.durationMs })) : [],
         rtcp: s.rtcp,
       };
-      if (st.series) stream.series = st.series as StreamSeries;
+      const series = st.finishSeries();
+      if (series) stream.series = series;
       if (callId) {
         const list = byCall.get(callId);
         if (list) list.push(stream.index); else byCall.set(callId, [stream.index]);

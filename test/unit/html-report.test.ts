@@ -128,17 +128,18 @@ test('series from the media stage: at most MAX_SERIES_POINTS points keeping the 
   const t = Array.from({ length: n }, (_, i) => i * 0.08);
   const deltaMs = t.map((_, i) => (i === 777 ? 250 : i === 333 ? 0.5 : 20));
   const jitterMs = t.map((_, i) => (i === 555 ? 30 : 1));
-  const s = stream(1, { packets: 8000, series: { t, jitterMs, deltaMs } });
+  const deltaMinMs = deltaMs.map((d, i) => (i === 100 ? 0.25 : d));
+  const s = stream(1, { packets: 8000, series: { t, jitterMs, deltaMs, deltaMinMs } });
   const out = seriesFromStream(s)!;
   assert.ok(out.t.length <= MAX_SERIES_POINTS, `${out.t.length} points`);
   assert.equal(Math.max(...out.dmax), 250);
-  assert.equal(Math.min(...out.dmin), 0.5);
+  assert.equal(Math.min(...out.dmin), 0.25, 'the minima come from deltaMinMs');
   assert.equal(Math.max(...out.jitter), 30);
   assert.ok(out.binS > 0);
   assert.equal(seriesFromStream(stream(2)), null);
-  // A short stream keeps every packet but the first (which has no delta).
-  const short = seriesFromStream(stream(3, { packets: 50, series: { t: t.slice(0, 50), jitterMs: jitterMs.slice(0, 50), deltaMs: deltaMs.slice(0, 50) } }))!;
-  assert.equal(short.t.length, 49);
+  // A short stream keeps every point (the stage already left out the first packet, which has no delta).
+  const short = seriesFromStream(stream(3, { packets: 51, series: { t: t.slice(0, 50), jitterMs: jitterMs.slice(0, 50), deltaMs: deltaMs.slice(0, 50), deltaMinMs: deltaMs.slice(0, 50) } }))!;
+  assert.equal(short.t.length, 50);
   assert.equal(short.binS, 0);
 });
 

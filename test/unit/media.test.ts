@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSdp } from '../../src/media/sdp.js';
-import { RtpStats, TimestampUnwrapper } from '../../src/media/rtp-stats.js';
+import { MAX_SERIES_POINTS, RtpStats, TimestampUnwrapper } from '../../src/media/rtp-stats.js';
 import { DtmfDecoder, infoDtmfDigit } from '../../src/media/dtmf.js';
 import { parseRtcp } from '../../src/media/rtcp.js';
 import { analysisClockRate, codecName } from '../../src/media/codecs.js';
@@ -96,6 +96,31 @@ test('RTP stats: a marker packet is left out of delta and jitter statistics', ()
   s.add(520, 3, 320, 0, false, 8000, 200);
   assert.equal(s.maxDelta, 20);
   assert.equal(s.markers, 1);
+});
+
+test('RTP stats series: bounded, every spike kept through downsampling, the last partial window included', () => {
+  const s = new RtpStats(true);
+  const u = new TimestampUnwrapper();
+  const n = 5003; // windows of 8 packets by the end: 5002 deltas -> 625 full windows + 2 packets
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    // one 850 ms gap at packet 4321 (after the series was halved twice), one 1 ms early packet at 2222
+    t += i === 0 ? 0 : i === 4321 ? 850 : i === 2222 ? 1 : 20;
+    s.add(t, i & 0xffff, u.next(i * 160), 0, false, 8000, 200);
+  }
+  const se = s.finishSeries()!;
+  assert.ok(se.t.length <= MAX_SERIES_POINTS && se.t.length > MAX_SERIES_POINTS / 4, `${se.t.length} points`);
+  assert.equal(Math.max(...se.deltaMs), 850, 'the gap survives');
+  assert.equal(s.maxDelta, 850);
+  assert.equal(Math.min(...se.deltaMinMs), 1, 'the early packet survives');
+  assert.equal(se.t[se.t.length - 1], t / 1000, 'the last packet closes the last window');
+  assert.ok(se.t.every((x, i) => i === 0 || x > se.t[i - 1]!), 'times increase');
+  assert.equal(Math.max(...se.jitterMs), Math.round(s.maxJitter * 1000) / 1000);
+  // Short streams: a point per packet after the first.
+  const short = new RtpStats(true);
+  for (let i = 0; i < 10; i++) short.add(i * 20, i, i * 160, 0, false, 8000, 200);
+  assert.equal(short.finishSeries()!.t.length, 9);
+  assert.equal(new RtpStats(false).finishSeries(), null);
 });
 
 test('DTMF: one digit per event, end packets repeated three times, duration from the end packet', () => {

@@ -171,33 +171,33 @@ function finish(acc: Acc): StreamSeries {
 
 /**
  * The media stage's own series (RtpStream.series, kept when the stage is
- * created with `series: true`: every packet up to 1000, then every n-th) as
- * plot series of at most `maxPoints` points: consecutive samples merged into
- * one point with their largest jitter and delta and their smallest delta.
+ * created with `series: true`: a point per packet up to 1000, then per window
+ * of 2, 4 ... packets with its extremes) as plot series of at most
+ * `maxPoints` points: consecutive points merged into one with their largest
+ * jitter and delta and their smallest delta.
  */
 export function seriesFromStream(s: RtpStream, maxPoints = MAX_SERIES_POINTS): StreamSeries | null {
   const src = s.series;
   if (!src || !src.t.length) return null;
-  // The first packet has no delta (the stage reports 0 for it).
-  const from = src.t.length > 1 ? 1 : 0;
-  const n = src.t.length - from;
+  // The stage starts the series at the second packet (the first has no delta).
+  const n = src.t.length;
   const k = Math.max(1, Math.ceil(n / Math.max(10, Math.min(maxPoints, MAX_SERIES_POINTS))));
   const o: StreamSeries = { stream: s.index, packets: s.packets, binS: 0, t: [], jitter: [], dmax: [], dmin: [] };
-  for (let i = from; i < src.t.length; i += k) {
-    const e = Math.min(i + k, src.t.length);
+  for (let i = 0; i < n; i += k) {
+    const e = Math.min(i + k, n);
     let j = -Infinity, dx = -Infinity, dn = Infinity;
     for (let q = i; q < e; q++) {
       j = Math.max(j, src.jitterMs[q]!);
       dx = Math.max(dx, src.deltaMs[q]!);
-      dn = Math.min(dn, src.deltaMs[q]!);
+      dn = Math.min(dn, src.deltaMinMs[q]!);
     }
     o.t.push(r4((src.t[i]! + src.t[e - 1]!) / 2));
     o.jitter.push(r3(j));
     o.dmax.push(r3(dx));
     o.dmin.push(r3(dn));
   }
-  // Downsampled by the stage (every n-th packet) or merged here: show min-max bands.
-  // (The stage keeps every packet up to its own limit, then every n-th: n >= 2.)
+  // Windows of several packets (the stage's or merged here): show min-max bands.
+  // (The stage keeps a point per packet up to its own limit, then windows of n >= 2.)
   const sampled = src.t.length * 1.5 < s.packets;
   if (k > 1 || sampled) o.binS = o.t.length > 1 ? r4((o.t[o.t.length - 1]! - o.t[0]!) / (o.t.length - 1)) : 0.0001;
   return o;
