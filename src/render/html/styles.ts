@@ -83,6 +83,7 @@ details.call>summary{cursor:pointer;padding:8px 12px;background:var(--panel);bor
 details.call[open]>summary{border-bottom:1px solid var(--border);border-radius:8px 8px 0 0}
 details.call>summary .sub{font-weight:normal;color:var(--muted)}
 .cbody{padding:4px 14px 14px}
+.cbody:empty::before{content:'Drawing this call\2026';color:var(--muted);font-size:13px}
 details.sub>summary{cursor:pointer;font-weight:600;margin:14px 0 6px;font-size:15px}
 .ladgrid{display:grid;grid-template-columns:minmax(0,auto) minmax(360px,1fr);gap:12px;align-items:start}
 @media (max-width:1100px){.ladgrid{grid-template-columns:minmax(0,1fr)}}
