@@ -241,6 +241,48 @@ Content-Length: 0
   } finally { alice.close(); bob.close(); await p.stop(); }
 });
 
+test('parallel forking: both contacts ring, the first 200 wins, the other branch is CANCELled and its 487 ACKed', async () => {
+  const p = await proxy();
+  const alice = await new Peer().open();
+  const desk = await new Peer().open();
+  const mobile = await new Peer().open();
+  try {
+    await register(p, desk, 'bob', [`sip:bob@127.0.0.1:${desk.port}`, `sip:bob@127.0.0.1:${mobile.port}`]);
+    alice.send(request('INVITE', `sip:bob@127.0.0.1:${p.port}`, { port: alice.port, callId: 'fork1', branch: 'z9hG4bK-fork1' }), p.port);
+    assert.equal((await alice.sip())!.status, 100);
+    const [d, m] = [(await desk.sip())!, (await mobile.sip())!];
+    assert.equal(d.method, 'INVITE');
+    assert.equal(m.method, 'INVITE');
+    assert.notEqual(d.branch, m.branch, 'one client transaction per branch');
+    const resp = (fwd: ParsedSip, code: number, reason: string, tag: string, cseq = '1 INVITE') => `SIP/2.0 ${code} ${reason}
+${fwd.headerValues('Via').map((v) => `Via: ${v}`).join('\n')}
+From: ${fwd.header('From')}
+To: ${fwd.header('To')};tag=${tag}
+Call-ID: fork1
+CSeq: ${cseq}
+${code === 200 ? `Contact: <sip:bob@127.0.0.1:${desk.port}>\n` : ''}Content-Length: 0
+
+`;
+    desk.send(resp(d, 180, 'Ringing', 'desk'), p.port);
+    mobile.send(resp(m, 180, 'Ringing', 'mobile'), p.port);
+    assert.equal((await alice.sip())!.status, 180);
+    assert.equal((await alice.sip())!.status, 180);
+    desk.send(resp(d, 200, 'OK', 'desk'), p.port);
+    const ok = await alice.sip();
+    assert.equal(ok!.status, 200);
+    assert.match(ok!.header('To')!, /tag=desk/);
+    const cancel = await mobile.sip();
+    assert.equal(cancel!.method, 'CANCEL', 'the ringing branch is cancelled');
+    assert.equal(cancel!.branch, m.branch);
+    mobile.send(resp(m, 200, 'OK', 'mobile', '1 CANCEL'), p.port);
+    mobile.send(resp(m, 487, 'Request Terminated', 'mobile'), p.port);
+    const ack = await mobile.sip();
+    assert.equal(ack!.method, 'ACK');
+    assert.equal(ack!.branch, m.branch, 'hop-by-hop ACK of the 487');
+    assert.equal(await alice.next(300), null, 'the 487 is not forwarded after a 200');
+  } finally { alice.close(); desk.close(); mobile.close(); await p.stop(); }
+});
+
 test('registrations persist across restarts (SQLite file)', async () => {
   const db = join(dir, 'reg.sqlite');
   const bob = await new Peer().open();
