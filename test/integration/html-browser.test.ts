@@ -153,6 +153,8 @@ describe('HTML report in Chromium', { skip }, () => {
 
       // The stream list and the hash link to a call.
       await page.locator('#streams > summary').click();
+      // The list is drawn on the details' toggle event, which fires after the click returns.
+      await page.waitForSelector('table.streamsum tbody tr', { timeout: 5000 });
       assert.equal(await page.locator('table.streamsum tbody tr').count(), r.report.rtpStreams.length);
       await page.evaluate(() => { location.hash = '#call-2'; });
       assert.ok(await page.evaluate(() => (document.getElementById('call-2') as HTMLDetailsElement).open));
