@@ -41,6 +41,29 @@ export function displayWidth(s: string): number {
   return w;
 }
 
+/**
+ * A string as terminal cells, for character-grid layouts: one cell per
+ * column; a wide character takes its cell and an empty one after it, a
+ * combining mark joins the cell before it. cells(s).join('') === s.
+ */
+export function cells(s: string): string[] {
+  if (/^[\u0020-\u007e\u00a0-\u02ff]*$/.test(s)) return s.split('');
+  const out: string[] = [];
+  for (const ch of s) {
+    const w = charWidth(ch.codePointAt(0)!, ch);
+    if (w === 0) {
+      // Attach to the last real cell (skip a wide character's empty half).
+      let k = out.length - 1;
+      while (k >= 0 && out[k] === '') k--;
+      if (k >= 0) out[k] += ch; else out.push(ch);
+    } else {
+      out.push(ch);
+      if (w === 2) out.push('');
+    }
+  }
+  return out;
+}
+
 /** Shorten to n display columns, ending with an ellipsis when cut. */
 export function clip(s: string, n: number): string {
   if (displayWidth(s) <= n) return s;

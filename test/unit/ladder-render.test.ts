@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import chalk from 'chalk';
+import { displayWidth } from '../../src/render/terminal.js';
 import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
 import {
   buildLadder, diagramFileName, hostOf, mermaidEscape, parseAliases, renderLadderSvg, renderLadderText,
@@ -148,6 +149,35 @@ test('text: fits the width it is given', () => {
   }
   // Natural width when unlimited: no label is clipped.
   assert.doesNotMatch(renderLadderText(l, {}), /…/);
+});
+
+test('text: wide and combining characters keep every lifeline in its column', () => {
+  const r = basic();
+  r.calls[0]!.messages[4]!.label = '180 呼び出し中';
+  r.calls[0]!.messages[6]!.label = '200 OK - pohoda'.normalize('NFD').replace('o', 'o\u0301');
+  const l = buildLadder(r, r.calls, { aliases: { '10.0.0.2': '代理サーバー', '10.0.0.1': 'Jiří' } });
+  const lifelineColumns = (line: string) => {
+    const cols: number[] = [];
+    let col = 0;
+    for (const ch of line) {
+      if (ch === '│' || ch === '├' || ch === '┤' || ch === '▶' || ch === '◀') cols.push(col);
+      col += displayWidth(ch);
+    }
+    return cols;
+  };
+  for (const width of [Infinity, 60]) {
+    const t = renderLadderText(l, { width });
+    assert.match(t, /呼び出し中|代理/);
+    const rows = t.split('\n').filter((x) => /^ +\d+ \d/.test(x));
+    const first = lifelineColumns(rows[0]!);
+    const last = (xs: number[]) => xs[xs.length - 1];
+    for (const line of rows) {
+      assert.ok(displayWidth(line) <= width, `${displayWidth(line)} > ${width}: ${line}`);
+      // Every arrow row ends on a lifeline column of the first row.
+      const cols = lifelineColumns(line);
+      assert.ok(cols.length > 0 && first.includes(last(cols)!), `${line}\n${first} vs ${cols}`);
+    }
+  }
 });
 
 test('text: colours only when chalk has a level, control characters never printed', () => {

@@ -8,7 +8,7 @@
  */
 import chalk from 'chalk';
 import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
-import { printable } from '../terminal.js';
+import { cells, displayWidth as W, printable } from '../terminal.js';
 
 export interface TextOptions {
   /** Columns to fit; Infinity (default) for the natural width. */
@@ -37,18 +37,34 @@ const ASCII: Glyphs = {
 
 const MIN_GAP = 8;
 
+/** The first k cells, a wide character cut in half becoming a space. */
+function headCells(c: string[], k: number): string {
+  const h = c.slice(0, k);
+  if (k < c.length && c[k] === '' && k > 0) h[k - 1] = ' ';
+  return h.join('');
+}
+
+/** The last k cells, a wide character cut in half becoming a space. */
+function tailCells(c: string[], k: number): string {
+  const t = c.slice(c.length - k);
+  if (t[0] === '') t[0] = ' ';
+  return t.join('');
+}
+
 /** Clip to n columns with an ellipsis at the end. */
 function clipEnd(s: string, n: number, ell: string): string {
   if (n <= 0) return '';
-  if (s.length <= n) return s;
-  return n <= ell.length ? s.slice(0, n) : s.slice(0, n - ell.length) + ell;
+  const c = cells(s);
+  if (c.length <= n) return s;
+  return n <= ell.length ? headCells(c, n) : headCells(c, n - ell.length) + ell;
 }
 
 /** Clip to n columns keeping the end (addresses differ at their end). */
 function clipStart(s: string, n: number, ell: string): string {
   if (n <= 0) return '';
-  if (s.length <= n) return s;
-  return n <= ell.length ? s.slice(s.length - n) : ell + s.slice(s.length - n + ell.length);
+  const c = cells(s);
+  if (c.length <= n) return s;
+  return n <= ell.length ? tailCells(c, n) : ell + tailCells(c, n - ell.length);
 }
 
 function asciiOnly(s: string): string {
@@ -61,7 +77,7 @@ function headerLines(name: string, address: string | null, w: number, ell: strin
   if (address) lines.push(address);
   const out: string[] = [];
   for (const l of lines) {
-    if (l.length <= w) { out.push(l); continue; }
+    if (W(l) <= w) { out.push(l); continue; }
     // Wrap "ip:port" (or "[v6]:port") before the port.
     const i = l.lastIndexOf(':');
     if (i > 0 && (l.indexOf(':') === i || l.startsWith('['))) {
@@ -74,7 +90,7 @@ function headerLines(name: string, address: string | null, w: number, ell: strin
 }
 
 function natural(name: string, address: string | null): number {
-  return Math.max(name.length, address?.length ?? 0);
+  return Math.max(W(name), address === null ? 0 : W(address));
 }
 
 /** Gap widths between adjacent columns so every label fits (before width fitting). */
@@ -82,7 +98,7 @@ function gapsFor(ladder: Ladder, headW: number[], labels: string[]): number[] {
   const n = ladder.participants.length;
   const g: number[] = [];
   for (let i = 0; i + 1 < n; i++) g.push(Math.max(MIN_GAP, Math.ceil(headW[i]! / 2) + Math.floor(headW[i + 1]! / 2) + 3));
-  const spans = ladder.rows.map((r, i) => ({ a: Math.min(r.from, r.to), b: Math.max(r.from, r.to), need: labels[i]!.length + 10 }))
+  const spans = ladder.rows.map((r, i) => ({ a: Math.min(r.from, r.to), b: Math.max(r.from, r.to), need: W(labels[i]!) + 10 }))
     .filter((s) => s.b > s.a)
     .sort((x, y) => x.b - x.a - (y.b - y.a));
   for (const s of spans) {
@@ -99,12 +115,15 @@ function gapsFor(ladder: Ladder, headW: number[], labels: string[]): number[] {
   }
   // Self messages print their label to the right of the lifeline.
   ladder.rows.forEach((r, i) => {
-    if (r.from === r.to && r.from < n - 1) g[r.from] = Math.max(g[r.from]!, labels[i]!.length + 6);
+    if (r.from === r.to && r.from < n - 1) g[r.from] = Math.max(g[r.from]!, W(labels[i]!) + 6);
   });
   return g;
 }
 
-/** A line under construction: one character and one style per cell. */
+/**
+ * A line under construction: one terminal cell and one style per column (a
+ * wide character is its cell plus an empty one, see cells()).
+ */
 class Line {
   readonly ch: string[];
   readonly st: Style[];
@@ -113,14 +132,26 @@ class Line {
     this.st = new Array<Style>(width).fill('');
   }
   put(x: number, s: string, style: Style): void {
-    for (let i = 0; i < s.length; i++) {
+    const c = cells(s);
+    for (let i = 0; i < c.length; i++) {
       const p = x + i;
       if (p < 0 || p >= this.ch.length) continue;
-      this.ch[p] = s[i]!;
+      this.ch[p] = c[i]!;
       this.st[p] = style;
     }
   }
+  /** Wide characters half overwritten by something else become spaces, so every line keeps its width. */
+  private repair(): void {
+    const ch = this.ch;
+    // Nothing below U+1100 is wide: the common line costs one comparison per cell.
+    const wide = (c: string) => c !== '' && c.charCodeAt(0) >= 0x1100 && W(c) === 2;
+    for (let i = 0; i < ch.length; i++) {
+      if (ch[i] === '') { if (i === 0 || !wide(ch[i - 1]!)) ch[i] = ' '; }
+      else if (wide(ch[i]!) && ch[i + 1] !== '') ch[i] = ' ';
+    }
+  }
   render(paint: (s: string, st: Style) => string): string {
+    this.repair();
     let end = this.ch.length;
     while (end > 0 && this.ch[end - 1] === ' ') end--;
     let out = '';
@@ -173,9 +204,10 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
 
   // Margin: [call] frame time.
   const showCall = ladder.merged;
-  const callW = showCall ? Math.max(4, ...ladder.calls.map((c) => String(c.index).length)) : 0;
-  const frameW = Math.max(5, ...ladder.rows.map((r) => String(r.frame).length));
-  const timeW = Math.max(4, ...ladder.rows.map((r) => marginTime(r.time).length));
+  // Loops, not Math.max(...rows): a merged ladder can have more rows than a call's argument limit.
+  let callW = 0, frameW = 5, timeW = 4;
+  if (showCall) { callW = 4; for (const c of ladder.calls) callW = Math.max(callW, String(c.index).length); }
+  for (const r of ladder.rows) { frameW = Math.max(frameW, String(r.frame).length); timeW = Math.max(timeW, marginTime(r.time).length); }
   const marginW = (showCall ? callW + 1 : 0) + frameW + 1 + timeW + 2;
   const margin = (r: LadderRow | null): string => {
     if (!r) return ' '.repeat(marginW);
@@ -191,7 +223,7 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
   const avail = width - marginW;
   if (total() > avail) {
     // 1. Narrow the headers (wrap "ip:port" before the port), 2. shrink gaps.
-    headW = parts.map((p) => Math.max(...headerLines(p.name, p.address, Math.max(6, Math.floor(avail / Math.max(1, n)) - 2), G.ellipsis).map((l) => l.length)));
+    headW = parts.map((p) => Math.max(...headerLines(p.name, p.address, Math.max(6, Math.floor(avail / Math.max(1, n)) - 2), G.ellipsis).map((l) => W(l))));
     const minGaps = headW.slice(0, -1).map((w, i) => Math.max(4, Math.ceil(w / 2) + Math.floor(headW[i + 1]! / 2) + 1));
     gaps = gapsFor(ladder, headW, labels);
     let excess = total() - avail;
@@ -215,8 +247,8 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
   // Self messages at the last column and SDP notes may need room on the right.
   let lineW = x[n - 1]! + Math.ceil(headW[n - 1]! / 2) + 1;
   ladder.rows.forEach((r, i) => {
-    if (r.from === r.to) lineW = Math.max(lineW, x[r.from]! + labels[i]!.length + 5);
-    if (r.kind === 'msg' && r.sdp) lineW = Math.max(lineW, x[Math.min(r.from, r.to)]! + 2 + fix(r.sdp).length);
+    if (r.from === r.to) lineW = Math.max(lineW, x[r.from]! + W(labels[i]!) + 5);
+    if (r.kind === 'msg' && r.sdp) lineW = Math.max(lineW, x[Math.min(r.from, r.to)]! + 2 + W(fix(r.sdp)));
   });
   lineW = Math.min(lineW, width);
 
@@ -234,7 +266,7 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
     heads.forEach((h, i) => {
       const s = h[k];
       if (s === undefined) return;
-      line.put(x[i]! - Math.floor(s.length / 2), s, k === 0 ? 'head' : 'margin');
+      line.put(x[i]! - Math.floor(W(s) / 2), s, k === 0 ? 'head' : 'margin');
     });
     out.push(line.render(paint));
   }
@@ -272,7 +304,7 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
       let arrow = body.repeat(Math.max(0, inner)).split('');
       if (xa < xb) arrow[inner - 1] = G.right; else arrow[0] = G.left;
       const room = inner - 6;
-      if (label.length > room) {
+      if (W(label) > room) {
         // Too narrow for the label on the arrow: the label goes on a line of
         // its own above it (over the lifelines), the arrow below.
         const at = lo + 2;
@@ -282,9 +314,9 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
         line.put(0, margin(null), 'margin');
         lifelines(line);
       } else if (room >= 1) {
-        const text = ' ' + label + ' ';
+        const text = cells(' ' + label + ' ');
         const start = Math.floor((inner - text.length) / 2);
-        arrow.splice(start, text.length, ...text.split(''));
+        arrow.splice(start, text.length, ...text);
       }
       arrow = arrow.slice(0, inner);
       // The sender's lifeline gets the tee the arrow leaves from.
