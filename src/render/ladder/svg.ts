@@ -9,6 +9,7 @@
  * Call-IDs, the file name) goes through xmlEscape.
  */
 import { esc } from '../html/escape.js';
+import { displayWidth } from '../terminal.js';
 import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
 
 /** Escape for XML text and attribute values; characters XML 1.0 forbids become U+FFFD. The HTML report's escaper serves both. */
@@ -33,14 +34,9 @@ function clip(s: string, n: number): string {
   return s.length <= n ? s : s.slice(0, Math.max(1, n - 1)) + '…';
 }
 
-/** Text width in px for a monospace font (East Asian wide characters count double). */
+/** Text width in px for a monospace font (terminal display columns: wide characters count double, combining marks nothing). */
 function textW(s: string, cw: number): number {
-  let n = 0;
-  for (const ch of s) {
-    const cp = ch.codePointAt(0)!;
-    n += (cp >= 0x1100 && (cp <= 0x115f || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) || (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xff00 && cp <= 0xff60) || (cp >= 0x1f300 && cp <= 0x1faff))) ? 2 : 1;
-  }
-  return n * cw;
+  return displayWidth(s) * cw;
 }
 
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
