@@ -32,17 +32,17 @@ Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error
 69 no browser for PNG/PDF ladders.
 
 Examples:
-  $ sipflow analyze trace.pcapng                 call list and RTP streams
-  $ sipflow analyze trace.pcapng --events        with each call's timeline
-  $ sipflow analyze trace.pcapng --json          the JSON report
-  $ sipflow ladder trace.pcapng --call 1         ladder of call 1 in the terminal
+  $ sipflow analyze trace.pcapng                      call list and RTP streams
+  $ sipflow analyze trace.pcapng --events             with each call's timeline
+  $ sipflow analyze trace.pcapng --json               the JSON report
+  $ sipflow ladder trace.pcapng --call 1              ladder of call 1 in the terminal
   $ sipflow ladder trace.pcapng --all --format png -o ladders/
-  $ sipflow report trace.pcapng -o report.html   self-contained HTML report
-  $ sipflow snapshot trace.pcapng                write trace.flow.yaml
-  $ sipflow check trace.pcapng                   compare with trace.flow.yaml
-  $ sipflow check fixtures/ --junit junit.xml    every capture in a folder
-  $ sipflow proxy --record lab.pcapng            SIP proxy/registrar on :5060
-  $ sipflow capinfo trace.pcapng                 capture facts only`);
+  $ sipflow report trace.pcapng -o report.html        self-contained HTML report
+  $ sipflow snapshot trace.pcapng -o trace.flow.yaml  expected flow to review
+  $ sipflow check trace.pcapng                        compare with trace.flow.yaml
+  $ sipflow check fixtures/ --junit junit.xml         every capture in a folder
+  $ sipflow proxy --record lab.pcapng                 SIP proxy/registrar on 127.0.0.1:5060
+  $ sipflow capinfo trace.pcapng                      capture facts only`);
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 
