@@ -4,6 +4,8 @@
  */
 import chalk from 'chalk';
 import cliProgress from 'cli-progress';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { InputError, NotACaptureError } from '../capture/index.js';
 
 export const EXIT_OK = 0;
@@ -61,4 +63,15 @@ export function progressBar(label: string, enabled: boolean): Progress {
     },
     stop() { bar?.stop(); },
   };
+}
+
+/** Write an output file, creating its folder first (`--junit reports/x.xml` on a fresh clone). */
+export async function writeOutput(path: string, data: string | Uint8Array): Promise<void> {
+  await ensureParent(path);
+  await writeFile(path, data);
+}
+
+/** Create the folder a file is about to be written into. */
+export async function ensureParent(path: string): Promise<void> {
+  await mkdir(dirname(resolve(path)), { recursive: true });
 }

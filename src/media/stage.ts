@@ -461,10 +461,13 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
       warn({ frame: call.firstFrame, code: 'no-audio', message: `call ${call.index} (${call.callId}) was answered and the capture sees its media endpoints (${where}), but no audio RTP flowed after the answer` });
       return;
     }
-    // Audio flowed both ways when at least two hosts sent it. Host pairs are not compared:
-    // behind NAT or a relay the two directions of one call use different addresses.
+    // Audio flowed both ways when some sender also received audio on the endpoint it sends
+    // from (symmetric RTP: direct, through a relay, on one host), or when at least two hosts
+    // sent it (behind NAT the two directions of one call may use unrelated addresses).
+    const sources = new Set(audioStreams.map((s) => s.src));
+    const answered = audioStreams.some((s) => sources.has(s.dst));
     const senders = new Set(audioStreams.map((s) => s.src.slice(0, s.src.lastIndexOf(':'))));
-    if (senders.size < 2) {
+    if (!answered && senders.size < 2) {
       const directions = [...new Set(audioStreams.map((s) => `${s.src} -> ${s.dst}`))];
       call.outcome = `${call.outcome ?? 'ANSWERED'}, ONE-WAY AUDIO`;
       warn({ frame: call.firstFrame, code: 'one-way-audio', message: `call ${call.index} (${call.callId}): audio RTP was captured in one direction only (${directions.join(', ')})` });

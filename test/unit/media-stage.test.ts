@@ -147,6 +147,16 @@ test('audio in one direction only after the answer: ONE-WAY AUDIO', async () => 
   assert.ok(r.warnings.some((w) => w.code === 'one-way-audio' && w.message.includes('10.0.0.1:4000 -> 10.0.0.2:6000')));
 });
 
+test('both parties on one host (a loopback lab, a local relay): two-way audio is judged by endpoints, not hosts', async () => {
+  const L1: Host = { ip: '127.0.0.1', rtp: 6000 };
+  const L2: Host = { ip: '127.0.0.1', rtp: 6002 };
+  const both = await new Cap(L1, L2).call(0).rtp(1, L1, L2, 100).rtp(1.01, L2, L1, 100, { ssrc: 0x77 }).bye(3.5).analyze();
+  assert.equal(both.calls[0]!.outcome, 'COMPLETED');
+  assert.ok(!both.warnings.some((w) => w.code === 'one-way-audio'));
+  const one = await new Cap(L1, L2).call(0).rtp(1, L1, L2, 100).bye(3.5).analyze();
+  assert.equal(one.calls[0]!.outcome, 'COMPLETED, ONE-WAY AUDIO');
+});
+
 test('no audio although the capture sees the media endpoints (STUN only): NO AUDIO', async () => {
   const stun = Buffer.from('000100002112a442000000000000000000000000', 'hex');
   const c = new Cap().call(0);

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { writeFile } from 'node:fs/promises';
 import { checkCapture, isDirectory, scanDir, siblingFlow } from '../../check/files.js';
 import { renderJson, renderJunit, renderSummary, renderText, type FileOutcome } from '../../check/render.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
 import { mediaStageFactory } from '../media.js';
 
 interface CheckFlags {
@@ -97,7 +96,7 @@ async function run(paths: string[], flags: CheckFlags): Promise<number> {
     }
   }
   const code = outcomes.reduce((a, o) => Math.max(a, o.code), EXIT_OK);
-  if (flags.junit) await writeFile(flags.junit, renderJunit(outcomes));
+  if (flags.junit) await writeOutput(flags.junit, renderJunit(outcomes));
   if (flags.json) process.stdout.write(renderJson(outcomes, code));
   else if (outcomes.length > 1 || jobs.some((j) => j.dir)) process.stdout.write(renderSummary(outcomes));
   return code;

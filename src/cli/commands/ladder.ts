@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import chalk from 'chalk';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { analyze } from '../../analyze.js';
 import { filterReport, type CallFilter } from '../../filter.js';
@@ -12,7 +12,7 @@ import {
   isImage, ladderFileName, ladders, LADDER_FORMATS, parseAliases, Rasterizer, RasterizerUnavailable,
   renderLadderSvg, renderText, type Ladder, type LadderFormat,
 } from '../../render/ladder/index.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, writeOutput } from '../common.js';
 import { mediaStageFactory } from '../media.js';
 
 /** sysexits EX_UNAVAILABLE: a tool the command needs (Chromium) is not there. */
@@ -189,7 +189,7 @@ async function run(file: string, flags: LadderFlags): Promise<number> {
       const raster = await Rasterizer.open({ scale });
       try { await writeOne(list[0]!, format, out, raster, ropts); } finally { await raster.close(); }
     } else {
-      await writeFile(out, list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
+      await writeOutput(out, list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
     }
     written.push(out);
   }
@@ -198,6 +198,6 @@ async function run(file: string, flags: LadderFlags): Promise<number> {
 }
 
 async function writeOne(l: Ladder, format: LadderFormat, path: string, raster: Rasterizer | null, ropts: { text: { width: number; ascii: boolean } }): Promise<void> {
-  if (isImage(format)) await raster!.write(renderLadderSvg(l), format, path);
-  else await writeFile(path, renderText(l, format, ropts));
+  if (isImage(format)) { await ensureParent(path); await raster!.write(renderLadderSvg(l), format, path); }
+  else await writeOutput(path, renderText(l, format, ropts));
 }

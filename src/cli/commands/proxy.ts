@@ -71,7 +71,10 @@ Examples:
   $ sipflow analyze lab.pcapng --events`)
     .action(async (flags: ProxyFlags) => {
       let running: RunningProxy;
+      let statsS: number | undefined;
       try {
+        // Every option is checked before the socket is bound: a usage error never leaves a proxy running.
+        statsS = positive('--stats', flags.stats);
         const reasons: Record<number, string> = {};
         for (const r of flags.reason) { const [c, t] = parseReason(r); reasons[c] = t; }
         const mt = positive('--max-transactions', flags.maxTransactions);
@@ -99,7 +102,6 @@ Examples:
         + `${recorder ? `, recording to ${recorder.currentFile}` : ''}`
         + `${flags.mediaRelay ? `, media relay on ports ${flags.relayPorts}` : ''}`);
       let statsTimer: NodeJS.Timeout | null = null;
-      const statsS = positive('--stats', flags.stats);
       if (statsS) {
         const lag = monitorEventLoopDelay({ resolution: 10 });
         lag.enable();

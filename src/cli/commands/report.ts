@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { CallFilter } from '../../filter.js';
 import { parseAliases } from '../../render/ladder/index.js';
 import { buildHtmlReport, DEFAULT_MAX_BYTES } from '../../render/html/index.js';
-import { EXIT_OK, EXIT_USAGE, progressBar, reportError } from '../common.js';
+import { EXIT_OK, EXIT_USAGE, progressBar, reportError, writeOutput } from '../common.js';
 import { mediaStageFactory } from '../media.js';
 
 interface ReportFlags extends CallFilter {
@@ -97,8 +96,7 @@ Examples:
         bar.stop();
         if (out === '-') process.stdout.write(r.html);
         else {
-          await mkdir(dirname(resolve(out)), { recursive: true });
-          await writeFile(out, r.html);
+          await writeOutput(out, r.html);
         }
         if (!flags.quiet) {
           const s = r.stats;

@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { analyze } from '../../analyze.js';
 import { isDirectory, scanDir, stem } from '../../check/files.js';
 import { parseAliasArgs } from '../../check/roles.js';
 import { flowToJson, flowToYaml, snapshotFlow, type SnapshotOptions } from '../../check/snapshot.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
 import { mediaStageFactory } from '../media.js';
 
 interface SnapshotFlags {
@@ -86,7 +85,7 @@ Examples:
           }
           try {
             const { doc, text } = render(await analyze(e.capture!, { media }));
-            await writeFile(out, text);
+            await writeOutput(out, text);
             if (!flags.quiet) process.stderr.write(`${out}: ${doc.calls.length} call${doc.calls.length === 1 ? '' : 's'}\n`);
           } catch (err) {
             code = Math.max(code, reportError(err));
@@ -104,7 +103,7 @@ Examples:
         if (!doc.calls.length && !flags.quiet) process.stderr.write(`sipflow: warning: ${capture} has no ${doc.scope === 'invite' ? 'INVITE ' : ''}dialogs; the flow expects none\n`);
         if (flags.output === undefined || flags.output === '-') process.stdout.write(text);
         else {
-          await writeFile(flags.output, text);
+          await writeOutput(flags.output, text);
           if (!flags.quiet) process.stderr.write(`${flags.output}: ${doc.calls.length} call${doc.calls.length === 1 ? '' : 's'}\n`);
         }
         process.exitCode = EXIT_OK;
