@@ -38,6 +38,8 @@ export class Recorder {
   private readonly link: RecordLink;
   private fileIndex = 0;
   private openedAt = 0;
+  /** Packets in the current file: a file is never left without any (rotation waits for the first). */
+  private inFile = 0;
   private ipId = 1;
   private readonly now: () => number;
   /** Every file written, in order. */
@@ -74,6 +76,7 @@ export class Recorder {
       name: 'sipflow-proxy', description: 'datagrams received and sent by sipflow proxy',
     });
     this.openedAt = this.now();
+    this.inFile = 0;
     this.files.push(path);
     this.opts.onFile?.(path);
   }
@@ -87,12 +90,15 @@ export class Recorder {
     if (!this.writer) return;
     try {
       const t = timeMs ?? this.now();
-      if (this.shouldRotate(t)) this.rotate();
+      if (this.inFile > 0 && this.shouldRotate(t)) this.rotate();
+      // A file's time period starts with its first packet (an idle proxy opens no empty files).
+      if (this.inFile === 0) this.openedAt = t;
       const frame = udpFrame({ src, dst, sport, dport, payload, link: this.link, ipId: this.ipId++ & 0xffff, udpChecksum: true });
       const sec = Math.floor(t / 1000);
       const nsec = Math.min(999_999_999, Math.round((t - sec * 1000) * 1e6));
       this.writer!.writePacket(0, sec, nsec, frame);
       this.packets++;
+      this.inFile++;
     } catch (e) {
       this.errors++;
       this.lastError = e as Error;

@@ -326,6 +326,28 @@ test('recording: every datagram in and out, valid pcapng, rotation by size', asy
   assert.equal(frames, 16, 'each OPTIONS and its 200');
 });
 
+test('recording: rotation by time never leaves a file without packets; each file keeps its packets in order', async () => {
+  const { Recorder } = await import('../../src/proxy/recorder.js');
+  const rotDir = join(dir, 'rot-time');
+  rmSync(rotDir, { recursive: true, force: true });
+  (await import('node:fs')).mkdirSync(rotDir);
+  let clock = 1_700_000_000_000;
+  const rec = new Recorder({ path: join(rotDir, 'lab.pcapng'), rotateSeconds: 10, now: () => clock });
+  const send = (atS: number) => { clock = 1_700_000_000_000 + atS * 1000; rec.udp('127.0.0.1', 5060, '127.0.0.1', 5062, Buffer.from(`OPTIONS ${atS}`)); };
+  send(60); // the first packet comes long after the rotation period: it goes into the first file, whose period starts now
+  send(65);
+  send(75); // 15 s after the first file's first packet: a new file
+  send(76);
+  rec.close();
+  assert.deepEqual(rec.files.map((f) => f.slice(rotDir.length + 1)), ['lab.pcapng', 'lab-0001.pcapng']);
+  const counts: number[] = [];
+  for (const f of rec.files) {
+    const r = await analyze(f);
+    counts.push(r.capture.frames);
+  }
+  assert.deepEqual(counts, [2, 2]);
+});
+
 test('digest on the proxy: INVITE challenged with 407, From must be the authenticated user (403)', async () => {
   const p = await proxy({ users: new Map([['alice', 'pw']]), realm: 'lab' });
   const ua = await new Peer().open();
