@@ -182,7 +182,6 @@ export class RtpStats {
 
   private closeWindow(): void {
     const s = this.series!;
-    const r3 = (x: number) => Math.round(x * 1000) / 1000;
     s.t.push(Math.round(this.winT) / 1000);
     s.jitterMs.push(r3(this.winJitter));
     s.deltaMs.push(r3(this.winDeltaMax));
@@ -211,6 +210,11 @@ export class RtpStats {
     if (this.series && this.sinceSample > 0) this.closeWindow();
     return this.series;
   }
+}
+
+/** Round to 3 decimals (µs for ms values): series points are for plots, not statistics. */
+function r3(x: number): number {
+  return Math.round(x * 1000) / 1000;
 }
 
 /** Unwraps 32-bit RTP timestamps into a monotonic-ish extended value. */

@@ -64,20 +64,35 @@ export function cells(s: string): string[] {
   return out;
 }
 
-/** Shorten to n display columns, ending with an ellipsis when cut. */
-export function clip(s: string, n: number): string {
+/** The first k columns of a cell list; a wide character the cut would halve is left out. */
+function headColumns(c: string[], k: number): string {
+  if (k > 0 && k < c.length && c[k] === '') k--;
+  return c.slice(0, k).join('');
+}
+
+/** The last k columns of a cell list; a wide character the cut would halve is left out. */
+function tailColumns(c: string[], k: number): string {
+  let from = c.length - k;
+  if (from < c.length && c[from] === '') from++;
+  return c.slice(from).join('');
+}
+
+/** Shorten to at most n display columns, ending with `ell` when cut (no room for it: cut only). */
+export function clip(s: string, n: number, ell = '…'): string {
   if (displayWidth(s) <= n) return s;
   if (n <= 0) return '';
-  const room = n > 1 ? n - 1 : n;
-  let w = 0;
-  let out = '';
-  for (const ch of s) {
-    const cw = charWidth(ch.codePointAt(0)!, ch);
-    if (w + cw > room) break;
-    out += ch;
-    w += cw;
-  }
-  return n > 1 ? out + '…' : out;
+  const c = cells(s);
+  const e = displayWidth(ell);
+  return n <= e ? headColumns(c, n) : headColumns(c, n - e) + ell;
+}
+
+/** Shorten to at most n display columns keeping the end (addresses differ at their end), starting with `ell` when cut. */
+export function clipStart(s: string, n: number, ell = '…'): string {
+  if (displayWidth(s) <= n) return s;
+  if (n <= 0) return '';
+  const c = cells(s);
+  const e = displayWidth(ell);
+  return n <= e ? tailColumns(c, n) : ell + tailColumns(c, n - e);
 }
 
 /** Pad plain text with spaces to n display columns, on the right or (right-aligned) the left. */

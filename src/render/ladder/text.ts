@@ -8,7 +8,7 @@
  */
 import chalk from 'chalk';
 import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
-import { cells, displayWidth as W, printable } from '../terminal.js';
+import { cells, clip as clipEnd, clipStart, displayWidth as W, printable } from '../terminal.js';
 
 export interface TextOptions {
   /** Columns to fit; Infinity (default) for the natural width. */
@@ -36,36 +36,6 @@ const ASCII: Glyphs = {
 };
 
 const MIN_GAP = 8;
-
-/** The first k cells, a wide character cut in half becoming a space. */
-function headCells(c: string[], k: number): string {
-  const h = c.slice(0, k);
-  if (k < c.length && c[k] === '' && k > 0) h[k - 1] = ' ';
-  return h.join('');
-}
-
-/** The last k cells, a wide character cut in half becoming a space. */
-function tailCells(c: string[], k: number): string {
-  const t = c.slice(c.length - k);
-  if (t[0] === '') t[0] = ' ';
-  return t.join('');
-}
-
-/** Clip to n columns with an ellipsis at the end. */
-function clipEnd(s: string, n: number, ell: string): string {
-  if (n <= 0) return '';
-  const c = cells(s);
-  if (c.length <= n) return s;
-  return n <= ell.length ? headCells(c, n) : headCells(c, n - ell.length) + ell;
-}
-
-/** Clip to n columns keeping the end (addresses differ at their end). */
-function clipStart(s: string, n: number, ell: string): string {
-  if (n <= 0) return '';
-  const c = cells(s);
-  if (c.length <= n) return s;
-  return n <= ell.length ? tailCells(c, n) : ell + tailCells(c, n - ell.length);
-}
 
 function asciiOnly(s: string): string {
   return s.replace(/[→]/g, '->').replace(/[–—]/g, '-').replace(/·/g, '|').replace(/…/g, '~').replace(/[^\x20-\x7e]/g, '?');
