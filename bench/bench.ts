@@ -19,7 +19,6 @@ import { fileURLToPath } from 'node:url';
 import { readCapture } from '../src/capture/index.js';
 import { NetDecoder } from '../src/net/decoder.js';
 import { analyze } from '../src/analyze.js';
-import { mediaStageFactory } from '../src/cli/media.js';
 import { DEFAULT_FRAMES, DEFAULT_SEED, generateSynthetic, type SyntheticStats } from './synthetic.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -172,7 +171,7 @@ async function main(): Promise<void> {
 
   let calls = 0, streams = 0, sipMsgs = 0, jsonBytes = 0;
   const an = await inProcess(Math.min(runs, 2), async () => {
-    const report = await analyze(file, { media: mediaStageFactory({ heuristic: false }) });
+    const report = await analyze(file, { media: { heuristic: false } });
     const json = JSON.stringify(report, null, 2);
     jsonBytes = json.length;
     calls = report.calls.length;

@@ -11,7 +11,6 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/analyze.js';
-import { mediaStageFactory } from '../src/cli/media.js';
 import { buildLadder, Rasterizer, RasterizerUnavailable, renderLadderSvg, renderMarkdown } from '../src/render/ladder/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -49,7 +48,7 @@ async function main(): Promise<number> {
   try {
     for (const f of files) {
       const path = join(CORPUS, f);
-      const report = await analyze(path, { media: mediaStageFactory({ heuristic: false }) });
+      const report = await analyze(path, { media: { heuristic: false } });
       report.file = f;
       const calls = report.calls;
       const ladder = buildLadder(report, calls, { aliases: LAB_ALIASES, order: LAB_ORDER, sdp: true, rtp: true });

@@ -13,8 +13,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FileSink, PcapngWriter } from '../src/capture/writer.js';
 import { udpFrame } from '../src/net/build.js';
-import { mediaStageFactory } from '../src/cli/media.js';
-import { buildHtmlReport } from '../src/render/html/index.js';
+import { htmlReport } from '../src/html-report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CORPUS = resolve(ROOT, '..', 'shared', 'corpus');
@@ -121,8 +120,8 @@ const kb = (n: number) => `${(n / 1024).toFixed(0).padStart(6)} KiB`;
 async function one(path: string, outPath: string, label: string): Promise<{ bytes: number; ms: number }> {
   const t = performance.now();
   const isLab = /Z1_/.test(path);
-  const r = await buildHtmlReport(path, {
-    media: mediaStageFactory({ heuristic: true, series: true }), all: true,
+  const r = await htmlReport(path, {
+    media: { heuristic: true }, all: true,
     ladder: isLab ? { aliases: LAB_ALIASES } : undefined,
     // The committed reports stay byte-identical from run to run and name the capture relative to the project.
     generated: null,
@@ -133,7 +132,7 @@ async function one(path: string, outPath: string, label: string): Promise<{ byte
   const s = r.stats;
   process.stdout.write(`${label.padEnd(44)} ${kb(s.bytes)}  ${String(s.calls).padStart(5)} dialogs  ${String(r.report.rtpStreams.length).padStart(4)} streams  ` +
     `${kb(s.meanCallBytes)}/dialog (max ${kb(s.maxCallBytes).trim()})  ${ms.toFixed(0).padStart(6)} ms ` +
-    `(analyze ${s.analyzeMs}, plots ${s.plotsMs}, render ${s.renderMs})${s.cutCalls ? `  budget cut ${s.cutCalls}` : ''}\n`);
+    `(analyze ${s.analyzeMs}, render ${s.renderMs})${s.cutCalls ? `  budget cut ${s.cutCalls}` : ''}\n`);
   return { bytes: s.bytes, ms };
 }
 

@@ -1,57 +1,78 @@
 /**
  * The pipeline: one pass over a capture, Frame -> Datagram -> SipMessage ->
- * Call (+ media), producing the Report of DESIGN.md. No printing here.
+ * Call, feeding every tap (tap.ts) on the way, producing the Report
+ * (model.ts; its JSON form is schema/report.schema.json). No printing here.
+ *
+ * Built-in taps are composed here: the media tap (SDP -> RTP/RTCP streams,
+ * DTMF, call events) runs unless `media: false`, before the caller's taps,
+ * so their `finish` sees the streams in the report.
  */
-import type { Call, Datagram, Report, SipMessage, Warning } from './model.js';
+import type { Call, Frame, Report, Warning } from './model.js';
+import type { PacketMeta, RtpPacket, Tap, TapContext, TransportPacket } from './tap.js';
 import { readCapture } from './capture/index.js';
 import { NetDecoder, type NetDecoderOptions } from './net/decoder.js';
 import { endpoint } from './net/addr.js';
 import { looksLikeSip } from './sip/detect.js';
 import { parseSip, toSipMessage } from './sip/parser.js';
 import { TcpSipReassembler } from './sip/tcp-stream.js';
-import { CallTracker, type CallTrack } from './sip/calls.js';
+import { CallTracker } from './sip/calls.js';
+import { createMediaTap, type MediaOptions } from './media/stage.js';
 import { isoTime } from './capinfo.js';
 import { VERSION } from './version.js';
 
-/** A stage that looks at SIP and UDP traffic to find media (issue: media). */
-export interface MediaStage {
-  /** Every SIP message, after the call tracker saw it. */
-  onSip(msg: SipMessage, track: CallTrack): void;
-  /** Every UDP datagram that is not SIP. `time` is relative to the first frame. */
-  onUdp(d: Datagram, time: number): void;
-  /** Fill report.rtpStreams and the calls' media/streams/events; may add warnings. */
-  finish(report: Report): void;
-}
-
 export interface AnalyzeOptions extends NetDecoderOptions {
   onProgress?(done: number, total: number | null): void;
-  /** Factory for the media stage; omitted = no media analysis. */
-  media?: (warn: (w: Warning) => void) => MediaStage;
+  /**
+   * The media tap: SDP-announced RTP/RTCP streams with Wireshark's statistics,
+   * DTMF, call events and media warnings. On by default; `false` leaves it out
+   * (SIP only, faster); `{ heuristic: true }` also finds RTP no SDP announced.
+   */
+  media?: boolean | Partial<MediaOptions>;
+  /** The caller's own taps, called after the built-in ones. */
+  taps?: Tap[];
   /** Most warnings kept in the report (the count of the rest is reported). */
   maxWarnings?: number;
   /** Keep each message's full text in CallMessage.raw (the HTML report shows it). */
   keepRaw?: boolean;
 }
 
+/** Most malformed SIP messages listed one by one; the rest are counted in one warning. */
+const MALFORMED_LISTED = 50;
+
+/** Analyze one capture file ("-" is standard input). Throws InputError / NotACaptureError for unusable input. */
 export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<Report> {
   const maxWarnings = opts.maxWarnings ?? 1000;
   const warnings: Warning[] = [];
   let suppressed = 0;
   const warn = (w: Warning) => { if (warnings.length < maxWarnings) warnings.push(w); else suppressed++; };
 
+  const taps: Tap[] = [];
+  if (opts.media !== false) taps.push(createMediaTap(typeof opts.media === 'object' ? opts.media : {}));
+  taps.push(...(opts.taps ?? []));
+  const frameTaps = taps.filter((t) => t.onFrame);
+  const sipTaps = taps.filter((t) => t.onSip);
+  const udpTaps = taps.filter((t) => t.onUdp);
+  const tcpTaps = taps.filter((t) => t.onTcp);
+  const rtpTaps = taps.filter((t) => t.onRtp);
+  const ctx: TapContext = {
+    warn,
+    emitRtp: (p: RtpPacket) => { for (const t of rtpTaps) t.onRtp!(p); },
+    rtpListened: rtpTaps.length > 0,
+  };
+  for (const t of taps) t.start?.(ctx);
+
   const tracker = new CallTracker(warn, { keepRaw: !!opts.keepRaw });
-  const media = opts.media?.(warn);
   let firstSec = 0;
   let firstNsec = 0;
   let haveFirst = false;
   const rel = (sec: number, nsec: number) => (sec - firstSec) + (nsec - firstNsec) / 1e9;
   let malformedSip = 0;
 
-  const onSipBytes = (bytes: Uint8Array, d: { frame: number; tsSec: number; tsNsec: number; src: string; dst: string; srcPort: number; dstPort: number }, transport: 'UDP' | 'TCP') => {
-    const parsed = parseSip(bytes, 0, bytes.length, transport === 'TCP');
+  const onSipBytes = (bytes: Uint8Array, d: PacketMeta) => {
+    const parsed = parseSip(bytes, 0, bytes.length, d.transport === 'TCP');
     if ('error' in parsed) {
       malformedSip++;
-      if (malformedSip <= 50) warn({ frame: d.frame, code: 'sip-malformed', message: `malformed SIP message: ${parsed.error}` });
+      if (malformedSip <= MALFORMED_LISTED) warn({ frame: d.frame, code: 'sip-malformed', message: `malformed SIP message: ${parsed.error}` });
       return;
     }
     if (!parsed.callId) {
@@ -60,29 +81,37 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
     }
     const msg = toSipMessage(parsed, {
       frame: d.frame, time: round9(rel(d.tsSec, d.tsNsec)), tsSec: d.tsSec, tsNsec: d.tsNsec,
-      src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, transport,
+      src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, transport: d.transport,
     });
     const track = tracker.add(msg);
-    media?.onSip(msg, track);
+    for (const t of sipTaps) t.onSip!(msg, track);
   };
 
   const tcp = new TcpSipReassembler({
-    onMessage: (bytes, meta) => onSipBytes(bytes, meta, 'TCP'),
+    onMessage: (bytes, meta) => onSipBytes(bytes, { ...meta, transport: 'TCP' }),
     onWarning: warn,
   });
 
+  // One record reused for every datagram handed to taps: no object per packet.
+  const pkt: TransportPacket = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, payload: new Uint8Array(0), ipLength: 0, tcp: null };
   const net = new NetDecoder((d) => {
-    if (d.transport === 'UDP') {
-      if (looksLikeSip(d.payload)) onSipBytes(d.payload, d, 'UDP');
-      else media?.onUdp(d, rel(d.tsSec, d.tsNsec));
-    } else {
-      tcp.push(d);
+    const sip = d.transport === 'UDP' && looksLikeSip(d.payload);
+    if (sip) onSipBytes(d.payload, d);
+    const listeners = d.transport === 'UDP' ? (sip ? null : udpTaps) : tcpTaps;
+    if (listeners?.length) {
+      pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst;
+      pkt.srcPort = d.srcPort; pkt.dstPort = d.dstPort; pkt.transport = d.transport; pkt.time = rel(d.tsSec, d.tsNsec);
+      pkt.payload = d.payload; pkt.ipLength = d.ipLength; pkt.tcp = d.tcp;
+      if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);
+      else for (const t of listeners) t.onTcp!(pkt);
     }
+    if (d.transport === 'TCP') tcp.push(d);
   }, warn, opts);
 
   const info = await readCapture(path, {
-    onFrame(f) {
+    onFrame(f: Frame) {
       if (!haveFirst) { firstSec = f.tsSec; firstNsec = f.tsNsec; haveFirst = true; }
+      if (frameTaps.length) { const t = rel(f.tsSec, f.tsNsec); for (const tap of frameTaps) tap.onFrame!(f, t); }
       net.decode(f);
     },
     onWarning: warn,
@@ -111,8 +140,8 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
   for (const [name, n] of Object.entries(net.stats.unsupportedLinkTypes)) {
     warn({ frame: null, code: 'unsupported-link-type', message: `${n} frames of link type ${name} were not decoded` });
   }
-  if (malformedSip > 50) warn({ frame: null, code: 'sip-malformed', message: `${malformedSip} malformed SIP messages in all (the first 50 are listed)` });
-  media?.finish(report);
+  if (malformedSip > MALFORMED_LISTED) warn({ frame: null, code: 'sip-malformed', message: `${malformedSip} malformed SIP messages in all (the first ${MALFORMED_LISTED} are listed)` });
+  for (const t of taps) t.finish?.(report);
   if (suppressed) warnings.push({ frame: null, code: 'warning-limit', message: `${suppressed} further warnings not listed` });
   return report;
 }

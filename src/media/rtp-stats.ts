@@ -9,24 +9,6 @@ import { PT_CN, PT_CN_OLD } from './codecs.js';
 
 const F_FIRST = 1, F_MARKER = 2, F_WRONG_SEQ = 4, F_PT_CN = 8, F_FOLLOW_PT_CN = 16, F_WRONG_TS = 32;
 
-/** Most points kept for the optional jitter/delta series (downsampled by doubling the window). */
-export const MAX_SERIES_POINTS = 1000;
-
-/**
- * Jitter and inter-arrival delta over time. Each point summarises a window of
- * consecutive packets (one packet until MAX_SERIES_POINTS, then 2, 4 ...):
- * the largest jitter and delta and the smallest delta in it, so a spike is
- * never lost to downsampling. The first packet (no delta) starts no point.
- */
-export interface StreamSeries {
-  /** Seconds relative to the first frame: the window's last packet. */
-  t: number[];
-  jitterMs: number[];
-  deltaMs: number[];
-  /** Smallest delta of each window (equal to deltaMs while windows are one packet). */
-  deltaMinMs: number[];
-}
-
 export class RtpStats {
   packets = 0;
   private startSeq = 0;
@@ -60,17 +42,6 @@ export class RtpStats {
   stopTime = 0;
   /** Sum of IP packet lengths (for the bitrate). */
   ipBytes = 0;
-  series: StreamSeries | null;
-  private stride = 1;
-  private sinceSample = 0;
-  private winJitter = 0;
-  private winDeltaMax = -Infinity;
-  private winDeltaMin = Infinity;
-  private winT = 0;
-
-  constructor(keepSeries = false) {
-    this.series = keepSeries ? { t: [], jitterMs: [], deltaMs: [], deltaMinMs: [] } : null;
-  }
 
   /** Packets expected from the extended sequence numbers (Wireshark's formula). */
   get expected(): number {
@@ -168,53 +139,8 @@ export class RtpStats {
     if (inTime) this.time = timeMs;
     this.stopSeq = seq;
     this.packets++;
-    if (this.series) this.sample(timeMs);
   }
 
-  private sample(timeMs: number): void {
-    if (this.packets === 1) return; // the first packet has no delta
-    if (this.jitter > this.winJitter) this.winJitter = this.jitter;
-    if (this.delta > this.winDeltaMax) this.winDeltaMax = this.delta;
-    if (this.delta < this.winDeltaMin) this.winDeltaMin = this.delta;
-    this.winT = timeMs;
-    if (++this.sinceSample >= this.stride) this.closeWindow();
-  }
-
-  private closeWindow(): void {
-    const s = this.series!;
-    s.t.push(Math.round(this.winT) / 1000);
-    s.jitterMs.push(r3(this.winJitter));
-    s.deltaMs.push(r3(this.winDeltaMax));
-    s.deltaMinMs.push(r3(this.winDeltaMin));
-    this.sinceSample = 0;
-    this.winJitter = 0;
-    this.winDeltaMax = -Infinity;
-    this.winDeltaMin = Infinity;
-    if (s.t.length >= MAX_SERIES_POINTS) {
-      // Merge neighbouring windows (max of maxima, min of minima) and make windows twice as long.
-      const half = s.t.length >> 1;
-      for (let i = 0; i < half; i++) {
-        const a = 2 * i, b = a + 1;
-        s.t[i] = s.t[b]!;
-        s.jitterMs[i] = Math.max(s.jitterMs[a]!, s.jitterMs[b]!);
-        s.deltaMs[i] = Math.max(s.deltaMs[a]!, s.deltaMs[b]!);
-        s.deltaMinMs[i] = Math.min(s.deltaMinMs[a]!, s.deltaMinMs[b]!);
-      }
-      for (const k of ['t', 'jitterMs', 'deltaMs', 'deltaMinMs'] as const) s[k].length = half;
-      this.stride *= 2;
-    }
-  }
-
-  /** The series with the last, unfinished window included (call once the stream ended). */
-  finishSeries(): StreamSeries | null {
-    if (this.series && this.sinceSample > 0) this.closeWindow();
-    return this.series;
-  }
-}
-
-/** Round to 3 decimals (µs for ms values): series points are for plots, not statistics. */
-function r3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
 
 /** Unwraps 32-bit RTP timestamps into a monotonic-ish extended value. */

@@ -1,5 +1,5 @@
 /**
- * The media stage of the pipeline (analyze.ts MediaStage): SDP announces
+ * The media tap (tap.ts): SDP announces
  * where media will flow, UDP to or from those endpoints is RTP (or RTCP),
  * each (src, dst, SSRC) is a stream with Wireshark-grade statistics, and the
  * calls get their media, streams, DTMF and event timeline.
@@ -13,8 +13,8 @@
  * keyed by the decoder's address text and numeric ports, streams through a
  * flow table (source ip -> ports -> destination ip -> SSRC).
  */
-import type { MediaStage } from '../analyze.js';
-import type { Call, CallEvent, Datagram, MediaDescription, Report, RtpStream, SipMessage, Warning } from '../model.js';
+import type { Call, CallEvent, MediaDescription, Report, RtpStream, SipMessage, Warning } from '../model.js';
+import type { RtpPacket, RtpStreamRef, Tap, TapContext, TransportPacket } from '../tap.js';
 import type { CallTrack } from '../sip/calls.js';
 import { endpoint, ipv6ToString } from '../net/addr.js';
 import { ipv6Bytes } from '../net/build.js';
@@ -22,7 +22,7 @@ import { findSdp } from '../sip/multipart.js';
 import { CallEventBuilder, phrases } from '../events.js';
 import { analysisClockRate, codecName, nominalClockRate, PT_CN, PT_CN_OLD } from './codecs.js';
 import { parseSdp, sdpSummary, type RtpMapEntry, type Sdp, type SdpMedia } from './sdp.js';
-import { RtpStats, TimestampUnwrapper, type StreamSeries } from './rtp-stats.js';
+import { RtpStats, TimestampUnwrapper } from './rtp-stats.js';
 import { DtmfDecoder, infoDtmfDigit } from './dtmf.js';
 import { looksLikeRtcp, parseRtcp } from './rtcp.js';
 import { EndpointIndex, FlowIndex } from './endpoint-index.js';
@@ -30,8 +30,6 @@ import { EndpointIndex, FlowIndex } from './endpoint-index.js';
 export interface MediaOptions {
   /** Also classify RTP that no SDP announced (marked heuristic). */
   heuristic: boolean;
-  /** Keep downsampled jitter/delta series per stream (HTML plots). */
-  series?: boolean;
   /** Most streams tracked at once. */
   maxStreams?: number;
 }
@@ -57,8 +55,11 @@ interface Announced {
   clock: Int32Array;
 }
 
-interface StreamState {
+/** A stream as the tap tracks it; taps see it as an RtpStreamRef. */
+interface StreamState extends RtpStreamRef {
   call: CallMedia | null;
+  callId: string | null;
+  index: number;
   heuristic: boolean;
   src: string;
   dst: string;
@@ -118,8 +119,16 @@ export function canonicalAddress(addr: string): string {
   try { return ipv6ToString(ipv6Bytes(addr), 0); } catch { return addr.toLowerCase(); }
 }
 
-export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void): MediaStage {
+/** The media tap; `analyze()` composes it unless told `media: false`. */
+export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
+  let ctx: TapContext = { warn: () => {}, emitRtp: () => {}, rtpListened: false };
+  const warn = (w: Warning) => ctx.warn(w);
+  /** The record handed to onRtp taps, reused for every packet. */
+  const published: RtpPacket = {
+    stream: null as unknown as RtpStreamRef, frame: 0, time: 0, seq: 0, timestamp: 0, extTimestamp: 0, payloadType: 0,
+    marker: false, clockRate: 0, payload: new Uint8Array(0), jitterMs: 0, deltaMs: 0, packets: 0,
+  };
   /** What was announced at each endpoint (latest SDP wins). */
   const announced = new EndpointIndex<Announced>();
   /** One direction of a UDP flow -> its streams (or heuristic candidate). */
@@ -207,14 +216,15 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     cm.events.add(m, sdp, retransmission);
   }
 
-  function newFlow(d: Datagram): Flow {
+  function newFlow(d: TransportPacket): Flow {
     const f: Flow = { streams: new Map(), last: null, ann: undefined, gen: -1, held: null };
     flows.set(d.src, d.srcPort, d.dst, d.dstPort, f);
     return f;
   }
 
-  function onUdp(d: Datagram, time: number): void {
+  function onUdp(d: TransportPacket): void {
     const p = d.payload;
+    const time = d.time;
     let flow = flows.get(d.src, d.srcPort, d.dst, d.dstPort);
     let a: Announced | undefined;
     if (flow && flow.gen === gen) a = flow.ann;
@@ -242,8 +252,8 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
       return null;
     }
     const s: StreamState = {
-      call, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, ssrc, mediaType,
-      rtpmap, stats: new RtpStats(!!opts.series), unwrap: new TimestampUnwrapper(), firstFrame: d.frame, lastFrame: d.frame,
+      call, callId: call?.callId ?? null, index: 0, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, ssrc, mediaType,
+      rtpmap, stats: new RtpStats(), unwrap: new TimestampUnwrapper(), firstFrame: d.frame, lastFrame: d.frame,
       ptCounts: new Uint32Array(128), dtmf: null, rtcp: null,
     };
     streamList.push(s);
@@ -281,12 +291,19 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     }
     s.lastFrame = d.frame;
     s.ptCounts[pt]!++;
-    s.stats.add(time * 1000, seq, s.unwrap.next(ts), pt, marker, clock, d.ipLength);
-    if (event) {
-      // Payload after the fixed header, CSRCs and extension.
-      let off = 12 + (p[0]! & 0x0f) * 4;
-      if (p[0]! & 0x10 && off + 4 <= p.length) off += 4 + ((p[off + 2]! << 8) | p[off + 3]!) * 4;
-      if (off < p.length) (s.dtmf ??= new DtmfDecoder()).add(p.subarray(off), ts, s.rtpmap.get(pt)?.rate || 8000, d.frame, time);
+    const extTs = s.unwrap.next(ts);
+    s.stats.add(time * 1000, seq, extTs, pt, marker, clock, d.ipLength);
+    if (!event && !ctx.rtpListened) return;
+    // Payload after the fixed header, CSRCs and extension.
+    let off = 12 + (p[0]! & 0x0f) * 4;
+    if (p[0]! & 0x10 && off + 4 <= p.length) off += 4 + ((p[off + 2]! << 8) | p[off + 3]!) * 4;
+    if (event && off < p.length) (s.dtmf ??= new DtmfDecoder()).add(p.subarray(off), ts, s.rtpmap.get(pt)?.rate || 8000, d.frame, time);
+    if (ctx.rtpListened) {
+      const o = published;
+      o.stream = s; o.frame = d.frame; o.time = time; o.seq = seq; o.timestamp = ts; o.extTimestamp = extTs;
+      o.payloadType = pt; o.marker = marker; o.clockRate = clock; o.payload = off < p.length ? p.subarray(off) : p.subarray(p.length);
+      o.jitterMs = s.stats.jitter; o.deltaMs = s.stats.delta; o.packets = s.stats.packets;
+      ctx.emitRtp(o);
     }
   }
 
@@ -320,7 +337,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
    * packets of one SSRC with sequence numbers stepping forward by 1..10.
    * SIP never reaches here; STUN, DTLS and ZRTP fail the version check.
    */
-  function heuristic(d: Datagram, time: number, existing: Flow | undefined): void {
+  function heuristic(d: TransportPacket, time: number, existing: Flow | undefined): void {
     const p = d.payload;
     if (p.length < 12 || (p[0]! >> 6) !== 2 || d.srcPort < 1024 || d.dstPort < 1024 || looksLikeRtcp(p)) return;
     const pt = p[1]! & 0x7f;
@@ -371,8 +388,12 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
   }
 
   function finish(report: Report): void {
-    for (const s of streamList) if (s.heuristic && !s.call) s.call = callByAddress(s.srcIp, s.dstIp, s.stats.startTime / 1000);
+    for (const s of streamList) {
+      if (s.heuristic && !s.call) s.call = callByAddress(s.srcIp, s.dstIp, s.stats.startTime / 1000);
+      s.callId = s.call?.callId ?? null;
+    }
     const ordered = streamList.slice().sort((a, b) => a.firstFrame - b.firstFrame);
+    ordered.forEach((s, i) => { s.index = i + 1; });
     const byCall = new Map<string, number[]>();
     const out: RtpStream[] = ordered.map((s, i) => {
       const st = s.stats;
@@ -407,8 +428,6 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
         dtmf: s.dtmf ? s.dtmf.digits.map((g) => ({ digit: g.digit, frame: g.frame, time: round(g.time, 6), durationMs: g.durationMs })) : [],
         rtcp: s.rtcp,
       };
-      const series = st.finishSeries();
-      if (series) stream.series = series;
       if (callId) {
         const list = byCall.get(callId);
         if (list) list.push(stream.index); else byCall.set(callId, [stream.index]);
@@ -474,7 +493,7 @@ export function createMediaStage(opts: MediaOptions, warn: (w: Warning) => void)
     }
   }
 
-  return { onSip, onUdp, finish };
+  return { name: 'media', start: (c) => { ctx = c; }, onSip, onUdp, finish };
 }
 
 /** Mark the streams whose SSRC replaced an earlier one on the same path (src -> dst) of a call. */

@@ -15,8 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { PcapngWriter, FileSink } from '../../src/capture/writer.js';
 import { udpFrame } from '../../src/net/build.js';
-import { mediaStageFactory } from '../../src/cli/media.js';
-import { buildHtmlReport } from '../../src/render/html/index.js';
+import { htmlReport } from '../../src/html-report.js';
 import { writeSyntheticCapture } from '../../scripts/make-reports.js';
 import { CORPUS, ROOT } from '../helpers/corpus.js';
 
@@ -90,7 +89,7 @@ describe('HTML report in Chromium', { skip }, () => {
   });
 
   test('Z1_transfercall: loads cleanly, sorts, filters, shows a clicked message, dark mode, print', { skip: existsSync(TRANSFER) ? false : `${TRANSFER} not found` }, async () => {
-    const r = await buildHtmlReport(TRANSFER, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, displayFile: relative(ROOT, TRANSFER), ladder: { aliases: { '192.168.1.14:5060': 'proxy' } } });
+    const r = await htmlReport(TRANSFER, { media: { heuristic: false }, generated: null, displayFile: relative(ROOT, TRANSFER), ladder: { aliases: { '192.168.1.14:5060': 'proxy' } } });
     const file = join(dir, 'Z1_transfercall.html');
     writeFileSync(file, r.html);
     const { page, ctx, problems } = await open(browser, file);
@@ -209,7 +208,7 @@ describe('HTML report in Chromium', { skip }, () => {
     const cap = join(dir, 'hostile.pcapng');
     writeHostileCapture(cap);
     for (const csp of [true, false]) {
-      const r = await buildHtmlReport(cap, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, csp, displayFile: 'hostile.pcapng' });
+      const r = await htmlReport(cap, { media: { heuristic: false }, generated: null, csp, displayFile: 'hostile.pcapng' });
       assert.equal(r.calls.length, 1);
       const file = join(dir, `hostile-${csp ? 'csp' : 'nocsp'}.html`);
       writeFileSync(file, r.html);
@@ -264,7 +263,7 @@ describe('HTML report in Chromium', { skip }, () => {
   test('1 000 calls: loads, filters, sorts and opens a call on demand', async () => {
     const cap = join(dir, 'synthetic-1000.pcapng');
     writeSyntheticCapture(cap, 1000, 10);
-    const r = await buildHtmlReport(cap, { media: mediaStageFactory({ heuristic: false, series: true }), generated: null, displayFile: 'synthetic-1000.pcapng' });
+    const r = await htmlReport(cap, { media: { heuristic: false }, generated: null, displayFile: 'synthetic-1000.pcapng' });
     const file = join(dir, 'synthetic-1000.html');
     writeFileSync(file, r.html);
     const t0 = performance.now();

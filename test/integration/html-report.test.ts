@@ -11,8 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CORPUS, FIXTURES, ROOT, corpusSkip } from '../helpers/corpus.js';
 import { writeSyntheticCapture } from '../../scripts/make-reports.js';
-import { buildHtmlReport } from '../../src/render/html/index.js';
-import { mediaStageFactory } from '../../src/cli/media.js';
+import { htmlReport } from '../../src/html-report.js';
 
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const TRANSFER = join(CORPUS, 'mtaa', 'Z1_transfercall.pcapng');
@@ -106,9 +105,9 @@ test('1 000 calls: the page stays within its budget and every call has its secti
   try {
     const cap = join(dir, 'synthetic-1000.pcapng');
     writeSyntheticCapture(cap, 1000, 10);
-    const media = mediaStageFactory({ heuristic: false, series: true });
+    const media = { heuristic: false };
     const t = performance.now();
-    const r = await buildHtmlReport(cap, { media, generated: null });
+    const r = await htmlReport(cap, { media, generated: null });
     const ms = performance.now() - t;
     assert.equal(r.stats.calls, 1000);
     assert.equal(r.stats.cutCalls, 0, 'the default budget (48 MiB) fits 1 000 simple calls whole');
@@ -118,7 +117,7 @@ test('1 000 calls: the page stays within its budget and every call has its secti
     process.stdout.write(`# 1000 calls: ${(r.stats.bytes / 1048576).toFixed(1)} MiB, ${r.stats.meanCallBytes} B/call, ${ms.toFixed(0)} ms\n`);
     // A tight budget is enforced: every call within it, the page within the total, cuts noted.
     const maxBytes = 12 * 1048576;
-    const tight = await buildHtmlReport(cap, { media, maxBytes, generated: null });
+    const tight = await htmlReport(cap, { media, maxBytes, generated: null });
     assert.ok(tight.stats.bytes <= maxBytes, `page ${tight.stats.bytes} bytes for a budget of ${maxBytes}`);
     assert.ok(tight.stats.maxCallBytes <= tight.stats.callBudget * 1.02, `largest call ${tight.stats.maxCallBytes} > budget ${tight.stats.callBudget}`);
     assert.ok(tight.stats.cutCalls > 0);

@@ -3,11 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
-import { mediaStageFactory } from '../../src/cli/media.js';
 import { CORPUS, corpusSkip } from '../helpers/corpus.js';
 
 const skip = corpusSkip();
-const media = mediaStageFactory({ heuristic: false });
+const media = { heuristic: false };
 const at = (f: string) => join(CORPUS, f);
 
 test('Z1_videocall: opus and VP8 streams, Video ON and OFF at the re-INVITEs', { skip }, async () => {

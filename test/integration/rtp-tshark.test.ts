@@ -21,7 +21,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
-import { mediaStageFactory } from '../../src/cli/media.js';
 import { MemorySink, PcapWriter } from '../../src/capture/writer.js';
 import { udpFrame } from '../../src/net/build.js';
 import type { Report, RtpStream } from '../../src/model.js';
@@ -57,7 +56,7 @@ function find(report: Report, r: Row): RtpStream {
 for (const file of hasTshark() ? allCaptures() : []) {
   test(`RTP streams agree with tshark -z rtp,streams: ${short(file)}`, async () => {
     const rows = tsharkStreams(file);
-    const report = await analyze(file, { media: mediaStageFactory({ heuristic: false }) });
+    const report = await analyze(file, { media: { heuristic: false } });
     for (const r of rows) {
       const s = find(report, r);
       assert.equal(s.packets, r.packets, `packets of ${r.src} -> ${r.dst}`);
@@ -91,7 +90,7 @@ function assertSame(report: Report, rows: Row[]): void {
 for (const file of hasTshark() ? allCaptures() : []) {
   test(`RTP streams equal tshark's with STUN dissection off, to the printed digit: ${short(file)}`, async () => {
     const rows = tsharkStreams(file, ['--disable-protocol', 'stun']);
-    assertSame(await analyze(file, { media: mediaStageFactory({ heuristic: false }) }), rows);
+    assertSame(await analyze(file, { media: { heuristic: false } }), rows);
   });
 }
 
@@ -306,6 +305,6 @@ for (const [name, script] of Object.entries(SCENARIOS)) {
     script(s);
     const file = join(dir, `${mySeed}.pcap`);
     s.write(file);
-    assertSame(await analyze(file, { media: mediaStageFactory({ heuristic: false }) }), tsharkStreams(file));
+    assertSame(await analyze(file, { media: { heuristic: false } }), tsharkStreams(file));
   });
 }

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
 import {
-  callBudget, callPayload, cleanText, esc, jsonForScript, ladderFor, renderHtmlReport, seriesFromStream, timelineSvg,
-  MAX_MESSAGE_CHARS, MAX_SERIES_POINTS, MIN_CALL_BYTES, MAX_CALL_BYTES,
+  callBudget, callPayload, cleanText, esc, jsonForScript, ladderFor, renderHtmlReport, timelineSvg,
+  MAX_MESSAGE_CHARS, MIN_CALL_BYTES, MAX_CALL_BYTES,
 } from '../../src/render/html/index.js';
 
 const EVIL = `</script><script>alert(1)</script><!--<img src=x onerror=alert(2)>"'&\u2028\u0000`;
@@ -121,26 +121,6 @@ test('ladder hooks: one data-row per row, the renderer style lifted out, rows ma
   assert.ok(!l.svg.includes('<script>') && l.svg.includes('&lt;script&gt;'));
   const cut = ladderFor(r, call(1, Array.from({ length: 30 }, (_, i) => msg(i))), 10);
   assert.equal(cut.cut, 20);
-});
-
-test('series from the media stage: at most MAX_SERIES_POINTS points keeping the extremes', () => {
-  const n = 1000;
-  const t = Array.from({ length: n }, (_, i) => i * 0.08);
-  const deltaMs = t.map((_, i) => (i === 777 ? 250 : i === 333 ? 0.5 : 20));
-  const jitterMs = t.map((_, i) => (i === 555 ? 30 : 1));
-  const deltaMinMs = deltaMs.map((d, i) => (i === 100 ? 0.25 : d));
-  const s = stream(1, { packets: 8000, series: { t, jitterMs, deltaMs, deltaMinMs } });
-  const out = seriesFromStream(s)!;
-  assert.ok(out.t.length <= MAX_SERIES_POINTS, `${out.t.length} points`);
-  assert.equal(Math.max(...out.dmax), 250);
-  assert.equal(Math.min(...out.dmin), 0.25, 'the minima come from deltaMinMs');
-  assert.equal(Math.max(...out.jitter), 30);
-  assert.ok(out.binS > 0);
-  assert.equal(seriesFromStream(stream(2)), null);
-  // A short stream keeps every point (the stage already left out the first packet, which has no delta).
-  const short = seriesFromStream(stream(3, { packets: 51, series: { t: t.slice(0, 50), jitterMs: jitterMs.slice(0, 50), deltaMs: deltaMs.slice(0, 50), deltaMinMs: deltaMs.slice(0, 50) } }))!;
-  assert.equal(short.t.length, 50);
-  assert.equal(short.binS, 0);
 });
 
 test('timeline: one bar per call linking to it; tooltips escaped', () => {

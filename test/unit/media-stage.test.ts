@@ -10,7 +10,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
-import { mediaStageFactory } from '../../src/cli/media.js';
 import { canonicalAddress } from '../../src/media/stage.js';
 import { MemorySink, PcapWriter } from '../../src/capture/writer.js';
 import { udpFrame } from '../../src/net/build.js';
@@ -88,7 +87,7 @@ class Cap {
     }
     const file = join(dir, `${++files}.pcap`);
     writeFileSync(file, w.toBytes());
-    return analyze(file, { media: mediaStageFactory({ heuristic }) });
+    return analyze(file, { media: { heuristic } });
   }
 }
 

@@ -5,14 +5,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseSdp } from '../../src/media/sdp.js';
-import { MAX_SERIES_POINTS, RtpStats, TimestampUnwrapper } from '../../src/media/rtp-stats.js';
+import { RtpStats, TimestampUnwrapper } from '../../src/media/rtp-stats.js';
 import { DtmfDecoder, infoDtmfDigit } from '../../src/media/dtmf.js';
 import { parseRtcp } from '../../src/media/rtcp.js';
 import { analysisClockRate, codecName } from '../../src/media/codecs.js';
 import { FileSink, PcapngWriter } from '../../src/capture/writer.js';
 import { udpFrame } from '../../src/net/build.js';
 import { analyze } from '../../src/analyze.js';
-import { mediaStageFactory } from '../../src/cli/media.js';
 
 test('SDP: session and media c=, rtpmap, fmtp, ptime, direction, rtcp, rejected streams', () => {
   const sdp = parseSdp([
@@ -98,31 +97,6 @@ test('RTP stats: a marker packet is left out of delta and jitter statistics', ()
   assert.equal(s.markers, 1);
 });
 
-test('RTP stats series: bounded, every spike kept through downsampling, the last partial window included', () => {
-  const s = new RtpStats(true);
-  const u = new TimestampUnwrapper();
-  const n = 5003; // windows of 8 packets by the end: 5002 deltas -> 625 full windows + 2 packets
-  let t = 0;
-  for (let i = 0; i < n; i++) {
-    // one 850 ms gap at packet 4321 (after the series was halved twice), one 1 ms early packet at 2222
-    t += i === 0 ? 0 : i === 4321 ? 850 : i === 2222 ? 1 : 20;
-    s.add(t, i & 0xffff, u.next(i * 160), 0, false, 8000, 200);
-  }
-  const se = s.finishSeries()!;
-  assert.ok(se.t.length <= MAX_SERIES_POINTS && se.t.length > MAX_SERIES_POINTS / 4, `${se.t.length} points`);
-  assert.equal(Math.max(...se.deltaMs), 850, 'the gap survives');
-  assert.equal(s.maxDelta, 850);
-  assert.equal(Math.min(...se.deltaMinMs), 1, 'the early packet survives');
-  assert.equal(se.t[se.t.length - 1], t / 1000, 'the last packet closes the last window');
-  assert.ok(se.t.every((x, i) => i === 0 || x > se.t[i - 1]!), 'times increase');
-  assert.equal(Math.max(...se.jitterMs), Math.round(s.maxJitter * 1000) / 1000);
-  // Short streams: a point per packet after the first.
-  const short = new RtpStats(true);
-  for (let i = 0; i < 10; i++) short.add(i * 20, i, i * 160, 0, false, 8000, 200);
-  assert.equal(short.finishSeries()!.t.length, 9);
-  assert.equal(new RtpStats(false).finishSeries(), null);
-});
-
 test('DTMF: one digit per event, end packets repeated three times, duration from the end packet', () => {
   const d = new DtmfDecoder();
   const pkt = (ev: number, end: boolean, dur: number) => Uint8Array.of(ev, (end ? 0x80 : 0) | 10, dur >> 8, dur & 0xff);
@@ -158,9 +132,9 @@ test('heuristic RTP: found only with --rtp-heuristic, marked heuristic', async (
     w.writePacket(i, 1700000000, n * 20_000_000, udpFrame({ src: '10.1.1.1', dst: '10.1.1.2', sport: 30000, dport: 40000, payload: rtp }));
   }
   w.close();
-  const plain = await analyze(file, { media: mediaStageFactory({ heuristic: false }) });
+  const plain = await analyze(file, { media: { heuristic: false } });
   assert.equal(plain.rtpStreams.length, 0);
-  const heur = await analyze(file, { media: mediaStageFactory({ heuristic: true }) });
+  const heur = await analyze(file, { media: { heuristic: true } });
   assert.equal(heur.rtpStreams.length, 1);
   const s = heur.rtpStreams[0]!;
   assert.equal(s.heuristic, true);

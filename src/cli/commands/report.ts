@@ -3,9 +3,9 @@ import { Option } from 'commander';
 import { basename } from 'node:path';
 import type { CallFilter } from '../../filter.js';
 import { parseAliases } from '../../render/ladder/index.js';
-import { buildHtmlReport, DEFAULT_MAX_BYTES } from '../../render/html/index.js';
+import { DEFAULT_MAX_BYTES } from '../../render/html/index.js';
+import { htmlReport } from '../../html-report.js';
 import { EXIT_OK, EXIT_USAGE, progressBar, reportError, writeOutput } from '../common.js';
-import { mediaStageFactory } from '../media.js';
 
 interface ReportFlags extends CallFilter {
   output?: string;
@@ -84,8 +84,8 @@ Examples:
       const out = flags.output ?? defaultOutput(file);
       const bar = progressBar(file, !flags.quiet);
       try {
-        const r = await buildHtmlReport(file, {
-          media: mediaStageFactory({ heuristic: !!flags.rtpHeuristic, series: flags.plots !== false }),
+        const r = await htmlReport(file, {
+          media: { heuristic: !!flags.rtpHeuristic },
           filter: { callId: flags.callId, from: flags.from, to: flags.to, state: flags.state },
           all: !!flags.all,
           plots: flags.plots !== false,
@@ -102,7 +102,7 @@ Examples:
           const s = r.stats;
           const cut = s.cutCalls ? `, budget cut ${s.cutCalls} dialog${s.cutCalls === 1 ? '' : 's'}` : '';
           process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtSize(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
-            `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.plotsMs + s.renderMs} ms)\n`);
+            `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.renderMs} ms)\n`);
           if (!r.calls.length) process.stderr.write(`sipflow: no ${r.report.calls.length ? 'dialog matches the selection' : 'SIP dialogs found'} in ${file}; the report has a summary only\n`);
         }
         process.exitCode = EXIT_OK;

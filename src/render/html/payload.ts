@@ -22,7 +22,7 @@
  */
 import type { Call, CallMessage, MediaDescription, Report, RtpStream } from '../../model.js';
 import { buildLadder, renderLadderSvg, type LadderOptions } from '../ladder/index.js';
-import type { StreamSeries } from './series.js';
+import type { StreamSeries } from '../../media/series.js';
 import { jsonForScript } from './escape.js';
 
 export const MAX_MESSAGE_CHARS = 16 * 1024;

@@ -1,0 +1,67 @@
+/**
+ * `sipflow report` as a library call: one pass over the capture (message
+ * texts kept, the RTP series tap when plots are wanted), the call filter,
+ * then the HTML renderer (render/html), which never reads the capture.
+ */
+import type { Call, Report } from './model.js';
+import { analyze, type AnalyzeOptions } from './analyze.js';
+import { filterReport, isFiltering, type CallFilter } from './filter.js';
+import { createSeriesTap } from './media/series.js';
+import { tableCalls } from './render/table.js';
+import type { LadderOptions } from './render/ladder/index.js';
+import { renderHtmlReport, type HtmlOptions, type HtmlStats } from './render/html/index.js';
+
+export interface HtmlReportOptions {
+  /** The media tap's options (`heuristic`); the report always analyses media. */
+  media?: AnalyzeOptions['media'];
+  filter?: CallFilter;
+  /** Every dialog, not only INVITE calls (as `analyze --all`). */
+  all?: boolean;
+  /** Collect the RTP plot series (default true). */
+  plots?: boolean;
+  ladder?: LadderOptions;
+  maxBytes?: number;
+  /** The page's generation time; null leaves it out (reproducible pages). Default: now. */
+  generated?: Date | null;
+  csp?: boolean;
+  /** The capture's name as the page shows it (default: `path` as given). */
+  displayFile?: string;
+  onProgress?(done: number, total: number | null): void;
+}
+
+export interface HtmlReportResult {
+  html: string;
+  stats: HtmlStats & { analyzeMs: number; renderMs: number };
+  report: Report;
+  /** The dialogs the page shows. */
+  calls: Call[];
+}
+
+/** Analyze `path` and render its HTML report. Throws what analyze throws (InputError, NotACaptureError). */
+export async function htmlReport(path: string, opts: HtmlReportOptions = {}): Promise<HtmlReportResult> {
+  const t0 = performance.now();
+  const plots = opts.plots !== false ? createSeriesTap() : null;
+  const full = await analyze(path, {
+    keepRaw: true, media: opts.media === false ? true : opts.media ?? true, taps: plots ? [plots] : [], onProgress: opts.onProgress,
+  });
+  if (opts.displayFile !== undefined) full.file = opts.displayFile;
+  const t1 = performance.now();
+  const filter = opts.filter ?? {};
+  const report = filterReport(full, filter);
+  const calls = tableCalls(report, !!opts.all);
+  const notes: string[] = [];
+  if (isFiltering(filter)) {
+    const f = Object.entries(filter).filter(([, v]) => v !== undefined).map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ');
+    notes.push(`Filtered (${f}): ${calls.length} of ${full.calls.length} dialogs shown.`);
+  }
+  if (calls.length < report.calls.length) {
+    const others = report.calls.length - calls.length;
+    notes.push(`${others} non-INVITE dialog${others === 1 ? '' : 's'} (REGISTER, OPTIONS, SUBSCRIBE…) not shown; run with --all to include ${others === 1 ? 'it' : 'them'}.`);
+  }
+  const html: HtmlOptions = {
+    calls, series: plots?.series, ladder: opts.ladder, maxBytes: opts.maxBytes, generated: opts.generated, csp: opts.csp, notes,
+  };
+  const r = renderHtmlReport(report, html);
+  const t2 = performance.now();
+  return { html: r.html, stats: { ...r.stats, analyzeMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) }, report, calls };
+}
