@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT, findSipp, freePorts, runSipp, sleep } from '../src/proxy/sipp-runner.js';
+import { ROOT, findSipp, freePorts, runSipp, sleep } from '../test/helpers/sipp-runner.js';
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 const rate = Number(args[0] ?? 200);

@@ -12,7 +12,7 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { LAB_SCENARIOS, ROOT, findSipp, runLabScenario } from '../src/proxy/sipp-runner.js';
+import { LAB_SCENARIOS, ROOT, findSipp, runLabScenario } from '../test/helpers/sipp-runner.js';
 
 const OUT = join(ROOT, 'fixtures');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');

@@ -78,6 +78,9 @@ export class DigestAuth {
 
   hasUser(user: string): boolean { return this.users.has(user); }
 
+  /** Credentials (an Authorization or Proxy-Authorization value) meant for this realm. */
+  isOwnCredential(value: string): boolean { return parseDigest(value)?.['realm'] === this.realm; }
+
   nonce(): string {
     const ts = this.now().toString(16);
     return `${ts}.${createHmac('sha256', this.secret).update(ts).digest('hex').slice(0, 32)}`;

@@ -12,6 +12,7 @@
  * packet that arrives (symmetric RTP latching, for phones behind NAT).
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { parseSdp } from '../media/sdp.js';
 
 export interface RelayOptions {
   /** Address the relay binds and advertises in SDP. */
@@ -70,68 +71,53 @@ export class MediaRelay {
       this.sessions.set(callId, s);
     }
     s.lastActivity = Date.now();
-    const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
-    const lines = sdp.split(/\r?\n/);
-    let sessionAddr: string | null = null;
-    let mIndex = -1;
-    const mediaAddr: (string | null)[] = [];
-    const mediaPort: number[] = [];
-    for (const l of lines) {
-      if (l.startsWith('m=')) { mIndex++; mediaPort[mIndex] = Number(l.split(' ')[1]?.split('/')[0] ?? 0); mediaAddr[mIndex] = null; }
-      else if (l.startsWith('c=')) {
-        const addr = l.split(/\s+/)[2]?.split('/')[0] ?? null;
-        if (mIndex < 0) sessionAddr = addr; else mediaAddr[mIndex] = addr;
-      }
-    }
-    if (mIndex < 0) return null;
-    // Legs facing the other side: the party that sent this SDP will receive
-    // from, and send to, the leg that faces it.
+    const media = parseSdp(sdp).media;
+    if (media.length === 0) return null;
+    // The leg facing the sender of this SDP learns where the sender receives
+    // (its c= and m= port), until symmetric RTP latching replaces it.
     const legs: (Leg | null)[] = [];
-    for (let i = 0; i <= mIndex; i++) {
-      const port = mediaPort[i]!;
-      const addr = mediaAddr[i] ?? sessionAddr;
+    for (let i = 0; i < media.length; i++) {
+      const { port, address } = media[i]!;
       const st = s.streams[i] ??= { a: null, b: null };
-      if (!port || !addr || addr === '0.0.0.0' || addr === '::') { legs.push(null); continue; }
+      if (!port || !address || address === '0.0.0.0' || address === '::') { legs.push(null); continue; }
       let mine = from === 'a' ? st.a : st.b;
       if (!mine) {
         mine = await this.openLeg(s, st, from);
         if (!mine) { legs.push(null); continue; }
       }
-      if (!mine.latched) mine.peer = { ip: addr, port };
+      if (!mine.latched) mine.peer = { ip: address, port };
       legs.push(mine);
     }
-    // The sender of the SDP must send to the leg facing it? No: it sends to
-    // where the SDP it receives points. We advertise to the OTHER party the
-    // leg facing that party; so this SDP (going to the other party) carries
-    // the other party's leg.
+    // The SDP goes on to the other party, so it advertises the leg facing
+    // that party: the other party sends there, and hears from there.
+    const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
     const out: string[] = [];
-    mIndex = -1;
+    let mIndex = -1;
     let changed = false;
     const adv = this.opts.advertiseIp;
     const cLine = `c=IN ${isV6(adv) ? 'IP6' : 'IP4'} ${adv}`;
-    for (const l of lines) {
-      if (l.startsWith('m=')) {
+    for (const l of sdp.split(/\r?\n/)) {
+      // Lines are told apart as parseSdp does (type letter, '=', surrounding blanks ignored), so m= lines match media[].
+      const t = l.trim();
+      const kind = t[1] === '=' ? t[0] : '';
+      if (kind === 'm') {
         mIndex++;
         const st = s.streams[mIndex]!;
         if (legs[mIndex]) {
           let other = from === 'a' ? st.b : st.a;
-          if (!other) {
-            other = await this.openLeg(s, st, from === 'a' ? 'b' : 'a');
-          }
+          if (!other) other = await this.openLeg(s, st, from === 'a' ? 'b' : 'a');
           if (other) {
-            const parts = l.split(' ');
-            parts[1] = String(other.port) + (parts[1]!.includes('/') ? parts[1]!.slice(parts[1]!.indexOf('/')) : '');
-            out.push(parts.join(' '));
+            // The port, keeping a "/count" suffix.
+            out.push(l.replace(/^(\s*m=\S*\s+)[^\s/]*/, `$1${other.port}`));
             changed = true;
             continue;
           }
         }
         out.push(l);
-      } else if (l.startsWith('c=')) {
-        const idx = mIndex;
-        const relayed = idx < 0 ? legs.some((x) => x) : !!legs[idx];
+      } else if (kind === 'c') {
+        const relayed = mIndex < 0 ? legs.some((x) => x) : !!legs[mIndex];
         out.push(relayed ? cLine : l);
-      } else if (l.startsWith('a=rtcp:') && mIndex >= 0 && legs[mIndex]) {
+      } else if (kind === 'a' && t.startsWith('a=rtcp:') && mIndex >= 0 && legs[mIndex]) {
         const st = s.streams[mIndex]!;
         const other = from === 'a' ? st.b : st.a;
         out.push(other ? `a=rtcp:${other.port + 1}` : l);

@@ -2,11 +2,14 @@
  * A SIP message the proxy can change and send again: built from the shared
  * parser's ParsedSip (src/sip/parser.ts), edited header by header (Via,
  * Route, Record-Route, Max-Forwards, SDP body), then serialized with a fresh
- * Content-Length. Header names are the parser's canonical names.
+ * Content-Length. Reading a header, header names (compact forms included)
+ * and list splitting are the parser's (header, headerValues,
+ * canonicalHeaderName, splitHeaderList): this class only edits.
  */
 import type { SipHeader } from '../model.js';
-import { canonicalHeaderName, type ParsedSip } from '../sip/parser.js';
+import { canonicalHeaderName, header, headerValues, type ParsedSip } from '../sip/parser.js';
 import { splitHeaderList } from '../sip/uri.js';
+import { stripBrackets } from './local-address.js';
 
 export class SipMsg {
   isRequest: boolean;
@@ -39,18 +42,14 @@ export class SipMsg {
     return new SipMsg({ ...this, headers: this.headers.map((h) => ({ ...h })), body: this.body });
   }
 
+  /** First value of a header (any spelling or compact form), or null. */
   get(name: string): string | null {
-    const c = canonicalHeaderName(name);
-    for (const h of this.headers) if (h.name === c) return h.value;
-    return null;
+    return header(this, name);
   }
 
-  /** Every value, comma lists split. */
+  /** Every value of a list header (Via, Route...), comma lists split. */
   all(name: string): string[] {
-    const c = canonicalHeaderName(name);
-    const out: string[] = [];
-    for (const h of this.headers) if (h.name === c) out.push(...splitHeaderList(h.value));
-    return out;
+    return headerValues(this, name);
   }
 
   remove(name: string): void {
@@ -110,11 +109,16 @@ export class SipMsg {
     this.headers[i] = { name: c, value: items.join(', ') };
   }
 
+  /** The header fields as they go on the wire: these, then a Content-Length that fits the body. */
+  wireHeaders(): SipHeader[] {
+    return [...this.headers, { name: 'Content-Length', value: String(this.body.length) }];
+  }
+
   toBuffer(): Buffer {
     const start = this.isRequest ? `${this.method} ${this.uri} SIP/2.0` : `SIP/2.0 ${this.status} ${this.reason}`;
     let head = start + '\r\n';
-    for (const h of this.headers) head += `${h.name}: ${h.value}\r\n`;
-    head += `Content-Length: ${this.body.length}\r\n\r\n`;
+    for (const h of this.wireHeaders()) head += `${h.name}: ${h.value}\r\n`;
+    head += '\r\n';
     const hb = Buffer.from(head, 'utf8');
     return this.body.length ? Buffer.concat([hb, this.body]) : hb;
   }
@@ -138,4 +142,21 @@ export function setParams(element: string, params: Record<string, string | null>
   }
   for (const [n, v] of Object.entries(params)) kept.push(v === null ? n : `${n}=${v}`);
   return head + first + (kept.length ? ';' + kept.join(';') : '');
+}
+
+/**
+ * A request as received, ready to keep or forward: its top Via gets
+ * `received` when the sent-by host is not the source address (RFC 3261
+ * §18.2.1) and, when the client asked with `rport`, the source port and
+ * address (RFC 3581 §4), so responses find their way back.
+ */
+export function withReceivedVia(p: ParsedSip, src: { ip: string; port: number }): SipMsg {
+  const m = SipMsg.from(p);
+  const via = p.via;
+  if (!via || p.viaValue === null) return m;
+  const params: Record<string, string | null> = {};
+  if (stripBrackets(via.host) !== src.ip) params['received'] = src.ip;
+  if (via.hasRport) { params['rport'] = String(src.port); params['received'] = src.ip; }
+  if (Object.keys(params).length) m.replaceFirst('Via', setParams(p.viaValue, params));
+  return m;
 }

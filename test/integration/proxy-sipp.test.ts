@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sipflow } from '../helpers/cli.js';
-import { findSipp, runLabScenario, type LabResult } from '../../src/proxy/sipp-runner.js';
+import { findSipp, runLabScenario, type LabResult } from '../helpers/sipp-runner.js';
 import type { Call, Report } from '../../src/model.js';
 
 const SIPP = findSipp();

@@ -13,10 +13,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startProxy, type ProxyOptions, type RunningProxy } from './index.js';
-import type { JournalEntry } from './journal.js';
+import { startProxy, type ProxyOptions, type RunningProxy } from '../../src/proxy/index.js';
+import type { JournalEntry } from '../../src/proxy/journal.js';
 
-/** Project root, from dist/src/proxy/ or src/proxy/. */
+/** Project root, from dist/test/helpers/ or test/helpers/. */
 export const ROOT = (() => {
   let d = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 5; i++) { if (existsSync(join(d, 'package.json'))) return d; d = dirname(d); }
