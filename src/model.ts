@@ -1,5 +1,5 @@
 /**
- * The vocabulary shared by every stage of sipflow (see DESIGN.md):
+ * The vocabulary shared by every stage of sipflow (ARCHITECTURE.md):
  *
  *   capture/  bytes    -> Frame
  *   net/      Frame    -> Datagram
@@ -229,11 +229,39 @@ export interface CallMessage {
   raw?: string;
 }
 
-export interface CallEvent {
-  frame: number;
-  time: number;
-  text: string;
-}
+/**
+ * What happened in a call, as data: a stable `kind` (schema/report.schema.json
+ * lists them) with its fields. `text` is the same said in words, made from the
+ * data by one phrase table (src/events.ts eventText).
+ */
+export type CallEventData =
+  | { kind: 'incoming'; from: string; to: string }
+  | { kind: 'ringing' }
+  | { kind: 'progress' }
+  | { kind: 'answered'; by: string }
+  | { kind: 'declined'; code: number }
+  | { kind: 'busy'; code: number }
+  | { kind: 'cancelled' }
+  | { kind: 'diverted'; code: number; target: string | null }
+  | { kind: 'challenged'; code: number }
+  | { kind: 'rejected'; code: number; reason: string | null }
+  | { kind: 'video-on' }
+  | { kind: 'video-off' }
+  | { kind: 'video-declined' }
+  | { kind: 'hold'; by: string }
+  | { kind: 'resume'; by: string }
+  | { kind: 'transfer'; target: string }
+  | { kind: 'conference' }
+  | { kind: 'dtmf'; digit: string; via: 'RTP' | 'INFO' }
+  | { kind: 'ended'; by: string }
+  | { kind: 'registered'; aor: string; expires: number | null }
+  | { kind: 'unregistered'; aor: string }
+  | { kind: 'registration-failed'; aor: string; code: number };
+
+export type CallEventKind = CallEventData['kind'];
+
+/** One event of a call's timeline: where it was seen, what it is, and its phrase. */
+export type CallEvent = { frame: number; time: number; text: string } & CallEventData;
 
 export type CallKind = 'call' | 'registration' | 'subscription' | 'publish' | 'message' | 'options' | 'other';
 
@@ -310,8 +338,6 @@ export interface RtpStream {
    * (fraction lost in %, cumulative lost, interarrival jitter in ms).
    */
   rtcp?: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
-  /** Downsampled per-packet jitter and delta (only when asked for, e.g. HTML plots). */
-  series?: { t: number[]; jitterMs: number[]; deltaMs: number[]; deltaMinMs: number[] };
 }
 
 /** The `capture` object of the JSON report. */
@@ -324,7 +350,7 @@ export interface ReportCapture {
   truncated: boolean;
 }
 
-/** The JSON report contract of DESIGN.md. */
+/** The JSON report (schema/report.schema.json; field names are a stable contract). */
 export interface Report {
   tool: 'sipflow';
   version: string;

@@ -19,7 +19,7 @@ import type { CallTrack } from '../sip/calls.js';
 import { endpoint, ipv6ToString } from '../net/addr.js';
 import { ipv6Bytes } from '../net/build.js';
 import { findSdp } from '../sip/multipart.js';
-import { CallEventBuilder, phrases } from '../events.js';
+import { callEvent, CallEventBuilder } from '../events.js';
 import { analysisClockRate, codecName, nominalClockRate, PT_CN, PT_CN_OLD } from './codecs.js';
 import { parseSdp, sdpSummary, type RtpMapEntry, type Sdp, type SdpMedia } from './sdp.js';
 import { RtpStats, TimestampUnwrapper } from './rtp-stats.js';
@@ -211,7 +211,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     if (!m.isRequest && m.cseqMethod === 'INVITE' && (m.status ?? 0) >= 200 && (m.status ?? 0) < 300 && cm.answerTime === null) cm.answerTime = m.time;
     if (m.isRequest && m.method === 'INFO' && !retransmission) {
       const digit = infoDtmfDigit(m.contentType, m.body);
-      if (digit) cm.infoDtmf.push({ frame: m.frame, time: m.time, text: phrases.dtmf(digit, 'INFO') });
+      if (digit) cm.infoDtmf.push(callEvent(m.frame, m.time, { kind: 'dtmf', digit, via: 'INFO' }));
     }
     cm.events.add(m, sdp, retransmission);
   }
@@ -444,7 +444,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
         type: sdp.type, codecs, ptimeMs: sdp.ptime !== null ? Math.round(sdp.ptime) : null,
         direction: sdp.rejected ? 'rejected' : sdp.direction,
       }));
-      const dtmf = call.streams.flatMap((i) => (out[i - 1]!.dtmf ?? []).map((g) => ({ frame: g.frame, time: g.time, text: phrases.dtmf(g.digit, 'RTP') })));
+      const dtmf = call.streams.flatMap((i) => (out[i - 1]!.dtmf ?? []).map((g) => callEvent(g.frame, g.time, { kind: 'dtmf', digit: g.digit, via: 'RTP' })));
       call.events = CallEventBuilder.merge(cm.events.events, [...dtmf, ...cm.infoDtmf]);
       markSsrcChanges(call, out);
       flagAudio(call, cm, out, notCaptured);

@@ -1,15 +1,16 @@
 /**
  * The call journal: one line per call event, in the analyzer's own words.
- * The phrases and the per-call logic are the analyzer's (src/events.ts,
- * CallEventBuilder and `phrases`), fed with the messages the proxy receives,
- * so a journal line and `sipflow analyze --events` say the same thing.
+ * The events and the per-call logic are the analyzer's (src/events.ts,
+ * CallEventBuilder and its phrase table), fed with the messages the proxy
+ * receives, so a journal line and `sipflow analyze --events` say the same
+ * thing; an entry's `event` is the event's `kind`.
  *
  * Text lines go to stderr and to an optional file; `json` writes one JSON
  * object a line ({"time","callId","event","text",...}).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { CallEventBuilder, phrases } from '../events.js';
-import type { SipMessage } from '../model.js';
+import { CallEventBuilder, eventText } from '../events.js';
+import type { CallEventData, SipMessage } from '../model.js';
 import { parseSdp, type Sdp } from '../media/sdp.js';
 import { findSdp } from '../sip/multipart.js';
 
@@ -29,24 +30,10 @@ export interface JournalOptions {
 export interface JournalEntry {
   time: string;
   callId: string | null;
-  /** Short machine name: "incoming", "ringing", "answered", ..., "registered", "proxy". */
+  /** The event's kind ("incoming", "ringing", "answered", ..., "registered"; model.ts CallEventData), or "proxy" for notices. */
   event: string;
   text: string;
   src?: string;
-}
-
-/** The machine name of an event phrase (the first words of the vocabulary). */
-function eventName(text: string): string {
-  const table: [RegExp, string][] = [
-    [/^Incoming call/, 'incoming'], [/^Ringing/, 'ringing'], [/^Session progress/, 'progress'], [/^Answered/, 'answered'],
-    [/^Declined/, 'declined'], [/^Busy/, 'busy'], [/^Cancelled/, 'cancelled'], [/^Diverted/, 'diverted'],
-    [/^Authentication requested/, 'challenged'], [/^Rejected/, 'rejected'], [/^Video ON/, 'video-on'],
-    [/^Video OFF/, 'video-off'], [/^Hold/, 'hold'], [/^Resume/, 'resume'], [/^Transfer/, 'transfer'],
-    [/^Conference/, 'conference'], [/^DTMF/, 'dtmf'], [/^Ended/, 'ended'], [/^Registered/, 'registered'],
-    [/^Unregistered/, 'unregistered'], [/^Registration of/, 'registration-failed'],
-  ];
-  for (const [re, n] of table) if (re.test(text)) return n;
-  return 'other';
 }
 
 export class Journal {
@@ -62,8 +49,13 @@ export class Journal {
     if (opts.file) this.fd = openSync(opts.file, 'a');
   }
 
+  /** Write one call event. */
+  event(callId: string | null, data: CallEventData, src?: string): void {
+    this.log(callId, eventText(data), src, data.kind);
+  }
+
   /** Write one entry. */
-  log(callId: string | null, text: string, src?: string, event = eventName(text)): void {
+  log(callId: string | null, text: string, src: string | undefined, event: string): void {
     const e: JournalEntry = { time: new Date().toISOString(), callId, event, text, ...(src ? { src } : {}) };
     const line = this.format === 'json'
       ? JSON.stringify(e)
@@ -106,18 +98,18 @@ export class Journal {
     const text = findSdp(m.contentType, m.body);
     if (text) sdp = parseSdp(text);
     b.add(m, sdp, false);
-    for (let i = before; i < b.events.length; i++) this.log(m.callId, b.events[i]!.text, m.src);
+    for (let i = before; i < b.events.length; i++) this.log(m.callId, b.events[i]!.text, m.src, b.events[i]!.kind);
   }
 
   /** The call is over: forget its builder. */
   forget(callId: string): void { this.calls.delete(callId); }
 
   registered(callId: string, aor: string, expires: number, src: string): void {
-    this.log(callId, expires === 0 ? phrases.unregistered(aor) : phrases.registered(aor, expires), src);
+    this.event(callId, expires === 0 ? { kind: 'unregistered', aor } : { kind: 'registered', aor, expires }, src);
   }
 
   registrationFailed(callId: string, aor: string, code: number, src: string): void {
-    this.log(callId, phrases.registrationFailed(aor, code), src);
+    this.event(callId, { kind: 'registration-failed', aor, code }, src);
   }
 
   close(): void {

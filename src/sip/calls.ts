@@ -7,6 +7,7 @@
  * Messages must be fed in frame order (the order Wireshark's taps see them).
  */
 import type { Call, CallKind, CallMessage, CallState, SipMessage, Warning } from '../model.js';
+import { grantedExpiry } from './register.js';
 
 /** Messages kept per call for the report; beyond it they are counted, not stored. */
 export const MAX_MESSAGES_PER_CALL = 20000;
@@ -254,25 +255,11 @@ export class CallTracker {
     }
     if (code >= 200 && m.cseqMethod !== 'CANCEL' && m.cseqMethod !== 'ACK' && m.cseqMethod !== 'BYE') {
       t.lastFinal = code;
-      if (m.cseqMethod === 'REGISTER' && code < 300) t.registerExpires = registerExpires(m);
+      if (m.cseqMethod === 'REGISTER' && code < 300) t.registerExpires = grantedExpiry(m);
     }
   }
 }
 
-function registerExpires(m: SipMessage): number | null {
-  let best: number | null = null;
-  for (const h of m.headers) {
-    if (h.name === 'Contact') {
-      const e = /;\s*expires\s*=\s*(\d+)/i.exec(h.value);
-      if (e) best = Math.max(best ?? 0, Number(e[1]));
-    }
-  }
-  if (best === null) {
-    const h = m.headers.find((x) => x.name === 'Expires');
-    if (h && /^\s*\d+\s*$/.test(h.value)) best = Number(h.value);
-  }
-  return best;
-}
 
 function outcomeOf(t: CallTrack): string | null {
   const c = t.call;

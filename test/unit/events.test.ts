@@ -1,7 +1,10 @@
 /** Call event timeline: SIP messages (and their SDP) in, journal phrases out. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CallEventBuilder, partyName, phrases } from '../../src/events.js';
+import { callEvent, CallEventBuilder, EVENT_KINDS, eventText, partyName } from '../../src/events.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT } from '../helpers/corpus.js';
 import { parseSdp } from '../../src/media/sdp.js';
 import { isSipParseError, parseSip, toSipMessage } from '../../src/sip/parser.js';
 import type { SipMessage } from '../../src/model.js';
@@ -128,22 +131,37 @@ test('transfer (REFER) names the target; SUBSCRIBE to the conference event packa
   assert.deepEqual(t.slice(2), ['Transfer to carol (REFER)', 'Conference (SUBSCRIBE to conference event)']);
 });
 
-test('phrases are exported for the proxy journal, and parties are named by display name or user', () => {
-  assert.equal(phrases.incoming('alice', 'bob'), 'Incoming call alice -> bob');
-  assert.equal(phrases.declined(603), 'Declined (603)');
-  assert.equal(phrases.transfer('carol'), 'Transfer to carol (REFER)');
-  assert.equal(phrases.dtmf('5', 'RTP'), 'DTMF 5');
-  assert.equal(phrases.dtmf('#', 'INFO'), 'DTMF # (INFO)');
-  assert.equal(phrases.ended('bob'), 'Ended by bob (BYE)');
-  assert.equal(phrases.videoOn(), 'Video ON');
-  assert.equal(phrases.videoOff(), 'Video OFF');
+test('one phrase table: every kind said in words from its data, the same words the journal writes', () => {
+  assert.equal(eventText({ kind: 'incoming', from: 'alice', to: 'bob' }), 'Incoming call alice -> bob');
+  assert.equal(eventText({ kind: 'declined', code: 603 }), 'Declined (603)');
+  assert.equal(eventText({ kind: 'transfer', target: 'carol' }), 'Transfer to carol (REFER)');
+  assert.equal(eventText({ kind: 'dtmf', digit: '5', via: 'RTP' }), 'DTMF 5');
+  assert.equal(eventText({ kind: 'dtmf', digit: '#', via: 'INFO' }), 'DTMF # (INFO)');
+  assert.equal(eventText({ kind: 'ended', by: 'bob' }), 'Ended by bob (BYE)');
+  assert.equal(eventText({ kind: 'video-on' }), 'Video ON');
+  assert.equal(eventText({ kind: 'diverted', code: 302, target: null }), 'Diverted (302)');
+  assert.equal(eventText({ kind: 'registered', aor: 'a@h', expires: null }), 'Registered a@h');
+  assert.deepEqual(callEvent(3, 1.5, { kind: 'busy', code: 486 }), { frame: 3, time: 1.5, kind: 'busy', code: 486, text: 'Busy (486)' });
   const m = msg(ALICE, 'INVITE', '1 INVITE', { noToTag: true });
   assert.equal(partyName(m.from), 'Alice');
   assert.equal(partyName({ display: null, uri: { scheme: 'sip', user: 'dave', host: 'h', port: null, plain: 'sip:dave@h', params: {} }, uriText: 'sip:dave@h', params: {} }), 'dave');
   assert.equal(partyName(null), '?');
 });
 
+test('the event kind vocabulary is the JSON schema\'s, and every event the builder makes carries a kind of it', () => {
+  const schema = JSON.parse(readFileSync(join(ROOT, 'schema', 'report.schema.json'), 'utf8'));
+  const kinds = schema.definitions.call.properties.events.items.properties.kind.enum as string[];
+  assert.deepEqual(kinds, EVENT_KINDS);
+  const b = new CallEventBuilder();
+  for (const m of [
+    msg(ALICE, 'INVITE', '1 INVITE', { noToTag: true }), msg(ALICE, '180 Ringing', '1 INVITE'), msg(ALICE, '200 OK', '1 INVITE'), msg(ALICE, 'BYE', '2 BYE'),
+  ]) b.add(m, null, false);
+  assert.deepEqual(b.events.map((e) => e.kind), ['incoming', 'ringing', 'answered', 'ended']);
+  for (const e of b.events) assert.equal(e.text, eventText(e), 'text is the phrase of the data');
+});
+
 test('the merged timeline keeps frame order', () => {
-  const merged = CallEventBuilder.merge([{ frame: 1, time: 0, text: 'a' }, { frame: 9, time: 1, text: 'c' }], [{ frame: 5, time: 0.5, text: 'b' }]);
-  assert.deepEqual(merged.map((e) => e.text), ['a', 'b', 'c']);
+  const ev = (frame: number, digit: string) => callEvent(frame, frame / 10, { kind: 'dtmf', digit, via: 'RTP' });
+  const merged = CallEventBuilder.merge([ev(1, 'a'), ev(9, 'c')], [ev(5, 'b')]);
+  assert.deepEqual(merged.map((e) => e.text), ['DTMF a', 'DTMF b', 'DTMF c']);
 });

@@ -79,7 +79,7 @@ export interface CallPayload {
   ladderCut: number;
   events: { f: number; t: number; x: string }[];
   media: MediaDescription[];
-  streams: Omit<RtpStream, 'series'>[];
+  streams: RtpStream[];
   series: PayloadSeries[];
   /** What the size budget cut, in words, or empty. */
   notes: string[];
@@ -196,8 +196,7 @@ export function callPayload(report: Report, call: Call, streams: RtpStream[], op
     ladderCut: lad?.cut ?? 0,
     events: events.map((e) => ({ f: e.frame, t: e.time, x: e.text })),
     media,
-    // The stage's raw series go to `series` below, reduced; not twice.
-    streams: streams.map(({ series: _x, ...s }) => { void _x; return s; }),
+    streams,
     series: streams.map((s) => opts.series?.get(s.index)).filter((s): s is StreamSeries => !!s).map(toPayloadSeries),
     notes,
   };
