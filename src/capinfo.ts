@@ -5,6 +5,7 @@
 import type { CaptureInfo, NetStats, Warning } from './model.js';
 import { readCapture } from './capture/index.js';
 import { NetDecoder } from './net/decoder.js';
+import { isoTime } from './time.js';
 
 export interface CapInfo {
   file: string;
@@ -24,13 +25,8 @@ export interface CapInfo {
   warnings: Warning[];
 }
 
-/** ISO-8601 with microseconds (or nanoseconds when present), UTC. */
-export function isoTime(sec: number, nsec: number): string {
-  const d = new Date(sec * 1000);
-  const base = d.toISOString().slice(0, 19);
-  const frac = nsec % 1000 === 0 ? String(nsec / 1000).padStart(6, '0') : String(nsec).padStart(9, '0');
-  return `${base}.${frac}Z`;
-}
+/** Until analyze.ts imports it from ./time.js. */
+export { isoTime };
 
 function resolution(units: number): string {
   const exp = Math.log10(units);

@@ -151,6 +151,13 @@ type Opt = [code: number, value: Uint8Array];
 
 function pad4(n: number): number { return (n + 3) & ~3; }
 
+/** `data` at b[o], zero-filled up to a multiple of 4 bytes (block buffers are allocated unsafe). */
+function putPadded(b: Buffer, o: number, data: Uint8Array): void {
+  b.set(data, o);
+  const end = o + pad4(data.length);
+  if (end !== o + data.length) b.fill(0, o + data.length, end);
+}
+
 /** Bytes taken by an option list including opt_endofopt (0 for no options). */
 function optionsSize(opts: Opt[]): number {
   if (opts.length === 0) return 0;
@@ -174,23 +181,43 @@ export function unitsTsresol(units: number): number {
   throw new Error(`timestamp resolution ${units}/s is neither a power of 10 nor of 2`);
 }
 
-export class PcapngWriter {
-  private le: boolean;
-  private interfaces: IfaceState[] = [];
-  /** Packet blocks written (EPB, SPB, PB) in all sections. */
+/** What both writers share: the sink, the byte order of the numbers they write, counters. */
+abstract class BinaryWriter {
+  /** Packets written (pcapng: EPB, SPB and PB blocks, in all sections). */
   packets = 0;
   /** Bytes handed to the sink. */
   bytes = 0;
+
+  constructor(protected readonly sink: ByteSink, protected le: boolean) {}
+
+  close(): void { this.sink.close(); }
+
+  /** The file so far, when writing to a MemorySink. */
+  toBytes(): Buffer {
+    if (!(this.sink instanceof MemorySink)) throw new Error('toBytes() needs a MemorySink');
+    return this.sink.toBytes();
+  }
+
+  protected emit(b: Buffer): void {
+    this.bytes += b.length;
+    this.sink.write(b);
+  }
+
+  protected u16(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt16LE(v & 0xffff, o); else b.writeUInt16BE(v & 0xffff, o); }
+  protected u32(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt32LE(v >>> 0, o); else b.writeUInt32BE(v >>> 0, o); }
+}
+
+const isLittle = (o: { byteOrder?: 'little' | 'big'; littleEndian?: boolean }): boolean =>
+  (o.byteOrder ? o.byteOrder === 'little' : o.littleEndian ?? true);
+
+export class PcapngWriter extends BinaryWriter {
+  private interfaces: IfaceState[] = [];
   private tsHi = 0;
   private tsLo = 0;
 
-  constructor(private readonly sink: ByteSink = new MemorySink(), private opts: PcapngOptions = {}) {
-    this.le = PcapngWriter.isLe(opts);
+  constructor(sink: ByteSink = new MemorySink(), private opts: PcapngOptions = {}) {
+    super(sink, isLittle(opts));
     this.writeSectionHeader();
-  }
-
-  private static isLe(o: PcapngOptions): boolean {
-    return o.byteOrder ? o.byteOrder === 'little' : o.littleEndian ?? true;
   }
 
   get littleEndian(): boolean { return this.le; }
@@ -201,7 +228,7 @@ export class PcapngWriter {
    */
   newSection(opts?: PcapngOptions): void {
     if (opts) this.opts = opts;
-    this.le = PcapngWriter.isLe(this.opts);
+    this.le = isLittle(this.opts);
     this.interfaces = [];
     this.writeSectionHeader();
   }
@@ -265,12 +292,7 @@ export class PcapngWriter {
     const padded = pad4(data.length);
     const b = this.begin(6, 20 + padded + optLen);
     this.u32(b, 8, ifIndex);
-    this.u32(b, 12, this.tsHi);
-    this.u32(b, 16, this.tsLo);
-    this.u32(b, 20, data.length);
-    this.u32(b, 24, origLen);
-    b.set(data, 28);
-    if (padded !== data.length) b.fill(0, 28 + data.length, 28 + padded);
+    this.putPacket(b, data, origLen);
     if (c) this.putOptions(b, 28 + padded, [[1, c]]);
     this.emit(b);
     this.packets++;
@@ -286,8 +308,7 @@ export class PcapngWriter {
     const padded = pad4(d.length);
     const b = this.begin(3, 4 + padded);
     this.u32(b, 8, origLen);
-    b.set(d, 12);
-    if (padded !== d.length) b.fill(0, 12 + d.length, 12 + padded);
+    putPadded(b, 12, d);
     this.emit(b);
     this.packets++;
   }
@@ -300,12 +321,7 @@ export class PcapngWriter {
     const b = this.begin(2, 20 + padded);
     this.u16(b, 8, ifIndex);
     this.u16(b, 10, 0);
-    this.u32(b, 12, this.tsHi);
-    this.u32(b, 16, this.tsLo);
-    this.u32(b, 20, data.length);
-    this.u32(b, 24, origLen);
-    b.set(data, 28);
-    if (padded !== data.length) b.fill(0, 28 + data.length, 28 + padded);
+    this.putPacket(b, data, origLen);
     this.emit(b);
     this.packets++;
   }
@@ -334,17 +350,8 @@ export class PcapngWriter {
   writeRawBlock(type: number, body: Uint8Array): void {
     const padded = pad4(body.length);
     const b = this.begin(type, padded);
-    b.set(body, 8);
-    if (padded !== body.length) b.fill(0, 8 + body.length, 8 + padded);
+    putPadded(b, 8, body);
     this.emit(b);
-  }
-
-  close(): void { this.sink.close(); }
-
-  /** The file so far, when writing to a MemorySink. */
-  toBytes(): Buffer {
-    if (!(this.sink instanceof MemorySink)) throw new Error('toBytes() needs a MemorySink');
-    return this.sink.toBytes();
   }
 
   private iface(ifIndex: number): IfaceState {
@@ -397,21 +404,20 @@ export class PcapngWriter {
     for (const [code, v] of opts) {
       this.u16(b, o, code);
       this.u16(b, o + 2, v.length);
-      b.set(v, o + 4);
-      const p = pad4(v.length);
-      if (p !== v.length) b.fill(0, o + 4 + v.length, o + 4 + p);
-      o += 4 + p;
+      putPadded(b, o + 4, v);
+      o += 4 + pad4(v.length);
     }
     b.writeUInt32LE(0, o); // opt_endofopt
   }
 
-  private emit(b: Buffer): void {
-    this.bytes += b.length;
-    this.sink.write(b);
+  /** The part EPB and PB share from byte 12: timestamp (from units()), lengths, the padded data. */
+  private putPacket(b: Buffer, data: Uint8Array, origLen: number): void {
+    this.u32(b, 12, this.tsHi);
+    this.u32(b, 16, this.tsLo);
+    this.u32(b, 20, data.length);
+    this.u32(b, 24, origLen);
+    putPadded(b, 28, data);
   }
-
-  private u16(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt16LE(v & 0xffff, o); else b.writeUInt16BE(v & 0xffff, o); }
-  private u32(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt32LE(v >>> 0, o); else b.writeUInt32BE(v >>> 0, o); }
 }
 
 export interface PcapOptions {
@@ -425,14 +431,11 @@ export interface PcapOptions {
   snapLen?: number;
 }
 
-export class PcapWriter {
-  private readonly le: boolean;
+export class PcapWriter extends BinaryWriter {
   private readonly ns: boolean;
-  packets = 0;
-  bytes = 0;
 
-  constructor(private readonly sink: ByteSink = new MemorySink(), opts: PcapOptions) {
-    this.le = opts.byteOrder ? opts.byteOrder === 'little' : opts.littleEndian ?? true;
+  constructor(sink: ByteSink = new MemorySink(), opts: PcapOptions) {
+    super(sink, isLittle(opts));
     this.ns = opts.nanosecond ?? false;
     const h = Buffer.alloc(24);
     this.u32(h, 0, this.ns ? 0xa1b23c4d : 0xa1b2c3d4);
@@ -454,19 +457,4 @@ export class PcapWriter {
     this.emit(b);
     this.packets++;
   }
-
-  close(): void { this.sink.close(); }
-
-  toBytes(): Buffer {
-    if (!(this.sink instanceof MemorySink)) throw new Error('toBytes() needs a MemorySink');
-    return this.sink.toBytes();
-  }
-
-  private emit(b: Buffer): void {
-    this.bytes += b.length;
-    this.sink.write(b);
-  }
-
-  private u16(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt16LE(v & 0xffff, o); else b.writeUInt16BE(v & 0xffff, o); }
-  private u32(b: Buffer, o: number, v: number): void { if (this.le) b.writeUInt32LE(v >>> 0, o); else b.writeUInt32BE(v >>> 0, o); }
 }

@@ -7,8 +7,8 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
+import { inputProblem } from '../capture/input-problem.js';
 import { InputError } from '../capture/source.js';
-import { NotACaptureError } from '../capture/parser.js';
 import { parseFlow, type Flow } from './flow.js';
 import { checkReport, type CheckOptions } from './match.js';
 import type { FileOutcome } from './render.js';
@@ -51,14 +51,6 @@ export function scanDir(dir: string): DirEntry[] {
   return out;
 }
 
-/** Errors that are the input's fault (exit 2), as one line; null for anything else (a bug). */
-export function inputProblem(e: unknown): string | null {
-  if (e instanceof InputError || e instanceof NotACaptureError) return e.message;
-  const err = e as NodeJS.ErrnoException;
-  if (err && typeof err.code === 'string' && err.syscall) return `${err.path ?? ''}${err.path ? ': ' : ''}${err.message}`;
-  return null;
-}
-
 export async function readFlow(path: string): Promise<Flow> {
   let text: string;
   try {
@@ -72,7 +64,7 @@ export async function readFlow(path: string): Promise<Flow> {
 }
 
 export interface RunOptions extends CheckOptions {
-  /** Media stage for the analysis (cli/media.ts), or undefined when there is none. */
+  /** The media tap's options, or false for SIP only. */
   media?: AnalyzeOptions['media'];
   onProgress?: AnalyzeOptions['onProgress'];
 }

@@ -5,6 +5,7 @@
  */
 import { LineCounter, parseDocument, type Document } from 'yaml';
 import { InputError } from '../capture/source.js';
+import { unbracketed } from '../net/addr.js';
 import { compilePattern, normalizeState, regexLiteral, type ValuePattern } from './pattern.js';
 
 export const FLOW_FORMAT = 'sipflow-flow/1';
@@ -223,7 +224,7 @@ export function parseFlow(text: string, file: string): Flow {
     if (!isObj(root.aliases)) r.fail(['aliases'], 'aliases map addresses to names, e.g. "192.0.2.1: proxy"');
     for (const [addr, name] of Object.entries(root.aliases)) {
       if (typeof name !== 'string' || !NAME_RE.test(name) || name === '*') r.fail(['aliases', addr], `alias name must be a word without spaces or ":", got ${JSON.stringify(name)}`);
-      aliases[addr.replace(/^\[(.*)\]$/, '$1')] = name;
+      aliases[unbracketed(addr)] = name;
     }
   }
   if (!Array.isArray(root.calls)) r.fail(root.calls === undefined ? [] : ['calls'], 'a flow file needs a "calls" list');

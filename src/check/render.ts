@@ -7,10 +7,7 @@ import chalk from 'chalk';
 import type { CallResult, CheckResult, Difference } from './match.js';
 import { VERSION } from '../version.js';
 import { printable } from '../render/terminal.js';
-import { esc as xmlEscape } from '../render/html/escape.js';
-
-/** JUnit XML text: the report's escaper (characters XML 1.0 cannot carry become U+FFFD). */
-export { xmlEscape };
+import { xmlEscape } from '../render/escape.js';
 
 /** The outcome of checking one capture: a result, or the reason it could not be checked. */
 export interface FileOutcome {

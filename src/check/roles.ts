@@ -11,10 +11,12 @@
  *   peer       any other endpoint (peer, peer2, ...), unless it shares its IP
  *              with exactly one of the above, which it then joins.
  *
- * User aliases ("192.0.2.1" or "192.0.2.1:5060" -> "pbx") replace the role
- * of the endpoints they name.
+ * User aliases ("192.0.2.1" or "192.0.2.1:5060" -> "pbx", the rule of
+ * src/aliases.ts) replace the role of the endpoints they name.
  */
 import type { Call, CallMessage } from '../model.js';
+import { aliasOf, type Aliases } from '../aliases.js';
+import { hostOf } from '../net/addr.js';
 
 export interface Unit {
   /** The name steps use: role name or alias. */
@@ -50,37 +52,6 @@ export function inTimeOrder<T extends { time: number; frame: number }>(msgs: T[]
   return msgs;
 }
 
-/** "ip" of an "ip:port" endpoint (IPv6 written "[addr]:port"). */
-export function hostOf(ep: string): string {
-  if (ep.startsWith('[')) {
-    const end = ep.indexOf(']');
-    return end > 0 ? ep.slice(1, end) : ep;
-  }
-  const c = ep.lastIndexOf(':');
-  return c > 0 && ep.indexOf(':') === c ? ep.slice(0, c) : ep;
-}
-
-/** Parse "--alias ip=name" items (repeatable or comma-separated). Throws Error on a bad item. */
-export function parseAliasArgs(items: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of (items ?? []).flatMap((s) => s.split(','))) {
-    if (!item.trim()) continue;
-    const eq = item.lastIndexOf('=');
-    const name = item.slice(eq + 1).trim();
-    let key = item.slice(0, eq).trim();
-    if (eq <= 0 || !name || /[\s:]/.test(name) || name === '*') {
-      throw new Error(`--alias expects ADDRESS=NAME with a one-word name (e.g. 192.168.1.14=proxy), got "${item}"`);
-    }
-    if (key.startsWith('[') && key.endsWith(']')) key = key.slice(1, -1);
-    out[key] = name;
-  }
-  return out;
-}
-
-function aliasFor(ep: string, aliases: Record<string, string>): string | null {
-  return aliases[ep] ?? aliases[ep.replace(/^\[(.*)\](:\d+)$/, '$1$2')] ?? aliases[hostOf(ep)] ?? null;
-}
-
 type RoleType = 'caller' | 'proxy' | 'callee' | 'peer';
 
 interface Node {
@@ -92,7 +63,7 @@ interface Node {
 }
 
 /** Name the participants of a call (see the file comment). Deterministic for a given call. */
-export function callRoles(call: Pick<Call, 'kind' | 'messages'>, aliases: Record<string, string> = {}): CallRoles {
+export function callRoles(call: Pick<Call, 'kind' | 'messages'>, aliases: Aliases = {}): CallRoles {
   const msgs = inTimeOrder(call.messages);
   const order = new Map<string, number>();
   msgs.forEach((m, i) => {
@@ -166,7 +137,7 @@ export function callRoles(call: Pick<Call, 'kind' | 'messages'>, aliases: Record
   const aliasUnits = new Map<string, Unit>();
   for (const n of nodes) {
     for (const ep of n.endpoints) {
-      const a = aliasFor(ep, aliases);
+      const a = aliasOf(aliases, ep);
       if (a === null) continue;
       n.endpoints.delete(ep);
       let u = aliasUnits.get(a);

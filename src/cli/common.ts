@@ -6,7 +6,7 @@ import chalk from 'chalk';
 import cliProgress from 'cli-progress';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InputError, NotACaptureError } from '../capture/index.js';
+import { inputProblem } from '../capture/input-problem.js';
 
 export const EXIT_OK = 0;
 /** `check`: the flow differs from what was expected. */
@@ -22,16 +22,14 @@ export function setupColor(noColor: boolean | undefined): void {
   else if (!process.stdout.isTTY && process.env.FORCE_COLOR === undefined) chalk.level = 0;
 }
 
-/** Print one clean line for errors that are the input's fault; rethrow bugs. */
+/** Print one clean line for errors that are the input's fault, a one-line notice for bugs; the exit code. */
 export function reportError(e: unknown): number {
-  if (e instanceof InputError || e instanceof NotACaptureError) {
-    process.stderr.write(`sipflow: ${e.message}\n`);
-    return EXIT_INPUT;
-  }
   const err = e as NodeJS.ErrnoException;
-  if (err && (err.code === 'EPIPE')) return EXIT_OK;
-  if (err && typeof err.code === 'string' && err.syscall) {
-    process.stderr.write(`sipflow: ${err.path ?? ''}${err.path ? ': ' : ''}${err.message}\n`);
+  // The reader of standard output went away (`| head`): nothing more to say.
+  if (err && err.code === 'EPIPE') return EXIT_OK;
+  const problem = inputProblem(e);
+  if (problem !== null) {
+    process.stderr.write(`sipflow: ${problem}\n`);
     return EXIT_INPUT;
   }
   // A bug: still one line for the user, the stack only when asked for.

@@ -29,15 +29,58 @@ export function ipv6ToString(b: Uint8Array, o: number): string {
   return `${left}::${right}`;
 }
 
-/** "ip:port", IPv6 in brackets, as the JSON report writes endpoints. */
-export function endpoint(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
+// ------------------------------------------------------------------ endpoints
+//
+// An endpoint is written "ip:port", an IPv6 address in brackets
+// ("[2001:db8::1]:5060", RFC 3986 §3.2.2), as the JSON report, the tables and
+// the ladders show it. Everything that builds an endpoint string or takes one
+// apart goes through these functions, so the bracket rule lives in one place.
+
+/** The address as it stands before ":port" or in a URI: IPv6 in brackets. */
+export function bracketed(ip: string): string {
+  return ip.includes(':') ? `[${ip}]` : ip;
 }
 
-/** Split an endpoint back into ip and port. */
-export function splitEndpoint(ep: string): { ip: string; port: number } {
+/** "[2001:db8::1]" -> "2001:db8::1"; anything else unchanged. */
+export function unbracketed(host: string): string {
+  return host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+}
+
+/** "ip:port", IPv6 in brackets, as the JSON report writes endpoints. */
+export function endpoint(ip: string, port: number): string {
+  return `${bracketed(ip)}:${port}`;
+}
+
+/**
+ * Index of the ':' that starts the port, or -1 when there is none: a bare
+ * IPv4 address or host name, a bare IPv6 address (several colons, no
+ * brackets), "[v6]" without a port.
+ */
+export function portColon(ep: string): number {
+  if (ep.startsWith('[')) {
+    const end = ep.indexOf(']');
+    return end > 0 && ep[end + 1] === ':' ? end + 1 : -1;
+  }
   const i = ep.lastIndexOf(':');
-  let ip = ep.slice(0, i);
-  if (ip.startsWith('[')) ip = ip.slice(1, -1);
-  return { ip, port: Number(ep.slice(i + 1)) };
+  return i > 0 && ep.indexOf(':') === i ? i : -1;
+}
+
+/**
+ * Split an endpoint into its address (without brackets) and port. A bare
+ * address gives port null, as does a port that is not a number.
+ */
+export function parseEndpoint(ep: string): { host: string; port: number | null } {
+  const i = portColon(ep);
+  const port = i < 0 ? null : ep.slice(i + 1);
+  let host = i < 0 ? ep : ep.slice(0, i);
+  if (ep.startsWith('[')) {
+    const end = ep.indexOf(']');
+    if (end > 0) host = ep.slice(1, end);
+  }
+  return { host, port: port !== null && /^\d+$/.test(port) ? Number(port) : null };
+}
+
+/** "192.168.1.14:5060" -> "192.168.1.14"; "[2001:db8::1]:5060" -> "2001:db8::1"; a bare address unchanged. */
+export function hostOf(ep: string): string {
+  return parseEndpoint(ep).host;
 }

@@ -4,27 +4,9 @@
  * recorder, which all write real-looking frames. Every builder returns a new
  * Buffer holding exactly the bytes of the header plus its payload.
  */
-
-export const ETHERTYPE_IPV4 = 0x0800;
-export const ETHERTYPE_IPV6 = 0x86dd;
-export const ETHERTYPE_ARP = 0x0806;
-export const ETHERTYPE_VLAN = 0x8100;
-export const ETHERTYPE_QINQ = 0x88a8;
-export const IPPROTO_HOPOPTS = 0;
-export const IPPROTO_IPIP = 4;
-export const IPPROTO_TCP = 6;
-export const IPPROTO_UDP = 17;
-export const IPPROTO_IPV6 = 41;
-export const IPPROTO_ROUTING = 43;
-export const IPPROTO_FRAGMENT = 44;
-export const IPPROTO_NONE = 59;
-export const IPPROTO_DSTOPTS = 60;
-
-/** Address families as NULL/LOOP link headers carry them. */
-export const AF = { INET: 2, INET6_BSD: 24, INET6_FREEBSD: 28, INET6_DARWIN: 30, INET6_LINUX: 10, INET6_WINDOWS: 23 } as const;
-
-/** TCP flag bits. */
-export const TCP_FLAGS = { FIN: 1, SYN: 2, RST: 4, PSH: 8, ACK: 16, URG: 32 } as const;
+import { LINKTYPE } from '../capture/linktypes.js';
+import { AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_FRAGMENT, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAGS } from './constants.js';
+import { unbracketed } from './addr.js';
 
 // ------------------------------------------------------------------ addresses
 
@@ -42,7 +24,7 @@ export function ipv4Bytes(ip: string): Uint8Array {
  */
 export function ipv6Bytes(ip: string): Uint8Array {
   const bad = (): never => { throw new Error(`bad IPv6 address ${ip}`); };
-  let text = ip.startsWith('[') && ip.endsWith(']') ? ip.slice(1, -1) : ip;
+  let text = unbracketed(ip);
   const pct = text.indexOf('%');
   if (pct >= 0) text = text.slice(0, pct);
   const out = new Uint8Array(16);
@@ -192,7 +174,7 @@ function extHeaderBytes(e: Ipv6ExtHeader, next: number): Buffer {
     f.set(e.data.subarray(0, 6), 2);
     return f;
   }
-  if (e.type === 51) { // AH: length in 4-byte units minus 2
+  if (e.type === IPPROTO_AH) { // AH: length in 4-byte units minus 2
     const len = (e.data.length + 2 + 3) & ~3;
     const h = Buffer.alloc(Math.max(len, 12));
     h[0] = next;
@@ -436,7 +418,9 @@ export function fragmentHeader(offset: number, more: boolean, id: number): Ipv6E
 export type LinkKind = 'ethernet' | 'null' | 'raw' | 'sll' | 'sll2';
 
 /** LINKTYPE value of each framing. */
-export const LINK_TYPE_OF: Record<LinkKind, number> = { ethernet: 1, null: 0, raw: 101, sll: 113, sll2: 276 };
+export const LINK_TYPE_OF: Record<LinkKind, number> = {
+  ethernet: LINKTYPE.ETHERNET, null: LINKTYPE.NULL, raw: LINKTYPE.RAW, sll: LINKTYPE.LINUX_SLL, sll2: LINKTYPE.LINUX_SLL2,
+};
 
 /** Wrap an IP packet in the given link framing. */
 export function frameIp(link: LinkKind, ip: Uint8Array, vlans?: VlanTag[]): Buffer {

@@ -6,22 +6,16 @@
 import type { Datagram, Frame, NetStats, Warning } from '../model.js';
 import { LINKTYPE, linkTypeName } from '../capture/linktypes.js';
 import { ipv4ToString, ipv6ToString } from './addr.js';
+import {
+  AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT,
+  IPPROTO_HIP, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MOBILITY, IPPROTO_ROUTING, IPPROTO_SHIM6, IPPROTO_TCP, IPPROTO_UDP,
+} from './constants.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassembly.js';
 
-const ETH_IPV4 = 0x0800;
-const ETH_IPV6 = 0x86dd;
-const ETH_VLAN = 0x8100;
-const ETH_QINQ = 0x88a8;
-const ETH_QINQ_OLD = 0x9100;
-
-const IPPROTO_IPIP = 4;
-const IPPROTO_TCP = 6;
-const IPPROTO_UDP = 17;
-const IPPROTO_IPV6 = 41;
-
-/** BSD AF_INET6 values differ per OS; Windows uses 23, Linux 10. */
-const AF_INET = 2;
-const AF_INET6 = new Set([10, 23, 24, 28, 30]);
+/** AF_INET6 of every OS (the capturing host's value is in the header). */
+const AF_INET6 = new Set<number>([AF.INET6_LINUX, AF.INET6_WINDOWS, AF.INET6_BSD, AF.INET6_FREEBSD, AF.INET6_DARWIN]);
+/** IPv6 extension headers of the generic form (next header, length in 8-byte units minus 1). */
+const EXT_8 = new Set<number>([IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS, IPPROTO_MOBILITY, IPPROTO_HIP, IPPROTO_SHIM6]);
 
 /** Tunnel nesting limit: a crafted packet cannot recurse without end. */
 const MAX_NESTING = 4;
@@ -64,7 +58,7 @@ export class NetDecoder {
         if (n < 14) return this.malformed();
         let type = (b[12]! << 8) | b[13]!;
         let o = 14;
-        while ((type === ETH_VLAN || type === ETH_QINQ || type === ETH_QINQ_OLD) && o + 4 <= n) {
+        while ((type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) && o + 4 <= n) {
           type = (b[o + 2]! << 8) | b[o + 3]!;
           o += 4;
         }
@@ -78,7 +72,7 @@ export class NetDecoder {
         const le = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
         const be = (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
         const fam = (le & 0xffff0000) === 0 ? le : be;
-        if (fam === AF_INET) return this.ip(b, 4, n, 0);
+        if (fam === AF.INET) return this.ip(b, 4, n, 0);
         if (AF_INET6.has(fam)) return this.ip(b, 4, n, 0);
         this.stats.notIp++;
         return;
@@ -111,7 +105,7 @@ export class NetDecoder {
   }
 
   private ethertype(type: number, b: Uint8Array, o: number, depth: number): void {
-    if (type === ETH_IPV4 || type === ETH_IPV6) return this.ip(b, o, b.length, depth);
+    if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) return this.ip(b, o, b.length, depth);
     this.stats.notIp++;
   }
 
@@ -191,17 +185,17 @@ export class NetDecoder {
   private ipv6Chain(src: string, dst: string, nh: number, b: Uint8Array, p: number, pktEnd: number, fixed: number, depth: number, mayFragment: boolean): void {
     const start = p;
     for (let guard = 0; guard < 16; guard++) {
-      if (nh === 0 || nh === 43 || nh === 60 || nh === 135 || nh === 139 || nh === 140) {
+      if (EXT_8.has(nh)) {
         if (p + 8 > pktEnd) return this.malformed();
         const next = b[p]!;
         p += (b[p + 1]! + 1) * 8;
         nh = next;
-      } else if (nh === 51) { // AH: length in 4-byte units minus 2
+      } else if (nh === IPPROTO_AH) { // AH: length in 4-byte units minus 2
         if (p + 8 > pktEnd) return this.malformed();
         const next = b[p]!;
         p += (b[p + 1]! + 2) * 4;
         nh = next;
-      } else if (nh === 44) { // Fragment header
+      } else if (nh === IPPROTO_FRAGMENT) {
         if (p + 8 > pktEnd) return this.malformed();
         const next = b[p]!;
         const offMore = (b[p + 2]! << 8) | b[p + 3]!;

@@ -6,6 +6,7 @@
 import chalk from 'chalk';
 import type { Call, Report, RtpStream } from '../model.js';
 import { clip, displayWidth, drawTable, printable } from './terminal.js';
+import { TERMINAL, tone } from './status.js';
 
 export interface TableOptions {
   /** Include registrations, OPTIONS and other non-call dialogs. */
@@ -39,23 +40,9 @@ export function headerLine(report: Report): string {
   return parts.join('  ·  ');
 }
 
-export function colorState(state: string): string {
-  switch (state) {
-    case 'IN CALL':
-    case 'COMPLETED': return chalk.green(state);
-    case 'CALL SETUP':
-    case 'RINGING': return chalk.yellow(state);
-    case 'REJECTED': return chalk.red(state);
-    case 'CANCELLED': return chalk.magenta(state);
-    default: return state;
-  }
-}
-
-function colorOutcome(o: string | null): string {
-  if (!o) return chalk.dim('-');
-  if (/^(COMPLETED|ANSWERED|REGISTERED|OK|UNREGISTERED)/.test(o)) return chalk.green(o);
-  if (/BUSY|DECLINED|FAILED|NOT FOUND|TIMEOUT|UNAVAILABLE|ONE-WAY|NO AUDIO|NO RESPONSE/.test(o)) return chalk.red(o);
-  return chalk.yellow(o);
+/** `text` (a state or outcome cell, maybe clipped) in the colour of `status`'s tone. */
+export function colorStatus(text: string, status: string | null = text): string {
+  return TERMINAL[tone(status)](text);
 }
 
 /** "Alice <alice@example.com>" or "alice@example.com": the URI without its scheme. */
@@ -118,8 +105,8 @@ function columns(report: Report, withMedia: boolean): Column[] {
     { head: 'From', flex: 3, min: 10, good: 16, cell: (c) => party(c.from, c.fromDisplay) },
     { head: 'To', flex: 3, min: 10, good: 16, cell: (c) => party(c.to, c.toDisplay) },
     // Wireshark's state machine only means something for INVITE dialogs; others show their kind.
-    { head: 'State', flex: 0, min: 10, cell: (c) => (c.kind === 'call' ? c.state : c.kind), paint: (s, c) => (c.kind === 'call' ? colorState(s) : chalk.dim(s)) },
-    { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorOutcome(s) : chalk.dim(s)) },
+    { head: 'State', flex: 0, min: 10, cell: (c) => (c.kind === 'call' ? c.state : c.kind), paint: (s, c) => (c.kind === 'call' ? colorStatus(s, c.state) : chalk.dim(s)) },
+    { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorStatus(s, c.outcome) : chalk.dim(s)) },
     { head: 'Pkts', flex: 0, min: 4, align: 'right', cell: (c) => String(c.sipPackets) },
   ];
   if (withMedia) {

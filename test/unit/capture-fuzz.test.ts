@@ -16,9 +16,9 @@ import fc from 'fast-check';
 import { CaptureParser, NotACaptureError } from '../../src/capture/parser.js';
 import { PcapngWriter, PcapWriter } from '../../src/capture/writer.js';
 import { NetDecoder } from '../../src/net/decoder.js';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP } from '../../src/net/constants.js';
 import {
-  ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_TCP, IPPROTO_UDP, ethernet, fragmentHeader, ipv4, ipv6, loop,
-  nullLoopback, sll, sll2, tcp, tcpFrame, udp, udpFrames,
+  ethernet, fragmentHeader, ipv4, ipv6, loop, nullLoopback, sll, sll2, tcp, tcpFrame, udp, udpFrames,
 } from '../../src/net/build.js';
 import type { Warning } from '../../src/model.js';
 

@@ -5,9 +5,10 @@ import chalk from 'chalk';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { FlowError, parseFlow, parseStep, whatMatches } from '../../src/check/flow.js';
 import { compilePattern, normalizeState } from '../../src/check/pattern.js';
-import { renderJson, renderJunit, renderText, xmlEscape, type FileOutcome } from '../../src/check/render.js';
+import { renderJson, renderJunit, renderText, type FileOutcome } from '../../src/check/render.js';
+import { xmlEscape } from '../../src/render/escape.js';
 import type { CheckResult } from '../../src/check/match.js';
-import { parseAliasArgs } from '../../src/check/roles.js';
+import { parseAliases } from '../../src/aliases.js';
 
 const msg = (method: string | null, status: number | null, reason: string | null = null, sdp = false) => ({ method, status, reason, sdp });
 
@@ -87,9 +88,14 @@ calls:
 });
 
 test('aliases on the command line', () => {
-  assert.deepEqual(parseAliasArgs(['192.0.2.1=pbx', '10.0.0.1:5060=phone,[fd00::1]=v6']), { '192.0.2.1': 'pbx', '10.0.0.1:5060': 'phone', 'fd00::1': 'v6' });
-  assert.throws(() => parseAliasArgs(['192.0.2.1']), /ADDRESS=NAME/);
-  assert.throws(() => parseAliasArgs(['192.0.2.1=two words']), /ADDRESS=NAME/);
+  const flow = { flowNames: true };
+  assert.deepEqual(parseAliases(['192.0.2.1=pbx', '10.0.0.1:5060=phone,[fd00::1]=v6'], flow), { '192.0.2.1': 'pbx', '10.0.0.1:5060': 'phone', 'fd00::1': 'v6' });
+  assert.throws(() => parseAliases(['192.0.2.1'], flow), /ADDRESS=NAME with a one-word name/);
+  assert.throws(() => parseAliases(['192.0.2.1=two words'], flow), /ADDRESS=NAME/);
+  assert.throws(() => parseAliases(['192.0.2.1=a:b'], flow), /one-word/);
+  assert.throws(() => parseAliases(['192.0.2.1=*'], flow), /one-word/);
+  // The ladder's names are free text.
+  assert.deepEqual(parseAliases(['192.0.2.1=two words']), { '192.0.2.1': 'two words' });
 });
 
 const nasty = 'sip:<"bob"&\'co\'>\u0001@x';

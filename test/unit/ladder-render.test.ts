@@ -10,9 +10,12 @@ import chalk from 'chalk';
 import { displayWidth } from '../../src/render/terminal.js';
 import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
 import {
-  buildLadder, diagramFileName, hostOf, mermaidEscape, parseAliases, renderLadderSvg, renderLadderText,
-  renderMarkdown, renderMermaid, sanitizeCallId, xmlEscape,
+  buildLadder, diagramFileName, mermaidEscape, renderLadderSvg, renderLadderText,
+  renderMarkdown, renderMermaid, sanitizeCallId,
 } from '../../src/render/ladder/index.js';
+import { xmlEscape } from '../../src/render/escape.js';
+import { hostOf } from '../../src/net/addr.js';
+import { parseAliases } from '../../src/aliases.js';
 
 chalk.level = 0;
 

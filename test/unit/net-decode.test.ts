@@ -23,7 +23,10 @@ import { ipv6ToString } from '../../src/net/addr.js';
 import { generateSynthetic } from '../../bench/synthetic.js';
 import {
   AF, ETHERTYPE_ARP, ETHERTYPE_IPV4, ETHERTYPE_IPV6, IPPROTO_DSTOPTS, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6,
-  IPPROTO_ROUTING, IPPROTO_TCP, IPPROTO_UDP, LINK_TYPE_OF, TCP_FLAGS, checksum, ethernet, fragmentHeader, fragmentIpv4,
+  IPPROTO_ROUTING, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAGS,
+} from '../../src/net/constants.js';
+import {
+  LINK_TYPE_OF, checksum, ethernet, fragmentHeader, fragmentIpv4,
   fragmentIpv6, ipv4, ipv4Bytes, ipv6, ipv6Bytes, loop, macBytes, nullLoopback, sll, sll2, tcp, tcpFrame, transportChecksum,
   udp, udpFrame, udpFrames, type LinkKind,
 } from '../../src/net/build.js';

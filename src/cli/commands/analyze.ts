@@ -5,7 +5,6 @@ import { filterReport, type CallFilter } from '../../filter.js';
 import { renderAnalyze, renderCsv } from '../../render/table.js';
 import type { Report } from '../../model.js';
 import { EXIT_OK, progressBar, reportError, setupColor } from '../common.js';
-import { mediaStageFactory } from '../media.js';
 
 interface AnalyzeFlags extends CallFilter {
   json?: boolean;
@@ -24,7 +23,7 @@ export function registerAnalyze(program: Command): void {
     .command('analyze')
     .description('list the SIP calls in captures, Wireshark VoIP Calls style, with state, outcome and media')
     .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed; "-" reads standard input')
-    .option('--json', 'print the JSON report (DESIGN.md contract; an array for several files)')
+    .option('--json', 'print the JSON report (fields in schema/report.schema.json; an array for several files)')
     .option('--csv', 'print the call table as CSV (every dialog, like --all)')
     .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs in the table')
     .option('-q, --quiet', 'print only the table: no header line, no warnings')
@@ -59,7 +58,7 @@ Examples:
         try {
           const r = await analyze(f, {
             onProgress: (d, t) => bar.update(d, t),
-            media: mediaStageFactory({ heuristic: !!flags.rtpHeuristic }),
+            media: { heuristic: !!flags.rtpHeuristic },
           });
           bar.stop();
           const report = filterReport(r, flags);

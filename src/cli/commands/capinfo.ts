@@ -12,7 +12,7 @@ export function registerCapinfo(program: Command): void {
     .option('--no-color', 'no colours')
     .addHelpText('after', `
 Examples:
-  $ sipflow capinfo ../shared/corpus/mtaa/Z1_decline.pcapng
+  $ sipflow capinfo fixtures/call-completed.pcapng
   $ gzip -c trace.pcap | sipflow capinfo --json -`)
     .action(async (files: string[], opts: { json?: boolean; color?: boolean }) => {
       setupColor(opts.color === false);

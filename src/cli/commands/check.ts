@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { checkCapture, isDirectory, scanDir, siblingFlow } from '../../check/files.js';
 import { renderJson, renderJunit, renderSummary, renderText, type FileOutcome } from '../../check/render.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
-import { mediaStageFactory } from '../media.js';
 
 interface CheckFlags {
   expect?: string;
@@ -34,7 +33,7 @@ position. Exit codes: 0 every flow matches, 1 a flow differs, 2 a capture
 or flow file cannot be used (missing, not a capture, invalid YAML).
 
 Examples:
-  $ sipflow check decline.pcapng --expect decline.flow.yaml
+  $ sipflow check fixtures/proxy-decline.pcapng --expect fixtures/proxy-decline.flow.yaml
   $ sipflow check fixtures/ --junit reports/sipflow.xml
   $ sipflow check trace.pcapng --json | jq '.results[].calls[] | select(.ok | not)'`)
     .action(async (paths: string[], flags: CheckFlags) => {
@@ -70,7 +69,7 @@ async function run(paths: string[], flags: CheckFlags): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const media = mediaStageFactory({ heuristic: false });
+  const media = { heuristic: false };
   const outcomes: FileOutcome[] = [];
   for (const j of jobs) {
     let o: FileOutcome;

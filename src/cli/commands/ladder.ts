@@ -4,16 +4,16 @@ import chalk from 'chalk';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
 import { filterReport, type CallFilter } from '../../filter.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
 import {
-  isImage, ladderFileName, ladders, LADDER_FORMATS, parseAliases, Rasterizer, RasterizerUnavailable,
+  isImage, ladderFileName, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable,
   renderLadderSvg, renderText, type Ladder, type LadderFormat,
 } from '../../render/ladder/index.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, writeOutput } from '../common.js';
-import { mediaStageFactory } from '../media.js';
 
 /** sysexits EX_UNAVAILABLE: a tool the command needs (Chromium) is not there. */
 export const EXIT_UNAVAILABLE = 69;
@@ -137,7 +137,7 @@ async function run(file: string, flags: LadderFlags): Promise<number> {
   try {
     report = await analyze(file, {
       onProgress: (d, t) => bar.update(d, t),
-      media: flags.sdp || flags.rtp ? mediaStageFactory({ heuristic: false }) : undefined,
+      media: flags.sdp || flags.rtp ? { heuristic: false } : false,
     });
   } finally {
     bar.stop();

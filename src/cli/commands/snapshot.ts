@@ -2,10 +2,9 @@ import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { analyze } from '../../analyze.js';
 import { isDirectory, scanDir, stem } from '../../check/files.js';
-import { parseAliasArgs } from '../../check/roles.js';
+import { parseAliases } from '../../aliases.js';
 import { flowToJson, flowToYaml, snapshotFlow, type SnapshotOptions } from '../../check/snapshot.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
-import { mediaStageFactory } from '../media.js';
 
 interface SnapshotFlags {
   output?: string;
@@ -42,7 +41,7 @@ that documents the format: edit it to loosen (wildcards, /regex/, optional
 "?" and repeated "+" messages) or tighten what "sipflow check" accepts.
 
 Examples:
-  $ sipflow snapshot decline.pcapng -o decline.flow.yaml
+  $ sipflow snapshot fixtures/proxy-decline.pcapng -o decline.flow.yaml
   $ sipflow snapshot trace.pcapng --alias 192.0.2.1=pbx --media
   $ sipflow snapshot fixtures/                # fixtures/X.flow.yaml for each capture
   $ sipflow snapshot trace.pcapng --json | jq '.calls[].messages'`)
@@ -50,13 +49,13 @@ Examples:
       setupColor(flags.color === false);
       let aliases: Record<string, string>;
       try {
-        aliases = parseAliasArgs(flags.alias);
+        aliases = parseAliases(flags.alias, { flowNames: true });
       } catch (e) {
         process.stderr.write(`sipflow: ${(e as Error).message}\n`);
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const media = flags.media ? mediaStageFactory({ heuristic: false }) : undefined;
+      const media = flags.media ? { heuristic: false } : false;
       if (flags.media && !media) process.stderr.write('sipflow: warning: this sipflow has no media analysis; no media expectations written\n');
       const opts: SnapshotOptions = { all: !!flags.all, aliases, media: !!media, retransmissions: !!flags.retransmissions };
       const render = (r: Parameters<typeof snapshotFlow>[0]) => {

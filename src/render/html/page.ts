@@ -12,19 +12,21 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import type { Call, Report, RtpStream } from '../../model.js';
 import type { LadderOptions } from '../ladder/index.js';
-import { hostOf } from '../ladder/index.js';
+import { hostOf } from '../../net/addr.js';
+import { tone } from '../status.js';
 import { CLIENT_JS } from './client.js';
 import { CSS } from './styles.js';
-import { esc, jsonForScript } from './escape.js';
+import { esc } from '../escape.js';
+import { jsonForScript } from './escape.js';
 import {
   callBudget, callPayload, DEFAULT_MAX_BYTES, MAX_LADDER_ROWS, MAX_LISTED_MESSAGES, MAX_MESSAGE_CHARS, type CallPayload,
 } from './payload.js';
-import { MAX_SERIES_POINTS, type StreamSeries } from './series.js';
+import { MAX_SERIES_POINTS, type StreamSeries } from '../../media/series.js';
 
 export interface HtmlOptions {
   /** The calls to show (default: every call of the report). */
   calls?: Call[];
-  /** Plot series by stream index (from computeSeries). */
+  /** Plot series by stream index (the RTP series tap's, media/series.ts). */
   series?: Map<number, StreamSeries>;
   /** Ladder options (aliases, by host, column order). */
   ladder?: LadderOptions;
@@ -52,17 +54,8 @@ export interface HtmlStats {
   cutCalls: number;
 }
 
-type Tone = 'ok' | 'warn' | 'bad' | 'cancel' | 'other';
-
-/** Colour family of a state or outcome. */
-export function tone(s: string | null): Tone {
-  if (!s) return 'other';
-  if (/^(COMPLETED|IN CALL|ANSWERED|REGISTERED|UNREGISTERED|OK)$/.test(s)) return 'ok';
-  if (/^(CALL SETUP|RINGING|AUTH|DIVERTED|NO ANSWER|NO RESPONSE)$/.test(s)) return 'warn';
-  if (/^(CANCELLED)$/.test(s)) return 'cancel';
-  if (/^(REJECTED|BUSY|DECLINED|FAILED|NOT FOUND|TIMEOUT|UNAVAILABLE)$/.test(s) || /ONE-WAY|NO AUDIO/.test(s)) return 'bad';
-  return 'other';
-}
+/** Re-exported because ./index.ts exports it from this file. */
+export { tone };
 
 const f3 = (x: number | null) => (x === null ? '-' : x.toFixed(3));
 const KIND_NAME: Record<string, string> = {

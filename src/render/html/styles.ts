@@ -3,17 +3,24 @@
  * overridden by the page's toggle through html[data-theme]), and a print
  * stylesheet (light, no controls, one call per page).
  */
+import { DARK, LIGHT, type Tone } from '../status.js';
+
+/** The status tones as CSS variables (--ok, --warn ...), from the one status colour table. */
+function toneVars(c: Record<Tone, string>): string {
+  return `--ok:${c.ok};--warn:${c.warn};--bad:${c.bad};--cancel:${c.cancel};--other:${c.other};`;
+}
+
 export const CSS = String.raw`
 :root{
   --bg:#ffffff;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;--panel:#f6f8fa;--panel2:#eef1f4;
-  --accent:#0969da;--ok:#1a7f37;--warn:#9a6700;--bad:#cf222e;--cancel:#8250df;--other:#6e7781;
+  --accent:#0969da;${toneVars(LIGHT)}
   --hl:#fff1a8;--sel:#ddf4ff;--code:#f6f8fa;--hn:#0550ae;--plot1:#0969da;--plot2:#bf3989;--band:rgba(191,57,137,.18);--grid:#e4e8ec;--ladbg:#fff;
   color-scheme:light;
 }
 @media (prefers-color-scheme:dark){
   :root:not([data-theme=light]){
     --bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--panel:#151b23;--panel2:#1c232c;
-    --accent:#4493f8;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--cancel:#ab7df8;--other:#8b949e;
+    --accent:#4493f8;${toneVars(DARK)}
     --hl:#4d3d00;--sel:#12324f;--code:#151b23;--hn:#79c0ff;--plot1:#4493f8;--plot2:#f778ba;--band:rgba(247,120,186,.22);--grid:#2a313a;--ladbg:#000;
     color-scheme:dark;
   }
@@ -21,7 +28,7 @@ export const CSS = String.raw`
 }
 :root[data-theme=dark]{
   --bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--panel:#151b23;--panel2:#1c232c;
-  --accent:#4493f8;--ok:#3fb950;--warn:#d29922;--bad:#f85149;--cancel:#ab7df8;--other:#8b949e;
+  --accent:#4493f8;${toneVars(DARK)}
   --hl:#4d3d00;--sel:#12324f;--code:#151b23;--hn:#79c0ff;--plot1:#4493f8;--plot2:#f778ba;--band:rgba(247,120,186,.22);--grid:#2a313a;--ladbg:#000;
   color-scheme:dark;
 }

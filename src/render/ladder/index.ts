@@ -12,9 +12,11 @@ import { renderLadderSvg, type SvgOptions } from './svg.js';
 import { Rasterizer, type RasterOptions } from './browser.js';
 
 export * from './layout.js';
+/** Re-exported for cli/commands/report.ts, which takes it from here. */
+export { parseAliases } from '../../aliases.js';
 export { renderLadderText, type TextOptions } from './text.js';
 export { renderMermaid, renderMarkdown, mermaidEscape } from './mermaid.js';
-export { renderLadderSvg, xmlEscape, type SvgOptions } from './svg.js';
+export { renderLadderSvg, type SvgOptions } from './svg.js';
 export { Rasterizer, RasterizerUnavailable, findChromium, INSTALL_HINT } from './browser.js';
 
 export type LadderFormat = 'text' | 'mermaid' | 'md' | 'svg' | 'png' | 'pdf';

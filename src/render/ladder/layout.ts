@@ -9,14 +9,17 @@
  * whatever they show comes from here.
  */
 import type { Call, CallMessage, Report, RtpStream } from '../../model.js';
+import { aliasOf, type Aliases } from '../../aliases.js';
+import { hostOf } from '../../net/addr.js';
+import { responseClass, type ResponseClass } from '../status.js';
 
 export type GroupBy = 'port' | 'host';
 
 export interface LadderOptions {
   /** Columns per "ip:port" (default) or per IP address. */
   by?: GroupBy;
-  /** Names for endpoints: keys are "ip" (every port of it) or "ip:port" (wins over "ip"). */
-  aliases?: Record<string, string>;
+  /** Names for endpoints (src/aliases.ts): "ip" names every port of it, "ip:port" one endpoint (wins over "ip"). */
+  aliases?: Aliases;
   /** Show the SDP summary of messages that carry SDP (CallMessage.sdpSummary). */
   sdp?: boolean;
   /** Draw the calls' RTP streams as spans. */
@@ -90,37 +93,6 @@ export interface Ladder {
   heading: string;
   /** One "from → to" line per call (prefixed by the call index when merged). */
   parties: string[];
-}
-
-/** "192.168.1.14:5060" -> "192.168.1.14"; "[2001:db8::1]:5060" -> "2001:db8::1". */
-export function hostOf(ep: string): string {
-  if (ep.startsWith('[')) {
-    const end = ep.indexOf(']');
-    return end > 0 ? ep.slice(1, end) : ep;
-  }
-  const i = ep.lastIndexOf(':');
-  return i > 0 && ep.indexOf(':') === i ? ep.slice(0, i) : ep;
-}
-
-/** Parse "--alias" values ("192.168.1.14=proxy", "10.0.0.1:5060=pbx") into a map. */
-export function parseAliases(list: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const item of list ?? []) {
-    const eq = item.lastIndexOf('=');
-    if (eq <= 0 || eq === item.length - 1) throw new Error(`--alias expects ADDRESS=NAME (e.g. 192.168.1.14=proxy), got "${item}"`);
-    let key = item.slice(0, eq).trim();
-    const name = item.slice(eq + 1).trim();
-    // Bare IPv6 addresses are accepted with or without brackets.
-    if (key.startsWith('[') && key.endsWith(']')) key = key.slice(1, -1);
-    out[key] = name;
-  }
-  return out;
-}
-
-function aliasFor(ep: string, by: GroupBy, aliases: Record<string, string>): string | null {
-  const host = hostOf(ep);
-  if (by === 'host') return aliases[host] ?? null;
-  return aliases[ep] ?? aliases[host] ?? null;
 }
 
 function kindName(c: Call): string {
@@ -214,7 +186,8 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
     if (i === undefined) {
       i = participants.length;
       col.set(key, i);
-      const alias = aliasFor(ep, by, aliases);
+      // With by = "host" the key is the host, so only host aliases apply.
+      const alias = aliasOf(aliases, key);
       participants.push({ key, name: alias ?? key, address: alias ? key : null });
     }
     return i;
@@ -313,12 +286,7 @@ export function diagramFileName(c: Call, ext: string): string {
   return `${c.index}-${sanitizeCallId(c.callId)}.${ext}`;
 }
 
-/** Response class for colouring: "req", "1xx", "2xx", "3xx", "err" (>= 400). */
-export function rowClass(r: LadderRow): 'req' | 'prov' | 'ok' | 'redir' | 'err' | 'rtp' {
-  if (r.kind === 'rtp') return 'rtp';
-  if (r.request || r.status === null) return 'req';
-  if (r.status < 200) return 'prov';
-  if (r.status < 300) return 'ok';
-  if (r.status < 400) return 'redir';
-  return 'err';
+/** What a row is coloured by: its message's response class (../status.ts), or "rtp" for a stream span. */
+export function rowClass(r: LadderRow): ResponseClass | 'rtp' {
+  return r.kind === 'rtp' ? 'rtp' : responseClass(r.request, r.status);
 }

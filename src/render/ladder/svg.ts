@@ -8,12 +8,10 @@
  * Everything that came from a packet (labels, display names, addresses,
  * Call-IDs, the file name) goes through xmlEscape.
  */
-import { esc } from '../html/escape.js';
+import { xmlEscape } from '../escape.js';
+import { LIGHT, ROW_TONE } from '../status.js';
 import { displayWidth } from '../terminal.js';
 import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
-
-/** Escape for XML text and attribute values; characters XML 1.0 forbids become U+FFFD. The HTML report's escaper serves both. */
-export const xmlEscape = (s: string): string => esc(s);
 
 export interface SvgOptions {
   /** Font size of labels in px (default 13). */
@@ -26,8 +24,9 @@ export interface SvgOptions {
 
 export const FONT_STACK = "'DejaVu Sans Mono','Liberation Mono',Menlo,Consolas,'Courier New',monospace";
 
+/** Arrow colours by row class: the status table's light colours, and the ladder's own blue and grey for requests and 1xx. */
 const COLORS = {
-  req: '#0a58ca', prov: '#57606a', ok: '#1a7f37', redir: '#9a6700', err: '#cf222e', rtp: '#8250df',
+  req: '#0a58ca', prov: '#57606a', ok: LIGHT[ROW_TONE.ok], redir: LIGHT[ROW_TONE.redir], err: LIGHT[ROW_TONE.err], rtp: LIGHT[ROW_TONE.rtp],
 } as const;
 
 function clip(s: string, n: number): string {

@@ -9,6 +9,8 @@
 import chalk from 'chalk';
 import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
 import { cells, clip as clipEnd, clipStart, displayWidth as W, printable } from '../terminal.js';
+import { portColon } from '../../net/addr.js';
+import { ROW_TONE, TERMINAL } from '../status.js';
 
 export interface TextOptions {
   /** Columns to fit; Infinity (default) for the natural width. */
@@ -49,8 +51,8 @@ function headerLines(name: string, address: string | null, w: number, ell: strin
   for (const l of lines) {
     if (W(l) <= w) { out.push(l); continue; }
     // Wrap "ip:port" (or "[v6]:port") before the port.
-    const i = l.lastIndexOf(':');
-    if (i > 0 && (l.indexOf(':') === i || l.startsWith('['))) {
+    const i = portColon(l);
+    if (i > 0) {
       out.push(clipStart(l.slice(0, i), w, ell), clipEnd(l.slice(i), w, ell));
     } else {
       out.push(clipStart(l, w, ell));
@@ -144,10 +146,7 @@ function paint(s: string, st: Style): string {
     case 'head': return chalk.bold(s);
     case 'req': return chalk.cyan(s);
     case 'prov': return s;
-    case 'ok': return chalk.green(s);
-    case 'redir': return chalk.yellow(s);
-    case 'err': return chalk.red(s);
-    case 'rtp': return chalk.magenta(s);
+    case 'ok': case 'redir': case 'err': case 'rtp': return TERMINAL[ROW_TONE[st]](s);
     case 'sdp': return chalk.dim(s);
     case 'retx': return chalk.dim(s);
     default: return s;
