@@ -1,6 +1,8 @@
 /** `sipflow proxy` as a library: start a proxy from options, stop it cleanly. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadUsers } from './digest.js';
-import { LocationService, openStore } from './location.js';
+import { LocationService, openStore, type BindingStore } from './location.js';
 import { Journal, type JournalFormat, type JournalEntry } from './journal.js';
 import { Recorder, type RecordLink } from './recorder.js';
 import { SipProxy, type ProxyLimits, type ProxyTimers } from './proxy.js';
@@ -8,6 +10,7 @@ import { SipProxy, type ProxyLimits, type ProxyTimers } from './proxy.js';
 export { SipProxy } from './proxy.js';
 export { Recorder } from './recorder.js';
 export { Journal } from './journal.js';
+export { defaultRegistrationsFile, DEFAULT_REGISTRATIONS_HELP } from './state-dir.js';
 
 export interface ProxyOptions {
   listen?: string;
@@ -16,7 +19,10 @@ export interface ProxyOptions {
   usersFile?: string | null;
   users?: Map<string, string> | null;
   realm?: string;
-  /** SQLite file for registrations; null = memory only. */
+  /**
+   * SQLite file for registrations (its folder is created); null or absent:
+   * memory only. The command's default is defaultRegistrationsFile().
+   */
   db?: string | null;
   record?: string | null;
   rotateSizeMB?: number;
@@ -75,11 +81,17 @@ export function parseReason(s: string): [number, string] {
   return [code, text];
 }
 
+/** The registrations store at `path`, its folder created first (the default one lives in a state folder that may not exist yet). */
+function openRegistrations(path: string, journal: Journal): BindingStore {
+  mkdirSync(dirname(path), { recursive: true });
+  return openStore(path, (s) => journal.note(s));
+}
+
 export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   const { host, port } = parseListen(o.listen ?? '127.0.0.1:5060');
   const journal = new Journal({ file: o.journal ?? null, format: o.journalFormat ?? 'text', stderr: o.journalStderr ?? true, onEntry: o.onJournal });
   const users = o.users ?? (o.usersFile ? loadUsers(o.usersFile) : null);
-  const store = o.db ? openStore(o.db, (s) => journal.note(s)) : null;
+  const store = o.db ? openRegistrations(o.db, journal) : null;
   const location = new LocationService(store, { maxAors: o.limits?.maxAors ?? 10000, maxBindingsPerAor: o.limits?.maxBindingsPerAor ?? 10 });
   const advertise = o.advertise ?? host;
   const recorder = o.record ? new Recorder({

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { EXIT_USAGE } from '../common.js';
-import { parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
+import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
 
 interface ProxyFlags {
   listen: string;
@@ -10,7 +10,8 @@ interface ProxyFlags {
   domain?: string;
   users?: string;
   realm?: string;
-  db: string | false;
+  /** A file, false with --no-db, absent for the default file. */
+  db?: string | false;
   record?: string;
   rotateSize?: string;
   rotateTime?: string;
@@ -44,8 +45,8 @@ export function registerProxy(program: Command): void {
     .option('-d, --domain <domain>', 'SIP domain served: requests for user@domain are looked up among registrations')
     .option('-u, --users <file>', 'users file ("user:password" lines): enables digest authentication (401 REGISTER, 407 INVITE)')
     .option('--realm <realm>', 'digest realm (default: the domain, else "sipflow")')
-    .option('--db <file>', 'SQLite file keeping registrations across restarts', 'registrations.sqlite')
-    .option('--no-db', 'keep registrations in memory only')
+    .option('--db <file>', `SQLite file keeping registrations across restarts (default: ${DEFAULT_REGISTRATIONS_HELP}; its folder is created)`)
+    .option('--no-db', 'keep registrations in memory only (nothing written)')
     .option('-r, --record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file')
     .option('--rotate-size <MB>', 'start a new trace file when the current one reaches this size')
     .option('--rotate-time <S>', 'start a new trace file every S seconds')
@@ -63,6 +64,7 @@ export function registerProxy(program: Command): void {
     .addHelpText('after', `
 Stop with Ctrl-C (SIGINT) or SIGTERM: the trace is closed and stays valid; even
 a crash leaves a readable file (every packet is written whole, synchronously).
+The start line says where registrations are kept.
 
 Examples:
   $ sipflow proxy --listen 127.0.0.1:5060 --domain lab.local --record lab.pcapng
@@ -81,7 +83,7 @@ Examples:
         const mc = positive('--max-calls', flags.maxCalls);
         running = await startProxy({
           listen: flags.listen, advertise: flags.advertise, domain: flags.domain ?? null, usersFile: flags.users ?? null,
-          realm: flags.realm, db: flags.db === false ? null : flags.db, record: flags.record ?? null,
+          realm: flags.realm, db: flags.db === false ? null : flags.db ?? defaultRegistrationsFile(), record: flags.record ?? null,
           rotateSizeMB: positive('--rotate-size', flags.rotateSize), rotateTimeS: positive('--rotate-time', flags.rotateTime),
           link: flags.link, journal: flags.journal ?? null, journalFormat: flags.journalFormat, journalStderr: !flags.quiet,
           reasons, mediaRelay: !!flags.mediaRelay, relayPorts: flags.relayPorts,
@@ -94,24 +96,7 @@ Examples:
         return;
       }
       const { proxy, recorder, journal, host, port } = running;
-      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-      journal.note(`sipflow proxy listening on udp ${where}`
-        + `${flags.domain ? `, domain ${flags.domain}` : ''}`
-        + `${flags.users ? ', digest authentication on' : ''}`
-        + `, registrations in ${proxy.location.storeKind}`
-        + `${recorder ? `, recording to ${recorder.currentFile}` : ''}`
-        + `${flags.mediaRelay ? `, media relay on ports ${flags.relayPorts}` : ''}`);
       let statsTimer: NodeJS.Timeout | null = null;
-      if (statsS) {
-        const lag = monitorEventLoopDelay({ resolution: 10 });
-        lag.enable();
-        statsTimer = setInterval(() => {
-          const s = proxy.getStats();
-          const maxLag = Math.round(lag.max / 1e6);
-          lag.reset();
-          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB, max event-loop delay ${maxLag} ms`);
-        }, statsS * 1000);
-      }
       let stopping = false;
       const shutdown = async (why: string) => {
         if (stopping) return;
@@ -122,6 +107,7 @@ Examples:
         await running.stop();
         process.exit(0);
       };
+      // Installed before the start line: whoever waits for that line may signal at once.
       process.on('SIGINT', () => void shutdown('SIGINT'));
       process.on('SIGTERM', () => void shutdown('SIGTERM'));
       process.on('uncaughtException', (e) => {
@@ -130,6 +116,23 @@ Examples:
         try { recorder?.close(); } catch { /* closed */ }
         process.exit(70);
       });
+      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+      journal.note(`sipflow proxy listening on udp ${where}`
+        + `${flags.domain ? `, domain ${flags.domain}` : ''}`
+        + `${flags.users ? ', digest authentication on' : ''}`
+        + `, registrations in ${proxy.location.storeKind}`
+        + `${recorder ? `, recording to ${recorder.currentFile}` : ''}`
+        + `${flags.mediaRelay ? `, media relay on ports ${flags.relayPorts}` : ''}`);
+      if (statsS) {
+        const lag = monitorEventLoopDelay({ resolution: 10 });
+        lag.enable();
+        statsTimer = setInterval(() => {
+          const s = proxy.getStats();
+          const maxLag = Math.round(lag.max / 1e6);
+          lag.reset();
+          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB, max event-loop delay ${maxLag} ms`);
+        }, statsS * 1000);
+      }
       // Runs until a signal.
       await new Promise<never>(() => {});
     });
