@@ -1,0 +1,56 @@
+/**
+ * sipflow as a library: the documented API (docs/api.md).
+ *
+ *   analyze(path, { taps })   one pass over a capture -> Report; taps see every packet
+ *   render*                   Report -> terminal table, CSV, ladders, HTML
+ *   checkReport / snapshot    Report vs expected flow
+ *   startProxy                the SIP proxy/registrar with its recorder
+ *
+ * Everything exported here is the public surface; deeper imports are not
+ * part of it. Importing this module loads no native module and no browser:
+ * the proxy's SQLite store and the PNG/PDF rasteriser load when used.
+ */
+export { VERSION } from './version.js';
+
+// Model: the vocabulary of every stage, and the JSON report's types.
+export type {
+  Report, ReportCapture, Call, CallKind, CallState, CallMessage, CallEvent, CallEventData, CallEventKind,
+  MediaDescription, RtpStream, Warning, SipMessage, SipHeader, SipUri, NameAddr, Endpoint, Frame, CaptureInfo,
+  CaptureInterface, CaptureFormat, Transport,
+} from './model.js';
+
+// The pipeline and its taps.
+export { analyze, type AnalyzeOptions } from './analyze.js';
+export type { Tap, TapContext, PacketMeta, TransportPacket, RtpPacket, RtpStreamRef } from './tap.js';
+export type { CallTrack } from './sip/calls.js';
+export { createMediaTap, type MediaOptions } from './media/stage.js';
+export { createSeriesTap, type SeriesTap, type StreamSeries } from './media/series.js';
+export { EVENT_KINDS, eventText, partyName } from './events.js';
+export { filterReport, matchCall, type CallFilter } from './filter.js';
+
+// Captures below the pipeline: reading, facts, writing.
+export { readCapture, InputError, NotACaptureError, type ReadOptions } from './capture/index.js';
+export { capinfo, type CapInfo } from './capinfo.js';
+export { PcapngWriter, FileSink } from './capture/writer.js';
+
+// SIP parsing, shared by the analyzer and the proxy.
+export { parseSip, isSipParseError, header, headerValues, type ParsedSip } from './sip/parser.js';
+export { registerExpiry, grantedExpiry, type RegisterExpiry } from './sip/register.js';
+export { parseSdp, type Sdp, type SdpMedia } from './media/sdp.js';
+
+// Renderers: Report in, text out. None of them reads a capture.
+export { renderAnalyze, renderCallTable, renderStreamTable, renderEvents, renderCsv, tableCalls, type TableOptions } from './render/table.js';
+export {
+  ladders, renderText as renderLadder, renderLadderSvg, renderMermaid, parseAliases, LADDER_FORMATS,
+  type Ladder, type LadderFormat, type LadderOptions,
+} from './render/ladder/index.js';
+export { renderHtmlReport, type HtmlOptions } from './render/html/index.js';
+export { htmlReport, type HtmlReportOptions, type HtmlReportResult } from './html-report.js';
+
+// Flow checks.
+export { parseFlow, type Flow } from './check/flow.js';
+export { checkReport, type CheckOptions, type CheckResult, type Difference } from './check/match.js';
+export { snapshotFlow, flowToYaml, flowToJson, type SnapshotOptions } from './check/snapshot.js';
+
+// The proxy.
+export { startProxy, type ProxyOptions, type RunningProxy } from './proxy/index.js';
