@@ -17,7 +17,7 @@ import { parseSip, toSipMessage } from './sip/parser.js';
 import { TcpSipReassembler } from './sip/tcp-stream.js';
 import { CallTracker } from './sip/calls.js';
 import { createMediaTap, type MediaOptions } from './media/stage.js';
-import { isoTime } from './capinfo.js';
+import { isoTime } from './time.js';
 import { VERSION } from './version.js';
 
 export interface AnalyzeOptions extends NetDecoderOptions {

@@ -192,7 +192,7 @@ export class CallTracker {
     };
   }
 
-  /** Wireshark's sip_calls_packet, literally (see DESIGN.md). */
+  /** Wireshark's sip_calls_packet (ui/voip_calls.c), literally; ARCHITECTURE.md "Semantics" lists its rules. */
   private wiresharkState(t: CallTrack, m: SipMessage): void {
     const c = t.call;
     if (!t.seenRequest) {
