@@ -3,13 +3,29 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT_USAGE, reportError } from './common.js';
-import { registerCapinfo } from './commands/capinfo.js';
-import { registerAnalyze } from './commands/analyze.js';
-import { registerSnapshot } from './commands/snapshot.js';
-import { registerCheck } from './commands/check.js';
-import { registerLadder } from './commands/ladder.js';
-import { registerReport } from './commands/report.js';
-import { registerProxy } from './commands/proxy.js';
+
+/**
+ * Each command's module, loaded only when that command runs: `analyze` does
+ * not load the proxy's SQLite store, the YAML parser of check or the ladder
+ * rasteriser. Listed in the order --help shows them.
+ */
+const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
+  analyze: async () => (await import('./commands/analyze.js')).registerAnalyze,
+  snapshot: async () => (await import('./commands/snapshot.js')).registerSnapshot,
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  ladder: async () => (await import('./commands/ladder.js')).registerLadder,
+  report: async () => (await import('./commands/report.js')).registerReport,
+  capinfo: async () => (await import('./commands/capinfo.js')).registerCapinfo,
+  proxy: async () => (await import('./commands/proxy.js')).registerProxy,
+};
+
+/** The commands to register for this command line: the one named, none for --version alone, else all (help, errors). */
+function commandsFor(argv: string[]): string[] {
+  const first = argv.find((a) => !a.startsWith('-'));
+  if (first !== undefined && first in COMMANDS) return [first];
+  if (first === undefined && argv.length > 0 && argv.every((a) => a === '-V' || a === '--version')) return [];
+  return Object.keys(COMMANDS);
+}
 
 const program = new Command();
 program
@@ -19,13 +35,7 @@ program
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerAnalyze(program);
-registerSnapshot(program);
-registerCheck(program);
-registerLadder(program);
-registerReport(program);
-registerCapinfo(program);
-registerProxy(program);
+for (const name of commandsFor(process.argv.slice(2))) (await COMMANDS[name]!())(program);
 
 program.addHelpText('after', `
 Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error,
