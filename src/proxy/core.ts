@@ -10,13 +10,13 @@
  * answer is ACKed hop by hop, the ACK of a 2xx is forwarded statelessly.
  */
 import { isIP } from 'node:net';
-import { endpoint } from '../net/addr.js';
+import { endpoint, unbracketed } from '../net/addr.js';
 import type { ParsedSip } from '../sip/parser.js';
 import { parseVia } from '../sip/uri.js';
 import { cancelOrAck } from './cancel-ack.js';
 import type { CallTable } from './call-table.js';
 import type { Journal } from './journal.js';
-import { stripBrackets, type LocalAddress } from './local-address.js';
+import type { LocalAddress } from './local-address.js';
 import type { MediaHook } from './media-hook.js';
 import { SipMsg, withReceivedVia } from './message.js';
 import type { Registrar } from './registrar.js';
@@ -260,7 +260,7 @@ export class ProxyCore {
     const top = m.all('Via')[0];
     const via = top ? parseVia(top) : null;
     if (!via) return;
-    const ip = via.received ?? stripBrackets(via.host);
+    const ip = via.received ?? unbracketed(via.host);
     const port = via.rport ?? via.port ?? 5060;
     if (!isIP(ip)) return;
     this.c.reasons.applyCustom(m);

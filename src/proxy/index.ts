@@ -1,6 +1,7 @@
 /** `sipflow proxy` as a library: start a proxy from options, stop it cleanly. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { endpoint } from '../net/addr.js';
 import { loadUsers } from './digest.js';
 import { LocationService, openStore, type BindingStore } from './location.js';
 import { Journal, type JournalFormat, type JournalEntry } from './journal.js';
@@ -98,7 +99,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     path: o.record, link: o.link ?? 'ethernet',
     rotateBytes: o.rotateSizeMB ? Math.round(o.rotateSizeMB * 1024 * 1024) : 0,
     rotateSeconds: o.rotateTimeS ?? 0,
-    comment: `listening on udp ${host.includes(':') ? `[${host}]` : host}:${port}`,
+    comment: `listening on udp ${endpoint(host, port)}`,
   }) : null;
   const proxy = new SipProxy({
     host, port, advertise: advertise === '0.0.0.0' || advertise === '::' ? undefined : advertise,

@@ -5,12 +5,7 @@
  * and the URIs it writes about itself (Via sent-by, Record-Route).
  */
 import type { SipUri } from '../model.js';
-
-/** The byte layout of an IPv4 / IPv6 host in a SIP URI. */
-export function uriHost(ip: string): string { return ip.includes(':') ? `[${ip}]` : ip; }
-
-/** A URI or Via host without the brackets of an IPv6 reference. */
-export function stripBrackets(h: string): string { return h.startsWith('[') && h.endsWith(']') ? h.slice(1, -1) : h; }
+import { bracketed, unbracketed } from '../net/addr.js';
 
 export class LocalAddress {
   /**
@@ -28,12 +23,12 @@ export class LocalAddress {
 
   /** The served SIP domain, by a URI's host. */
   isDomain(host: string): boolean {
-    return this.domain !== null && stripBrackets(host).toLowerCase() === this.domain.toLowerCase();
+    return this.domain !== null && unbracketed(host).toLowerCase() === this.domain.toLowerCase();
   }
 
   /** One of our addresses or the domain (a wildcard listener answers to loopback names too). */
   isOurHost(host: string): boolean {
-    const h = stripBrackets(host).toLowerCase();
+    const h = unbracketed(host).toLowerCase();
     return h === this.advertise.toLowerCase() || h === this.host.toLowerCase() || this.isDomain(h)
       || ((this.host === '0.0.0.0' || this.host === '::') && (h === '127.0.0.1' || h === '::1' || h === 'localhost'));
   }
@@ -51,8 +46,8 @@ export class LocalAddress {
   }
 
   /** Our SIP URI, as written in Record-Route. */
-  uri(): string { return `sip:${uriHost(this.advertise)}:${this.port}`; }
+  uri(): string { return `sip:${bracketed(this.advertise)}:${this.port}`; }
 
   /** The Via this proxy adds to what it forwards (rport asked for, RFC 3581). */
-  via(branch: string): string { return `SIP/2.0/UDP ${uriHost(this.advertise)}:${this.port};branch=${branch};rport`; }
+  via(branch: string): string { return `SIP/2.0/UDP ${bracketed(this.advertise)}:${this.port};branch=${branch};rport`; }
 }

@@ -9,7 +9,7 @@
 import type { SipHeader } from '../model.js';
 import { canonicalHeaderName, header, headerValues, type ParsedSip } from '../sip/parser.js';
 import { splitHeaderList } from '../sip/uri.js';
-import { stripBrackets } from './local-address.js';
+import { unbracketed } from '../net/addr.js';
 
 export class SipMsg {
   isRequest: boolean;
@@ -155,7 +155,7 @@ export function withReceivedVia(p: ParsedSip, src: { ip: string; port: number })
   const via = p.via;
   if (!via || p.viaValue === null) return m;
   const params: Record<string, string | null> = {};
-  if (stripBrackets(via.host) !== src.ip) params['received'] = src.ip;
+  if (unbracketed(via.host) !== src.ip) params['received'] = src.ip;
   if (via.hasRport) { params['rport'] = String(src.port); params['received'] = src.ip; }
   if (Object.keys(params).length) m.replaceFirst('Via', setParams(p.viaValue, params));
   return m;

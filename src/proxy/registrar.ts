@@ -5,12 +5,11 @@
  * response to send: the 200 lists every remaining binding (§10.3 step 8).
  * It knows nothing of transactions: the proxy core sends the answer.
  */
-import { endpoint } from '../net/addr.js';
+import { endpoint, unbracketed } from '../net/addr.js';
 import type { ParsedSip } from '../sip/parser.js';
 import { registerExpiry } from '../sip/register.js';
 import type { DigestAuth } from './digest.js';
 import type { Journal } from './journal.js';
-import { stripBrackets } from './local-address.js';
 import type { LocationService } from './location.js';
 import type { HeaderList } from './responses.js';
 import type { Addr } from './transport.js';
@@ -89,7 +88,7 @@ export class Registrar {
    */
   private natSource(p: ParsedSip, src: Addr): string {
     const via = p.via;
-    const natted = !!via && (stripBrackets(via.host) !== src.ip || (via.port ?? 5060) !== src.port);
+    const natted = !!via && (unbracketed(via.host) !== src.ip || (via.port ?? 5060) !== src.port);
     return natted ? endpoint(src.ip, src.port) : '';
   }
 

@@ -11,10 +11,11 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import type { SipUri } from '../model.js';
+import { parseEndpoint, unbracketed } from '../net/addr.js';
 import type { ParsedSip } from '../sip/parser.js';
 import { parseNameAddr, parseUri, parseVia } from '../sip/uri.js';
 import { md5, type DigestAuth } from './digest.js';
-import { stripBrackets, type LocalAddress } from './local-address.js';
+import type { LocalAddress } from './local-address.js';
 import type { Binding, LocationService } from './location.js';
 import type { SipMsg } from './message.js';
 import type { HeaderList } from './responses.js';
@@ -158,8 +159,9 @@ export class Router {
   /** Where a binding is reached: the REGISTER's source when it came through a NAT, else the contact's address. */
   private async bindingDest(b: Binding): Promise<Addr> {
     if (b.received) {
-      const i = b.received.lastIndexOf(':');
-      return { ip: stripBrackets(b.received.slice(0, i)), port: Number(b.received.slice(i + 1)) };
+      // Written by the registrar with endpoint(): always "ip:port".
+      const { host, port } = parseEndpoint(b.received);
+      return { ip: host, port: port ?? 5060 };
     }
     const u = parseUri(b.contact);
     if (!u) throw new Error(`unusable contact ${b.contact}`);
@@ -169,7 +171,7 @@ export class Router {
   /** A URI's address: maddr, else the host (A/AAAA lookup of a name, no SRV), port default 5060. */
   private async resolve(u: SipUri): Promise<Addr> {
     const maddr = u.params['maddr'];
-    const host = stripBrackets(maddr ?? u.host);
+    const host = unbracketed(maddr ?? u.host);
     const port = u.port ?? 5060;
     if (isIP(host)) return { ip: host, port };
     const r = await lookup(host, { family: this.local.host.includes(':') ? 6 : 4 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isSipParseError, parseSip, type ParsedSip } from '../../src/sip/parser.js';
-import { longestExpiry, registerExpiry } from '../../src/sip/register.js';
+import { grantedExpiry, longestExpiry, registerExpiry } from '../../src/sip/register.js';
 
 function parse(headers: string, first = 'REGISTER sip:lab SIP/2.0'): ParsedSip {
   const p = parseSip(Buffer.from(`${first}\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK1\r\nFrom: <sip:a@lab>;tag=1\r\nTo: <sip:a@lab>\r\nCall-ID: r\r\nCSeq: 1 REGISTER\r\n${headers}Content-Length: 0\r\n\r\n`));
@@ -60,6 +60,9 @@ test('a 2xx response: the lifetimes granted, and the longest of them', () => {
   // A contact without its own lifetime takes the header's, which may be the longest.
   assert.equal(longestExpiry(registerExpiry(parse('Contact: <sip:a@1.2.3.4>;expires=60, <sip:a@1.2.3.5>\r\nExpires: 120\r\n', 'SIP/2.0 200 OK'))), 120);
   assert.equal(longestExpiry(registerExpiry(parse('Contact: <sip:a@1.2.3.4>\r\n', 'SIP/2.0 200 OK'))), null);
+  // grantedExpiry is the two in one, for the analyzer.
+  assert.equal(grantedExpiry(ok), 1800);
+  assert.equal(grantedExpiry(parse('Expires: 0\r\n', 'SIP/2.0 200 OK')), 0);
 });
 
 test('works on any message with parser-shaped headers (the analyzer\'s SipMessage too)', () => {

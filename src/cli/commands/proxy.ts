@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { EXIT_USAGE } from '../common.js';
+import { endpoint } from '../../net/addr.js';
 import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
 
 interface ProxyFlags {
@@ -116,8 +117,7 @@ Examples:
         try { recorder?.close(); } catch { /* closed */ }
         process.exit(70);
       });
-      const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-      journal.note(`sipflow proxy listening on udp ${where}`
+      journal.note(`sipflow proxy listening on udp ${endpoint(host, port)}`
         + `${flags.domain ? `, domain ${flags.domain}` : ''}`
         + `${flags.users ? ', digest authentication on' : ''}`
         + `, registrations in ${proxy.location.storeKind}`
