@@ -324,7 +324,7 @@ function build(body, p, sec) {
   add(body, el('h3', { text: 'Events' }));
   if (p.events.length) {
     var ol = el('ol', { 'class': 'events' });
-    p.events.forEach(function (ev) { ol.appendChild(el('li', null, [el('span', { 'class': 'et', text: fix(ev.t, 6) + ' s · #' + ev.f }), ' ', ev.x])); });
+    p.events.forEach(function (ev) { ol.appendChild(el('li', { 'class': 'ev-' + String(ev.k).replace(/[^a-z-]/g, '') }, [el('span', { 'class': 'et', text: fix(ev.t, 6) + ' s · #' + ev.f }), ' ', ev.x])); });
     add(body, ol);
   } else add(body, el('p', { 'class': 'muted', text: 'No call events in the report.' }));
 

@@ -77,7 +77,8 @@ export interface CallPayload {
   rows: number[];
   /** Ladder rows left out (over the row limit). */
   ladderCut: number;
-  events: { f: number; t: number; x: string }[];
+  /** Frame, time, kind (the class of its list item) and text of each event. */
+  events: { f: number; t: number; k: string; x: string }[];
   media: MediaDescription[];
   streams: RtpStream[];
   series: PayloadSeries[];
@@ -194,7 +195,7 @@ export function callPayload(report: Report, call: Call, streams: RtpStream[], op
     ladder: lad?.svg ?? null,
     rows: lad?.hooks ? lad.rows : [],
     ladderCut: lad?.cut ?? 0,
-    events: events.map((e) => ({ f: e.frame, t: e.time, x: e.text })),
+    events: events.map((e) => ({ f: e.frame, t: e.time, k: e.kind, x: e.text })),
     media,
     streams,
     series: streams.map((s) => opts.series?.get(s.index)).filter((s): s is StreamSeries => !!s).map(toPayloadSeries),

@@ -10,6 +10,16 @@ function toneVars(c: Record<Tone, string>): string {
   return `--ok:${c.ok};--warn:${c.warn};--bad:${c.bad};--cancel:${c.cancel};--other:${c.other};`;
 }
 
+/** The dark scheme's variables, for the system's dark mode and for the page's "dark" toggle alike. */
+function darkScheme(indent: string): string {
+  return [
+    '--bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--panel:#151b23;--panel2:#1c232c;',
+    `--accent:#4493f8;${toneVars(DARK)}`,
+    '--hl:#4d3d00;--sel:#12324f;--code:#151b23;--hn:#79c0ff;--plot1:#4493f8;--plot2:#f778ba;--band:rgba(247,120,186,.22);--grid:#2a313a;--ladbg:#000;',
+    'color-scheme:dark;',
+  ].map((l) => indent + l).join('\n');
+}
+
 export const CSS = String.raw`
 :root{
   --bg:#ffffff;--fg:#1f2328;--muted:#59636e;--border:#d1d9e0;--panel:#f6f8fa;--panel2:#eef1f4;
@@ -19,18 +29,12 @@ export const CSS = String.raw`
 }
 @media (prefers-color-scheme:dark){
   :root:not([data-theme=light]){
-    --bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--panel:#151b23;--panel2:#1c232c;
-    --accent:#4493f8;${toneVars(DARK)}
-    --hl:#4d3d00;--sel:#12324f;--code:#151b23;--hn:#79c0ff;--plot1:#4493f8;--plot2:#f778ba;--band:rgba(247,120,186,.22);--grid:#2a313a;--ladbg:#000;
-    color-scheme:dark;
+${darkScheme('    ')}
   }
   :root:not([data-theme=light]) .ladder svg{filter:invert(1) hue-rotate(180deg)}
 }
 :root[data-theme=dark]{
-  --bg:#0d1117;--fg:#e6edf3;--muted:#9198a1;--border:#3d444d;--panel:#151b23;--panel2:#1c232c;
-  --accent:#4493f8;${toneVars(DARK)}
-  --hl:#4d3d00;--sel:#12324f;--code:#151b23;--hn:#79c0ff;--plot1:#4493f8;--plot2:#f778ba;--band:rgba(247,120,186,.22);--grid:#2a313a;--ladbg:#000;
-  color-scheme:dark;
+${darkScheme('  ')}
 }
 :root[data-theme=dark] .ladder svg{filter:invert(1) hue-rotate(180deg)}
 *{box-sizing:border-box}
@@ -118,6 +122,10 @@ ol.events{list-style:none;margin:4px 0;padding:0 0 0 14px;border-left:2px solid 
 ol.events li{position:relative;margin:0 0 6px;padding-left:10px}
 ol.events li::before{content:"";position:absolute;left:-21px;top:6px;width:10px;height:10px;border-radius:50%;background:var(--accent);border:2px solid var(--bg)}
 ol.events .et{font-variant-numeric:tabular-nums;color:var(--muted);display:inline-block;min-width:150px}
+ol.events li.ev-answered::before{background:var(--ok)}
+ol.events li.ev-declined::before,ol.events li.ev-busy::before,ol.events li.ev-rejected::before,ol.events li.ev-registration-failed::before{background:var(--bad)}
+ol.events li.ev-cancelled::before{background:var(--cancel)}
+ol.events li.ev-dtmf::before{border-radius:2px}
 table.streams td{white-space:nowrap}
 table.streams th{white-space:normal;vertical-align:bottom}
 table.streams tr.snotes td{white-space:normal;border-top:0;padding-top:0;font-size:12px}
