@@ -35,6 +35,17 @@ export function tone(s: string | null): Tone {
   return 'other';
 }
 
+/** Tone of a call event kind (model.ts CallEventKind): what went well, what failed. */
+export function eventTone(kind: string): Tone {
+  switch (kind) {
+    case 'answered': case 'registered': case 'unregistered': return 'ok';
+    case 'challenged': case 'diverted': case 'hold': return 'warn';
+    case 'cancelled': return 'cancel';
+    case 'declined': case 'busy': case 'rejected': case 'registration-failed': case 'video-declined': return 'bad';
+    default: return 'other';
+  }
+}
+
 /**
  * The tone a ladder row class is drawn in: 2xx like a good call, 3xx like a
  * warning, errors like a failed one, RTP spans in the cancel colour (purple,

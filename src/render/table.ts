@@ -6,7 +6,7 @@
 import chalk from 'chalk';
 import type { Call, Report, RtpStream } from '../model.js';
 import { clip, displayWidth, drawTable, printable } from './terminal.js';
-import { TERMINAL, tone } from './status.js';
+import { eventTone, TERMINAL, tone } from './status.js';
 
 export interface TableOptions {
   /** Include registrations, OPTIONS and other non-call dialogs. */
@@ -221,7 +221,7 @@ export function renderEvents(report: Report, calls: Call[]): string {
   for (const c of calls) {
     if (!c.events.length) continue;
     L.push(chalk.bold(`Call ${c.index}`) + chalk.dim(`  ${printable(c.callId)}`));
-    for (const e of c.events) L.push(`  ${e.time.toFixed(3).padStart(9)}  ${chalk.dim('#' + e.frame)}  ${printable(e.text)}`);
+    for (const e of c.events) L.push(`  ${e.time.toFixed(3).padStart(9)}  ${chalk.dim('#' + e.frame)}  ${TERMINAL[eventTone(e.kind)](printable(e.text))}`);
   }
   return L.join('\n');
 }
