@@ -7,13 +7,12 @@
  * DTMF, call events) runs unless `media: false`, before the caller's taps,
  * so their `finish` sees the streams in the report.
  */
-import type { Call, Frame, Report, Warning } from './model.js';
-import type { PacketMeta, RtpPacket, Tap, TapContext, TransportPacket } from './tap.js';
+import type { Call, Frame, PacketMeta, Report, Warning } from './model.js';
+import type { RtpPacket, Tap, TapContext, TransportPacket } from './tap.js';
 import { readCapture } from './capture/index.js';
 import { NetDecoder, type NetDecoderOptions } from './net/decoder.js';
-import { endpoint } from './net/addr.js';
 import { looksLikeSip } from './sip/detect.js';
-import { parseSip, toSipMessage } from './sip/parser.js';
+import { messageMeta, parseSip, toSipMessage } from './sip/parser.js';
 import { TcpSipReassembler } from './sip/tcp-stream.js';
 import { CallTracker } from './sip/calls.js';
 import { createMediaTap, type MediaOptions } from './media/stage.js';
@@ -79,10 +78,7 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
       warn({ frame: d.frame, code: 'sip-no-call-id', message: `SIP ${parsed.isRequest ? parsed.method : parsed.status} without Call-ID ignored` });
       return;
     }
-    const msg = toSipMessage(parsed, {
-      frame: d.frame, time: round9(rel(d.tsSec, d.tsNsec)), tsSec: d.tsSec, tsNsec: d.tsNsec,
-      src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, transport: d.transport,
-    });
+    const msg = toSipMessage(parsed, messageMeta(d, round9(rel(d.tsSec, d.tsNsec))));
     const track = tracker.add(msg);
     for (const t of sipTaps) t.onSip!(msg, track);
   };

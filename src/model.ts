@@ -97,20 +97,29 @@ export interface TcpSegmentInfo {
   flags: number;
 }
 
-/** A transport-layer payload with the addresses that carried it. */
-export interface Datagram {
-  /** Frame number that completed the datagram (last fragment for reassembled IP). */
+/**
+ * Where and when a packet was seen: the one metadata shape of the pipeline
+ * (datagrams, reassembled TCP messages, what taps receive). Addresses are the
+ * decoder's text (IPv4 dotted, IPv6 compressed per RFC 5952), ports numbers;
+ * net/addr.ts `endpoint(src, srcPort)` makes the "ip:port" the report prints.
+ */
+export interface PacketMeta {
+  /** Frame that carried or completed the packet (the last IP fragment, the last TCP segment). */
   frame: number;
+  /** Absolute timestamp: whole seconds since the epoch, and nanoseconds. */
   tsSec: number;
   tsNsec: number;
-  /** 4 or 6: the innermost IP header's version. */
-  ipVersion: 4 | 6;
-  /** Textual addresses as Wireshark prints them (IPv6 compressed per RFC 5952). */
   src: string;
   dst: string;
   srcPort: number;
   dstPort: number;
   transport: Transport;
+}
+
+/** A transport-layer payload with the addresses that carried it. */
+export interface Datagram extends PacketMeta {
+  /** 4 or 6: the innermost IP header's version. */
+  ipVersion: 4 | 6;
   /** Transport payload. A view valid only during the callback. */
   payload: Uint8Array;
   /** Total length of the innermost IP packet (header + payload), for bitrates. */

@@ -11,26 +11,10 @@
  * Byte views handed to a tap (`payload`) are valid only during the call:
  * the reader reuses its buffers, so a tap that keeps bytes copies them.
  */
-import type { Frame, Report, SipMessage, TcpSegmentInfo, Transport, Warning } from './model.js';
-import type { CallTrack } from './sip/calls.js';
+import type { Frame, PacketMeta, Report, SipMessage, TcpSegmentInfo, Warning } from './model.js';
 
-/**
- * Where and when a packet was seen: the one metadata shape of the pipeline.
- * Addresses are the decoder's text (IPv4 dotted, IPv6 per RFC 5952), ports numbers;
- * `endpoint(src, srcPort)` (net/addr.ts) makes the "ip:port" the report prints.
- */
-export interface PacketMeta {
-  /** Frame that carried or completed the packet (the last IP fragment, the last TCP segment). */
-  frame: number;
-  /** Absolute timestamp: whole seconds since the epoch, and nanoseconds. */
-  tsSec: number;
-  tsNsec: number;
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
-  transport: Transport;
-}
+export type { PacketMeta };
+import type { CallTrack } from './sip/calls.js';
 
 /** A UDP or TCP payload that was not SIP, with its metadata. */
 export interface TransportPacket extends PacketMeta {

@@ -13,7 +13,7 @@
  * keyed by the decoder's address text and numeric ports, streams through a
  * flow table (source ip -> ports -> destination ip -> SSRC).
  */
-import type { Call, CallEvent, MediaDescription, Report, RtpStream, SipMessage, Warning } from '../model.js';
+import type { Call, CallEvent, MediaDescription, PacketMeta, Report, RtpStream, SipMessage, Warning } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TapContext, TransportPacket } from '../tap.js';
 import type { CallTrack } from '../sip/calls.js';
 import { endpoint, ipv6ToString } from '../net/addr.js';
@@ -112,6 +112,9 @@ interface CallMedia {
 }
 
 const TELEPHONE_EVENT = /^telephone-event$/i;
+
+/** The part of a packet's metadata a stream is made from (held heuristic packets carry only this). */
+type Endpoints = Pick<PacketMeta, 'frame' | 'src' | 'dst' | 'srcPort' | 'dstPort'>;
 
 /** Wireshark's SDP c= address as the decoder prints datagram addresses (IPv6 compressed per RFC 5952). */
 export function canonicalAddress(addr: string): string {
@@ -246,7 +249,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     rtp(d, time, p, flow, a, false);
   }
 
-  function newStream(d: { frame: number; src: string; dst: string; srcPort: number; dstPort: number }, ssrc: number, call: CallMedia | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean): StreamState | null {
+  function newStream(d: Endpoints, ssrc: number, call: CallMedia | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean): StreamState | null {
     if (streamList.length >= maxStreams) {
       if (!streamLimitWarned) { streamLimitWarned = true; warn({ frame: d.frame, code: 'stream-limit', message: `more than ${maxStreams} RTP streams; later ones are not analysed` }); }
       return null;
@@ -263,7 +266,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   }
 
   /** One RTP packet of a flow, read with the payload map of `a` (null for heuristic streams). */
-  function rtp(d: { frame: number; src: string; dst: string; srcPort: number; dstPort: number; ipLength: number }, time: number, p: Uint8Array, flow: Flow, a: Announced | null, heuristicStream: boolean, call: CallMedia | null = null): void {
+  function rtp(d: Endpoints & { ipLength: number }, time: number, p: Uint8Array, flow: Flow, a: Announced | null, heuristicStream: boolean, call: CallMedia | null = null): void {
     const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
     let s = flow.last;
     if (s === null || s.ssrc !== ssrc) {

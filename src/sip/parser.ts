@@ -13,7 +13,8 @@
  * sequences become U+FFFD).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import type { NameAddr, SipHeader, SipMessage, Transport } from '../model.js';
+import type { NameAddr, PacketMeta, SipHeader, SipMessage } from '../model.js';
+import { endpoint } from '../net/addr.js';
 import { TOKEN_CHAR } from './detect.js';
 import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderList, viaBranchFast, type Via } from './uri.js';
 
@@ -611,17 +612,15 @@ function parseCSeq(p: ParsedSip, v: string): void {
   if (num > 0x7fffffff) p._found.push(`CSeq number ${num} larger than 2^31-1`);
 }
 
-/** Where and when a message was captured: what toSipMessage adds to a ParsedSip. */
-export interface MessageMeta {
-  frame: number;
-  time: number;
-  tsSec: number;
-  tsNsec: number;
-  src: string;
-  dst: string;
-  srcIp: string;
-  dstIp: string;
-  transport: Transport;
+/** Where and when a message was captured: the SipMessage fields toSipMessage adds to a ParsedSip. */
+export type MessageMeta = Pick<SipMessage, 'frame' | 'time' | 'tsSec' | 'tsNsec' | 'src' | 'dst' | 'srcIp' | 'dstIp' | 'transport'>;
+
+/** The message metadata of a packet: its endpoints as "ip:port", `time` relative to the first frame. */
+export function messageMeta(p: PacketMeta, time: number): MessageMeta {
+  return {
+    frame: p.frame, time, tsSec: p.tsSec, tsNsec: p.tsNsec,
+    src: endpoint(p.src, p.srcPort), dst: endpoint(p.dst, p.dstPort), srcIp: p.src, dstIp: p.dst, transport: p.transport,
+  };
 }
 
 /** The model's SipMessage: parsed content plus where and when it was captured. */

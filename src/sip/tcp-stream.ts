@@ -22,7 +22,7 @@
  * (TLS, HTTP...) is ignored from then on, and one seen mid-stream is only
  * tracked once a segment looks like SIP, so non-SIP TCP costs little.
  */
-import type { Datagram, Warning } from '../model.js';
+import type { Datagram, PacketMeta, Warning } from '../model.js';
 import { looksLikeSip, matchSipStartLine, StartLine } from './detect.js';
 import { findHeaderEnd, MAX_MESSAGE_SIZE } from './parser.js';
 
@@ -47,16 +47,8 @@ export const DEFAULT_TCP_LIMITS: Readonly<TcpSipLimits> = {
   maxNonSipBytes: 256 * 1024,
 };
 
-/** Where a reassembled message came from: the segment that completed it. */
-export interface TcpMessageMeta {
-  frame: number;
-  tsSec: number;
-  tsNsec: number;
-  src: string;
-  dst: string;
-  srcPort: number;
-  dstPort: number;
-}
+/** Where a reassembled message came from: the segment that completed it (always TCP). */
+export type TcpMessageMeta = Omit<PacketMeta, 'transport'>;
 
 /** Per-segment metadata for the key-based push (everything but the frame number). */
 export type TcpSegmentMeta = Omit<TcpMessageMeta, 'frame'>;
