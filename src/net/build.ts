@@ -369,6 +369,14 @@ export function sll2(protocol: number, payload: Uint8Array, ifIndex = 1, packetT
 
 // ------------------------------------------------------------------ fragmentation
 
+/** [start, end) of each fragment's share of n payload bytes, `step` at a time; one empty range for no payload. */
+function fragmentRanges(n: number, step: number): [number, number][] {
+  if (n === 0) return [[0, 0]];
+  const out: [number, number][] = [];
+  for (let off = 0; off < n; off += step) out.push([off, Math.min(off + step, n)]);
+  return out;
+}
+
 /**
  * Split an IPv4 datagram's payload into fragments whose IP packets are at most
  * `mtu` bytes (payload per fragment rounded down to a multiple of 8).
@@ -377,14 +385,9 @@ export function fragmentIpv4(o: Ipv4Options, mtu: number): Buffer[] {
   const hl = 20 + (o.options ? (o.options.length + 3) & ~3 : 0);
   const step = Math.max(8, ((mtu - hl) >> 3) << 3);
   const base = o.fragOffset ?? 0;
-  const out: Buffer[] = [];
   const n = o.payload.length;
-  for (let off = 0; off < n || (n === 0 && off === 0); off += step) {
-    const end = Math.min(off + step, n);
-    out.push(ipv4({ ...o, payload: o.payload.subarray(off, end), fragOffset: base + off, more: end < n || !!o.more }));
-    if (n === 0) break;
-  }
-  return out;
+  return fragmentRanges(n, step).map(([off, end]) =>
+    ipv4({ ...o, payload: o.payload.subarray(off, end), fragOffset: base + off, more: end < n || !!o.more }));
 }
 
 /**
@@ -394,14 +397,9 @@ export function fragmentIpv4(o: Ipv4Options, mtu: number): Buffer[] {
 export function fragmentIpv6(o: Ipv6Options, mtu: number, id: number): Buffer[] {
   const unfrag = (o.extHeaders ?? []).map((e) => extHeaderBytes(e, 0).length).reduce((a, x) => a + x, 0);
   const step = Math.max(8, ((mtu - 48 - unfrag) >> 3) << 3);
-  const out: Buffer[] = [];
   const n = o.payload.length;
-  for (let off = 0; off < n || (n === 0 && off === 0); off += step) {
-    const end = Math.min(off + step, n);
-    out.push(ipv6({ ...o, payload: o.payload.subarray(off, end), extHeaders: [...(o.extHeaders ?? []), fragmentHeader(off, end < n, id)] }));
-    if (n === 0) break;
-  }
-  return out;
+  return fragmentRanges(n, step).map(([off, end]) =>
+    ipv6({ ...o, payload: o.payload.subarray(off, end), extHeaders: [...(o.extHeaders ?? []), fragmentHeader(off, end < n, id)] }));
 }
 
 /** An IPv6 fragment extension header for ipv6({ extHeaders }). */

@@ -2,16 +2,14 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import chalk from 'chalk';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
 import { filterReport, type CallFilter } from '../../filter.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
 import {
-  isImage, ladderFileName, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable,
-  renderLadderSvg, renderText, type Ladder, type LadderFormat,
+  isImage, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable,
+  renderLadderSvg, renderText, writeLadders, type LadderFormat,
 } from '../../render/ladder/index.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, writeOutput } from '../common.js';
 
@@ -175,19 +173,14 @@ async function run(file: string, flags: LadderFlags): Promise<number> {
   const isDir = (existsSync(out) && statSync(out).isDirectory()) || /[\\/]$/.test(out) || (list.length > 1 && format !== 'text' && format !== 'md');
   const written: string[] = [];
   if (isDir) {
-    await mkdir(out, { recursive: true });
-    const raster = isImage(format) ? await Rasterizer.open({ scale }) : null;
-    try {
-      for (const l of list) {
-        const path = join(out, ladderFileName(l, format));
-        await writeOne(l, format, path, raster, ropts);
-        written.push(path);
-      }
-    } finally { await raster?.close(); }
+    written.push(...await writeLadders(list, format, out, { ...ropts, scale }));
   } else if (list.length === 1 || format === 'text' || format === 'md') {
     if (isImage(format)) {
       const raster = await Rasterizer.open({ scale });
-      try { await writeOne(list[0]!, format, out, raster, ropts); } finally { await raster.close(); }
+      try {
+        await ensureParent(out);
+        await raster.write(renderLadderSvg(list[0]!), format, out);
+      } finally { await raster.close(); }
     } else {
       await writeOutput(out, list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
     }
@@ -195,9 +188,4 @@ async function run(file: string, flags: LadderFlags): Promise<number> {
   }
   if (!flags.quiet) for (const p of written) process.stdout.write(p + '\n');
   return EXIT_OK;
-}
-
-async function writeOne(l: Ladder, format: LadderFormat, path: string, raster: Rasterizer | null, ropts: { text: { width: number; ascii: boolean } }): Promise<void> {
-  if (isImage(format)) { await ensureParent(path); await raster!.write(renderLadderSvg(l), format, path); }
-  else await writeOutput(path, renderText(l, format, ropts));
 }

@@ -264,6 +264,32 @@ function reorder(participants: Participant[], rows: LadderRow[], order: string[]
   for (const r of rows) { r.from = map[r.from]!; r.to = map[r.to]!; }
 }
 
+/**
+ * Widen the gaps between adjacent columns (gaps[i] lies between columns i
+ * and i + 1) until every row's label fits over its arrow: narrower spans
+ * first, a span's missing room spread over its gaps from the left. Row i
+ * needs need(i) across its span; a message to its own column needs
+ * selfNeed(i) to the right of it. Text and SVG ladders differ only in units.
+ */
+export function widenGaps(gaps: number[], rows: LadderRow[], need: (i: number) => number, selfNeed: (i: number) => number): void {
+  const spans = rows.map((r, i) => ({ a: Math.min(r.from, r.to), b: Math.max(r.from, r.to), need: need(i) }))
+    .filter((s) => s.b > s.a)
+    .sort((x, y) => x.b - x.a - (y.b - y.a));
+  for (const s of spans) {
+    let have = 0;
+    for (let i = s.a; i < s.b; i++) have += gaps[i]!;
+    let deficit = s.need - have;
+    for (let i = s.a; i < s.b && deficit > 0; i++) {
+      const add = Math.ceil(deficit / (s.b - i));
+      gaps[i]! += add;
+      deficit -= add;
+    }
+  }
+  rows.forEach((r, i) => {
+    if (r.from === r.to && r.from < gaps.length) gaps[r.from] = Math.max(gaps[r.from]!, selfNeed(i));
+  });
+}
+
 /** Which label to draw: the Wireshark label plus a retransmission mark ("(retx)" where space is short). */
 export function rowText(r: LadderRow, short = false): string {
   if (r.kind === 'rtp') return r.label;

@@ -11,7 +11,7 @@
 import { xmlEscape } from '../escape.js';
 import { LIGHT, ROW_TONE } from '../status.js';
 import { displayWidth } from '../terminal.js';
-import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
+import { marginTime, rowClass, rowText, widenGaps, type Ladder, type LadderRow } from './layout.js';
 
 export interface SvgOptions {
   /** Font size of labels in px (default 13). */
@@ -68,21 +68,7 @@ export function renderLadderSvg(ladder: Ladder, opts: SvgOptions = {}): string {
   const boxW = ladder.participants.map((p) => Math.max(textW(p.name, cw) + 4, p.address ? textW(p.address, scw) : 0) + 20);
   const gaps: number[] = [];
   for (let i = 0; i + 1 < n; i++) gaps.push(Math.max(150, boxW[i]! / 2 + boxW[i + 1]! / 2 + 20));
-  const spans = rows.map((r, i) => ({ a: Math.min(r.from, r.to), b: Math.max(r.from, r.to), need: textW(labels[i]!, cw) + 44 }))
-    .filter((s) => s.b > s.a).sort((x, y) => x.b - x.a - (y.b - y.a));
-  for (const s of spans) {
-    let have = 0;
-    for (let i = s.a; i < s.b; i++) have += gaps[i]!;
-    let deficit = s.need - have;
-    for (let i = s.a; i < s.b && deficit > 0; i++) {
-      const add = Math.ceil(deficit / (s.b - i));
-      gaps[i]! += add;
-      deficit -= add;
-    }
-  }
-  rows.forEach((r, i) => {
-    if (r.from === r.to && r.from < n - 1) gaps[r.from] = Math.max(gaps[r.from]!, textW(labels[i]!, cw) + 60);
-  });
+  widenGaps(gaps, rows, (i) => textW(labels[i]!, cw) + 44, (i) => textW(labels[i]!, cw) + 60);
   const x: number[] = [marginW + (boxW[0] ?? 100) / 2];
   for (let i = 1; i < n; i++) x.push(x[i - 1]! + gaps[i - 1]!);
   let width = (x[n - 1] ?? marginW) + (boxW[n - 1] ?? 100) / 2 + pad;

@@ -7,7 +7,7 @@
  * the gaps and clipping labels.
  */
 import chalk from 'chalk';
-import { marginTime, rowClass, rowText, type Ladder, type LadderRow } from './layout.js';
+import { marginTime, rowClass, rowText, widenGaps, type Ladder, type LadderRow } from './layout.js';
 import { cells, clip as clipEnd, clipStart, displayWidth as W, printable } from '../terminal.js';
 import { portColon } from '../../net/addr.js';
 import { ROW_TONE, TERMINAL } from '../status.js';
@@ -70,25 +70,8 @@ function gapsFor(ladder: Ladder, headW: number[], labels: string[]): number[] {
   const n = ladder.participants.length;
   const g: number[] = [];
   for (let i = 0; i + 1 < n; i++) g.push(Math.max(MIN_GAP, Math.ceil(headW[i]! / 2) + Math.floor(headW[i + 1]! / 2) + 3));
-  const spans = ladder.rows.map((r, i) => ({ a: Math.min(r.from, r.to), b: Math.max(r.from, r.to), need: W(labels[i]!) + 10 }))
-    .filter((s) => s.b > s.a)
-    .sort((x, y) => x.b - x.a - (y.b - y.a));
-  for (const s of spans) {
-    let have = 0;
-    for (let i = s.a; i < s.b; i++) have += g[i]!;
-    let deficit = s.need - have;
-    const k = s.b - s.a;
-    for (let i = s.a; i < s.b && deficit > 0; i++) {
-      const add = Math.ceil(deficit / (s.b - i));
-      g[i]! += add;
-      deficit -= add;
-    }
-    void k;
-  }
-  // Self messages print their label to the right of the lifeline.
-  ladder.rows.forEach((r, i) => {
-    if (r.from === r.to && r.from < n - 1) g[r.from] = Math.max(g[r.from]!, W(labels[i]!) + 6);
-  });
+  // Labels go over their arrows; a self message prints its label to the right of the lifeline.
+  widenGaps(g, ladder.rows, (i) => W(labels[i]!) + 10, (i) => W(labels[i]!) + 6);
   return g;
 }
 
