@@ -25,9 +25,6 @@ export interface CapInfo {
   warnings: Warning[];
 }
 
-/** Until analyze.ts imports it from ./time.js. */
-export { isoTime };
-
 function resolution(units: number): string {
   const exp = Math.log10(units);
   if (Number.isInteger(exp)) return exp === 6 ? 'microseconds' : exp === 9 ? 'nanoseconds' : exp === 3 ? 'milliseconds' : `10^-${exp} s`;
