@@ -16,6 +16,7 @@ import { messageMeta, parseSip, toSipMessage } from './sip/parser.js';
 import { TcpSipReassembler } from './sip/tcp-stream.js';
 import { CallTracker } from './sip/calls.js';
 import { createMediaTap, type MediaOptions } from './media/stage.js';
+import { createQualityTap } from './media/quality.js';
 import { isoTime } from './time.js';
 import { VERSION } from './version.js';
 
@@ -33,6 +34,8 @@ export interface AnalyzeOptions extends NetDecoderOptions {
   maxWarnings?: number;
   /** Keep each message's full text in CallMessage.raw (the HTML report shows it). */
   keepRaw?: boolean;
+  /** Score audio (MOS) as heard through a fixed jitter buffer of this many ms: late packets count as lost. */
+  jitterBufferMs?: number;
 }
 
 /** Most malformed SIP messages listed one by one; the rest are counted in one warning. */
@@ -46,7 +49,11 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
   const warn = (w: Warning) => { if (warnings.length < maxWarnings) warnings.push(w); else suppressed++; };
 
   const taps: Tap[] = [];
-  if (opts.media !== false) taps.push(createMediaTap(typeof opts.media === 'object' ? opts.media : {}));
+  if (opts.media !== false) {
+    taps.push(createMediaTap(typeof opts.media === 'object' ? opts.media : {}));
+    // The E-model score of each audio stream (mos, rFactor, mosWorst5s), once the streams exist.
+    taps.push(createQualityTap({ jitterBufferMs: opts.jitterBufferMs }));
+  }
   taps.push(...(opts.taps ?? []));
   const frameTaps = taps.filter((t) => t.onFrame);
   const sipTaps = taps.filter((t) => t.onSip);

@@ -347,6 +347,42 @@ export interface RtpStream {
    * (fraction lost in %, cumulative lost, interarrival jitter in ms).
    */
   rtcp?: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
+  /**
+   * ITU-T G.107 E-model score of an audio stream (media/quality.ts): MOS
+   * (1..4.5) and R over the whole stream, and the MOS of its worst 5-second
+   * window. null when the stream is not audio or its codec has no E-model figures.
+   */
+  mos?: number | null;
+  rFactor?: number | null;
+  mosWorst5s?: number | null;
+  /** What the score was computed from; null when there is no score. */
+  quality?: StreamQuality | null;
+}
+
+/** The inputs and details of a stream's E-model score (schema/report.schema.json streamQuality). */
+export interface StreamQuality {
+  model: 'G.107';
+  /** The codec family whose figures were used ("G.711 with PLC"...). */
+  codec: string;
+  ie: number;
+  bpl: number;
+  /** "G.113": Ie and Bpl from G.113 Appendix I; "assumed": sipflow's stated choice for a codec G.113 does not list. */
+  source: 'G.113' | 'assumed';
+  /** Packet loss the model was given, %: lost packets plus jitter-buffer discards, over packets expected. */
+  lossPct: number;
+  burstR: number;
+  /** Packets that arrived too late for the fixed jitter buffer (0 without one). */
+  discarded: number;
+  /** The fixed jitter buffer scored with, ms; null: none configured (DEFAULT_JITTER_BUFFER_MS of delay assumed). */
+  jitterBufferMs: number | null;
+  /** One-way mouth-to-ear delay used for T and Ta (Tr = 2T), ms. */
+  delayMs: number;
+  /** "rtcp": network delay from the RTCP round trip; "default": DEFAULT_NETWORK_DELAY_MS assumed. */
+  delaySource: 'rtcp' | 'default';
+  rttMs: number | null;
+  windowS: number;
+  /** The window with the lowest R: times relative to the capture's first frame. */
+  worstWindow: { start: number; stop: number; lossPct: number; rFactor: number; mos: number } | null;
 }
 
 /** The `capture` object of the JSON report. */

@@ -41,6 +41,12 @@ export interface RtpStreamRef {
   /** The call it belongs to, null until known (heuristic streams are tied at the end). */
   readonly callId: string | null;
   readonly index: number;
+  /**
+   * The payload-type map (SDP rtpmap) the stream's latest packet was read
+   * with: what a decoder needs to know of a dynamic payload type. Empty for
+   * heuristic streams.
+   */
+  readonly rtpmap: ReadonlyMap<number, { readonly name: string; readonly rate: number; readonly channels: number | null }>;
 }
 
 /**

@@ -60,6 +60,8 @@ export interface MediaExpect {
   bothDirections: boolean | null;
   maxLossPct: number | null;
   maxJitterMs: number | null;
+  /** Every scored audio stream's E-model MOS (RtpStream.mos) is at least this. */
+  minMos: number | null;
   line: number | null;
 }
 
@@ -200,7 +202,7 @@ function isObj(v: unknown): v is Record<string, unknown> {
 }
 
 const CALL_KEYS = new Set(['name', 'kind', 'from', 'to', 'state', 'outcome', 'partial', 'optional', 'repeat', 'messages', 'media', 'callId']);
-const MEDIA_KEYS = new Set(['codecs', 'codec', 'bothDirections', 'maxLossPct', 'maxJitterMs']);
+const MEDIA_KEYS = new Set(['codecs', 'codec', 'bothDirections', 'maxLossPct', 'maxJitterMs', 'minMos']);
 const TOP_KEYS = new Set(['format', 'capture', 'scope', 'aliases', 'calls']);
 
 /** Parse a flow file's text (YAML, or JSON which is YAML too). Throws FlowError. */
@@ -262,8 +264,8 @@ function parseCall(r: Reader, c: unknown, i: number): ExpectedCall {
   let media: MediaExpect | null = null;
   if (c.media !== undefined && c.media !== null) {
     const mp: Path = [...path, 'media'];
-    if (!isObj(c.media)) r.fail(mp, 'media is a mapping (codecs, bothDirections, maxLossPct, maxJitterMs)');
-    for (const k of Object.keys(c.media)) if (!MEDIA_KEYS.has(k)) r.fail([...mp, k], `unknown key "${k}" (known: codecs, bothDirections, maxLossPct, maxJitterMs)`);
+    if (!isObj(c.media)) r.fail(mp, 'media is a mapping (codecs, bothDirections, maxLossPct, maxJitterMs, minMos)');
+    for (const k of Object.keys(c.media)) if (!MEDIA_KEYS.has(k)) r.fail([...mp, k], `unknown key "${k}" (known: codecs, bothDirections, maxLossPct, maxJitterMs, minMos)`);
     const raw = c.media.codecs ?? c.media.codec;
     const list = raw === undefined || raw === null ? null : Array.isArray(raw) ? raw : [raw];
     media = {
@@ -271,6 +273,7 @@ function parseCall(r: Reader, c: unknown, i: number): ExpectedCall {
       bothDirections: bool(r, [...mp, 'bothDirections'], c.media.bothDirections),
       maxLossPct: num(r, [...mp, 'maxLossPct'], c.media.maxLossPct),
       maxJitterMs: num(r, [...mp, 'maxJitterMs'], c.media.maxJitterMs),
+      minMos: num(r, [...mp, 'minMos'], c.media.minMos),
       line: r.line(mp),
     };
   }

@@ -26,7 +26,7 @@ export interface Difference {
   type: DifferenceType;
   /** Expected step number (1-based) for step differences; for "extra", the step it follows (0 = before the first). */
   step: number | null;
-  /** For "field": kind, from, to, state, outcome, partial. For "media": codecs, direction, loss, jitter, streams. */
+  /** For "field": kind, from, to, state, outcome, partial. For "media": codecs, direction, loss, jitter, mos, streams. */
   field: string | null;
   expected: string | null;
   actual: string | null;
@@ -359,6 +359,16 @@ function mediaDiffs(e: ExpectedCall, c: Call, report: Report, roles: CallRoles, 
   }
   if (me.maxJitterMs !== null) {
     for (const s of streams) if (s.maxJitterMs > me.maxJitterMs) d('jitter', `<= ${me.maxJitterMs} ms`, `${s.maxJitterMs} ms`, s.firstFrame, `media: stream ${dir(s)} max jitter ${s.maxJitterMs} ms, limit ${me.maxJitterMs} ms (frame ${s.firstFrame})`);
+  }
+  if (me.minMos !== null) {
+    // Streams the E-model cannot score (video, codecs without figures) are not judged; a call with none fails.
+    const scored = streams.filter((s) => typeof s.mos === 'number');
+    if (!scored.length) {
+      d('mos', `>= ${me.minMos}`, 'none', null, `media: no stream has a MOS to compare with ${me.minMos} (codecs: ${[...new Set(streams.map((s) => s.codec))].join(', ')})`);
+    }
+    for (const s of scored) {
+      if (s.mos! < me.minMos) d('mos', `>= ${me.minMos}`, String(s.mos), s.firstFrame, `media: stream ${dir(s)} MOS ${s.mos!.toFixed(2)} (R ${s.rFactor}, loss ${s.quality?.lossPct ?? s.lossPct} %), minimum ${me.minMos} (frame ${s.firstFrame})`);
+    }
   }
   return out;
 }

@@ -10,6 +10,10 @@ export interface RtcpReportBlock {
   fractionLost: number;
   cumulativeLost: number;
   jitter: number;
+  /** Middle 32 bits of the NTP time of the last sender report received from that SSRC (0: none yet). */
+  lsr: number;
+  /** Delay since that sender report, in 1/65536 s. */
+  dlsr: number;
 }
 
 export interface RtcpPacketInfo {
@@ -17,6 +21,8 @@ export interface RtcpPacketInfo {
   receiverReports: number;
   /** SSRC of the sender of each sender report (the stream it describes from the sending side). */
   senders: number[];
+  /** Middle 32 bits of each sender report's NTP timestamp (what a later block's LSR echoes), by the index of `senders`. */
+  senderNtp: number[];
   blocks: RtcpReportBlock[];
 }
 
@@ -27,7 +33,7 @@ export function looksLikeRtcp(b: Uint8Array): boolean {
 
 /** Parse a compound RTCP packet; stops quietly at the first malformed part. */
 export function parseRtcp(b: Uint8Array): RtcpPacketInfo {
-  const out: RtcpPacketInfo = { senderReports: 0, receiverReports: 0, senders: [], blocks: [] };
+  const out: RtcpPacketInfo = { senderReports: 0, receiverReports: 0, senders: [], senderNtp: [], blocks: [] };
   let o = 0;
   while (o + 4 <= b.length) {
     if ((b[o]! >> 6) !== 2) break;
@@ -40,6 +46,7 @@ export function parseRtcp(b: Uint8Array): RtcpPacketInfo {
       out.senderReports++;
       blocks = o + 28;
       if (o + 8 <= b.length) out.senders.push(((b[o + 4]! << 24) | (b[o + 5]! << 16) | (b[o + 6]! << 8) | b[o + 7]!) >>> 0);
+      if (o + 8 <= b.length) out.senderNtp.push(o + 16 <= b.length ? ((b[o + 10]! << 24) | (b[o + 11]! << 16) | (b[o + 12]! << 8) | b[o + 13]!) >>> 0 : 0);
     }
     else if (pt === 201) { out.receiverReports++; blocks = o + 8; }
     if (blocks >= 0) {
@@ -48,7 +55,9 @@ export function parseRtcp(b: Uint8Array): RtcpPacketInfo {
         let cum = (b[blocks + 5]! << 16) | (b[blocks + 6]! << 8) | b[blocks + 7]!;
         if (cum & 0x800000) cum -= 0x1000000; // signed 24-bit
         const jitter = ((b[blocks + 12]! << 24) | (b[blocks + 13]! << 16) | (b[blocks + 14]! << 8) | b[blocks + 15]!) >>> 0;
-        out.blocks.push({ ssrc, fractionLost: b[blocks + 4]! / 256, cumulativeLost: cum, jitter });
+        const lsr = ((b[blocks + 16]! << 24) | (b[blocks + 17]! << 16) | (b[blocks + 18]! << 8) | b[blocks + 19]!) >>> 0;
+        const dlsr = ((b[blocks + 20]! << 24) | (b[blocks + 21]! << 16) | (b[blocks + 22]! << 8) | b[blocks + 23]!) >>> 0;
+        out.blocks.push({ ssrc, fractionLost: b[blocks + 4]! / 256, cumulativeLost: cum, jitter, lsr, dlsr });
       }
     }
     o += len;

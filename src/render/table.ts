@@ -193,27 +193,45 @@ function streamLabel(s: RtpStream): string {
   return `${s.src} → ${s.dst}`;
 }
 
-const STREAM_DROP_ORDER = ['SSRC', 'kbps', 'Max jit', 'Call', 'Max Δ ms'];
+const STREAM_DROP_ORDER = ['SSRC', 'Worst 5s', 'kbps', 'Max jit', 'Call', 'Max Δ ms'];
+
+/** A MOS cell: two decimals, '-' for streams without a score (video, unknown codecs). */
+function mosCell(m: number | null | undefined): string {
+  return m === null || m === undefined ? '-' : m.toFixed(2);
+}
+
+/** MOS tones: below 3.6 most users are dissatisfied (G.109), below 4.0 some are. */
+function paintMos(t: string, m: number | null | undefined): string {
+  if (m === null || m === undefined) return t;
+  return m < 3.6 ? chalk.red(t) : m < 4 ? chalk.yellow(t) : t;
+}
 
 export function renderStreamTable(report: Report, width: number): string {
   const all: (LayoutColumn & { right: boolean })[] = [
     { head: '#', flex: 0, min: 2, right: true }, { head: 'Call', flex: 0, min: 4, right: false },
     { head: 'Stream', flex: 3, min: 12, good: 24, right: false }, { head: 'SSRC', flex: 0, min: 10, right: false },
     { head: 'Codec', flex: 1, min: 6, right: false }, { head: 'Pkts', flex: 0, min: 4, right: true },
-    { head: 'Lost', flex: 0, min: 4, right: true }, { head: 'Max Δ ms', flex: 0, min: 8, right: true },
+    { head: 'Lost', flex: 0, min: 4, right: true }, { head: 'MOS', flex: 0, min: 4, right: true },
+    { head: 'Worst 5s', flex: 0, min: 8, right: true }, { head: 'Max Δ ms', flex: 0, min: 8, right: true },
     { head: 'Mean jit', flex: 0, min: 8, right: true }, { head: 'Max jit', flex: 0, min: 7, right: true },
     { head: 'kbps', flex: 0, min: 4, right: true },
   ];
   const callIndex = new Map(report.calls.map((c) => [c.callId, c.index]));
   const rows = report.rtpStreams.map((s) => [
     String(s.index), s.callId ? String(callIndex.get(s.callId) ?? '?') : s.heuristic ? 'heur.' : '-', streamLabel(s), s.ssrc,
-    s.codec, String(s.packets), `${s.lost} (${s.lossPct.toFixed(1)}%)`, s.maxDeltaMs.toFixed(2),
+    s.codec, String(s.packets), `${s.lost} (${s.lossPct.toFixed(1)}%)`, mosCell(s.mos), mosCell(s.mosWorst5s), s.maxDeltaMs.toFixed(2),
     s.meanJitterMs.toFixed(2), s.maxJitterMs.toFixed(2), s.kbps.toFixed(1),
   ]);
   const { keep, widths } = layoutColumns(all, rows, width, STREAM_DROP_ORDER);
   const cols = keep.map((i) => ({ head: all[i]!.head, align: all[i]!.right ? 'right' as const : 'left' as const }));
-  return drawTable(cols, widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) =>
-    (cols[k]!.head === 'Lost' && report.rtpStreams[ri]!.lost > 0 ? chalk.red(t) : t));
+  return drawTable(cols, widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) => {
+    const s = report.rtpStreams[ri]!;
+    const head = cols[k]!.head;
+    if (head === 'Lost' && s.lost > 0) return chalk.red(t);
+    if (head === 'MOS') return paintMos(t, s.mos);
+    if (head === 'Worst 5s') return paintMos(t, s.mosWorst5s);
+    return t;
+  });
 }
 
 export function renderEvents(report: Report, calls: Call[]): string {
@@ -255,13 +273,17 @@ export function renderCsv(report: Report, calls: Call[]): string {
     const s = v === null ? '' : String(v);
     return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'codecs', 'rtpStreams', 'rtpPackets'];
+  const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'codecs', 'rtpStreams', 'rtpPackets', 'minMos', 'minMosWorst5s'];
   const lines = [head.join(',')];
   for (const c of calls) {
     const rtpPackets = c.streams.reduce((a, i) => a + (report.rtpStreams[i - 1]?.packets ?? 0), 0);
+    // The call's worst scored stream: a call is as good as its worse direction.
+    const scored = c.streams.map((i) => report.rtpStreams[i - 1]).filter((s): s is RtpStream => typeof s?.mos === 'number');
+    const minMos = scored.length ? Math.min(...scored.map((s) => s.mos!)) : null;
+    const minWorst = scored.length ? Math.min(...scored.map((s) => s.mosWorst5s ?? s.mos!)) : null;
     lines.push([c.index, c.callId, c.kind, c.partial, c.start, c.stop, c.durationS, c.setupMs, c.from, c.fromDisplay, c.to, c.toDisplay,
       c.initialSpeaker, c.state, c.outcome, c.sipPackets, c.firstFrame, c.lastFrame, c.comment,
-      [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets].map(q).join(','));
+      [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets, minMos, minWorst].map(q).join(','));
   }
   return lines.join('\r\n') + '\r\n';
 }

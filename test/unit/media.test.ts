@@ -118,7 +118,7 @@ test('RTCP: receiver report blocks give loss and jitter per SSRC', () => {
   b.writeUInt32BE(0x11223344, 8); b[12] = 64; b[13] = 0; b[14] = 0; b[15] = 3; b.writeUInt32BE(80, 20);
   const r = parseRtcp(b);
   assert.equal(r.receiverReports, 1);
-  assert.deepEqual(r.blocks, [{ ssrc: 0x11223344, fractionLost: 0.25, cumulativeLost: 3, jitter: 80 }]);
+  assert.deepEqual(r.blocks, [{ ssrc: 0x11223344, fractionLost: 0.25, cumulativeLost: 3, jitter: 80, lsr: 0, dlsr: 0 }]);
 });
 
 test('heuristic RTP: found only with --rtp-heuristic, marked heuristic', async () => {
