@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
   check: async () => (await import('./commands/check.js')).registerCheck,
   ladder: async () => (await import('./commands/ladder.js')).registerLadder,
   report: async () => (await import('./commands/report.js')).registerReport,
+  audio: async () => (await import('./commands/audio.js')).registerAudio,
   capinfo: async () => (await import('./commands/capinfo.js')).registerCapinfo,
   proxy: async () => (await import('./commands/proxy.js')).registerProxy,
 };
@@ -48,6 +49,7 @@ Examples:
   $ sipflow ladder trace.pcapng --call 1              ladder of call 1 in the terminal
   $ sipflow ladder trace.pcapng --all --format png -o ladders/
   $ sipflow report trace.pcapng -o report.html        self-contained HTML report
+  $ sipflow audio trace.pcapng -o audio/              one stereo WAV per call, with MOS
   $ sipflow snapshot trace.pcapng -o trace.flow.yaml  expected flow to review
   $ sipflow check trace.pcapng                        compare with trace.flow.yaml
   $ sipflow check fixtures/ --junit junit.xml         every capture in a folder
