@@ -7,7 +7,7 @@
  * DTMF, call events) runs unless `media: false`, before the caller's taps,
  * so their `finish` sees the streams in the report.
  */
-import type { Call, Frame, PacketMeta, Report, Warning } from './model.js';
+import type { Call, Frame, PacketMeta, Report, RtpStream, Warning } from './model.js';
 import type { RtpPacket, Tap, TapContext, TransportPacket } from './tap.js';
 import { readCapture } from './capture/index.js';
 import { NetDecoder, type NetDecoderOptions } from './net/decoder.js';
@@ -36,6 +36,17 @@ export interface AnalyzeOptions extends NetDecoderOptions {
   keepRaw?: boolean;
   /** Score audio (MOS) as heard through a fixed jitter buffer of this many ms: late packets count as lost. */
   jitterBufferMs?: number;
+  /**
+   * Streaming: each call is handed over once it is over (its dialog ended and
+   * nothing of it seen for `lingerS` of capture time, or nothing at all for
+   * `idleS`), with its streams, and leaves memory; the Report then holds only
+   * the calls still open at the end. Memory follows the calls active at once.
+   */
+  onCallDone?(call: Call, streams: RtpStream[]): void;
+  /** Seconds an ended call stays in memory for late messages (default 32: 64×T1, RFC 3261 Timer H/J). */
+  lingerS?: number;
+  /** Seconds without any SIP or media after which an open call is handed over anyway (default 3600). */
+  idleS?: number;
 }
 
 /** Most malformed SIP messages listed one by one; the rest are counted in one warning. */
@@ -111,10 +122,33 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
     if (d.transport === 'TCP') tcp.push(d);
   }, warn, opts);
 
+  // Streaming: every second of capture time, the calls that are over leave memory.
+  const onCallDone = opts.onCallDone;
+  const lingerS = opts.lingerS ?? 32;
+  const idleS = opts.idleS ?? 3600;
+  const retirers = taps.filter((t) => t.retire);
+  const quiet = taps.filter((t) => t.quietSince);
+  const quietSince = (callId: string) => { let q = -Infinity; for (const t of quiet) q = Math.max(q, t.quietSince!(callId)); return q; };
+  let now = -Infinity;
+  let nextCheck = -Infinity;
+  const retireDue = () => {
+    for (const track of tracker.due(now, lingerS, idleS, quietSince)) {
+      const call = tracker.retire(track);
+      const out = { streams: [] as RtpStream[] };
+      for (const t of retirers) t.retire!(call, out);
+      onCallDone!(call, out.streams);
+    }
+  };
+
   const info = await readCapture(path, {
     onFrame(f: Frame) {
       if (!haveFirst) { firstSec = f.tsSec; firstNsec = f.tsNsec; haveFirst = true; }
-      if (frameTaps.length) { const t = rel(f.tsSec, f.tsNsec); for (const tap of frameTaps) tap.onFrame!(f, t); }
+      const t = rel(f.tsSec, f.tsNsec);
+      if (frameTaps.length) for (const tap of frameTaps) tap.onFrame!(f, t);
+      if (onCallDone && t > now) {
+        now = t;
+        if (now >= nextCheck) { nextCheck = now + 1; retireDue(); }
+      }
       net.decode(f);
     },
     onWarning: warn,

@@ -27,6 +27,7 @@ export { createMediaTap, type MediaOptions } from './media/stage.js';
 export { createSeriesTap, type SeriesTap, type StreamSeries } from './media/series.js';
 export { EVENT_KINDS, eventText, partyName } from './events.js';
 export { filterReport, matchCall, type CallFilter } from './filter.js';
+export { parseAliases } from './aliases.js';
 
 // Captures below the pipeline: reading, facts, writing.
 export { readCapture, InputError, NotACaptureError, type ReadOptions } from './capture/index.js';
@@ -41,7 +42,7 @@ export { parseSdp, type Sdp, type SdpMedia } from './media/sdp.js';
 // Renderers: Report in, text out. None of them reads a capture.
 export { renderAnalyze, renderCallTable, renderStreamTable, renderEvents, renderCsv, tableCalls, type TableOptions } from './render/table.js';
 export {
-  ladders, renderText as renderLadder, renderLadderSvg, renderMermaid, parseAliases, LADDER_FORMATS,
+  ladders, renderText as renderLadder, renderLadderSvg, renderMermaid, LADDER_FORMATS,
   type Ladder, type LadderFormat, type LadderOptions,
 } from './render/ladder/index.js';
 export { renderHtmlReport, type HtmlOptions } from './render/html/index.js';

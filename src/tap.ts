@@ -11,7 +11,7 @@
  * Byte views handed to a tap (`payload`) are valid only during the call:
  * the reader reuses its buffers, so a tap that keeps bytes copies them.
  */
-import type { Frame, PacketMeta, Report, SipMessage, TcpSegmentInfo, Warning } from './model.js';
+import type { Call, Frame, PacketMeta, Report, RtpStream, SipMessage, TcpSegmentInfo, Warning } from './model.js';
 
 export type { PacketMeta };
 import type { CallTrack } from './sip/calls.js';
@@ -103,4 +103,12 @@ export interface Tap {
   onRtp?(p: RtpPacket): void;
   /** The pass is over; `report` holds the calls (and, after the media tap, the streams). */
   finish?(report: Report): void;
+  /**
+   * Streaming analysis (`analyze({ onCallDone })`, `--ndjson`): the call is
+   * over and leaves memory. Add what you hold about it to `call` (and its
+   * streams to `out.streams`), then release it. Taps without it keep nothing per call.
+   */
+  retire?(call: Call, out: { streams: RtpStream[] }): void;
+  /** The last capture time this tap saw activity of the call (its RTP, say); a call leaves only when every tap is quiet. */
+  quietSince?(callId: string): number;
 }

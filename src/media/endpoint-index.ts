@@ -35,6 +35,19 @@ function slotSet<T>(s: Slot<T>, key: string, v: T): void {
   s.vals = [];
 }
 
+function slotDelete<T>(s: Slot<T>, key: string): boolean {
+  if (s.map) return s.map.delete(key);
+  const i = s.keys.indexOf(key);
+  if (i < 0) return false;
+  s.keys.splice(i, 1);
+  s.vals.splice(i, 1);
+  return true;
+}
+
+function slotEmpty<T>(s: Slot<T>): boolean {
+  return s.map ? s.map.size === 0 : s.keys.length === 0;
+}
+
 /** Values by (ip, port): what SDP announced at an endpoint. */
 export class EndpointIndex<T> {
   private readonly byPort = new Map<number, Slot<T>>();
@@ -50,6 +63,13 @@ export class EndpointIndex<T> {
     if (!s) { s = { keys: [], vals: [], map: null }; this.byPort.set(port, s); }
     if (slotGet(s, ip) === undefined) this.size++;
     slotSet(s, ip, v);
+  }
+
+  delete(ip: string, port: number): void {
+    const s = this.byPort.get(port);
+    if (!s || !slotDelete(s, ip)) return;
+    this.size--;
+    if (slotEmpty(s)) this.byPort.delete(port);
   }
 }
 
@@ -74,5 +94,16 @@ export class FlowIndex<T> {
     if (!inner) { inner = { keys: [], vals: [], map: null }; slotSet(s, src, inner); }
     if (slotGet(inner, dst) === undefined) this.size++;
     slotSet(inner, dst, v);
+  }
+
+  delete(src: string, srcPort: number, dst: string, dstPort: number): void {
+    const byDst = this.bySrcPort.get(srcPort);
+    const s = byDst?.get(dstPort);
+    const inner = s ? slotGet(s, src) : undefined;
+    if (!inner || !slotDelete(inner, dst)) return;
+    this.size--;
+    if (slotEmpty(inner)) slotDelete(s!, src);
+    if (slotEmpty(s!)) byDst!.delete(dstPort);
+    if (!byDst!.size) this.bySrcPort.delete(srcPort);
   }
 }

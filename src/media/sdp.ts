@@ -2,6 +2,7 @@
  * SDP (RFC 4566/8866) as sipflow needs it: connection addresses, media
  * sections with ports, payload maps (rtpmap/fmtp), ptime, direction and RTCP.
  */
+import { bracketed } from '../net/addr.js';
 
 export interface RtpMapEntry {
   /** Encoding name as written ("opus", "PCMU", "telephone-event"). */
@@ -110,7 +111,7 @@ export function sdpSummary(sdp: Sdp, codecName: (m: SdpMedia, pt: number) => str
     if (m.rejected) return `${m.type} rejected`;
     const first = m.formats.map(Number).filter((pt) => Number.isInteger(pt)).map((pt) => codecName(m, pt))
       .filter((c) => !/^(telephone-event|CN)\//i.test(c));
-    const addr = m.address ? (m.address.includes(':') ? `[${m.address}]` : m.address) : '?';
+    const addr = m.address ? bracketed(m.address) : '?';
     return `${m.type} ${first.slice(0, 3).join(',') || m.formats.join(',')} ${addr}:${m.port}${m.direction !== 'sendrecv' ? ' ' + m.direction : ''}`;
   }).join('; ');
 }

@@ -16,7 +16,7 @@
 import type { Call, CallEvent, MediaDescription, PacketMeta, Report, RtpStream, SipMessage, Warning } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TapContext, TransportPacket } from '../tap.js';
 import type { CallTrack } from '../sip/calls.js';
-import { endpoint, ipv6ToString } from '../net/addr.js';
+import { endpoint, hostOf, ipv6ToString } from '../net/addr.js';
 import { ipv6Bytes } from '../net/build.js';
 import { findSdp } from '../sip/multipart.js';
 import { callEvent, CallEventBuilder } from '../events.js';
@@ -65,6 +65,8 @@ interface StreamState extends RtpStreamRef {
   dst: string;
   srcIp: string;
   dstIp: string;
+  srcPort: number;
+  dstPort: number;
   ssrc: number;
   mediaType: string;
   /** The payload-type map of the announcement the last packet was read with. */
@@ -109,6 +111,11 @@ interface CallMedia {
   /** Time of its first and last SIP message. */
   first: number;
   last: number;
+  /** Capture time of its last RTP packet (for --ndjson: a call leaves memory when quiet). */
+  lastMedia: number;
+  /** Its streams, and the endpoints its SDP announced (released with the call). */
+  streams: StreamState[];
+  announcedAt: [string, number][];
 }
 
 const TELEPHONE_EVENT = /^telephone-event$/i;
@@ -136,7 +143,14 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   const announced = new EndpointIndex<Announced>();
   /** One direction of a UDP flow -> its streams (or heuristic candidate). */
   const flows = new FlowIndex<Flow>();
-  const streamList: StreamState[] = [];
+  /** Streams in memory (a retired call's go with it), and how many were made in all. */
+  const streamSet = new Set<StreamState>();
+  let streamsMade = 0;
+  /** The next RtpStream.index: streams of retired calls are numbered as they leave. */
+  let nextIndex = 1;
+  /** Answered calls whose media the capture never saw: the first few, and how many in all. */
+  const notCaptured: { call: Call; where: string }[] = [];
+  let notCapturedCount = 0;
   /** SSRC -> streams, for RTCP report blocks. */
   const bySsrc = new Map<number, StreamState[]>();
   const calls = new Map<string, CallMedia>();
@@ -150,6 +164,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       c = {
         callId, events: new CallEventBuilder(), media: new Map(), infoDtmf: [], answerTime: null,
         audioEndpoints: new Set(), mediaPathSeen: false, ips: new Set(), invite: false, first: Infinity, last: -Infinity,
+        lastMedia: -Infinity, streams: [], announcedAt: [],
       };
       calls.set(callId, c);
     }
@@ -161,6 +176,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
 
   function register(ip: string, port: number, a: Announced): void {
     announced.set(ip, port, a);
+    if (a.call.announcedAt.length < 256) a.call.announcedAt.push([ip, port]);
     gen++;
   }
 
@@ -250,16 +266,18 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   }
 
   function newStream(d: Endpoints, ssrc: number, call: CallMedia | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean): StreamState | null {
-    if (streamList.length >= maxStreams) {
+    if (streamSet.size >= maxStreams) {
       if (!streamLimitWarned) { streamLimitWarned = true; warn({ frame: d.frame, code: 'stream-limit', message: `more than ${maxStreams} RTP streams; later ones are not analysed` }); }
       return null;
     }
     const s: StreamState = {
-      call, callId: call?.callId ?? null, index: 0, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, ssrc, mediaType,
+      call, callId: call?.callId ?? null, index: 0, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, srcPort: d.srcPort, dstPort: d.dstPort, ssrc, mediaType,
       rtpmap, stats: new RtpStats(), unwrap: new TimestampUnwrapper(), firstFrame: d.frame, lastFrame: d.frame,
       ptCounts: new Uint32Array(128), dtmf: null, rtcp: null,
     };
-    streamList.push(s);
+    streamSet.add(s);
+    streamsMade++;
+    call?.streams.push(s);
     const same = bySsrc.get(ssrc);
     if (same) same.push(s); else bySsrc.set(ssrc, [s]);
     return s;
@@ -293,6 +311,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       clock = analysisClockRate(pt, undefined);
     }
     s.lastFrame = d.frame;
+    if (s.call) s.call.lastMedia = time;
     s.ptCounts[pt]!++;
     const extTs = s.unwrap.next(ts);
     s.stats.add(time * 1000, seq, extTs, pt, marker, clock, d.ipLength);
@@ -390,77 +409,107 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     return active.length === 1 ? active[0]! : null;
   }
 
+  /** The RtpStream the report lists for a stream the tap tracked. */
+  function toRtpStream(s: StreamState): RtpStream {
+    const st = s.stats;
+    // The dominant payload type names the stream; telephone-event and CN never do.
+    let pt = -1;
+    let best = -1;
+    const payloadTypes: number[] = [];
+    for (let p = 0; p < 128; p++) {
+      const n = s.ptCounts[p]!;
+      if (!n) continue;
+      payloadTypes.push(p);
+      const name = s.rtpmap.get(p)?.name ?? '';
+      const weight = TELEPHONE_EVENT.test(name) || p === PT_CN || p === PT_CN_OLD ? n / 1e6 : n;
+      if (weight > best) { best = weight; pt = p; }
+    }
+    const map = s.rtpmap.get(pt);
+    const durS = (st.stopTime - st.startTime) / 1000;
+    const expected = st.expected;
+    return {
+      index: s.index, callId: s.callId, heuristic: s.heuristic, src: s.src, dst: s.dst,
+      ssrc: '0x' + s.ssrc.toString(16).padStart(8, '0'), payloadType: pt, codec: codecName(pt, map),
+      clockRate: nominalClockRate(pt, map), packets: st.packets, lost: st.lost,
+      lossPct: expected > 0 ? round(st.lost * 100 / expected, 3) : 0, seqErrors: st.seqErrors,
+      // As tshark prints them: a negative min delta means capture time went backwards.
+      minDeltaMs: st.regular ? round(st.minDelta, 3) : 0, meanDeltaMs: round(st.meanDelta, 3), maxDeltaMs: round(st.maxDelta, 3),
+      meanJitterMs: round(st.meanJitter, 3), maxJitterMs: round(st.maxJitter, 3),
+      ptimeMs: round(st.ptimeMs() ?? 0, 2), pps: durS > 0 ? round((st.packets - 1) / durS, 2) : 0,
+      kbps: durS > 0 ? round(st.ipBytes * 8 / durS / 1000, 2) : 0,
+      start: round(st.startTime / 1000, 6), stop: round(st.stopTime / 1000, 6), firstFrame: s.firstFrame, lastFrame: s.lastFrame,
+      mediaType: s.mediaType, expected, markers: st.markers, payloadTypeChanges: st.ptChanges, payloadTypes,
+      dtmf: s.dtmf ? s.dtmf.digits.map((g) => ({ digit: g.digit, frame: g.frame, time: round(g.time, 6), durationMs: g.durationMs })) : [],
+      rtcp: s.rtcp,
+    };
+  }
+
+  /** Number streams in order of their first frame, from nextIndex on, and list them. */
+  function number(list: StreamState[]): RtpStream[] {
+    const ordered = list.slice().sort((a, b) => a.firstFrame - b.firstFrame);
+    for (const s of ordered) { s.index = nextIndex++; s.callId = s.call?.callId ?? null; }
+    return ordered.map(toRtpStream);
+  }
+
+  /** What the call learns from its media: SDP sections, stream indexes, DTMF and other events, audio warnings. */
+  function settleCall(call: Call, cm: CallMedia | undefined, streams: RtpStream[]): void {
+    call.streams = streams.map((s) => s.index);
+    if (!cm) return;
+    call.media = [...cm.media.values()].map(({ sdp, codecs }): MediaDescription => ({
+      type: sdp.type, codecs, ptimeMs: sdp.ptime !== null ? Math.round(sdp.ptime) : null,
+      direction: sdp.rejected ? 'rejected' : sdp.direction,
+    }));
+    const dtmf = streams.flatMap((s) => (s.dtmf ?? []).map((g) => callEvent(g.frame, g.time, { kind: 'dtmf', digit: g.digit, via: 'RTP' })));
+    call.events = CallEventBuilder.merge(cm.events.events, [...dtmf, ...cm.infoDtmf]);
+    markSsrcChanges(streams);
+    flagAudio(call, cm, streams);
+  }
+
+  /** A retired call leaves memory: its streams settled and numbered, its flows and announcements released. */
+  function retire(call: Call, out: { streams: RtpStream[] }): void {
+    const cm = calls.get(call.callId);
+    if (!cm) { settleCall(call, undefined, []); return; }
+    // Heuristic streams are tied to calls at the end; one that belongs to this call by address goes with it now.
+    if (opts.heuristic) for (const s of streamSet) {
+      if (s.heuristic && !s.call && callByAddress(s.srcIp, s.dstIp, s.stats.startTime / 1000) === cm) { s.call = cm; cm.streams.push(s); }
+    }
+    const streams = number(cm.streams);
+    settleCall(call, cm, streams);
+    out.streams.push(...streams);
+    for (const s of cm.streams) {
+      streamSet.delete(s);
+      const flow = flows.get(s.srcIp, s.srcPort, s.dstIp, s.dstPort);
+      if (flow && [...flow.streams.values()].every((x) => x.call === cm)) flows.delete(s.srcIp, s.srcPort, s.dstIp, s.dstPort);
+      const same = bySsrc.get(s.ssrc);
+      if (same) { const rest = same.filter((x) => x !== s); if (rest.length) bySsrc.set(s.ssrc, rest); else bySsrc.delete(s.ssrc); }
+    }
+    for (const [ip, port] of cm.announcedAt) if (announced.get(ip, port)?.call === cm) announced.delete(ip, port);
+    gen++;
+    calls.delete(call.callId);
+  }
+
   function finish(report: Report): void {
-    for (const s of streamList) {
-      if (s.heuristic && !s.call) s.call = callByAddress(s.srcIp, s.dstIp, s.stats.startTime / 1000);
-      s.callId = s.call?.callId ?? null;
+    for (const s of streamSet) {
+      if (s.heuristic && !s.call) { s.call = callByAddress(s.srcIp, s.dstIp, s.stats.startTime / 1000); s.call?.streams.push(s); }
     }
-    const ordered = streamList.slice().sort((a, b) => a.firstFrame - b.firstFrame);
-    ordered.forEach((s, i) => { s.index = i + 1; });
-    const byCall = new Map<string, number[]>();
-    const out: RtpStream[] = ordered.map((s, i) => {
-      const st = s.stats;
-      // The dominant payload type names the stream; telephone-event and CN never do.
-      let pt = -1;
-      let best = -1;
-      const payloadTypes: number[] = [];
-      for (let p = 0; p < 128; p++) {
-        const n = s.ptCounts[p]!;
-        if (!n) continue;
-        payloadTypes.push(p);
-        const name = s.rtpmap.get(p)?.name ?? '';
-        const weight = TELEPHONE_EVENT.test(name) || p === PT_CN || p === PT_CN_OLD ? n / 1e6 : n;
-        if (weight > best) { best = weight; pt = p; }
-      }
-      const map = s.rtpmap.get(pt);
-      const durS = (st.stopTime - st.startTime) / 1000;
-      const expected = st.expected;
-      const callId = s.call?.callId ?? null;
-      const stream: RtpStream = {
-        index: i + 1, callId, heuristic: s.heuristic, src: s.src, dst: s.dst,
-        ssrc: '0x' + s.ssrc.toString(16).padStart(8, '0'), payloadType: pt, codec: codecName(pt, map),
-        clockRate: nominalClockRate(pt, map), packets: st.packets, lost: st.lost,
-        lossPct: expected > 0 ? round(st.lost * 100 / expected, 3) : 0, seqErrors: st.seqErrors,
-        // As tshark prints them: a negative min delta means capture time went backwards.
-        minDeltaMs: st.regular ? round(st.minDelta, 3) : 0, meanDeltaMs: round(st.meanDelta, 3), maxDeltaMs: round(st.maxDelta, 3),
-        meanJitterMs: round(st.meanJitter, 3), maxJitterMs: round(st.maxJitter, 3),
-        ptimeMs: round(st.ptimeMs() ?? 0, 2), pps: durS > 0 ? round((st.packets - 1) / durS, 2) : 0,
-        kbps: durS > 0 ? round(st.ipBytes * 8 / durS / 1000, 2) : 0,
-        start: round(st.startTime / 1000, 6), stop: round(st.stopTime / 1000, 6), firstFrame: s.firstFrame, lastFrame: s.lastFrame,
-        mediaType: s.mediaType, expected, markers: st.markers, payloadTypeChanges: st.ptChanges, payloadTypes,
-        dtmf: s.dtmf ? s.dtmf.digits.map((g) => ({ digit: g.digit, frame: g.frame, time: round(g.time, 6), durationMs: g.durationMs })) : [],
-        rtcp: s.rtcp,
-      };
-      if (callId) {
-        const list = byCall.get(callId);
-        if (list) list.push(stream.index); else byCall.set(callId, [stream.index]);
-      }
-      return stream;
-    });
+    const out = number([...streamSet]);
     report.rtpStreams = out;
-    const notCaptured: { call: Call; where: string }[] = [];
-    for (const call of report.calls) {
-      const cm = calls.get(call.callId);
-      call.streams = byCall.get(call.callId) ?? [];
-      if (!cm) continue;
-      call.media = [...cm.media.values()].map(({ sdp, codecs }): MediaDescription => ({
-        type: sdp.type, codecs, ptimeMs: sdp.ptime !== null ? Math.round(sdp.ptime) : null,
-        direction: sdp.rejected ? 'rejected' : sdp.direction,
-      }));
-      const dtmf = call.streams.flatMap((i) => (out[i - 1]!.dtmf ?? []).map((g) => callEvent(g.frame, g.time, { kind: 'dtmf', digit: g.digit, via: 'RTP' })));
-      call.events = CallEventBuilder.merge(cm.events.events, [...dtmf, ...cm.infoDtmf]);
-      markSsrcChanges(call, out);
-      flagAudio(call, cm, out, notCaptured);
+    const byCall = new Map<string, RtpStream[]>();
+    for (const s of out) {
+      if (s.callId === null) continue;
+      const list = byCall.get(s.callId);
+      if (list) list.push(s); else byCall.set(s.callId, [s]);
     }
+    for (const call of report.calls) settleCall(call, calls.get(call.callId), byCall.get(call.callId) ?? []);
     // Calls whose media the capture never saw: named one by one when few, else summed up
     // (a SIP-only capture would otherwise warn once per call).
-    if (notCaptured.length > 0 && notCaptured.length <= NOT_CAPTURED_LISTED) {
+    if (notCapturedCount > 0 && notCapturedCount <= NOT_CAPTURED_LISTED) {
       for (const { call, where } of notCaptured) {
         warn({ frame: call.firstFrame, code: 'media-not-captured', message: `call ${call.index} (${call.callId}) was answered but the capture holds no RTP for it (SDP announced ${where}); the media took a path this capture did not see` });
       }
-    } else if (notCaptured.length > NOT_CAPTURED_LISTED) {
+    } else if (notCapturedCount > NOT_CAPTURED_LISTED) {
       const first = notCaptured.slice(0, NOT_CAPTURED_LISTED).map((x) => x.call.index).join(', ');
-      warn({ frame: null, code: 'media-not-captured', message: `${notCaptured.length} answered calls (${first}, ...) have no RTP in this capture: their media took paths it did not see${streamList.length ? '' : ' (it holds no RTP at all)'}` });
+      warn({ frame: null, code: 'media-not-captured', message: `${notCapturedCount} answered calls (${first}, ...) have no RTP in this capture: their media took paths it did not see${streamsMade ? '' : ' (it holds no RTP at all)'}` });
     }
   }
 
@@ -470,15 +519,15 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
    * or from an endpoint its SDP announced, after the answer); otherwise the
    * capture point may simply not carry the media (a proxy, a SIP-only filter).
    */
-  function flagAudio(call: Call, cm: CallMedia, out: RtpStream[], notCaptured: { call: Call; where: string }[]): void {
+  function flagAudio(call: Call, cm: CallMedia, streams: RtpStream[]): void {
     if (call.kind !== 'call' || cm.answerTime === null) return;
     const audio = cm.media.get('audio');
     if (!audio || audio.sdp.rejected || audio.sdp.direction !== 'sendrecv') return;
     const answer = cm.answerTime;
-    const audioStreams = call.streams.map((i) => out[i - 1]!).filter((s) => s.mediaType === 'audio' && s.packets >= 5 && s.stop >= answer);
+    const audioStreams = streams.filter((s) => s.mediaType === 'audio' && s.packets >= 5 && s.stop >= answer);
     const where = [...cm.audioEndpoints].join(', ') || 'no address';
     if (audioStreams.length === 0) {
-      if (!cm.mediaPathSeen) { notCaptured.push({ call, where }); return; }
+      if (!cm.mediaPathSeen) { if (notCapturedCount++ < NOT_CAPTURED_LISTED) notCaptured.push({ call, where }); return; }
       call.outcome = `${call.outcome ?? 'ANSWERED'}, NO AUDIO`;
       warn({ frame: call.firstFrame, code: 'no-audio', message: `call ${call.index} (${call.callId}) was answered and the capture sees its media endpoints (${where}), but no audio RTP flowed after the answer` });
       return;
@@ -488,7 +537,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     // sent it (behind NAT the two directions of one call may use unrelated addresses).
     const sources = new Set(audioStreams.map((s) => s.src));
     const answered = audioStreams.some((s) => sources.has(s.dst));
-    const senders = new Set(audioStreams.map((s) => s.src.slice(0, s.src.lastIndexOf(':'))));
+    const senders = new Set(audioStreams.map((s) => hostOf(s.src)));
     if (!answered && senders.size < 2) {
       const directions = [...new Set(audioStreams.map((s) => `${s.src} -> ${s.dst}`))];
       call.outcome = `${call.outcome ?? 'ANSWERED'}, ONE-WAY AUDIO`;
@@ -496,14 +545,16 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     }
   }
 
-  return { name: 'media', start: (c) => { ctx = c; }, onSip, onUdp, finish };
+  return {
+    name: 'media', start: (c) => { ctx = c; }, onSip, onUdp, finish, retire,
+    quietSince: (callId: string) => calls.get(callId)?.lastMedia ?? -Infinity,
+  };
 }
 
 /** Mark the streams whose SSRC replaced an earlier one on the same path (src -> dst) of a call. */
-function markSsrcChanges(call: Call, out: RtpStream[]): void {
+function markSsrcChanges(streams: RtpStream[]): void {
   const seen = new Set<string>();
-  for (const i of call.streams) {
-    const s = out[i - 1]!;
+  for (const s of streams) {
     const k = `${s.src} ${s.dst}`;
     s.ssrcChange = seen.has(k);
     seen.add(k);

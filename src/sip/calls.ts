@@ -9,6 +9,9 @@
 import type { Call, CallKind, CallMessage, CallState, SipMessage, Warning } from '../model.js';
 import { grantedExpiry } from './register.js';
 
+/** Retired Call-IDs whose index is remembered (about 100 bytes each). */
+export const MAX_RETIRED_IDS = 100000;
+
 /** Messages kept per call for the report; beyond it they are counted, not stored. */
 export const MAX_MESSAGES_PER_CALL = 20000;
 
@@ -39,7 +42,14 @@ export interface CallTrack {
   /** Expires granted by the last 2xx to REGISTER (for the registration outcome). */
   registerExpires: number | null;
   droppedMessages: number;
+  /** Capture time of its last message, and when its dialog was seen ending (null while open). */
+  lastTime: number;
+  closedAt: number | null;
+  /** Wireshark's resend table of this Call-ID: per direction (src, dst) the last CSeq and its state. */
+  resend: Map<string, ResendEntry>;
 }
+
+interface ResendEntry { cseq: number; method: string; state: 0 | 1 | 2 | 3; code: number }
 
 function kindOf(method: string): CallKind {
   switch (method) {
@@ -73,47 +83,64 @@ export function carriesSdp(m: SipMessage): boolean {
  * Wireshark's retransmission detection (packet-sip.c sip_is_packet_resend),
  * literally: per Call-ID and direction (addresses and ports) the last CSeq
  * seen and its transaction state. UDP only; ACK and CANCEL are never resends.
+ * The table lives in the call's track, so it goes when the call does.
  */
-class ResendDetector {
-  private readonly table = new Map<string, { cseq: number; method: string; state: 0 | 1 | 2 | 3; code: number }>();
-
-  check(m: SipMessage): boolean {
-    if (m.transport !== 'UDP' || !m.cseqMethod) return false;
-    const key = `${m.callId}\u0000${m.src}\u0000${m.dst}`;
-    let v = this.table.get(key);
-    let compare = 0;
-    if (v) {
-      compare = v.cseq;
-      if (m.cseqNum !== v.cseq) { v.cseq = m.cseqNum; v.method = m.cseqMethod; v.state = NOTHING; }
-    } else {
-      v = { cseq: m.cseqNum, method: m.cseqMethod, state: NOTHING, code: 0 };
-      this.table.set(key, v);
-    }
-    const same = m.cseqNum === compare && m.cseqMethod === v.method;
-    let resend = false;
-    if (m.isRequest) {
-      resend = same && v.state === REQUEST_SEEN && m.cseqMethod !== 'ACK' && m.cseqMethod !== 'CANCEL';
-      v.state = REQUEST_SEEN;
-    } else {
-      const code = m.status ?? 0;
-      resend = same && v.state === FINAL_SEEN && code >= 200 && code === v.code;
-      if (code >= 200) { v.code = code; v.state = FINAL_SEEN; } else v.state = PROVISIONAL_SEEN;
-    }
-    return resend;
+function isResend(table: Map<string, ResendEntry>, m: SipMessage): boolean {
+  if (m.transport !== 'UDP' || !m.cseqMethod) return false;
+  const key = `${m.src}\u0000${m.dst}`;
+  let v = table.get(key);
+  let compare = 0;
+  if (v) {
+    compare = v.cseq;
+    if (m.cseqNum !== v.cseq) { v.cseq = m.cseqNum; v.method = m.cseqMethod; v.state = NOTHING; }
+  } else {
+    v = { cseq: m.cseqNum, method: m.cseqMethod, state: NOTHING, code: 0 };
+    table.set(key, v);
   }
+  const same = m.cseqNum === compare && m.cseqMethod === v.method;
+  let resend = false;
+  if (m.isRequest) {
+    resend = same && v.state === REQUEST_SEEN && m.cseqMethod !== 'ACK' && m.cseqMethod !== 'CANCEL';
+    v.state = REQUEST_SEEN;
+  } else {
+    const code = m.status ?? 0;
+    resend = same && v.state === FINAL_SEEN && code >= 200 && code === v.code;
+    if (code >= 200) { v.code = code; v.state = FINAL_SEEN; } else v.state = PROVISIONAL_SEEN;
+  }
+  return resend;
+}
+
+/**
+ * Does this message end its dialog (for --ndjson, which writes a call once it
+ * is over)? A final response to BYE; a failed INVITE's final response (its
+ * ACK follows within the linger); for non-INVITE dialogs (REGISTER, OPTIONS,
+ * MESSAGE...) any final response. A new request reopens the dialog.
+ */
+function closes(kind: CallKind, m: SipMessage, answered: boolean): boolean {
+  if (m.isRequest || (m.status ?? 0) < 200) return false;
+  if (m.cseqMethod === 'BYE') return true;
+  if (kind !== 'call') return m.cseqMethod !== 'ACK' && m.cseqMethod !== 'CANCEL';
+  return m.cseqMethod === 'INVITE' && (m.status ?? 0) >= 300 && !answered;
 }
 
 const NOTHING = 0, REQUEST_SEEN = 1, PROVISIONAL_SEEN = 2, FINAL_SEEN = 3;
 
 export class CallTracker {
+  /** The calls in memory, in order of their first message (Map order). */
   private readonly byId = new Map<string, CallTrack>();
-  private readonly resend = new ResendDetector();
-  private readonly order: CallTrack[] = [];
+  /** Calls made so far (retired ones included): the next call's index. */
+  private made = 0;
+  /**
+   * Indexes of retired Call-IDs (bounded, oldest forgotten first): a Call-ID
+   * seen again after it was handed over (a REGISTER refresh, say) keeps its
+   * index, so every other call keeps the index the whole-file analysis gives.
+   */
+  private readonly retiredIndex = new Map<string, number>();
 
   constructor(private readonly warn: (w: Warning) => void, private readonly opts: { keepRaw?: boolean } = {}) {}
 
-  get calls(): Call[] { return this.order.map((t) => t.call); }
-  get tracks(): readonly CallTrack[] { return this.order; }
+  get calls(): Call[] { return [...this.byId.values()].map((t) => t.call); }
+  get tracks(): readonly CallTrack[] { return [...this.byId.values()]; }
   track(callId: string): CallTrack | undefined { return this.byId.get(callId); }
 
   /** Feed one SIP message (in frame order). Returns its call track. */
@@ -122,15 +149,17 @@ export class CallTracker {
     if (!t) {
       t = this.create(m);
       this.byId.set(m.callId, t);
-      this.order.push(t);
     }
     const c = t.call;
     const hasSdp = carriesSdp(m);
 
-    const retransmission = this.resend.check(m);
+    const retransmission = isResend(t.resend, m);
 
     this.wiresharkState(t, m);
     this.outcomeFacts(t, m, retransmission);
+    t.lastTime = m.time;
+    if (closes(c.kind, m, t.answerTime !== null)) t.closedAt = m.time;
+    else if (m.isRequest && m.method !== 'ACK' && !retransmission) t.closedAt = null;
 
     c.sipPackets++;
     c.lastFrame = m.frame;
@@ -158,16 +187,35 @@ export class CallTracker {
 
   /** Compute derived fields (outcome, setup time, duration). Call once at the end. */
   finish(): Call[] {
-    for (const t of this.order) {
-      const c = t.call;
-      c.outcome = outcomeOf(t);
-      c.durationS = t.answerTime !== null && t.byeTime !== null ? round6(t.byeTime - t.answerTime) : null;
-    }
+    for (const t of this.byId.values()) settle(t);
     return this.calls;
   }
 
+  /**
+   * The calls that may leave memory at capture time `now`: ended (closedAt)
+   * and quiet for `lingerS`, or quiet for `idleS` whatever their state.
+   * `quietSince(callId)` lets the media say when it last saw the call's RTP.
+   */
+  due(now: number, lingerS: number, idleS: number, quietSince: (callId: string) => number): CallTrack[] {
+    const out: CallTrack[] = [];
+    for (const t of this.byId.values()) {
+      const last = Math.max(t.lastTime, quietSince(t.call.callId));
+      if ((t.closedAt !== null && now - last >= lingerS) || now - last >= idleS) out.push(t);
+    }
+    return out;
+  }
+
+  /** Settle a call's derived fields and forget it (its Call-ID seen again starts a new call). */
+  retire(t: CallTrack): Call {
+    settle(t);
+    this.byId.delete(t.call.callId);
+    this.retiredIndex.set(t.call.callId, t.call.index);
+    if (this.retiredIndex.size > MAX_RETIRED_IDS) this.retiredIndex.delete(this.retiredIndex.keys().next().value!);
+    return t.call;
+  }
+
   private create(m: SipMessage): CallTrack {
-    const index = this.order.length + 1;
+    const index = this.retiredIndex.get(m.callId) ?? ++this.made;
     const first = m.isRequest ? m.method ?? '' : m.cseqMethod;
     // Caught mid-dialog: first seen through a response, a request carrying a To tag,
     // or a request that only exists inside an INVITE dialog.
@@ -188,7 +236,7 @@ export class CallTracker {
       call, sipState: 'INVITE_SENT', inviteCseq: m.cseqNum, speaker: null, seenRequest: false,
       firstInviteTime: null, answerTime: null, byeTime: null, byeFrom: null,
       inviteFinals: [], sawCancel: false, sawRinging: false, lastFinal: null, registerExpires: null,
-      droppedMessages: 0,
+      droppedMessages: 0, lastTime: m.time, closedAt: null, resend: new Map(),
     };
   }
 
@@ -260,6 +308,13 @@ export class CallTracker {
   }
 }
 
+
+/** The fields that are known once a call's messages are all in: outcome and duration. */
+function settle(t: CallTrack): void {
+  const c = t.call;
+  c.outcome = outcomeOf(t);
+  c.durationS = t.answerTime !== null && t.byeTime !== null ? round6(t.byeTime - t.answerTime) : null;
+}
 
 function outcomeOf(t: CallTrack): string | null {
   const c = t.call;

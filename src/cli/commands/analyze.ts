@@ -1,13 +1,19 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { analyze } from '../../analyze.js';
-import { filterReport, type CallFilter } from '../../filter.js';
+import { filterReport, isFiltering, matchCall, type CallFilter } from '../../filter.js';
+import { callLines, endLines, ndjsonLine } from '../../render/ndjson.js';
 import { renderAnalyze, renderCsv } from '../../render/table.js';
-import type { Report } from '../../model.js';
-import { EXIT_OK, progressBar, reportError, setupColor } from '../common.js';
+import type { Call, Report } from '../../model.js';
+import { VERSION } from '../../version.js';
+import { EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { defaultJobs, parseJobs, runInWorkers } from '../parallel.js';
+import type { AnalyzeTask } from '../analyze-worker.js';
+import { InputError } from '../../capture/index.js';
 
 interface AnalyzeFlags extends CallFilter {
   json?: boolean;
+  ndjson?: boolean;
   csv?: boolean;
   all?: boolean;
   quiet?: boolean;
@@ -16,6 +22,7 @@ interface AnalyzeFlags extends CallFilter {
   streams?: boolean;
   events?: boolean;
   rtpHeuristic?: boolean;
+  jobs?: string;
 }
 
 export function registerAnalyze(program: Command): void {
@@ -24,6 +31,7 @@ export function registerAnalyze(program: Command): void {
     .description('list the SIP calls in captures, Wireshark VoIP Calls style, with state, outcome and media')
     .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed; "-" reads standard input')
     .option('--json', 'print the JSON report (fields in schema/report.schema.json; an array for several files)')
+    .option('--ndjson', 'stream one JSON record per line as each call ends (calls, their RTP streams, warnings): memory follows the calls active at once, for captures of any size')
     .option('--csv', 'print the call table as CSV (every dialog, like --all)')
     .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs in the table')
     .option('-q, --quiet', 'print only the table: no header line, no warnings')
@@ -33,6 +41,7 @@ export function registerAnalyze(program: Command): void {
     .option('--no-streams', 'hide the RTP stream table')
     .option('-e, --events', 'print each call\'s event timeline (ringing, answered, video on, transfer...)')
     .option('--rtp-heuristic', 'also find RTP streams no SDP announced (captures that start mid-call); marked heuristic')
+    .option('-j, --jobs <n>', `analyze several files in parallel on this many threads, printed in argument order (default: the number of cores, ${defaultJobs()} here)`)
     .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
     .option('--from <text>', 'only calls whose From URI or display name contains text')
     .option('--to <text>', 'only calls whose To URI or display name contains text')
@@ -47,26 +56,50 @@ Examples:
   $ sipflow analyze fixtures/call-completed.pcapng
   $ sipflow analyze trace.pcapng --all --events
   $ sipflow analyze trace.pcapng --json | jq '.calls[] | {callId, state}'
+  $ sipflow analyze big.pcapng --ndjson | jq -c 'select(.type == "call") | {index, state}'
   $ sipflow analyze *.pcapng --state rejected,cancelled --csv > failed.csv`)
     .action(async (files: string[], flags: AnalyzeFlags) => {
       setupColor(flags.color === false);
       const width = flags.width ? Math.max(40, Number(flags.width) || 0) : process.stdout.isTTY ? process.stdout.columns || 120 : 160;
       const reports: Report[] = [];
       let code = EXIT_OK;
+      let jobs: number;
+      try { jobs = parseJobs(flags.jobs); } catch (e) {
+        process.stderr.write(`sipflow: ${(e as Error).message}\n`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      let printed = 0;
+      /** Print one file's result (in argument order). */
+      const show = (r: Report) => {
+        const report = filterReport(r, flags);
+        if (flags.json) { reports.push(report); return; }
+        if (flags.csv) { process.stdout.write(renderCsv(report, report.calls)); return; }
+        if (files.length > 1 && !flags.quiet && printed++ > 0) process.stdout.write('\n');
+        const showStreams = flags.streams ?? report.rtpStreams.length > 0;
+        process.stdout.write(renderAnalyze(report, { all: !!flags.all, width, streams: showStreams, events: !!flags.events }, !!flags.quiet));
+      };
+      const media = { heuristic: !!flags.rtpHeuristic };
+      // Several files (none of them standard input): analyzed in parallel, printed in argument order.
+      if (!flags.ndjson && files.length > 1 && jobs > 1 && !files.includes('-')) {
+        await runInWorkers<AnalyzeTask, Report>(new URL('../analyze-worker.js', import.meta.url), files.map((file) => ({ file, options: { media } })), jobs, (_i, r) => {
+          if (r.ok) show(r.value);
+          else code = Math.max(code, reportError(r.input !== null ? new InputError(r.input) : Object.assign(new Error(r.message), { stack: r.stack })));
+        });
+        if (flags.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
+        process.exitCode = code;
+        return;
+      }
       for (const f of files) {
         const bar = progressBar(f, !flags.quiet);
+        if (flags.ndjson) {
+          try { await streamRecords(f, flags, bar); } catch (e) { bar.stop(); code = Math.max(code, reportError(e)); }
+          continue;
+        }
         try {
-          const r = await analyze(f, {
-            onProgress: (d, t) => bar.update(d, t),
-            media: { heuristic: !!flags.rtpHeuristic },
-          });
+          const r = await analyze(f, { onProgress: (d, t) => bar.update(d, t), media });
           bar.stop();
-          const report = filterReport(r, flags);
-          if (flags.json) { reports.push(report); continue; }
-          if (flags.csv) { process.stdout.write(renderCsv(report, report.calls)); continue; }
-          if (files.length > 1 && !flags.quiet && reports.length++ > 0) process.stdout.write('\n');
-          const showStreams = flags.streams ?? report.rtpStreams.length > 0;
-          process.stdout.write(renderAnalyze(report, { all: !!flags.all, width, streams: showStreams, events: !!flags.events }, !!flags.quiet));
+          show(r);
         } catch (e) {
           bar.stop();
           code = Math.max(code, reportError(e));
@@ -75,4 +108,28 @@ Examples:
       if (flags.json) process.stdout.write(JSON.stringify(files.length === 1 ? reports[0] ?? null : reports, null, 2) + '\n');
       process.exitCode = code;
     });
+}
+
+/**
+ * --ndjson: each call is written when it is over (its dialog ended and it has
+ * been quiet for 32 s of capture time) and then leaves memory; what is still
+ * open is written at the end. Streams are numbered in the order they are written.
+ */
+async function streamRecords(file: string, flags: AnalyzeFlags, bar: { update(d: number, t: number | null): void; stop(): void }): Promise<void> {
+  const keep = (c: Call) => !isFiltering(flags) || matchCall(c, flags);
+  let header = false;
+  const head = (r: Pick<Report, 'tool' | 'version'>) => {
+    if (!header) { header = true; process.stdout.write(ndjsonLine({ type: 'file', tool: r.tool, version: r.version, file })); }
+  };
+  const report = await analyze(file, {
+    onProgress: (d, t) => bar.update(d, t),
+    media: { heuristic: !!flags.rtpHeuristic },
+    onCallDone: (call, streams) => {
+      head({ tool: 'sipflow', version: VERSION });
+      if (keep(call)) process.stdout.write(callLines(call, streams));
+    },
+  });
+  bar.stop();
+  head(report);
+  process.stdout.write(endLines(report, keep));
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { basename } from 'node:path';
 import type { CallFilter } from '../../filter.js';
-import { parseAliases } from '../../render/ladder/index.js';
+import { parseAliases } from '../../aliases.js';
 import { DEFAULT_MAX_BYTES } from '../../render/html/index.js';
 import { htmlReport } from '../../html-report.js';
 import { EXIT_OK, EXIT_USAGE, progressBar, reportError, writeOutput } from '../common.js';

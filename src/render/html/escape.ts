@@ -6,7 +6,6 @@
  */
 import { cleanText } from '../escape.js';
 
-export { cleanText, esc } from '../escape.js';
 
 /**
  * JSON for a `<script type="application/json">` block: every `<` is written

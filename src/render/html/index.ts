@@ -5,8 +5,10 @@
  * README.md in this folder for the page's layout, its size budget and its
  * safety rules.
  */
-export { renderHtmlReport, timelineSvg, tone, type HtmlOptions, type HtmlStats } from './page.js';
-export { esc, jsonForScript, cleanText } from './escape.js';
+export { renderHtmlReport, timelineSvg, type HtmlOptions, type HtmlStats } from './page.js';
+export { jsonForScript } from './escape.js';
+export { esc, cleanText } from '../escape.js';
+export { tone } from '../status.js';
 export {
   callBudget, callPayload, ladderFor, DEFAULT_MAX_BYTES, MAX_MESSAGE_CHARS, MAX_CALL_BYTES, MIN_CALL_BYTES,
   MAX_LADDER_ROWS, MAX_LISTED_MESSAGES, type CallPayload,

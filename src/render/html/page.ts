@@ -55,7 +55,6 @@ export interface HtmlStats {
 }
 
 /** Re-exported because ./index.ts exports it from this file. */
-export { tone };
 
 const f3 = (x: number | null) => (x === null ? '-' : x.toFixed(3));
 const KIND_NAME: Record<string, string> = {

@@ -13,7 +13,6 @@ import { Rasterizer, type RasterOptions } from './browser.js';
 
 export * from './layout.js';
 /** Re-exported for cli/commands/report.ts, which takes it from here. */
-export { parseAliases } from '../../aliases.js';
 export { renderLadderText, type TextOptions } from './text.js';
 export { renderMermaid, renderMarkdown, mermaidEscape } from './mermaid.js';
 export { renderLadderSvg, type SvgOptions } from './svg.js';

@@ -1,0 +1,54 @@
+/**
+ * Several captures at once on worker threads (`--jobs N`): each worker runs
+ * one task at a time from a shared queue; results are handed back in argument
+ * order (result i only after results 0..i-1), so output reads as with one job.
+ * Tasks and results cross threads by structured clone: plain data only.
+ */
+import { Worker } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+
+/** The default number of jobs: the cores this process may use. */
+export function defaultJobs(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** Parse --jobs: an integer 1..64, or throw a usage message. */
+export function parseJobs(v: string | undefined): number {
+  if (v === undefined) return defaultJobs();
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--jobs expects a whole number of parallel jobs from 1 to 64, got "${v}"`);
+  return n;
+}
+
+/** What a worker posts back for one task. */
+export type WorkerReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; input: string | null; message: string; stack?: string };
+
+/**
+ * Run `tasks` on up to `jobs` workers started from `script`; `deliver(i, reply)`
+ * is called in task order. Workers are ended when the queue is empty.
+ */
+export async function runInWorkers<T, R>(script: URL, tasks: T[], jobs: number, deliver: (i: number, reply: WorkerReply<R>) => void): Promise<void> {
+  const replies = new Map<number, WorkerReply<R>>();
+  let next = 0;
+  let delivered = 0;
+  const flush = () => {
+    while (replies.has(delivered)) {
+      const r = replies.get(delivered)!;
+      replies.delete(delivered);
+      deliver(delivered++, r);
+    }
+  };
+  const one = () => new Promise<void>((resolve, reject) => {
+    const w = new Worker(script);
+    const feed = () => {
+      if (next >= tasks.length) { void w.terminate().then(() => resolve()); return; }
+      const id = next++;
+      w.postMessage({ id, task: tasks[id] });
+    };
+    w.on('message', (r: WorkerReply<R>) => { replies.set(r.id, r); flush(); feed(); });
+    w.on('error', reject);
+    feed();
+  });
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, one));
+  flush();
+}
