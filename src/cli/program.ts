@@ -1,5 +1,4 @@
-#!/usr/bin/env node
-/** The sipflow command: commander wiring only; every command lives in commands/. */
+/** The sipflow program: commander wiring only; every command lives in commands/ (main.ts is the entry). */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
 import { EXIT_USAGE, reportError } from './common.js';
