@@ -133,6 +133,26 @@ function analyzeChildNoTime(file: string): ChildResult {
   return { wallS, cpuS: null, rssMb: m ? Number(m[1]) / 1024 : null, status: r.status, stdout: '', stderr: err };
 }
 
+/** Median wall time of `runs` runs of a command (start-up figures are noisy; the median is the fair one). */
+function medianWall(cmd: string[], runs = 5): number {
+  const t: number[] = [];
+  for (let i = 0; i < runs; i++) t.push(child(cmd).wallS);
+  t.sort((a, b) => a - b);
+  return t[Math.floor(t.length / 2)]!;
+}
+
+function hasCommand(cmd: string, args: string[]): boolean {
+  return spawnSync(cmd, args, { stdio: 'ignore' }).status === 0;
+}
+
+/** A smaller synthetic capture for the multi-file rows (generated once, cached in bench/out). */
+function smallCapture(): string {
+  const frames = 60000, seed = 2;
+  const file = join(OUT, `synthetic-${frames}-${seed}.pcapng`);
+  if (!existsSync(file)) generateSynthetic({ path: file, frames, seed });
+  return file;
+}
+
 function hasTshark(): boolean {
   return spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
 }
@@ -187,10 +207,34 @@ async function main(): Promise<void> {
     note: cli.status === 0 ? (HAVE_TIME ? 'child, /usr/bin/time -v' : 'child, own maxRSS') : `exit ${cli.status}: ${cli.stderr.split('\n')[0]}`,
   });
 
+  const nd = child([process.execPath, CLI, 'analyze', file, '--ndjson']);
+  rows.push({ name: 'sipflow analyze FILE --ndjson > /dev/null', wallS: nd.wallS, cpuS: nd.cpuS, rssMb: nd.rssMb, frames, note: nd.status === 0 ? 'calls written as they end' : `exit ${nd.status}` });
+  const cap = child([process.execPath, CLI, 'capinfo', file]);
+  rows.push({ name: 'sipflow capinfo FILE', wallS: cap.wallS, cpuS: cap.cpuS, rssMb: cap.rssMb, frames, note: cap.status === 0 ? '' : `exit ${cap.status}` });
+
+  // Start-up: a small capture and --version against Node's own start, medians of 5.
+  say('  start-up (medians of 5)...');
+  const small = join(ROOT, 'fixtures', 'call-completed.pcapng');
+  const nodeStart = medianWall([process.execPath, '-e', '0']);
+  const smallRun = medianWall([process.execPath, CLI, 'analyze', small]);
+  const version = medianWall([process.execPath, CLI, '--version']);
+  rows.push({ name: 'node -e 0 (median of 5)', wallS: nodeStart, cpuS: null, rssMb: null, frames: null, note: 'Node\'s own start-up' });
+  rows.push({ name: 'sipflow analyze <small fixture> (median of 5)', wallS: smallRun, cpuS: null, rssMb: null, frames: null, note: `${(smallRun / nodeStart).toFixed(2)}x node -e 0` });
+  rows.push({ name: 'sipflow --version (median of 5)', wallS: version, cpuS: null, rssMb: null, frames: null, note: `${(version / nodeStart).toFixed(2)}x node -e 0` });
+
+  // Several files: 8 copies of a smaller capture, one job and two.
+  say('  8 files, 1 and 2 jobs...');
+  const eight = Array.from({ length: 8 }, () => smallCapture());
+  const one = child([process.execPath, CLI, 'analyze', ...eight, '--json', '--jobs', '1']);
+  const two = child([process.execPath, CLI, 'analyze', ...eight, '--json', '--jobs', '2']);
+  rows.push({ name: 'sipflow analyze 8 files --json --jobs 1', wallS: one.wallS, cpuS: one.cpuS, rssMb: one.rssMb, frames: null, note: '' });
+  rows.push({ name: 'sipflow analyze 8 files --json --jobs 2', wallS: two.wallS, cpuS: two.cpuS, rssMb: two.rssMb, frames: null, note: `${(one.wallS / two.wallS).toFixed(2)}x the throughput of 1 job` });
+
   const tsharkRows: [string, string[], boolean][] = [
     ['tshark -r FILE -T fields -e frame.number', ['-r', file, '-T', 'fields', '-e', 'frame.number'], false],
     ['tshark -q -r FILE -z sip,stat', ['-q', '-r', file, '-z', 'sip,stat'], true],
     ['tshark -q -r FILE -z rtp,streams', ['-q', '-r', file, '-z', 'rtp,streams'], true],
+    ['tshark -q -r FILE -z sip,stat -z rtp,streams', ['-q', '-r', file, '-z', 'sip,stat', '-z', 'rtp,streams'], true],
   ];
   const tsharkOk = !flag('--no-tshark') && hasTshark();
   for (const [name, args, capture] of tsharkRows) {
@@ -205,6 +249,11 @@ async function main(): Promise<void> {
     }
     rows.push({ name, wallS: r.wallS, cpuS: r.cpuS, rssMb: r.rssMb, frames, note });
   }
+  if (!flag('--no-tshark') && hasCommand('sngrep', ['-V'])) {
+    say('  sngrep -N -q -I FILE...');
+    const r = child(['sngrep', '-N', '-q', '-I', file]);
+    rows.push({ name: 'sngrep -N -q -I FILE', wallS: r.wallS, cpuS: r.cpuS, rssMb: r.rssMb, frames, note: r.status === 0 ? '' : `exit ${r.status}` });
+  } else rows.push({ name: 'sngrep -N -q -I FILE', wallS: null, cpuS: null, rssMb: null, frames: null, note: '', skipped: 'skipped: sngrep not installed (apt-get install sngrep)' });
   const load1 = loadavg()[0]!;
 
   // ------------------------------------------------------------ table
@@ -216,7 +265,8 @@ async function main(): Promise<void> {
     if (r.skipped) return [r.name, '-', '-', '-', '-', '-', '-', r.skipped];
     let ratio = '';
     if (r.name.startsWith('sipflow reader') || r.name.startsWith('reader +')) ratio = `${(r.wallS! / cat.wallS).toFixed(1)}x cat`;
-    if (r.name.startsWith('tshark')) ratio = `${(r.wallS! / cli.wallS).toFixed(1)}x analyze`;
+    if (r.name.startsWith('tshark') || r.name.startsWith('sngrep')) ratio = `${(r.wallS! / cli.wallS).toFixed(1)}x analyze`;
+    if (r.name === 'sipflow capinfo FILE') ratio = `${(r.wallS! / (cat.wallS + nodeStart)).toFixed(1)}x cat+node`;
     return [
       r.name, fmt(r.wallS), fmt(r.cpuS, 2), r.frames && r.wallS ? rate(r.frames / r.wallS) : '-',
       r.wallS ? (mb / r.wallS).toFixed(0) : '-', r.rssMb === null ? '-' : r.rssMb.toFixed(0), ratio, r.note,
@@ -238,8 +288,17 @@ async function main(): Promise<void> {
   const readerRate = frames / reader.wallS;
   const readerCpuRate = frames / reader.cpuS;
   const vsCat = reader.wallS / cat.wallS;
-  const sipStat = rows.find((r) => r.name.includes('sip,stat'));
+  const sipStat = rows.find((r) => r.name.includes('sip,stat') && !r.name.includes('rtp'));
+  const both = rows.find((r) => r.name.includes('sip,stat -z rtp,streams'));
   const targets: [string, boolean | null, string][] = [
+    ['analyze --json >= 10x faster than tshark sip,stat+rtp,streams', both?.wallS ? both.wallS / cli.wallS >= 10 : null,
+      both?.wallS ? `${(both.wallS / cli.wallS).toFixed(1)}x (wall), ${both.cpuS && cli.cpuS ? (both.cpuS / cli.cpuS).toFixed(1) + 'x (CPU)' : ''}` : 'tshark not measured'],
+    ['analyze --json peak RSS < 150 MB', cli.rssMb === null ? null : cli.rssMb < 150, cli.rssMb === null ? 'not measured' : `${cli.rssMb.toFixed(0)} MB`],
+    ['small file within 1.5x of node -e 0', smallRun / nodeStart <= 1.5, `${(smallRun / nodeStart).toFixed(2)}x (${smallRun.toFixed(3)} s vs ${nodeStart.toFixed(3)} s)`],
+    ['--version within 1.2x of node -e 0', version / nodeStart <= 1.2, `${(version / nodeStart).toFixed(2)}x`],
+    ['capinfo within 5x of cat + node start', cap.wallS / (cat.wallS + nodeStart) <= 5, `${(cap.wallS / (cat.wallS + nodeStart)).toFixed(2)}x`],
+    ['2 jobs over 8 files >= 1.7x one job', one.wallS / two.wallS >= 1.7, `${(one.wallS / two.wallS).toFixed(2)}x`],
+    ['--ndjson peak RSS < 150 MB', nd.rssMb === null ? null : nd.rssMb < 150, nd.rssMb === null ? 'not measured' : `${nd.rssMb.toFixed(0)} MB`],
     ['reader >= 1 M frames/s', readerRate >= 1e6, `${rate(readerRate)} frames/s wall, ${rate(readerCpuRate)} frames/s per CPU second`],
     ['reader within 5x of cat', vsCat <= 5, `${vsCat.toFixed(2)}x`],
     ['analyze >= 20x faster than tshark sip,stat', sipStat?.wallS ? sipStat.wallS / cli.wallS >= 20 : null,
