@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 /** Project root (tests run from dist/test/...). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-export const CORPUS = resolve(ROOT, '..', 'shared', 'corpus');
+/** The reference corpus: SIPFLOW_CORPUS when set, else ../shared/corpus beside the project. */
+export const CORPUS = process.env.SIPFLOW_CORPUS ? resolve(process.env.SIPFLOW_CORPUS) : resolve(ROOT, '..', 'shared', 'corpus');
 
 /** Every capture under ../shared/corpus, or [] when the corpus is absent. */
 export function corpusFiles(): string[] {
@@ -23,7 +24,7 @@ export function corpusFiles(): string[] {
 
 /** Reason to skip corpus tests, or false. Printed by node:test as the skip message. */
 export function corpusSkip(): string | false {
-  return corpusFiles().length ? false : `reference corpus not found at ${CORPUS}`;
+  return corpusFiles().length ? false : `reference corpus not found at ${CORPUS} (set SIPFLOW_CORPUS to its folder)`;
 }
 
 let tsharkOk: boolean | null = null;
