@@ -5,14 +5,16 @@
  *
  * - Packets are decoded in sequence order, once each (stateful decoders need
  *   it; duplicates are dropped), and placed by RTP timestamp.
- * - Placement: a stream's first packet is placed at its capture time; every
+ * - Placement: a stream's first packet is placed at its capture time (the
+ *   earliest its first second of packets allows: jitter only delays); every
  *   later one at that time plus its timestamp distance. The anchor is set
- *   again (a new segment) when the timestamps stop telling time: a packet
- *   off its place by more than RESYNC_S (a timestamp jump, a sender clock
- *   restart, clock drift piling up), or a marker bit (talkspurt start) off
- *   by more than MARKER_RESYNC_S. So DTX and silence suppression (timestamps
- *   jump by the silence) keep their place, and nothing drifts away from the
- *   capture time, which keeps two directions synchronised.
+ *   again when the timestamps stop telling time: packets ahead of their
+ *   place (a timestamp jump), the stream's best packets behind it by more
+ *   than RESYNC_S (a sender clock restart, drift piling up), or a marker bit
+ *   (talkspurt start) off by more than MARKER_RESYNC_S. So DTX and silence
+ *   suppression (timestamps jump by the silence) keep their place, and
+ *   nothing drifts away from the capture time, which keeps two directions
+ *   synchronised.
  * - Lost packets are silence (no bundled decoder conceals loss); comfort
  *   noise fills until the next packet at the level it signals;
  *   telephone-events are not audio (the stream's DTMF digits are listed).
@@ -25,8 +27,12 @@ import { cnLevel, NoiseGenerator } from './cn.js';
 import { resample } from './resample.js';
 import { FixedJitterBuffer } from '../jitter-buffer.js';
 
-/** Seconds a packet may be off its timestamp place before the track re-anchors. */
+/** Seconds a stream's timeline may fall behind its timestamps (its best packets late by that much) before the track re-anchors. */
 export const RESYNC_S = 0.25;
+/** Seconds a packet may arrive ahead of its timestamp place before the track re-anchors (jitter never does that). */
+export const RESYNC_EARLY_S = 0.05;
+/** Seconds of a stream looked ahead to find its timeline's real offset. */
+export const LOOKAHEAD_S = 1;
 /** At a marker bit, the track re-anchors when off by more than this (a talkspurt may restart its timing). */
 export const MARKER_RESYNC_S = 0.04;
 /** Longest stretch one comfort-noise packet fills when no packet follows it, s. */
@@ -172,7 +178,7 @@ export async function playTrack(inputs: StreamInput[], opts: PlayoutOptions = {}
   }
   const outRate = rate || 8000;
   channels = channels || 1;
-  const first = plans.flatMap((pl) => pl.items).reduce((m, x) => Math.min(m, x.at), Infinity);
+  const first = plans.flatMap((pl) => pl.items).reduce((m, x) => (x.at < m ? x.at : m), Infinity);
   const startS = opts.startS ?? (Number.isFinite(first) ? first : 0);
   // Decode at a rate every codec of the track gives natively when there is one, then convert once.
   const rates = new Set(plans.flatMap((pl) => pl.items).filter((x) => x.kind.kind === 'audio').map((x) => (x.kind as { rate: number }).rate));
@@ -208,14 +214,17 @@ function plan(s: StreamInput, jitterBufferMs: number | undefined): Plan {
   const sorted = kept.slice().sort((a, b) => a.seq - b.seq || a.time - b.time);
   const kinds = new Map<number, PayloadKind>();
   const items: Planned[] = [];
-  let anchor = NaN, anchorClock = 0, prevSeq = NaN;
+  let prevSeq = NaN;
   const undecodable = new Map<string, { codec: string; reason: string; packets: number }>();
+  /** Per placed item: its timestamp time and its offset (capture time minus timestamp time). */
+  const placed: { item: Planned; tsS: number; off: number; clock: number }[] = [];
   for (const p of sorted) {
     if (p.seq === prevSeq) { out.duplicates++; continue; }
     prevSeq = p.seq;
     let kind = kinds.get(p.pt);
     if (!kind) { kind = payloadKind(encodingOf(p.pt, s.rtpmap.get(p.pt)), p.pt); kinds.set(p.pt, kind); }
-    if (kind.kind === 'event') { out.eventPackets++; continue; }
+    // Events share the sequence space (no gap where they stand) but are not audio and not placed.
+    if (kind.kind === 'event') { out.eventPackets++; items.push({ p, kind, at: NaN }); continue; }
     if (kind.kind === 'undecodable') {
       const u = undecodable.get(kind.codec) ?? { codec: kind.codec, reason: kind.reason, packets: 0 };
       u.packets++;
@@ -223,14 +232,27 @@ function plan(s: StreamInput, jitterBufferMs: number | undefined): Plan {
     }
     const clock = kind.kind === 'audio' || kind.kind === 'cn' ? kind.clock : p.clockRate || 8000;
     const tsS = p.ts / clock;
-    // Where the packet's own capture time puts it, against where its timestamp does.
-    const off = p.time - tsS;
-    if (Number.isNaN(anchor) || clock !== anchorClock) { anchor = off; anchorClock = clock; }
+    const item: Planned = { p, kind, at: NaN };
+    items.push(item);
+    placed.push({ item, tsS, off: p.time - tsS, clock });
+  }
+  // The offset a packet's timeline really has is the smallest over the next second of it:
+  // jitter only ever delays packets, so one late packet (or a burst) does not move the audio.
+  const fwdMin = (k: number) => {
+    let m = placed[k]!.off;
+    for (let j = k + 1; j < placed.length && placed[j]!.clock === placed[k]!.clock && placed[j]!.tsS - placed[k]!.tsS <= LOOKAHEAD_S; j++) m = Math.min(m, placed[j]!.off);
+    return m;
+  };
+  let anchor = NaN, anchorClock = 0;
+  for (let k = 0; k < placed.length; k++) {
+    const x = placed[k]!;
+    if (Number.isNaN(anchor) || x.clock !== anchorClock) { anchor = fwdMin(k); anchorClock = x.clock; }
+    else if (x.off - anchor < -RESYNC_EARLY_S) { anchor = fwdMin(k); out.resyncs++; }
     else {
-      const drift = off - anchor;
-      if (Math.abs(drift) > RESYNC_S || (p.marker && Math.abs(drift) > MARKER_RESYNC_S)) { anchor = off; out.resyncs++; }
+      const m = fwdMin(k);
+      if (m - anchor > RESYNC_S || (x.item.p.marker && Math.abs(m - anchor) > MARKER_RESYNC_S)) { anchor = m; out.resyncs++; }
     }
-    items.push({ p, kind, at: anchor + tsS });
+    x.item.at = anchor + x.tsS;
   }
   out.undecodable = [...undecodable.values()];
   return { input: s, items, out };
@@ -247,16 +269,19 @@ async function render(pl: Plan, canvas: Canvas, rate: number, startS: number, no
     for (let k = 0; k < items.length; k++) {
       const x = items[k]!;
       const pos = Math.round((x.at - startS) * rate);
-      if (prev && x.p.seq - prev.p.seq > 1) {
-        out.lost += x.p.seq - prev.p.seq - 1;
+      const missing = prev ? x.p.seq - prev.p.seq - 1 : 0;
+      prev = x;
+      if (x.kind.kind === 'event') { if (missing > 0) { out.lost += missing; out.gaps++; } continue; }
+      if (missing > 0) {
+        out.lost += missing;
         out.gaps++;
         if (!Number.isNaN(prevEnd) && pos > prevEnd) out.gapMs += (pos - prevEnd) * 1000 / rate;
       }
-      prev = x;
       if (x.kind.kind === 'cn') {
         out.cnPackets++;
-        const next = items[k + 1];
-        const until = next ? Math.min(next.at, x.at + CN_MAX_S) : x.at + CN_TAIL_S;
+        let next = items[k + 1];
+        for (let j = k + 2; next && Number.isNaN(next.at) && j <= items.length; j++) next = items[j];
+        const until = next && !Number.isNaN(next.at) ? Math.min(next.at, x.at + CN_MAX_S) : x.at + CN_TAIL_S;
         const n = Math.max(0, Math.round((until - x.at) * rate));
         const buf = new Float32Array(n * canvas.channels);
         for (let c = 0; c < canvas.channels; c++) noise.fill(buf, 0, n, cnLevel(x.p.payload), canvas.channels, c);
