@@ -268,22 +268,37 @@ export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean
 }
 
 /** CSV of the call table (RFC 4180 quoting), every call regardless of --all. */
-export function renderCsv(report: Report, calls: Call[]): string {
-  const q = (v: string | number | null | boolean) => {
-    const s = v === null ? '' : String(v);
-    return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-  };
+/** One CSV cell: quoted when needed; text that a spreadsheet would run as a formula (= + - @, tab, CR first) is prefixed with ' (OWASP). */
+export function csvCell(v: string | number | null | boolean): string {
+  let s = v === null ? '' : String(v);
+  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export interface CsvOptions {
+  /** Write the header line (default true; off for the second and later files of one table). */
+  header?: boolean;
+  /** Start each row with the capture's file name (several files in one table). */
+  file?: boolean;
+}
+
+/** The call table as CSV: one row per dialog; with `file`, a first column naming the capture. */
+export function renderCsv(report: Report, calls: Call[], opts: CsvOptions = {}): string {
   const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'codecs', 'rtpStreams', 'rtpPackets', 'minMos', 'minMosWorst5s'];
-  const lines = [head.join(',')];
+  const lines = opts.header === false ? [] : [(opts.file ? ['file', ...head] : head).join(',')];
+  // By index, not position: a filtered report keeps its streams' indexes.
+  const byIndex = new Map(report.rtpStreams.map((s) => [s.index, s]));
   for (const c of calls) {
-    const rtpPackets = c.streams.reduce((a, i) => a + (report.rtpStreams[i - 1]?.packets ?? 0), 0);
+    const streams = c.streams.map((i) => byIndex.get(i)).filter((s): s is RtpStream => !!s);
+    const rtpPackets = streams.reduce((a, s) => a + s.packets, 0);
     // The call's worst scored stream: a call is as good as its worse direction.
-    const scored = c.streams.map((i) => report.rtpStreams[i - 1]).filter((s): s is RtpStream => typeof s?.mos === 'number');
+    const scored = streams.filter((s) => typeof s.mos === 'number');
     const minMos = scored.length ? Math.min(...scored.map((s) => s.mos!)) : null;
     const minWorst = scored.length ? Math.min(...scored.map((s) => s.mosWorst5s ?? s.mos!)) : null;
-    lines.push([c.index, c.callId, c.kind, c.partial, c.start, c.stop, c.durationS, c.setupMs, c.from, c.fromDisplay, c.to, c.toDisplay,
+    const row = [c.index, c.callId, c.kind, c.partial, c.start, c.stop, c.durationS, c.setupMs, c.from, c.fromDisplay, c.to, c.toDisplay,
       c.initialSpeaker, c.state, c.outcome, c.sipPackets, c.firstFrame, c.lastFrame, c.comment,
-      [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets, minMos, minWorst].map(q).join(','));
+      [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets, minMos, minWorst];
+    lines.push((opts.file ? [report.file, ...row] : row).map(csvCell).join(','));
   }
-  return lines.join('\r\n') + '\r\n';
+  return lines.length ? lines.join('\r\n') + '\r\n' : '';
 }

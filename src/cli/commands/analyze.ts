@@ -32,7 +32,7 @@ export function registerAnalyze(program: Command): void {
     .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed; "-" reads standard input')
     .option('--json', 'print the JSON report (fields in schema/report.schema.json; an array for several files)')
     .option('--ndjson', 'stream one JSON record per line as each call ends (calls, their RTP streams, warnings): memory follows the calls active at once, for captures of any size')
-    .option('--csv', 'print the call table as CSV (every dialog, like --all)')
+    .option('--csv', 'print the call table as CSV (every dialog, like --all); several files give one table with a file column')
     .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs in the table')
     .option('-q, --quiet', 'print only the table: no header line, no warnings')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
@@ -70,11 +70,13 @@ Examples:
         return;
       }
       let printed = 0;
+      let csvRows = 0;
       /** Print one file's result (in argument order). */
       const show = (r: Report) => {
         const report = filterReport(r, flags);
         if (flags.json) { reports.push(report); return; }
-        if (flags.csv) { process.stdout.write(renderCsv(report, report.calls)); return; }
+        // Several files make one table: one header, a file column.
+        if (flags.csv) { process.stdout.write(renderCsv(report, report.calls, { header: csvRows++ === 0, file: files.length > 1 })); return; }
         if (files.length > 1 && !flags.quiet && printed++ > 0) process.stdout.write('\n');
         const showStreams = flags.streams ?? report.rtpStreams.length > 0;
         process.stdout.write(renderAnalyze(report, { all: !!flags.all, width, streams: showStreams, events: !!flags.events }, !!flags.quiet));
