@@ -3,7 +3,7 @@
  *
  * tshark's SIP dissector gives, per frame, every SIP message it decoded
  * (`-T fields`). Over those rows this test re-implements Wireshark's VoIP
- * Calls logic (ui/voip_calls.c sip_calls_packet, as DESIGN.md states it) and
+ * Calls logic (ui/voip_calls.c sip_calls_packet, as ARCHITECTURE.md "Semantics" states it) and
  * requires sipflow to agree exactly: same Call-IDs, message counts, first and
  * last frames, and for INVITE calls the same state, initial speaker and comment.
  */
@@ -49,7 +49,7 @@ function sipRows(file: string): Row[] {
 
 interface Expected { count: number; first: number; last: number; firstMethod: string | null; speaker: string | null; state: string; comment: string; inviteCseq: number; sipState: string }
 
-/** Wireshark's sip_calls_packet over the rows (DESIGN.md). */
+/** Wireshark's sip_calls_packet over the rows (ARCHITECTURE.md "Semantics"). */
 function wiresharkCalls(rows: Row[]): Map<string, Expected> {
   const calls = new Map<string, Expected>();
   for (const r of rows) {
