@@ -149,6 +149,7 @@ function hasCommand(cmd: string, args: string[]): boolean {
 function smallCapture(): string {
   const frames = 60000, seed = 2;
   const file = join(OUT, `synthetic-${frames}-${seed}.pcapng`);
+  mkdirSync(OUT, { recursive: true });
   if (!existsSync(file)) generateSynthetic({ path: file, frames, seed });
   return file;
 }
