@@ -9,7 +9,7 @@
  */
 import type { Call, Frame, PacketMeta, Report, RtpStream, Warning } from './model.js';
 import type { RtpPacket, Tap, TapContext, TransportPacket } from './tap.js';
-import { readCapture } from './capture/index.js';
+import { mergedName, readCaptures } from './capture/merge.js';
 import { NetDecoder, type NetDecoderOptions } from './net/decoder.js';
 import { looksLikeSip } from './sip/detect.js';
 import { messageMeta, parseSip, toSipMessage } from './sip/parser.js';
@@ -52,8 +52,13 @@ export interface AnalyzeOptions extends NetDecoderOptions {
 /** Most malformed SIP messages listed one by one; the rest are counted in one warning. */
 const MALFORMED_LISTED = 50;
 
-/** Analyze one capture file ("-" is standard input). Throws InputError / NotACaptureError for unusable input. */
-export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<Report> {
+/**
+ * Analyze one capture file ("-" is standard input), or several read as one
+ * capture in timestamp order (capture/merge.ts: mergecap's rules and frame
+ * numbers). Throws InputError / NotACaptureError for unusable input.
+ */
+export async function analyze(path: string | readonly string[], opts: AnalyzeOptions = {}): Promise<Report> {
+  const paths = typeof path === 'string' ? [path] : path;
   const maxWarnings = opts.maxWarnings ?? 1000;
   const warnings: Warning[] = [];
   let suppressed = 0;
@@ -97,6 +102,7 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
       return;
     }
     const msg = toSipMessage(parsed, messageMeta(d, round9(rel(d.tsSec, d.tsNsec))));
+    if (d.carriers) msg.carriers = d.carriers;
     const track = tracker.add(msg);
     for (const t of sipTaps) t.onSip!(msg, track);
   };
@@ -107,7 +113,7 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
   });
 
   // One record reused for every datagram handed to taps: no object per packet.
-  const pkt: TransportPacket = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, payload: new Uint8Array(0), ipLength: 0, tcp: null };
+  const pkt: TransportPacket = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, payload: new Uint8Array(0), ipLength: 0, tcp: null, carriers: undefined };
   const net = new NetDecoder((d) => {
     const sip = d.transport === 'UDP' && looksLikeSip(d.payload);
     if (sip) onSipBytes(d.payload, d);
@@ -115,7 +121,7 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
     if (listeners?.length) {
       pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst;
       pkt.srcPort = d.srcPort; pkt.dstPort = d.dstPort; pkt.transport = d.transport; pkt.time = rel(d.tsSec, d.tsNsec);
-      pkt.payload = d.payload; pkt.ipLength = d.ipLength; pkt.tcp = d.tcp;
+      pkt.payload = d.payload; pkt.ipLength = d.ipLength; pkt.tcp = d.tcp; pkt.carriers = d.carriers;
       if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);
       else for (const t of listeners) t.onTcp!(pkt);
     }
@@ -140,7 +146,7 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
     }
   };
 
-  const info = await readCapture(path, {
+  const info = await readCaptures(paths, {
     onFrame(f: Frame) {
       if (!haveFirst) { firstSec = f.tsSec; firstNsec = f.tsNsec; haveFirst = true; }
       const t = rel(f.tsSec, f.tsNsec);
@@ -161,7 +167,8 @@ export async function analyze(path: string, opts: AnalyzeOptions = {}): Promise<
   const report: Report = {
     tool: 'sipflow',
     version: VERSION,
-    file: path,
+    file: mergedName(paths),
+    ...(paths.length > 1 ? { files: [...paths] } : {}),
     capture: {
       format: info.format,
       frames: info.frames,

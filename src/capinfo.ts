@@ -3,7 +3,7 @@
  * only, and summarise what was read (why does this file look odd?).
  */
 import type { CaptureInfo, NetStats, Warning } from './model.js';
-import { readCapture } from './capture/index.js';
+import { mergedName, readCaptures } from './capture/merge.js';
 import { NetDecoder } from './net/decoder.js';
 import { isoTime } from './time.js';
 
@@ -31,14 +31,16 @@ function resolution(units: number): string {
   return `2^-${Math.log2(units)} s`;
 }
 
-export async function capinfo(path: string, onProgress?: (done: number, total: number | null) => void): Promise<CapInfo> {
+/** Capture facts of one file, or of several read as one (--merge: mergecap's order; interfaces of each file kept apart). */
+export async function capinfo(path: string | readonly string[], onProgress?: (done: number, total: number | null) => void): Promise<CapInfo> {
+  const paths = typeof path === 'string' ? [path] : path;
   const warnings: Warning[] = [];
   const warn = (w: Warning) => { if (warnings.length < 1000) warnings.push(w); };
   const dec = new NetDecoder(() => {}, warn);
   let prev = -Infinity;
   let ordered = true;
   let last: [number, number] | null = null;
-  const info = await readCapture(path, {
+  const info = await readCaptures(paths, {
     onFrame(f) {
       const t = f.tsSec + f.tsNsec / 1e9;
       if (t < prev) ordered = false;
@@ -52,7 +54,7 @@ export async function capinfo(path: string, onProgress?: (done: number, total: n
   dec.finish();
   const lastTs = last as [number, number] | null;
   return {
-    file: path, format: info.format, gzip: info.gzip, bytes: info.bytes, sections: info.sections, frames: info.frames,
+    file: mergedName(paths), format: info.format, gzip: info.gzip, bytes: info.bytes, sections: info.sections, frames: info.frames,
     interfaces: info.interfaces.map((i) => ({
       section: i.section, id: i.id, linkType: i.linkType, linkTypeName: i.linkTypeName, snapLen: i.snapLen,
       tsResolution: resolution(i.tsUnitsPerSecond), tsOffset: i.tsOffset, name: i.name ?? i.description, frames: i.frames,

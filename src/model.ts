@@ -114,6 +114,12 @@ export interface PacketMeta {
   srcPort: number;
   dstPort: number;
   transport: Transport;
+  /**
+   * Every frame that carried a part of it, ascending, when that is more than
+   * `frame` alone: the IP fragments of a reassembled datagram, the TCP
+   * segments of a reassembled SIP message (what `sipflow extract` copies).
+   */
+  carriers?: readonly number[];
 }
 
 /** A transport-layer payload with the addresses that carried it. */
@@ -208,6 +214,8 @@ export interface SipMessage {
   body: string;
   /** The complete message text (start line, headers, body), for display. */
   raw: string;
+  /** The frames that carried its parts when more than `frame` (IP fragments, TCP segments), ascending. */
+  carriers?: readonly number[];
 }
 
 /** Media announced by SDP for a call. */
@@ -399,7 +407,10 @@ export interface ReportCapture {
 export interface Report {
   tool: 'sipflow';
   version: string;
+  /** The capture file; for several merged (--merge), their names joined with " + " (the first and a count past four). */
   file: string;
+  /** Every file of a merged capture, in the order given (absent for one file). */
+  files?: string[];
   capture: ReportCapture;
   calls: Call[];
   rtpStreams: RtpStream[];

@@ -1,15 +1,17 @@
 /** Read a whole capture through the push parser: the capture stage's entry point. */
 import type { CaptureInfo, Frame, Warning } from '../model.js';
-import { CaptureParser } from './parser.js';
+import { CaptureParser, type RawRecord } from './parser.js';
 import { GzipTruncatedError, openSource } from './source.js';
 
-export { CaptureParser, NotACaptureError, sniffFormat, MAX_RECORD_BYTES, MAX_PCAP_PACKET } from './parser.js';
+export { CaptureParser, NotACaptureError, sniffFormat, MAX_RECORD_BYTES, MAX_PCAP_PACKET, type RawRecord } from './parser.js';
 export { InputError, openSource } from './source.js';
 export { linkTypeName, LINKTYPE } from './linktypes.js';
 
 export interface ReadOptions {
-  onFrame(frame: Frame): void;
+  /** `record` (the frame's bytes as the file holds them) only with `records: true`. */
+  onFrame(frame: Frame, record?: RawRecord): void;
   onWarning(w: Warning): void;
+  records?: boolean;
   /** Called after each chunk with bytes consumed (compressed bytes for gzip) and file size. */
   onProgress?(done: number, total: number | null): void;
 }
@@ -21,7 +23,7 @@ export interface ReadOptions {
  */
 export async function readCapture(path: string, opts: ReadOptions): Promise<CaptureInfo> {
   const src = await openSource(path);
-  const parser = new CaptureParser(path === '-' ? 'standard input' : path, { onFrame: opts.onFrame, onWarning: opts.onWarning });
+  const parser = new CaptureParser(path === '-' ? 'standard input' : path, { onFrame: opts.onFrame, onWarning: opts.onWarning }, { records: opts.records });
   try {
     for await (const chunk of src.chunks) {
       parser.push(chunk);

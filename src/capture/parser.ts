@@ -57,9 +57,32 @@ export function sniffFormat(head: Uint8Array): CaptureFormat | null {
   return null;
 }
 
+/**
+ * A packet record exactly as the file holds it, for copying it unchanged
+ * (`sipflow extract`). Only made when the parser is asked for records.
+ */
+export interface RawRecord {
+  /** 0 for a classic pcap record, else the pcapng block type (6 EPB, 3 SPB, 2 PB). */
+  blockType: number;
+  /** The whole record: pcap record header + data, or the pcapng block from its type to its trailer. A view. */
+  bytes: Uint8Array;
+  /** Byte order of the numbers in `bytes` (the pcap file's, or the pcapng section's). */
+  littleEndian: boolean;
+  /** The interface that captured it (one of info.interfaces). */
+  iface: CaptureInterface;
+  /** The pcapng Interface Description Block of `iface`, whole (a copy); null for classic pcap. */
+  ifaceBlock: Uint8Array | null;
+}
+
 export interface ParserCallbacks {
-  onFrame(frame: Frame): void;
+  /** `record` is given when the parser was made with `{ records: true }`. */
+  onFrame(frame: Frame, record?: RawRecord): void;
   onWarning(w: Warning): void;
+}
+
+export interface ParserOptions {
+  /** Hand each frame's raw record to onFrame too (costs an object per frame, and a copy per interface block). */
+  records?: boolean;
 }
 
 const TWO32 = 4294967296;
@@ -84,7 +107,16 @@ export class CaptureParser {
   private section = -1;
   private ifaces: CaptureInterface[] = [];
 
-  constructor(file: string, private readonly cb: ParserCallbacks) {
+  // records mode: where the record being emitted lies, and each interface's block
+  private readonly records: boolean;
+  private recBuf: Uint8Array = new Uint8Array(0);
+  private recStart = 0;
+  private recLen = 0;
+  private recType = 0;
+  private readonly ifaceBlocks = new Map<CaptureInterface, Uint8Array>();
+
+  constructor(file: string, private readonly cb: ParserCallbacks, opts: ParserOptions = {}) {
+    this.records = !!opts.records;
     this.info = {
       file, format: 'pcap', gzip: false, frames: 0, bytes: 0, interfaces: [], linkTypes: [],
       firstTsSec: null, firstTsNsec: null, minTime: null, maxTime: null, truncated: false, sections: 0,
@@ -177,9 +209,14 @@ export class CaptureParser {
       if (t < info.minTime!) info.minTime = t;
       if (t > info.maxTime!) info.maxTime = t;
     }
-    this.cb.onFrame({
+    const frame: Frame = {
       number, tsSec, tsNsec, linkType: iface.linkType, interfaceId: iface.id,
       capLen: data.length, origLen, data,
+    };
+    if (!this.records) { this.cb.onFrame(frame); return; }
+    this.cb.onFrame(frame, {
+      blockType: this.recType, bytes: view(this.recBuf, this.recStart, this.recLen), littleEndian: this.le,
+      iface, ifaceBlock: this.ifaceBlocks.get(iface) ?? null,
     });
   }
 
@@ -229,6 +266,7 @@ export class CaptureParser {
       if (tsNsec >= 1e9) { tsSec += Math.floor(tsNsec / 1e9); tsNsec %= 1e9; }
       const origLen = dv.getUint32(pos + 12, le);
       const start = pos + hdr;
+      if (this.records) { this.recBuf = buf; this.recStart = pos; this.recLen = hdr + inclLen; this.recType = 0; }
       this.emit(iface, tsSec, tsNsec, view(buf, start, inclLen), origLen);
       pos = start + inclLen;
     }
@@ -297,6 +335,7 @@ export class CaptureParser {
             break;
           }
           this.timestamp(iface, high, low);
+          if (this.records) { this.recBuf = buf; this.recStart = pos; this.recLen = len; this.recType = type; }
           this.emit(iface, this.tsSec, this.tsNsec, view(buf, dataStart, capLen), origLen);
           break;
         }
@@ -311,6 +350,7 @@ export class CaptureParser {
           let capLen = Math.min(origLen, bodyEnd - body - 4);
           if (iface.snapLen > 0 && capLen > iface.snapLen) capLen = iface.snapLen;
           // A simple packet block has no timestamp; Wireshark shows it as 0.
+          if (this.records) { this.recBuf = buf; this.recStart = pos; this.recLen = len; this.recType = type; }
           this.emit(iface, 0, 0, view(buf, body + 4, capLen), origLen);
           break;
         }
@@ -351,6 +391,7 @@ export class CaptureParser {
     }
     this.ifaces.push(iface);
     this.addInterface(iface);
+    if (this.records) this.ifaceBlocks.set(iface, Uint8Array.prototype.slice.call(buf, pos, bodyEnd + 4));
     return true;
   }
 

@@ -99,7 +99,12 @@ export async function openSource(path: string): Promise<ChunkSource> {
       yield r.value;
     }
   }
-  return { chunks: gen(), gzip: () => isGzip, size, consumed: () => consumed };
+  // A reader that stops early (a parser that gave up, a probe that wanted the first frame only)
+  // ends the generator: close the file then, instead of leaving its descriptor to the GC.
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    try { yield* gen(); } finally { if (stream !== process.stdin) stream.destroy(); }
+  }
+  return { chunks: chunks(), gzip: () => isGzip, size, consumed: () => consumed };
 }
 
 /** The compressed stream ended early or was corrupt: everything before it was delivered. */

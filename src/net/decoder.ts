@@ -33,6 +33,8 @@ export class NetDecoder {
   private frame!: Frame;
   private time = 0;
   private reassembledNow = false;
+  /** The frames of the datagram reassembled in this frame (Datagram.carriers). */
+  private carriers: readonly number[] = [];
   /** Dotted quads already formatted, by 32-bit address (bounded; cleared when full). */
   private readonly v4names = new Map<number, string>();
 
@@ -145,6 +147,7 @@ export class NetDecoder {
       if (!whole) return;
       this.stats.reassembled++;
       this.reassembledNow = true;
+      this.carriers = this.reasm.completedFrames;
       return this.transport(4, src, dst, proto, whole, 0, whole.length, ihl + whole.length, depth);
     }
     // The payload is [start, pktEnd), empty when the header runs past the captured bytes.
@@ -211,6 +214,7 @@ export class NetDecoder {
         if (!whole) return;
         this.stats.reassembled++;
         this.reassembledNow = true;
+        this.carriers = this.reasm.completedFrames;
         return this.ipv6Chain(src, dst, next, whole, 0, whole.length, fixed + (p - 8 - start), depth, false);
       } else {
         break;
@@ -233,6 +237,7 @@ export class NetDecoder {
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
           src, dst, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'UDP',
           payload: b.subarray(off + 8, uend), ipLength, reassembled: this.reassembledNow, tcp: null,
+          carriers: this.reassembledNow ? this.carriers : undefined,
         });
         return;
       }
@@ -246,6 +251,7 @@ export class NetDecoder {
           src, dst, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'TCP',
           payload: b.subarray(off + hl, end),
           ipLength, reassembled: this.reassembledNow,
+          carriers: this.reassembledNow ? this.carriers : undefined,
           tcp: {
             seq: ((b[off + 4]! << 24) | (b[off + 5]! << 16) | (b[off + 6]! << 8) | b[off + 7]!) >>> 0,
             ack: ((b[off + 8]! << 24) | (b[off + 9]! << 16) | (b[off + 10]! << 8) | b[off + 11]!) >>> 0,

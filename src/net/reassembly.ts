@@ -28,6 +28,8 @@ export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
 interface Piece {
   offset: number;
   data: Uint8Array;
+  /** The frame that carried it. */
+  frame: number;
 }
 
 interface Pending {
@@ -51,6 +53,11 @@ export class Reassembler {
   private readonly open = new Map<string, Pending>();
   readonly stats: ReassemblyStats = { fragments: 0, reassembled: 0, duplicates: 0, overlaps: 0, dropped: 0 };
   private lastSweep = 0;
+  /**
+   * The frames whose fragments made the datagram `add` just returned,
+   * ascending (what `sipflow extract` copies for a reassembled packet).
+   */
+  completedFrames: number[] = [];
 
   constructor(
     private readonly limits: ReassemblyLimits,
@@ -91,7 +98,7 @@ export class Reassembler {
       this.drop(frame, `IP datagram begun in frame ${p.firstFrame} has more than ${this.limits.maxFragments} fragments; dropped`);
       return null;
     }
-    p.pieces.push({ offset, data: data.slice() });
+    p.pieces.push({ offset, data: data.slice(), frame });
     p.bytes += data.length;
     if (!more) {
       if (p.total >= 0 && p.total !== end) this.stats.overlaps++;
@@ -119,6 +126,7 @@ export class Reassembler {
     }
     this.open.delete(key);
     this.stats.reassembled++;
+    this.completedFrames = [...new Set(p.pieces.map((q) => q.frame))].sort((a, b) => a - b);
     return out;
   }
 

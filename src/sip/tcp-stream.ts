@@ -25,6 +25,7 @@
 import type { Datagram, PacketMeta, Warning } from '../model.js';
 import { looksLikeSip, matchSipStartLine, StartLine } from './detect.js';
 import { findHeaderEnd, MAX_MESSAGE_SIZE } from './parser.js';
+import { endpoint } from '../net/addr.js';
 
 export interface TcpSipLimits {
   /** Bytes held per direction: a message waiting for its end plus out-of-order segments. */
@@ -87,6 +88,17 @@ interface Pending {
   seq: number;
   data: Uint8Array;
   meta: TcpMessageMeta;
+  carrier: Carrier;
+}
+
+/** The frame (or the IP fragments' frames) a segment's bytes came in. */
+type Carrier = number | readonly number[];
+
+/** Bytes [start, end) of a stream, counted from its first appended byte, and the frame they came in. */
+interface CarrierSpan {
+  from: Carrier;
+  start: number;
+  end: number;
 }
 
 class Stream {
@@ -123,6 +135,10 @@ class Stream {
   midLine = false;
   fin = false;
   lastMeta: TcpMessageMeta | null = null;
+  /** Bytes appended so far: the offsets `carriers` are measured in. */
+  total = 0;
+  /** Where the bytes still buffered came from, oldest first (message carriers, for extract). */
+  carriers: CarrierSpan[] = [];
   constructor(readonly key: string) {}
 }
 
@@ -190,6 +206,8 @@ export class TcpSipReassembler {
   private curMeta: TcpMessageMeta | null = null;
   private evictionWarned = false;
   private evictedSip = 0;
+  /** Stream offset of byte 0 of the buffer extract() is cutting messages from. */
+  private base = 0;
 
   constructor(private readonly cb: TcpSipCallbacks, limits: Partial<TcpSipLimits> = {}) {
     this.limits = { ...DEFAULT_TCP_LIMITS, ...limits };
@@ -355,6 +373,7 @@ export class TcpSipReassembler {
     s.sip = false;
     s.ignored = false;
     s.nonSipBytes = 0;
+    s.carriers = [];
   }
 
   /** Warn about an incomplete message (or a gap) left in a SIP stream. */
@@ -402,7 +421,7 @@ export class TcpSipReassembler {
       this.stats.retransmittedBytes += -diff;
       bytes = payload.subarray(-diff);
     }
-    this.append(s, bytes);
+    this.append(s, bytes, this.curD?.carriers ?? this.curFrame);
     if (s.pending.length) this.drainPending(s);
   }
 
@@ -416,7 +435,7 @@ export class TcpSipReassembler {
       this.stats.retransmittedBytes += payload.length;
       return;
     }
-    list.splice(i, 0, { seq, data: copyBytes(payload), meta: this.meta() });
+    list.splice(i, 0, { seq, data: copyBytes(payload), meta: this.meta(), carrier: this.curD?.carriers ?? this.curFrame });
     s.pendingBytes += payload.length;
     if (list.length > this.limits.maxPendingSegments || s.pendingBytes + (s.len - s.off) > this.limits.maxBufferedBytes) {
       this.giveUpGap(s, false);
@@ -452,7 +471,7 @@ export class TcpSipReassembler {
       s.pending.shift();
       s.pendingBytes -= first.data.length;
       const over = (s.nextSeq - first.seq) | 0;
-      if (over < first.data.length) this.append(s, over > 0 ? first.data.subarray(over) : first.data);
+      if (over < first.data.length) this.append(s, over > 0 ? first.data.subarray(over) : first.data, first.carrier);
       this.curMeta = saved;
     }
   }
@@ -470,32 +489,42 @@ export class TcpSipReassembler {
         this.stats.retransmittedBytes += p.data.length;
         continue;
       }
-      this.append(s, rel < 0 ? p.data.subarray(-rel) : p.data);
+      this.append(s, rel < 0 ? p.data.subarray(-rel) : p.data, p.carrier);
     }
   }
 
   /** Contiguous in-order bytes: frame them into messages, keep the unfinished rest. */
-  private append(s: Stream, data: Uint8Array): void {
+  private append(s: Stream, data: Uint8Array, from: Carrier): void {
     s.nextSeq = (s.nextSeq + data.length) >>> 0;
     if (s.ignored) return;
+    const start = s.total;
+    s.total += data.length;
+    const lastSpan = s.carriers[s.carriers.length - 1];
+    if (lastSpan && lastSpan.from === from) lastSpan.end = s.total;
+    else s.carriers.push({ from, start, end: s.total });
     if (s.len === s.off) {
       // Nothing buffered: frame straight from the segment, keep only the tail.
       s.off = s.len = 0;
+      this.base = start;
       const used = this.extract(s, data, 0, data.length);
       if (used < data.length && !s.ignored) this.store(s, data, used);
       if (s.ignored) s.buf = null;
+      this.dropCarriers(s);
       return;
     }
     this.store(s, data, 0);
     // A view ending at the live bytes: indexOf searches cannot run into the unused capacity.
+    this.base = s.total - s.len;
     const used = this.extract(s, s.buf!.subarray(0, s.len), s.off, s.len);
     if (s.ignored) {
       s.off = s.len = 0;
       s.hdrScanned = s.msgTotal = 0;
       s.buf = null;
+      s.carriers = [];
       return;
     }
     s.off = used;
+    this.dropCarriers(s);
     if (s.off === s.len) {
       s.off = s.len = 0;
       // Do not keep a large buffer around for an idle stream.
@@ -605,10 +634,33 @@ export class TcpSipReassembler {
       s.msgTotal = 0;
       s.sip = true;
       this.stats.messages++;
-      this.cb.onMessage(b.subarray(pos, msgEnd), this.meta());
+      this.cb.onMessage(b.subarray(pos, msgEnd), this.carried(s, this.base + pos, this.base + msgEnd));
       pos = msgEnd;
     }
     return pos;
+  }
+
+  /**
+   * The message metadata, with `carriers` when the message [start, end) came
+   * in more than the frame it is reported in (several segments, IP fragments).
+   */
+  private carried(s: Stream, start: number, end: number): TcpMessageMeta {
+    const meta = this.meta();
+    const frames = new Set<number>([meta.frame]);
+    for (const c of s.carriers) {
+      if (c.end <= start) continue;
+      if (c.start >= end) break;
+      if (typeof c.from === 'number') frames.add(c.from); else for (const f of c.from) frames.add(f);
+    }
+    return frames.size === 1 ? meta : { ...meta, carriers: [...frames].sort((a, b) => a - b) };
+  }
+
+  /** Forget where bytes no longer buffered came from. */
+  private dropCarriers(s: Stream): void {
+    const live = s.ignored ? s.total : s.total - (s.len - s.off);
+    let k = 0;
+    while (k < s.carriers.length && s.carriers[k]!.end <= live) k++;
+    if (k) s.carriers.splice(0, k);
   }
 
   private garbage(s: Stream, n: number): void {
@@ -629,6 +681,3 @@ export class TcpSipReassembler {
   }
 }
 
-function endpoint(ip: string, port: number): string {
-  return ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`;
-}

@@ -23,7 +23,7 @@ const STAGES: [number, string[]][] = [
   [5, ['media']],
   [6, ['analyze', 'capinfo', 'filter']],
   [7, ['render', 'render/ladder', 'render/html']],
-  [8, ['html-report', 'call-audio', 'check']],
+  [8, ['html-report', 'call-audio', 'check', 'extract']],
   [9, ['proxy']],
   [10, ['cli', 'index']],
 ];

@@ -255,7 +255,7 @@ test('Datagram input: key from addresses and ports, metadata of the completing s
   // Not TCP: ignored.
   r.push({ ...dg(5, 1, 0, b(sipMessage(72))), transport: 'UDP', tcp: null });
   assert.equal(got.length, 2);
-  assert.deepEqual(got[0]!.meta, { frame: 3, tsSec: 1003, tsNsec: 500, src: '2001:db8::1', dst: '2001:db8::2', srcPort: 5060, dstPort: 5070 });
+  assert.deepEqual(got[0]!.meta, { frame: 3, tsSec: 1003, tsNsec: 500, src: '2001:db8::1', dst: '2001:db8::2', srcPort: 5060, dstPort: 5070, carriers: [2, 3] });
   assert.equal(got[0]!.text, m);
   assert.equal(got[1]!.meta.src, '2001:db8::2');
 });
@@ -339,4 +339,24 @@ test('property: random segments (bytes, seqs, flags) never make the reassembler 
     segs.forEach((s, i) => r.push(s.key, s.seq, s.flags, s.data, i + 1));
     r.finish();
   }), { numRuns: 1500 });
+});
+
+test('carriers: every frame whose bytes are in a message, also across retransmissions, reordering and shared segments', () => {
+  const { r, got } = harness();
+  const m1 = sipMessage(80);
+  const m2 = sipMessage(81);
+  const all = b(m1 + m2);
+  const cut1 = 60;
+  const cut2 = m1.length + 30; // segment 2 ends m1 and starts m2
+  r.push(KEY, 1, ACK, all.subarray(0, cut1), 1);
+  r.push(KEY, 1, ACK, all.subarray(0, cut1), 2); // a retransmission: no new byte
+  r.push(KEY, 1 + cut2, ACK, all.subarray(cut2), 4); // out of order: held
+  r.push(KEY, 1 + cut1, ACK, all.subarray(cut1, cut2), 3); // fills the gap, completes both
+  assert.equal(got.length, 2);
+  assert.deepEqual(got[0]!.meta.carriers, [1, 3]);
+  assert.deepEqual(got[1]!.meta.carriers, [3, 4]);
+  assert.equal(got[1]!.frame, 3, 'reported in the frame that completed it');
+  // One segment, one message: no carriers list.
+  r.push(KEY, 1 + all.length, ACK, b(sipMessage(82)), 5);
+  assert.equal(got[2]!.meta.carriers, undefined);
 });
