@@ -57,6 +57,11 @@ Examples:
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 
+// "-" reads a capture from standard input; on a terminal nothing will come until the user pipes one in: say so.
+if (process.argv.slice(3).includes('-') && process.stdin.isTTY) {
+  process.stderr.write('sipflow: reading a capture from standard input (pipe one in: tcpdump -U -w - | sipflow analyze -)\n');
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (e) {
