@@ -15,7 +15,7 @@ export { VERSION } from './version.js';
 // Model: the vocabulary of every stage, and the JSON report's types.
 export type {
   Report, ReportCapture, Call, CallKind, CallState, CallMessage, CallEvent, CallEventData, CallEventKind,
-  MediaDescription, RtpStream, Warning, SipMessage, SipHeader, SipUri, NameAddr, Endpoint, Frame, CaptureInfo,
+  MediaDescription, RtpStream, StreamQuality, Warning, SipMessage, SipHeader, SipUri, NameAddr, Endpoint, Frame, CaptureInfo,
   CaptureInterface, CaptureFormat, Transport,
 } from './model.js';
 
@@ -25,6 +25,12 @@ export type { Tap, TapContext, PacketMeta, TransportPacket, RtpPacket, RtpStream
 export type { CallTrack } from './sip/calls.js';
 export { createMediaTap, type MediaOptions } from './media/stage.js';
 export { createSeriesTap, type SeriesTap, type StreamSeries } from './media/series.js';
+export { createQualityTap, type QualityTap, type QualityOptions } from './media/quality.js';
+export { eModel, mosFromR, codecImpairment, G107_DEFAULTS, type EModelParams, type EModelResult, type CodecImpairment } from './media/emodel.js';
+export { createAudioTap, type AudioTap, type AudioTapOptions } from './media/audio/tap.js';
+export { playTrack, type Track, type StreamInput, type StoredPacket, type StreamPlayout, type PlayoutOptions } from './media/audio/playout.js';
+export { encodeWav, decodeWav } from './media/audio/wav.js';
+export { callAudio, sidesOf, type CallAudio, type CallAudioOptions, type AudioPlan, type AudioOutput } from './call-audio.js';
 export { EVENT_KINDS, eventText, partyName } from './events.js';
 export { filterReport, matchCall, type CallFilter } from './filter.js';
 export { parseAliases } from './aliases.js';
