@@ -37,8 +37,8 @@ export interface HtmlReportResult {
   calls: Call[];
 }
 
-/** Analyze `path` and render its HTML report. Throws what analyze throws (InputError, NotACaptureError). */
-export async function htmlReport(path: string, opts: HtmlReportOptions = {}): Promise<HtmlReportResult> {
+/** Analyze `path` (several paths: merged) and render its HTML report. Throws what analyze throws (InputError, NotACaptureError). */
+export async function htmlReport(path: string | readonly string[], opts: HtmlReportOptions = {}): Promise<HtmlReportResult> {
   const t0 = performance.now();
   const plots = opts.plots !== false ? createSeriesTap() : null;
   const full = await analyze(path, {

@@ -1,7 +1,8 @@
 /**
  * sipflow as a library: the documented API (docs/api.md).
  *
- *   analyze(path, { taps })   one pass over a capture -> Report; taps see every packet
+ *   analyze(path, { taps })   one pass over a capture (or several merged) -> Report; taps see every packet
+ *   extract(paths, out)       the frames of chosen calls, copied as captured
  *   render*                   Report -> terminal table, CSV, ladders, HTML
  *   checkReport / snapshot    Report vs expected flow
  *   startProxy                the SIP proxy/registrar with its recorder
@@ -36,7 +37,9 @@ export { filterReport, matchCall, type CallFilter } from './filter.js';
 export { parseAliases } from './aliases.js';
 
 // Captures below the pipeline: reading, facts, writing.
-export { readCapture, InputError, NotACaptureError, type ReadOptions } from './capture/index.js';
+export { readCapture, InputError, NotACaptureError, type ReadOptions, type RawRecord } from './capture/index.js';
+export { readCaptures, readMerged, mergedName } from './capture/merge.js';
+export { probeCapture, type CaptureProbe } from './capture/probe.js';
 export { capinfo, type CapInfo } from './capinfo.js';
 export { PcapngWriter, FileSink } from './capture/writer.js';
 
@@ -53,6 +56,16 @@ export {
 } from './render/ladder/index.js';
 export { renderHtmlReport, type HtmlOptions } from './render/html/index.js';
 export { htmlReport, type HtmlReportOptions, type HtmlReportResult } from './html-report.js';
+
+// Cutting calls out of captures (sipflow extract): index pass, then copy pass.
+export {
+  extract, indexCalls, writeFrames, extractFilterText, wiresharkFilter, selectCalls as selectExtractCalls, parseExtractFilter,
+  createFrameIndexTap, FrameSelection, FilterError, RecordFormatError, CALL_STATES, OUTCOMES, EXTRACT_FORMATS,
+  type ExtractOptions, type ExtractResult, type ExtractFilter, type ExtractFormat, type CallIndex, type CallFrames, type MediaSpan,
+  type WriteOptions, type WriteResult, type SelectionOptions, type CopyStats,
+} from './extract/index.js';
+export { PcapngRecordWriter, PcapRecordWriter, type RecordWriter } from './capture/record-copy.js';
+export { summarize, renderSummary, type CaptureSummary } from './render/summary.js';
 
 // Flow checks.
 export { parseFlow, type Flow } from './check/flow.js';

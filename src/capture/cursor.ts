@@ -16,6 +16,8 @@ export interface CursorOptions {
   /** Raw records with the frames (extract's copy pass). */
   records?: boolean;
   onWarning(w: Warning): void;
+  /** Read size (default: the source's 1 MiB). */
+  chunkBytes?: number;
 }
 
 export class CaptureCursor {
@@ -38,7 +40,7 @@ export class CaptureCursor {
 
   /** Open the file; the first `next()` then gives its first frame. Throws InputError / NotACaptureError. */
   async open(): Promise<void> {
-    this.src = await openSource(this.path);
+    this.src = await openSource(this.path, { chunkBytes: this.opts.chunkBytes });
     this.size = this.src.size;
     this.it = this.src.chunks[Symbol.asyncIterator]();
     this.parser = new CaptureParser(this.path === '-' ? 'standard input' : this.path, {

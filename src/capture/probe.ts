@@ -17,7 +17,7 @@ export interface CaptureProbe {
 
 /** Probe one file. Throws InputError (cannot open) or NotACaptureError (not pcap/pcapng), as a full read would. */
 export async function probeCapture(path: string): Promise<CaptureProbe> {
-  const c = new CaptureCursor(path, { onWarning: () => {} });
+  const c = new CaptureCursor(path, { onWarning: () => {}, chunkBytes: 64 * 1024 });
   try {
     await c.open();
     const has = await c.next();

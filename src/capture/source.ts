@@ -28,7 +28,8 @@ export interface ChunkSource {
 
 const CHUNK = 1 << 20;
 
-export async function openSource(path: string): Promise<ChunkSource> {
+/** `chunkBytes`: read size (1 MiB by default; a probe that wants the first frame only asks for less). */
+export async function openSource(path: string, opts: { chunkBytes?: number } = {}): Promise<ChunkSource> {
   let stream: Readable;
   let size: number | null = null;
   if (path === '-') {
@@ -43,7 +44,7 @@ export async function openSource(path: string): Promise<ChunkSource> {
       const code = (e as NodeJS.ErrnoException).code;
       throw new InputError(`${path}: cannot open (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code ?? e)})`);
     }
-    stream = createReadStream(path, { highWaterMark: CHUNK });
+    stream = createReadStream(path, { highWaterMark: opts.chunkBytes ?? CHUNK });
   }
   let isGzip = false;
   let consumed = 0;

@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { analyze, type AnalyzeOptions } from '../analyze.js';
 import { inputProblem } from '../capture/input-problem.js';
 import { InputError } from '../capture/source.js';
+import { mergedName } from '../capture/merge.js';
 import { parseFlow, type Flow } from './flow.js';
 import { checkReport, type CheckOptions } from './match.js';
 import type { FileOutcome } from './render.js';
@@ -69,11 +70,12 @@ export interface RunOptions extends CheckOptions {
   onProgress?: AnalyzeOptions['onProgress'];
 }
 
-/** Check one capture against one flow file. Input problems become an outcome with code 2. */
-export async function checkCapture(capture: string, flowPath: string, opts: RunOptions = {}): Promise<FileOutcome> {
+/** Check one capture (several: merged, as one) against one flow file. Input problems become an outcome with code 2. */
+export async function checkCapture(capture: string | readonly string[], flowPath: string, opts: RunOptions = {}): Promise<FileOutcome> {
   const started = performance.now();
+  const name = typeof capture === 'string' ? capture : mergedName(capture);
   const done = (o: Omit<FileOutcome, 'seconds' | 'capture' | 'expect'>): FileOutcome =>
-    ({ capture, expect: flowPath, ...o, seconds: (performance.now() - started) / 1000 });
+    ({ capture: name, expect: flowPath, ...o, seconds: (performance.now() - started) / 1000 });
   try {
     const flow = await readFlow(flowPath);
     if (!opts.media && flow.calls.some((c) => c.media)) {

@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
   ladder: async () => (await import('./commands/ladder.js')).registerLadder,
   report: async () => (await import('./commands/report.js')).registerReport,
   audio: async () => (await import('./commands/audio.js')).registerAudio,
+  extract: async () => (await import('./commands/extract.js')).registerExtract,
   capinfo: async () => (await import('./commands/capinfo.js')).registerCapinfo,
   proxy: async () => (await import('./commands/proxy.js')).registerProxy,
 };
@@ -53,6 +54,7 @@ Examples:
   $ sipflow check trace.pcapng                        compare with trace.flow.yaml
   $ sipflow check fixtures/ --junit junit.xml         every capture in a folder
   $ sipflow proxy --record lab.pcapng                 SIP proxy/registrar on 127.0.0.1:5060
+  $ sipflow extract trace.pcapng --call 2 -o c2.pcapng call 2's SIP and media, as captured
   $ sipflow capinfo trace.pcapng                      capture facts only`);
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });

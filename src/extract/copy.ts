@@ -21,13 +21,13 @@ export interface CopyStats {
   /** Frames read, and frames written. */
   frames: number;
   written: number;
-  /** Written because the index named them, and as media of a selected flow. */
-  explicit: number;
+  /** Written as SIP (messages, their fragments and segments), and as media (by flow, or fragments of reassembled media). */
+  sip: number;
   media: number;
 }
 
 export async function copyFrames(paths: readonly string[], sel: FrameSelection, out: RecordWriter, opts: { onProgress?(done: number, total: number | null): void } = {}): Promise<CopyStats> {
-  const stats: CopyStats = { frames: 0, written: 0, explicit: 0, media: 0 };
+  const stats: CopyStats = { frames: 0, written: 0, sip: 0, media: 0 };
   sel.rewind();
   let hit = false;
   let current = 0;
@@ -45,7 +45,7 @@ export async function copyFrames(paths: readonly string[], sel: FrameSelection, 
       if (sel.isExplicit(f.number)) {
         // Still decoded: a fragment of it may complete a datagram later.
         if (net) net.decode(f);
-        stats.explicit++;
+        if (sel.explicitIsMedia) stats.media++; else stats.sip++;
         write(f, rec!);
         return;
       }

@@ -18,6 +18,8 @@ export interface SelectionOptions {
 export class FrameSelection {
   /** Explicit frames, ascending, unique. */
   readonly frames: Uint32Array;
+  /** 1 where frames[i] is media (a fragment of a reassembled media datagram), 0 for SIP. */
+  private readonly isMedia: Uint8Array;
   /** Media spans by flow direction, each list sorted by first frame. */
   readonly flows = new FlowIndex<MediaSpan[]>();
   readonly spans: MediaSpan[] = [];
@@ -26,13 +28,15 @@ export class FrameSelection {
   private k = 0;
 
   constructor(calls: readonly CallFrames[], opts: SelectionOptions = {}) {
+    // Frame numbers times two, plus one for media: one sort keeps SIP first where a frame is both.
     const explicit: number[] = [];
     for (const c of calls) {
       for (const l of c.linkTypes) this.linkTypes.add(l);
-      explicit.push(...c.sip, ...c.sipCarriers);
+      for (const f of c.sip) explicit.push(f * 2);
+      for (const f of c.sipCarriers) explicit.push(f * 2);
       if (opts.sipOnly) continue;
       const until = opts.mediaUntilBye && c.byeFrame !== null ? c.byeFrame : Infinity;
-      for (const f of c.media) if (f <= until) explicit.push(f);
+      for (const f of c.media) if (f <= until) explicit.push(f * 2 + 1);
       for (const s of c.spans) {
         if (s.first > until) continue;
         const span = s.last > until ? { ...s, last: until } : s;
@@ -43,9 +47,16 @@ export class FrameSelection {
     }
     explicit.sort((a, b) => a - b);
     const out = new Uint32Array(explicit.length);
+    const media = new Uint8Array(explicit.length);
     let n = 0;
-    for (const f of explicit) if (n === 0 || out[n - 1] !== f) out[n++] = f;
+    for (const x of explicit) {
+      const f = Math.floor(x / 2);
+      if (n > 0 && out[n - 1] === f) continue;
+      out[n] = f;
+      media[n++] = x & 1;
+    }
     this.frames = out.subarray(0, n);
+    this.isMedia = media.subarray(0, n);
     for (const s of this.spans) {
       const list = this.flows.get(s.src, s.srcPort, s.dst, s.dstPort)!;
       if (list.length > 1) list.sort((a, b) => a.first - b.first);
@@ -69,6 +80,9 @@ export class FrameSelection {
     }
     return false;
   }
+
+  /** After isExplicit(frame) said true: whether that frame is media rather than SIP. */
+  get explicitIsMedia(): boolean { return this.isMedia[this.k] === 1; }
 
   get hasMedia(): boolean { return this.spans.length > 0; }
 

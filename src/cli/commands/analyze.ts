@@ -10,6 +10,9 @@ import { EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../co
 import { defaultJobs, parseJobs, runInWorkers } from '../parallel.js';
 import type { AnalyzeTask } from '../analyze-worker.js';
 import { InputError } from '../../capture/index.js';
+import { mergedName } from '../../capture/merge.js';
+import { renderSummary, summarize, type CaptureSummary } from '../../render/summary.js';
+import { captureInputs } from '../inputs.js';
 
 interface AnalyzeFlags extends CallFilter {
   json?: boolean;
@@ -23,14 +26,20 @@ interface AnalyzeFlags extends CallFilter {
   events?: boolean;
   rtpHeuristic?: boolean;
   jobs?: string;
+  merge?: boolean;
+  recursive?: boolean;
+  summary?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
   program
     .command('analyze')
     .description('list the SIP calls in captures, Wireshark VoIP Calls style, with state, outcome and media')
-    .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed; "-" reads standard input')
+    .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed, folders (their captures, told by content) or quoted glob patterns; "-" reads standard input')
     .option('--json', 'print the JSON report (fields in schema/report.schema.json; an array for several files)')
+    .option('-m, --merge', 'read all the files as one capture in timestamp order (mergecap\'s order and frame numbers): a call that spans rotated files is one call')
+    .option('-r, --recursive', 'folders: also the captures in their subfolders')
+    .option('--summary', 'one line per file: frames, duration, calls, failed calls, other dialogs, streams, warnings (with --json: one object per file)')
     .option('--ndjson', 'stream one JSON record per line as each call ends (calls, their RTP streams, warnings): memory follows the calls active at once, for captures of any size')
     .option('--csv', 'print the call table as CSV (every dialog, like --all); several files give one table with a file column')
     .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs in the table')
@@ -57,12 +66,28 @@ Examples:
   $ sipflow analyze trace.pcapng --all --events
   $ sipflow analyze trace.pcapng --json | jq '.calls[] | {callId, state}'
   $ sipflow analyze big.pcapng --ndjson | jq -c 'select(.type == "call") | {index, state}'
-  $ sipflow analyze *.pcapng --state rejected,cancelled --csv > failed.csv`)
-    .action(async (files: string[], flags: AnalyzeFlags) => {
+  $ sipflow analyze *.pcapng --state rejected,cancelled --csv > failed.csv
+  $ sipflow analyze fixtures/ --summary               one line per capture of the folder
+  $ sipflow analyze 'rotated/*.pcap*' --merge         rotated files as one capture
+
+Folders and quoted patterns take the files whose content is pcap or pcapng
+(others are skipped with a note), in order of their first frame's time.`)
+    .action(async (args: string[], flags: AnalyzeFlags) => {
       setupColor(flags.color === false);
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
+      const paths = expanded.inputs.map((i) => i.path);
+      if (flags.merge && paths.length > 1 && paths.includes('-')) {
+        process.stderr.write('sipflow: --merge reads files by their timestamps; standard input ("-") cannot be one of them\n');
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      // --merge: every file is one capture (one unit of work); else each file is.
+      const files: (string | string[])[] = flags.merge && paths.length > 1 ? [paths] : paths;
+      const summaries: CaptureSummary[] = [];
       const width = flags.width ? Math.max(40, Number(flags.width) || 0) : process.stdout.isTTY ? process.stdout.columns || 120 : 160;
       const reports: Report[] = [];
-      let code = EXIT_OK;
+      let code: number = expanded.code;
       let jobs: number;
       try { jobs = parseJobs(flags.jobs); } catch (e) {
         process.stderr.write(`sipflow: ${(e as Error).message}\n`);
@@ -74,6 +99,7 @@ Examples:
       /** Print one file's result (in argument order). */
       const show = (r: Report) => {
         const report = filterReport(r, flags);
+        if (flags.summary) { summaries.push(summarize(report)); return; }
         if (flags.json) { reports.push(report); return; }
         // Several files make one table: one header, a file column.
         if (flags.csv) { process.stdout.write(renderCsv(report, report.calls, { header: csvRows++ === 0, file: files.length > 1 })); return; }
@@ -83,17 +109,22 @@ Examples:
       };
       const media = { heuristic: !!flags.rtpHeuristic };
       // Several files (none of them standard input): analyzed in parallel, printed in argument order.
-      if (!flags.ndjson && files.length > 1 && jobs > 1 && !files.includes('-')) {
-        await runInWorkers<AnalyzeTask, Report>(new URL('../analyze-worker.js', import.meta.url), files.map((file) => ({ file, options: { media } })), jobs, (_i, r) => {
+      const printSummary = () => {
+        if (flags.json) process.stdout.write(JSON.stringify(summaries, null, 2) + '\n');
+        else if (summaries.length) process.stdout.write(renderSummary(summaries, { total: true }));
+      };
+      if (!flags.ndjson && files.length > 1 && jobs > 1 && !paths.includes('-')) {
+        await runInWorkers<AnalyzeTask, Report>(new URL('../analyze-worker.js', import.meta.url), (files as string[]).map((file) => ({ file, options: { media } })), jobs, (_i, r) => {
           if (r.ok) show(r.value);
           else code = Math.max(code, reportError(r.input !== null ? new InputError(r.input) : Object.assign(new Error(r.message), { stack: r.stack })));
         });
-        if (flags.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
+        if (flags.summary) printSummary();
+        else if (flags.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
         process.exitCode = code;
         return;
       }
       for (const f of files) {
-        const bar = progressBar(f, !flags.quiet);
+        const bar = progressBar(typeof f === 'string' ? f : mergedName(f), !flags.quiet);
         if (flags.ndjson) {
           try { await streamRecords(f, flags, bar); } catch (e) { bar.stop(); code = Math.max(code, reportError(e)); }
           continue;
@@ -107,7 +138,8 @@ Examples:
           code = Math.max(code, reportError(e));
         }
       }
-      if (flags.json) process.stdout.write(JSON.stringify(files.length === 1 ? reports[0] ?? null : reports, null, 2) + '\n');
+      if (flags.summary) printSummary();
+      else if (flags.json) process.stdout.write(JSON.stringify(files.length === 1 ? reports[0] ?? null : reports, null, 2) + '\n');
       process.exitCode = code;
     });
 }
@@ -117,13 +149,14 @@ Examples:
  * been quiet for 32 s of capture time) and then leaves memory; what is still
  * open is written at the end. Streams are numbered in the order they are written.
  */
-async function streamRecords(file: string, flags: AnalyzeFlags, bar: { update(d: number, t: number | null): void; stop(): void }): Promise<void> {
+async function streamRecords(input: string | string[], flags: AnalyzeFlags, bar: { update(d: number, t: number | null): void; stop(): void }): Promise<void> {
   const keep = (c: Call) => !isFiltering(flags) || matchCall(c, flags);
+  const file = typeof input === 'string' ? input : mergedName(input);
   let header = false;
   const head = (r: Pick<Report, 'tool' | 'version'>) => {
     if (!header) { header = true; process.stdout.write(ndjsonLine({ type: 'file', tool: r.tool, version: r.version, file })); }
   };
-  const report = await analyze(file, {
+  const report = await analyze(input, {
     onProgress: (d, t) => bar.update(d, t),
     media: { heuristic: !!flags.rtpHeuristic },
     onCallDone: (call, streams) => {

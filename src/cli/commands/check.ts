@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { checkCapture, isDirectory, scanDir, siblingFlow } from '../../check/files.js';
 import { renderJson, renderJunit, renderSummary, renderText, type FileOutcome } from '../../check/render.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
+import { mergedName } from '../../capture/merge.js';
+import { captureInputs } from '../inputs.js';
 
 interface CheckFlags {
   expect?: string;
@@ -11,6 +13,7 @@ interface CheckFlags {
   verbose?: boolean;
   quiet?: boolean;
   color?: boolean;
+  merge?: boolean;
 }
 
 export function registerCheck(program: Command): void {
@@ -19,6 +22,7 @@ export function registerCheck(program: Command): void {
     .description('compare captures with their expected call flows (from "sipflow snapshot"); exit 1 when they differ')
     .argument('<paths...>', 'captures, or folders: every X.pcap/X.pcapng in a folder is checked against its X.flow.yaml')
     .option('-e, --expect <flow>', 'the expected flow (default: the capture\'s sibling X.flow.yaml); one capture only')
+    .option('-m, --merge', 'read all the captures (files, the captures of folders told by content, quoted glob patterns) as one capture in timestamp order (mergecap\'s order), checked against --expect or the first capture\'s X.flow.yaml')
     .option('--strict-retransmissions', 'retransmissions count: the flow must list them')
     .option('--junit <file>', 'also write a JUnit XML report (a test case per call) for CI dashboards')
     .option('--json', 'print the results as JSON instead of the diff')
@@ -35,7 +39,8 @@ or flow file cannot be used (missing, not a capture, invalid YAML).
 Examples:
   $ sipflow check fixtures/proxy-decline.pcapng --expect fixtures/proxy-decline.flow.yaml
   $ sipflow check fixtures/ --junit reports/sipflow.xml
-  $ sipflow check trace.pcapng --json | jq '.results[].calls[] | select(.ok | not)'`)
+  $ sipflow check trace.pcapng --json | jq '.results[].calls[] | select(.ok | not)'
+  $ sipflow check fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --merge --expect both.flow.yaml`)
     .action(async (paths: string[], flags: CheckFlags) => {
       setupColor(flags.color === false);
       try {
@@ -47,8 +52,19 @@ Examples:
 }
 
 async function run(paths: string[], flags: CheckFlags): Promise<number> {
-  const jobs: { capture: string | null; flow: string | null; dir: string | null }[] = [];
-  for (const p of paths) {
+  const jobs: { capture: string | string[] | null; flow: string | null; dir: string | null }[] = [];
+  if (flags.merge) {
+    // One capture made of them all, checked against one flow.
+    const expanded = await captureInputs(paths, { quiet: flags.quiet || flags.json });
+    if (!expanded.inputs.length) return expanded.code;
+    const files = expanded.inputs.map((i) => i.path);
+    if (files.length > 1 && files.includes('-')) {
+      process.stderr.write('sipflow: --merge reads files by their timestamps; standard input ("-") cannot be one of them\n');
+      return EXIT_USAGE;
+    }
+    jobs.push({ capture: files.length === 1 ? files[0]! : files, flow: flags.expect ?? siblingFlow(files[0]!), dir: null });
+  }
+  for (const p of flags.merge ? [] : paths) {
     if (isDirectory(p)) {
       if (flags.expect) {
         process.stderr.write(`sipflow: --expect names the flow of one capture; ${p} is a folder (its captures are checked against their .flow.yaml siblings)\n`);
@@ -78,10 +94,10 @@ async function run(paths: string[], flags: CheckFlags): Promise<number> {
     } else if (!j.capture) {
       o = { capture: j.flow!.replace(/\.flow\.(ya?ml|json)$/i, '.pcapng'), expect: j.flow, result: null, error: `${j.flow} has no capture beside it (expected ${j.flow!.replace(/\.flow\.(ya?ml|json)$/i, '')}.pcapng or .pcap)`, code: EXIT_INPUT, seconds: 0 };
     } else if (!j.flow) {
-      const want = siblingFlow(j.capture);
-      o = { capture: j.capture, expect: null, result: null, error: `no expected flow ${want} (write it with "sipflow snapshot ${j.capture} -o ${want}", review it, commit it)`, code: EXIT_INPUT, seconds: 0 };
+      const want = siblingFlow(j.capture as string);
+      o = { capture: j.capture as string, expect: null, result: null, error: `no expected flow ${want} (write it with "sipflow snapshot ${j.capture} -o ${want}", review it, commit it)`, code: EXIT_INPUT, seconds: 0 };
     } else {
-      const bar = progressBar(j.capture, !flags.quiet && !flags.json);
+      const bar = progressBar(typeof j.capture === 'string' ? j.capture : mergedName(j.capture), !flags.quiet && !flags.json);
       try {
         o = await checkCapture(j.capture, j.flow, { strictRetransmissions: !!flags.strictRetransmissions, media, onProgress: (d, t) => bar.update(d, t) });
       } finally {

@@ -12,6 +12,8 @@ import {
   renderLadderSvg, renderText, writeLadders, type LadderFormat,
 } from '../../render/ladder/index.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, writeOutput } from '../common.js';
+import { mergedName } from '../../capture/merge.js';
+import { captureInputs } from '../inputs.js';
 
 /** sysexits EX_UNAVAILABLE: a tool the command needs (Chromium) is not there. */
 export const EXIT_UNAVAILABLE = 69;
@@ -22,6 +24,7 @@ interface LadderFlags extends CallFilter {
   format: LadderFormat;
   output?: string;
   merge?: boolean;
+  recursive?: boolean;
   by: 'host' | 'port';
   alias?: string[];
   order?: string[];
@@ -61,7 +64,7 @@ export function registerLadder(program: Command): void {
   program
     .command('ladder')
     .description('draw the ladder (sequence) diagram of SIP calls: text, Mermaid, Markdown, SVG, PNG or PDF')
-    .argument('<file>', 'pcap or pcapng file, optionally gzip-compressed; "-" reads standard input')
+    .argument('<files...>', 'pcap or pcapng file, optionally gzip-compressed; "-" reads standard input; several files, a folder or a quoted glob pattern are read as one capture in timestamp order (mergecap\'s order and frame numbers)')
     .option('-c, --call <n>', 'only call number N (the # of `sipflow analyze`); several as N,M')
     .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
     .option('-a, --all', 'every dialog (registrations, SUBSCRIBE, OPTIONS ...), not only INVITE calls')
@@ -70,7 +73,8 @@ export function registerLadder(program: Command): void {
     .option('--state <states>', 'only calls in these states or outcomes, comma-separated')
     .addOption(new Option('-f, --format <format>', 'output format').choices(LADDER_FORMATS).default('text'))
     .option('-o, --output <path>', 'write to this file, or into this directory one file per call (<index>-<Call-ID>.<ext>)')
-    .option('-m, --merge', 'one diagram of all selected calls instead of one per call')
+    .option('-m, --merge', 'one diagram of all selected calls instead of one per call (several captures are always read as one)')
+    .option('-r, --recursive', 'folders: also the captures in their subfolders')
     .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(['port', 'host']).default('port'))
     .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable or comma-separated', collect)
     .option('--order <columns>', 'put these columns first (alias names or addresses), comma-separated', collect)
@@ -100,8 +104,21 @@ Examples:
   $ sipflow ladder trace.pcapng -f md > call.md
   $ sipflow ladder trace.pcapng -f svg --call 1 -o call1.svg
   $ sipflow ladder trace.pcapng -f png -o ladders/        # one PNG per call
-  $ sipflow ladder trace.pcapng -f pdf --all --merge -o flow.pdf`)
-    .action(async (file: string, flags: LadderFlags) => {
+  $ sipflow ladder trace.pcapng -f pdf --all --merge -o flow.pdf
+  $ sipflow ladder fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --all
+
+Several captures (rotated files, two capture points) are one capture: a call
+that spans them is one call. --merge has its own meaning here (one diagram).`)
+    .action(async (args: string[], flags: LadderFlags) => {
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
+      const paths = expanded.inputs.map((i) => i.path);
+      if (paths.length > 1 && paths.includes('-')) {
+        process.stderr.write('sipflow: several captures are merged by their timestamps; standard input ("-") cannot be one of them\n');
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const file: string | string[] = paths.length === 1 ? paths[0]! : paths;
       const toFile = flags.output !== undefined;
       setupColor(flags.color === false || toFile);
       if (toFile && flags.output !== '-') chalk.level = 0;
@@ -121,7 +138,8 @@ Examples:
     });
 }
 
-async function run(file: string, flags: LadderFlags): Promise<number> {
+async function run(file: string | string[], flags: LadderFlags): Promise<number> {
+  const name = typeof file === 'string' ? file : mergedName(file);
   let aliases: Record<string, string>;
   try { aliases = parseAliases(flags.alias); } catch (e) { throw new UsageError((e as Error).message); }
   const width = flags.width !== undefined ? Math.max(20, Number(flags.width) || 0)
@@ -130,7 +148,7 @@ async function run(file: string, flags: LadderFlags): Promise<number> {
   if (scale !== undefined && !(scale > 0 && scale <= 8)) throw new UsageError('--scale expects a number between 0 and 8');
   const format = flags.format;
 
-  const bar = progressBar(file, !flags.quiet);
+  const bar = progressBar(name, !flags.quiet);
   let report: Report;
   try {
     report = await analyze(file, {
@@ -143,7 +161,7 @@ async function run(file: string, flags: LadderFlags): Promise<number> {
   const filtered = filterReport(report, flags);
   const calls = selectCalls(filtered, flags);
   if (!calls.length) {
-    process.stderr.write(`sipflow: ${report.calls.length ? 'no dialog matches the selection' : 'no SIP dialogs found'} in ${file}\n`);
+    process.stderr.write(`sipflow: ${report.calls.length ? 'no dialog matches the selection' : 'no SIP dialogs found'} in ${name}\n`);
     return EXIT_INPUT;
   }
   const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.merge });

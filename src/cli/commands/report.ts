@@ -4,8 +4,12 @@ import { basename } from 'node:path';
 import type { CallFilter } from '../../filter.js';
 import { parseAliases } from '../../aliases.js';
 import { DEFAULT_MAX_BYTES } from '../../render/html/index.js';
+import { DEFAULT_AUDIO_BYTES } from '../../render/html/audio.js';
 import { htmlReport } from '../../html-report.js';
+import { existsSync, statSync } from 'node:fs';
+import { mergedName } from '../../capture/merge.js';
 import { EXIT_OK, EXIT_USAGE, progressBar, reportError, writeOutput } from '../common.js';
+import { captureInputs, outputPath } from '../inputs.js';
 
 interface ReportFlags extends CallFilter {
   output?: string;
@@ -15,7 +19,11 @@ interface ReportFlags extends CallFilter {
   alias?: string[];
   by: 'port' | 'host';
   maxSize?: string;
+  audio?: boolean;
+  audioMaxSize?: string;
   quiet?: boolean;
+  merge?: boolean;
+  recursive?: boolean;
 }
 
 const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
@@ -34,8 +42,10 @@ export function registerReport(program: Command): void {
   program
     .command('report')
     .description('write one self-contained HTML report: summary, call table, ladders, SIP messages, media and RTP plots')
-    .argument('<file>', 'pcap or pcapng file, optionally gzip-compressed')
-    .option('-o, --output <path>', 'HTML file to write ("-" for standard output; default: <capture name>.html)')
+    .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed, folders (their captures, told by content) or quoted glob patterns')
+    .option('-o, --output <path>', 'HTML file to write ("-" for standard output; default: <capture name>.html); for several captures the folder to write one page each into (default: the current folder)')
+    .option('-m, --merge', 'read all the files as one capture in timestamp order (mergecap\'s order and frame numbers): one page')
+    .option('-r, --recursive', 'folders: also the captures in their subfolders (their pages go into the same subfolders of -o)')
     .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs')
     .option('--rtp-heuristic', 'also find RTP streams no SDP announced (captures that start mid-call); marked heuristic')
     .option('--no-plots', 'leave out the per-stream jitter and inter-arrival plots (a smaller page)')
@@ -46,6 +56,8 @@ export function registerReport(program: Command): void {
     .option('--alias <addr=name>', 'name a ladder column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable', collect)
     .addOption(new Option('--by <what>', 'ladder columns per address and port, or per host').choices(['port', 'host']).default('port'))
     .option('--max-size <MB>', `size budget of the page in MB, shared by the calls (default ${DEFAULT_MAX_BYTES / 1048576})`)
+    .option('--audio', 'per call an audio player: both directions\' waveforms (caller above), DTMF and events marked, click to play from there')
+    .option('--audio-max-size <MB>', `size budget of all audio players in MB, on top of --max-size (default ${DEFAULT_AUDIO_BYTES / 1048576})`)
     .option('-q, --quiet', 'do not print what was written')
     .addHelpText('after', `
 The page works offline (inline CSS, script and SVG; a Content-Security-Policy
@@ -59,12 +71,18 @@ blocks every network access) and opens in any current browser:
 Size budget: the page aims at --max-size (default ${DEFAULT_MAX_BYTES / 1048576} MB) shared by the
 dialogs, between 8 KiB and 1 MiB each (plots are thinned, then message texts
 cut, with a note where it happened). Everything taken from packets is escaped.
+Audio (--audio, off by default): each call's two directions as one WAV
+(16-bit, at most 16 kHz) inside the page, sharing --audio-max-size (default
+${DEFAULT_AUDIO_BYTES / 1048576} MB) on top of --max-size: a call over its share is resampled to
+8 kHz, then cut, with a note saying so. Still one file, no network.
 
 Examples:
   $ sipflow report trace.pcapng                      # writes trace.html
   $ sipflow report trace.pcapng -o reports/trace.html --all
-  $ sipflow report lab.pcapng --alias 192.168.1.14:5060=proxy --state rejected,busy`)
-    .action(async (file: string, flags: ReportFlags) => {
+  $ sipflow report lab.pcapng --alias 192.168.1.14:5060=proxy --state rejected,busy
+  $ sipflow report fixtures/ -o reports/fixtures/     # one page per capture of the folder
+  $ sipflow report 'rotated/*.pcap*' --merge -o day.html`)
+    .action(async (args: string[], flags: ReportFlags) => {
       let maxBytes: number | undefined;
       if (flags.maxSize !== undefined) {
         const mb = Number(flags.maxSize);
@@ -75,40 +93,79 @@ Examples:
         }
         maxBytes = Math.round(mb * 1048576);
       }
+      let audioMaxBytes: number | undefined;
+      if (flags.audioMaxSize !== undefined) {
+        const mb = Number(flags.audioMaxSize);
+        if (!(mb > 0 && mb <= 4096)) {
+          process.stderr.write('sipflow: --audio-max-size expects a size in MB between 0 and 4096\n');
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        audioMaxBytes = Math.round(mb * 1048576);
+      }
       let aliases: Record<string, string>;
       try { aliases = parseAliases(flags.alias); } catch (e) {
         process.stderr.write(`sipflow: ${(e as Error).message}\n`);
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const out = flags.output ?? defaultOutput(file);
-      const bar = progressBar(file, !flags.quiet);
-      try {
-        const r = await htmlReport(file, {
-          media: { heuristic: !!flags.rtpHeuristic },
-          filter: { callId: flags.callId, from: flags.from, to: flags.to, state: flags.state },
-          all: !!flags.all,
-          plots: flags.plots !== false,
-          ladder: { aliases, by: flags.by },
-          maxBytes,
-          onProgress: (d, t) => bar.update(d, t),
-        });
-        bar.stop();
-        if (out === '-') process.stdout.write(r.html);
-        else {
-          await writeOutput(out, r.html);
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
+      const inputs = expanded.inputs;
+      const paths = inputs.map((i) => i.path);
+      if (flags.merge && paths.length > 1 && paths.includes('-')) {
+        process.stderr.write('sipflow: --merge reads files by their timestamps; standard input ("-") cannot be one of them\n');
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      // One page (one capture, or several merged), else one page per capture into a folder.
+      const jobs: { file: string | string[]; out: string }[] = [];
+      if (flags.merge || paths.length === 1) {
+        jobs.push({ file: paths.length === 1 ? paths[0]! : paths, out: flags.output ?? defaultOutput(paths[0]!) });
+      } else {
+        const dir = flags.output ?? '.';
+        if (dir === '-' || (existsSync(dir) && !statSync(dir).isDirectory())) {
+          process.stderr.write(`sipflow: ${paths.length} captures give ${paths.length} pages: -o names the folder to write them into (or give --merge for one page)\n`);
+          process.exitCode = EXIT_USAGE;
+          return;
         }
-        if (!flags.quiet) {
-          const s = r.stats;
-          const cut = s.cutCalls ? `, budget cut ${s.cutCalls} dialog${s.cutCalls === 1 ? '' : 's'}` : '';
-          process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtSize(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
-            `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.renderMs} ms)\n`);
-          if (!r.calls.length) process.stderr.write(`sipflow: no ${r.report.calls.length ? 'dialog matches the selection' : 'SIP dialogs found'} in ${file}; the report has a summary only\n`);
+        for (const i of inputs) jobs.push({ file: i.path, out: outputPath(i, dir, '.html') });
+      }
+      let code = expanded.code;
+      for (const { file, out } of jobs) code = Math.max(code, await page(file, out));
+      process.exitCode = code;
+
+      async function page(file: string | string[], out: string): Promise<number> {
+        const name = typeof file === 'string' ? file : mergedName(file);
+        const bar = progressBar(name, !flags.quiet);
+        try {
+          const r = await htmlReport(file, {
+            media: { heuristic: !!flags.rtpHeuristic },
+            filter: { callId: flags.callId, from: flags.from, to: flags.to, state: flags.state },
+            all: !!flags.all,
+            plots: flags.plots !== false,
+            ladder: { aliases, by: flags.by },
+            maxBytes,
+            audio: flags.audio ? { maxBytes: audioMaxBytes } : false,
+            onProgress: (d, t) => bar.update(d, t),
+          });
+          bar.stop();
+          if (out === '-') process.stdout.write(r.html);
+          else {
+            await writeOutput(out, r.html);
+          }
+          if (!flags.quiet) {
+            const s = r.stats;
+            const cut = s.cutCalls ? `, budget cut ${s.cutCalls} dialog${s.cutCalls === 1 ? '' : 's'}` : '';
+            process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtSize(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
+              `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.renderMs} ms)\n`);
+            if (!r.calls.length) process.stderr.write(`sipflow: no ${r.report.calls.length ? 'dialog matches the selection' : 'SIP dialogs found'} in ${name}; the report has a summary only\n`);
+          }
+          return EXIT_OK;
+        } catch (e) {
+          bar.stop();
+          return reportError(e);
         }
-        process.exitCode = EXIT_OK;
-      } catch (e) {
-        bar.stop();
-        process.exitCode = reportError(e);
       }
     });
 }

@@ -5,6 +5,8 @@ import { isDirectory, scanDir, stem } from '../../check/files.js';
 import { parseAliases } from '../../aliases.js';
 import { flowToJson, flowToYaml, snapshotFlow, type SnapshotOptions } from '../../check/snapshot.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
+import { mergedName } from '../../capture/merge.js';
+import { captureInputs } from '../inputs.js';
 
 interface SnapshotFlags {
   output?: string;
@@ -16,6 +18,7 @@ interface SnapshotFlags {
   force?: boolean;
   quiet?: boolean;
   color?: boolean;
+  merge?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -24,7 +27,7 @@ export function registerSnapshot(program: Command): void {
   program
     .command('snapshot')
     .description('write the expected call flow of a capture (YAML to review and edit), for "sipflow check"')
-    .argument('<capture>', 'pcap or pcapng file; or a folder: writes X.flow.yaml beside every capture X in it')
+    .argument('<captures...>', 'pcap or pcapng file; or a folder: writes X.flow.yaml beside every capture X in it; several with --merge')
     .option('-o, --output <file>', 'write to this file ("-" or omitted: standard output)')
     .option('--json', 'write the JSON equivalent instead of YAML')
     .option('-a, --all', 'every dialog (REGISTER, SUBSCRIBE, OPTIONS...), not only INVITE dialogs')
@@ -32,6 +35,7 @@ export function registerSnapshot(program: Command): void {
     .option('--media', 'add media expectations: codecs, RTP both ways, loss and jitter limits')
     .option('--retransmissions', 'keep retransmissions, marked "(retransmission)" (for check --strict-retransmissions)')
     .option('-f, --force', 'folder mode: overwrite flow files that exist')
+    .option('-m, --merge', 'read the captures (files, folders, quoted glob patterns) as one capture in timestamp order (mergecap\'s order): one flow')
     .option('-q, --quiet', 'no progress or summary on stderr')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addHelpText('after', `
@@ -44,8 +48,9 @@ Examples:
   $ sipflow snapshot fixtures/proxy-decline.pcapng -o decline.flow.yaml
   $ sipflow snapshot trace.pcapng --alias 192.0.2.1=pbx --media
   $ sipflow snapshot fixtures/                # fixtures/X.flow.yaml for each capture
-  $ sipflow snapshot trace.pcapng --json | jq '.calls[].messages'`)
-    .action(async (capture: string, flags: SnapshotFlags) => {
+  $ sipflow snapshot trace.pcapng --json | jq '.calls[].messages'
+  $ sipflow snapshot fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --merge -o both.flow.yaml`)
+    .action(async (captures: string[], flags: SnapshotFlags) => {
       setupColor(flags.color === false);
       let aliases: Record<string, string>;
       try {
@@ -63,7 +68,25 @@ Examples:
         return { doc, text: flags.json ? flowToJson(doc) : flowToYaml(doc) };
       };
 
-      if (isDirectory(capture)) {
+      let capture: string | string[] = captures[0]!;
+      if (flags.merge) {
+        const expanded = await captureInputs(captures, { quiet: flags.quiet });
+        if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
+        const paths = expanded.inputs.map((i) => i.path);
+        if (paths.length > 1 && paths.includes('-')) {
+          process.stderr.write('sipflow: --merge reads files by their timestamps; standard input ("-") cannot be one of them\n');
+          process.exitCode = EXIT_USAGE;
+          return;
+        }
+        capture = paths.length === 1 ? paths[0]! : paths;
+      } else if (captures.length > 1) {
+        process.stderr.write(`sipflow: ${captures.length} captures: give --merge to read them as one capture (one flow), or one capture or folder at a time\n`);
+        process.exitCode = EXIT_USAGE;
+        return;
+      }
+      const name = typeof capture === 'string' ? capture : mergedName(capture);
+
+      if (typeof capture === 'string' && isDirectory(capture)) {
         if (flags.output !== undefined) {
           process.stderr.write('sipflow: --output names one file; a folder gets one flow file per capture\n');
           process.exitCode = EXIT_USAGE;
@@ -94,12 +117,12 @@ Examples:
         return;
       }
 
-      const bar = progressBar(capture, !flags.quiet);
+      const bar = progressBar(name, !flags.quiet);
       try {
         const report = await analyze(capture, { media, onProgress: (d, t) => bar.update(d, t) });
         bar.stop();
         const { doc, text } = render(report);
-        if (!doc.calls.length && !flags.quiet) process.stderr.write(`sipflow: warning: ${capture} has no ${doc.scope === 'invite' ? 'INVITE ' : ''}dialogs; the flow expects none\n`);
+        if (!doc.calls.length && !flags.quiet) process.stderr.write(`sipflow: warning: ${name} has no ${doc.scope === 'invite' ? 'INVITE ' : ''}dialogs; the flow expects none\n`);
         if (flags.output === undefined || flags.output === '-') process.stdout.write(text);
         else {
           await writeOutput(flags.output, text);
