@@ -73,7 +73,16 @@ export async function callAudio(path: string, opts: CallAudioOptions = {}): Prom
     accept: wantedIds === undefined ? undefined : (ref) => ref.callId === null || ref.callId === wantedIds || ref.callId.includes(wantedIds),
   });
   const full = await analyze(path, { taps: [tap], media: { heuristic: !!opts.heuristic }, jitterBufferMs: opts.jitterBufferMs, onProgress: opts.onProgress });
-  const report = isFiltering(opts) ? filterReport(full, opts) : full;
+  return planAudio(isFiltering(opts) ? filterReport(full, opts) : full, tap.streams, opts);
+}
+
+/**
+ * The files to write for a report whose pass ran the audio tap (`kept`: the
+ * tap's streams), honouring opts.calls / opts.streams / opts.mono; the
+ * report is taken as already filtered. `sipflow report --audio` uses it too.
+ */
+export function planAudio(report: Report, kept: ReadonlyMap<number, StreamInput>, opts: CallAudioOptions = {}): CallAudio {
+  const tap = { streams: kept };
   const callOf = new Map(report.calls.map((c) => [c.callId, c]));
   let calls = report.calls.filter((c) => c.kind === 'call' || c.streams.length > 0);
   if (opts.calls) calls = calls.filter((c) => opts.calls!.includes(c.index));

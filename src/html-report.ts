@@ -10,6 +10,10 @@ import { createSeriesTap } from './media/series.js';
 import { tableCalls } from './render/table.js';
 import type { LadderOptions } from './render/ladder/index.js';
 import { renderHtmlReport, type HtmlOptions, type HtmlStats } from './render/html/index.js';
+import { audioClip, DEFAULT_AUDIO_BYTES, type AudioClip } from './render/html/audio.js';
+import { createAudioTap } from './media/audio/tap.js';
+import type { StreamInput } from './media/audio/playout.js';
+import { planAudio } from './call-audio.js';
 
 export interface HtmlReportOptions {
   /** The media tap's options (`heuristic`); the report always analyses media. */
@@ -26,6 +30,8 @@ export interface HtmlReportOptions {
   csp?: boolean;
   /** The capture's name as the page shows it (default: `path` as given). */
   displayFile?: string;
+  /** Per call an audio player (both directions, markers); off by default. `maxBytes`: all players' share of the page. */
+  audio?: boolean | { maxBytes?: number };
   onProgress?(done: number, total: number | null): void;
 }
 
@@ -41,8 +47,9 @@ export interface HtmlReportResult {
 export async function htmlReport(path: string | readonly string[], opts: HtmlReportOptions = {}): Promise<HtmlReportResult> {
   const t0 = performance.now();
   const plots = opts.plots !== false ? createSeriesTap() : null;
+  const audioTap = opts.audio ? createAudioTap() : null;
   const full = await analyze(path, {
-    keepRaw: true, media: opts.media === false ? true : opts.media ?? true, taps: plots ? [plots] : [], onProgress: opts.onProgress,
+    keepRaw: true, media: opts.media === false ? true : opts.media ?? true, taps: [...(plots ? [plots] : []), ...(audioTap ? [audioTap] : [])], onProgress: opts.onProgress,
   });
   if (opts.displayFile !== undefined) full.file = opts.displayFile;
   const t1 = performance.now();
@@ -58,10 +65,27 @@ export async function htmlReport(path: string | readonly string[], opts: HtmlRep
     const others = report.calls.length - calls.length;
     notes.push(`${others} non-INVITE dialog${others === 1 ? '' : 's'} (REGISTER, OPTIONS, SUBSCRIBE…) not shown; run with --all to include ${others === 1 ? 'it' : 'them'}.`);
   }
+  const audio = audioTap ? await audioClips(report, calls, audioTap.streams, typeof opts.audio === 'object' ? opts.audio.maxBytes : undefined) : undefined;
   const html: HtmlOptions = {
-    calls, series: plots?.series, ladder: opts.ladder, maxBytes: opts.maxBytes, generated: opts.generated, csp: opts.csp, notes,
+    calls, series: plots?.series, ladder: opts.ladder, maxBytes: opts.maxBytes, generated: opts.generated, csp: opts.csp, notes, audio,
   };
   const r = renderHtmlReport(report, html);
   const t2 = performance.now();
   return { html: r.html, stats: { ...r.stats, analyzeMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) }, report, calls };
+}
+
+/** One player per shown call with decodable audio, sharing `maxBytes` (default DEFAULT_AUDIO_BYTES). */
+async function audioClips(report: Report, calls: Call[], kept: ReadonlyMap<number, StreamInput>, maxBytes = DEFAULT_AUDIO_BYTES): Promise<Map<number, AudioClip>> {
+  const shown = new Set(calls.map((c) => c.index));
+  const audio = planAudio(report, kept, { calls: [...shown] });
+  const plans = audio.plans.filter((p) => p.call && shown.has(p.call.index));
+  const out = new Map<number, AudioClip>();
+  for (const plan of plans) {
+    const o = await audio.render(plan);
+    const call = plan.call!;
+    const labels = plan.sides.map((x) => `${x.side === 'left' ? 'caller' : 'callee'}: ${x.streams.map((s) => `${s.src} → ${s.dst} (${s.codec})`).join(', ') || 'no audio'}`);
+    const markers = call.events.filter((e) => e.kind !== 'incoming').map((e) => ({ t: e.time, label: e.kind === 'dtmf' ? e.digit : e.text, kind: e.kind }));
+    out.set(call.index, audioClip({ samples: o.samples, rate: o.rate, startS: o.startS, labels, markers }, Math.floor(maxBytes / plans.length)));
+  }
+  return out;
 }

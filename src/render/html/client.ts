@@ -388,6 +388,10 @@ function build(body, p, sec) {
     add(body, plots);
   } else add(body, el('p', { 'class': 'muted', text: 'No RTP streams for this call in the report.' }));
 
+  /* audio player (report --audio): WAV from the page's base64 as a Blob URL, waveforms drawn from numbers */
+  var au = d.getElementById('a-' + sec.getAttribute('data-n'));
+  if (au) add(body, player(JSON.parse(au.textContent)));
+
   /* every message text (for print, and for reading them all) */
   var all = el('details', { 'class': 'sub texts' }, el('summary', { text: 'All message texts' }));
   all._p = p;
@@ -470,6 +474,59 @@ function messageText(m) {
     box.appendChild(bp);
   }
   if (m.cut) box.appendChild(el('div', { 'class': 'cutnote', text: '… ' + m.cut + ' more characters not included (size budget).' }));
+  return box;
+}
+
+/* ---- audio player ---- */
+function player(a) {
+  var box = el('div', { 'class': 'player' });
+  add(box, el('h3', { text: 'Audio' }));
+  var bin = atob(a.b64), bytes = new Uint8Array(bin.length);
+  for (var i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  var audio = el('audio', { controls: true, preload: 'auto', 'class': 'noprint' });
+  audio.src = URL.createObjectURL(new Blob([bytes], { type: 'audio/wav' }));
+  add(box, audio);
+  add(box, el('p', { 'class': 'muted', text: fix(a.durationS, 3) + ' s from ' + fix(a.startS, 3) + ' s of the capture · ' + a.rate + ' Hz · click the waveform to play from there' + (a.labels.length === 2 ? ' · left: caller, right: callee' : '') }));
+  if (a.note) add(box, el('p', { 'class': 'note', text: 'Audio: ' + a.note + '.' }));
+  var W = 920, L = 8, R = 8, lane = 70, T = 16, H = T + a.peaks.length * (lane + 18) + 26;
+  var sx = function (t) { return L + t / Math.max(a.durationS, 1e-6) * (W - L - R); };
+  var o = '<svg class="wave" xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + H + '" viewBox="0 0 ' + W + ' ' + H + '" role="img" aria-label="waveforms">';
+  a.peaks.forEach(function (pk, ch) {
+    var y0 = T + ch * (lane + 18) + 14, mid = y0 + lane / 2;
+    o += '<text class="ttl" x="' + L + '" y="' + (y0 - 3) + '">' + esc(a.labels[ch] || 'channel ' + (ch + 1)) + '</text>';
+    o += '<rect class="lane" x="' + L + '" y="' + y0 + '" width="' + (W - L - R) + '" height="' + lane + '"/>';
+    var pts = [], back = [];
+    for (var i = 0; i < pk.length; i++) {
+      // Square root of the peak: quiet speech stays visible beside loud tones.
+      var x = (L + (i + 0.5) / pk.length * (W - L - R)).toFixed(1), h = Math.max(0.3, Math.sqrt(pk[i]) * lane / 2);
+      pts.push(x + ',' + (mid - h).toFixed(1)); back.push(x + ',' + (mid + h).toFixed(1));
+    }
+    o += '<polygon class="wv c' + ch + '" points="' + pts.concat(back.reverse()).join(' ') + '"/>';
+  });
+  var rows = [-1e9, -1e9];
+  a.markers.forEach(function (m) {
+    var x = sx(m.t).toFixed(1);
+    // Labels on two rows, a marker's label going to the row with room for it.
+    var row = Number(x) - rows[0] > 46 ? 0 : Number(x) - rows[1] > 46 ? 1 : -1;
+    if (row >= 0) rows[row] = Number(x);
+    o += '<line class="mk mk-' + esc(String(m.kind).replace(/[^a-z-]/g, '')) + '" x1="' + x + '" x2="' + x + '" y1="' + (T - 4) + '" y2="' + (H - 14) + '"><title>' + esc(fix(a.startS + m.t, 3) + ' s · ' + m.label) + '</title></line>';
+    if (row >= 0) o += '<text class="mkl" x="' + x + '" y="' + (H - 3 - row * 11) + '" text-anchor="middle">' + esc(m.label.length > 9 ? m.label.slice(0, 8) + '…' : m.label) + '</text>';
+  });
+  o += '<line class="head" x1="' + L + '" x2="' + L + '" y1="' + (T - 4) + '" y2="' + (H - 14) + '"/></svg>';
+  var wave = el('div', { 'class': 'wavebox' });
+  wave.innerHTML = o;
+  add(box, wave);
+  var svg = wave.firstChild, head = svg.querySelector('.head');
+  function at(e) {
+    var r = svg.getBoundingClientRect();
+    var x = (e.clientX - r.left) * W / r.width;
+    return Math.max(0, Math.min(a.durationS, (x - L) / (W - L - R) * a.durationS));
+  }
+  svg.addEventListener('click', function (e) { audio.currentTime = at(e); var p = audio.play(); if (p && p.catch) p.catch(function () {}); });
+  function move() { var x = sx(audio.currentTime).toFixed(1); head.setAttribute('x1', x); head.setAttribute('x2', x); if (!audio.paused) requestAnimationFrame(move); }
+  audio.addEventListener('timeupdate', move);
+  audio.addEventListener('play', move);
+  box._audio = audio;
   return box;
 }
 

@@ -131,6 +131,18 @@ table.streams th{white-space:normal;vertical-align:bottom}
 table.streams tr.snotes td{white-space:normal;border-top:0;padding-top:0;font-size:12px}
 button.small{font-size:12px;padding:1px 7px;margin-left:8px;vertical-align:2px;font-weight:normal}
 .plots{display:flex;flex-wrap:wrap;gap:10px 16px;margin:8px 0 14px}
+.player audio{width:100%;max-width:920px;margin:4px 0}
+.wavebox{overflow-x:auto}
+svg.wave{display:block;max-width:100%;height:auto;background:var(--bg);border-radius:4px;cursor:pointer}
+svg.wave text{fill:var(--muted);font-size:10.5px;font-family:system-ui,sans-serif}
+svg.wave .ttl{fill:var(--fg);font-weight:600}
+svg.wave .lane{fill:none;stroke:var(--grid)}
+svg.wave .wv{stroke:none}
+svg.wave .c0{fill:#2f7bd8}
+svg.wave .c1{fill:#c8642b}
+svg.wave .mk{stroke:var(--warn);stroke-width:1.5;stroke-dasharray:3 2}
+svg.wave .mk-dtmf{stroke:var(--bad)}
+svg.wave .head{stroke:var(--fg);stroke-width:1.5}
 figure.stream{margin:0;border:1px solid var(--border);border-radius:6px;padding:6px 8px;background:var(--panel)}
 figure.stream figcaption{font-size:12.5px;margin-bottom:4px;word-break:break-all}
 figure.stream .pair{display:flex;flex-wrap:wrap;gap:8px}
