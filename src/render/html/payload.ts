@@ -197,7 +197,8 @@ export function callPayload(report: Report, call: Call, streams: RtpStream[], op
     ladderCut: lad?.cut ?? 0,
     events: events.map((e) => ({ f: e.frame, t: e.time, k: e.kind, x: e.text })),
     media,
-    streams,
+    // The score's inputs (quality) stay in the JSON report: the page shows the MOS figures only.
+    streams: streams.map(({ quality: _q, ...s }) => s),
     series: streams.map((s) => opts.series?.get(s.index)).filter((s): s is StreamSeries => !!s).map(toPayloadSeries),
     notes,
   };
