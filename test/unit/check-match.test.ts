@@ -266,7 +266,7 @@ test('missing RTP direction fails; both directions pass; codec, loss and jitter 
   const both = report([c], [stream(1, c.callId, '192.0.2.10:40000', '192.0.2.20:50000'), stream(2, c.callId, '192.0.2.20:50000', '192.0.2.10:40000')]);
   const flow = parseFlow(flowToYaml(snapshotFlow(both, { media: true })), 'expected.flow.yaml');
   assert.deepEqual({ ...flow.calls[0]!.media, codecs: flow.calls[0]!.media!.codecs!.map((p) => p.source), line: 0 },
-    { codecs: ['PCMU/8000'], bothDirections: true, maxLossPct: 1, maxJitterMs: 20, line: 0 });
+    { codecs: ['PCMU/8000'], bothDirections: true, maxLossPct: 1, maxJitterMs: 20, minMos: null, line: 0 });
   assert.equal(checkReport(both, flow).ok, true);
 
   const oneWay = report([{ ...c, streams: [1] }], [both.rtpStreams[0]!]);
@@ -285,6 +285,24 @@ test('missing RTP direction fails; both directions pass; codec, loss and jitter 
   assert.deepEqual(types, ['codecs', 'loss', 'jitter']);
   const none = checkReport(report([c], []), flow);
   assert.match(diffsOf(none)[0]!.message, /no RTP stream/);
+});
+
+test('minMos: a stream under the minimum fails with its MOS and R; unscored streams are not judged; none scored fails', () => {
+  const c = call(1, PROXIED, { streams: [1, 2] });
+  const flow = parseFlow(`calls:\n  - kind: call\n    media:\n      minMos: 4.0\n`, 'mos.flow.yaml');
+  assert.equal(flow.calls[0]!.media!.minMos, 4);
+  const q = (mos: number, rFactor: number) => ({ mos, rFactor, mosWorst5s: mos });
+  const good = report([c], [stream(1, c.callId, '192.0.2.10:40000', '192.0.2.20:50000', q(4.3, 88.6)), stream(2, c.callId, '192.0.2.20:50000', '192.0.2.10:40000', q(4.4, 93))]);
+  assert.equal(checkReport(good, flow).ok, true);
+  const poor = report([c], [stream(1, c.callId, '192.0.2.10:40000', '192.0.2.20:50000', { ...q(3.52, 70.1), lossPct: 6 }), stream(2, c.callId, '192.0.2.20:50000', '192.0.2.10:40000', q(4.4, 93))]);
+  const d = diffsOf(checkReport(poor, flow));
+  assert.deepEqual(d.map((x) => [x.field, x.expected, x.actual]), [['mos', '>= 4', '3.52']]);
+  assert.match(d[0]!.message, /^media: stream caller \(192\.0\.2\.10:40000\) -> .* MOS 3\.52 \(R 70\.1, loss 6 %\), minimum 4 \(frame 1001\)$/);
+  const video = report([c], [stream(1, c.callId, '192.0.2.10:40000', '192.0.2.20:50000', { codec: 'VP8/90000', mos: null }), stream(2, c.callId, '192.0.2.20:50000', '192.0.2.10:40000', q(4.4, 93))]);
+  assert.equal(checkReport(video, flow).ok, true, 'the unscored video stream is not judged');
+  const unscored = report([c], [stream(1, c.callId, '192.0.2.10:40000', '192.0.2.20:50000', { codec: 'AMR-WB/16000', mos: null })]);
+  assert.match(diffsOf(checkReport(unscored, flow))[0]!.message, /^media: no stream has a MOS to compare with 4 \(codecs: AMR-WB\/16000\)$/);
+  assert.throws(() => parseFlow(`calls:\n  - media:\n      minMOS: 4\n`, 'bad.flow.yaml'), /unknown key "minMOS" \(known: codecs, bothDirections, maxLossPct, maxJitterMs, minMos\)/);
 });
 
 test('wildcards, regular expressions and "*" participants', () => {
