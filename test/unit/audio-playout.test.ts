@@ -139,3 +139,22 @@ test('WAV writer: RIFF header fields, clipping, read back; resampling keeps a to
   for (let i = 1000; i < 47000; i++) { e += (up[i]! - ref[i]!) ** 2; s += ref[i]! ** 2; }
   assert.ok(10 * Math.log10(s / e) > 40, 'upsampled tone within 40 dB');
 });
+
+test('corrupt payloads are counted and left silent (Opus without a word on the console, GSM without its signature)', async () => {
+  // Opus: TOC-only packets (config 31, 20 ms, a frame of nothing) around an invalid code-3 packet with no frames.
+  const opus = Array.from({ length: 10 }, (_, i) => (i === 5 ? Uint8Array.of(0xfb, 0x00) : Uint8Array.of(0xf8)));
+  const errors: unknown[] = [];
+  const log = console.error;
+  console.error = (...a: unknown[]) => { errors.push(a); };
+  let o;
+  try {
+    const r = await callAudio(callCapture(audioMedia(111, 'opus/48000/2'), [{ from: CALLER, to: CALLEE, payloads: opus, pt: 111, tsStep: 960, start: 1, interval: 0.02 }]), { mono: true });
+    o = await r.render(r.plans[0]!);
+  } finally { console.error = log; }
+  assert.deepEqual(errors, []);
+  assert.equal(o.playouts[0]!.corrupt, 1);
+  assert.equal(o.samples[0]!.length, 10 * 960);
+  const gsm = Array.from({ length: 10 }, (_, i) => { const f = new Uint8Array(33); f[0] = i === 3 ? 0x10 : 0xd0; return f; });
+  const g = await callAudio(callCapture(audioMedia(3, null), [{ from: CALLER, to: CALLEE, payloads: gsm, pt: 3, tsStep: 160, start: 1, interval: 0.02 }]), { mono: true });
+  assert.equal((await g.render(g.plans[0]!)).playouts[0]!.corrupt, 1);
+});

@@ -76,6 +76,7 @@ export function describeOutput(path: string, o: AudioOutput, jitterBuffer: boole
       if (p?.cnPackets) parts.push(`${p.cnPackets} comfort noise`);
       if (p?.resyncs) parts.push(`${p.resyncs} timestamp resyncs`);
       if (p?.dropped) parts.push(`${p.dropped} not kept (memory budget)`);
+      if (p?.corrupt) parts.push(`${p.corrupt} corrupt payloads left silent`);
       const mos = typeof s.mos === 'number' ? `  MOS ${s.mos.toFixed(2)} (worst 5 s ${(s.mosWorst5s ?? s.mos).toFixed(2)}, R ${s.rFactor})` : '';
       lines.push(`  ${x.side.padEnd(5)}  stream ${s.index}  ${s.src} → ${s.dst}  ${s.codec}  ${parts.join(', ')}${mos}`);
       for (const u of p?.undecodable ?? []) lines.push(`         ${u.packets} packets of ${u.codec} left silent: ${u.reason}`);

@@ -16,6 +16,8 @@ export interface Decoder {
    * codec has concealment; absent: the playout writes silence.
    */
   conceal?(samples: number): Float32Array | null;
+  /** Payloads it could not decode (left silent), when the codec can tell. */
+  readonly errors?: number;
   /** Release what the decoder holds (a WebAssembly instance). */
   free?(): void;
 }

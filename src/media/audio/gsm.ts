@@ -49,6 +49,7 @@ export class GsmDecoder implements Decoder {
   private msr = 0;
   /** Frames that did not start with the 0xD signature (skipped as silence). */
   badFrames = 0;
+  get errors(): number { return this.badFrames; }
 
   decode(p: Uint8Array): Float32Array {
     const frames = Math.floor(p.length / GSM_FRAME_BYTES);

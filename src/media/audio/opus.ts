@@ -19,12 +19,18 @@ export async function opusDecoder(rate = 48000): Promise<Decoder> {
   const out = OPUS_RATES.includes(rate) ? rate : 48000;
   const d = new OpusDecoder({ channels: 1, sampleRate: out as 48000, preSkip: 0 });
   await d.ready;
+  let errors = 0;
   return {
     rate: out, channels: 1,
+    get errors() { return errors; },
     decode(p: Uint8Array): Float32Array {
       // An empty payload would ask libopus for concealment of 120 ms; a lost packet is silence instead.
       if (p.length === 0) return new Float32Array(0);
-      const r = d.decodeFrame(p);
+      // The package reports a corrupt packet on console.error; the playout counts it instead.
+      const log = console.error;
+      let r;
+      try { console.error = () => {}; r = d.decodeFrame(p); } finally { console.error = log; }
+      if (r.errors.length) errors += r.errors.length;
       return r.samplesDecoded > 0 ? r.channelData[0]!.slice(0, r.samplesDecoded) : new Float32Array(0);
     },
     free: () => d.free(),

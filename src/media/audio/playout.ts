@@ -85,6 +85,8 @@ export interface StreamPlayout {
   undecodable: { codec: string; reason: string; packets: number }[];
   /** Packets the tap dropped for its memory budget. */
   dropped: number;
+  /** Payloads (or GSM frames) the decoder rejected as corrupt: silence. */
+  corrupt: number;
   /** Capture times of the stream's first and last sample in the track. */
   start: number | null;
   stop: number | null;
@@ -203,7 +205,7 @@ interface Plan {
 function plan(s: StreamInput, jitterBufferMs: number | undefined): Plan {
   const out: StreamPlayout = {
     index: s.index, packets: s.packets.length, decoded: 0, codecs: [], lost: 0, gaps: 0, gapMs: 0, discarded: 0, duplicates: 0,
-    cnPackets: 0, eventPackets: 0, resyncs: 0, undecodable: [], dropped: s.dropped, start: null, stop: null,
+    cnPackets: 0, eventPackets: 0, resyncs: 0, undecodable: [], dropped: s.dropped, corrupt: 0, start: null, stop: null,
   };
   let kept = s.packets;
   if (jitterBufferMs !== undefined) {
@@ -303,7 +305,7 @@ async function render(pl: Plan, canvas: Canvas, rate: number, startS: number, no
       mark(out, x.at, x.at + frames / rate);
     }
   } finally {
-    for (const d of decoders.values()) d.free?.();
+    for (const d of decoders.values()) { out.corrupt += d.errors ?? 0; d.free?.(); }
   }
   out.codecs = [...codecs];
   out.gapMs = Math.round(out.gapMs);
