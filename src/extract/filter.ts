@@ -53,13 +53,13 @@ export function parseExtractFilter(f: RawFilterFlags): ExtractFilter {
   const out: ExtractFilter = { callId: f.callId, from: f.from, to: f.to };
   if (f.call !== undefined) out.calls = parseCallList(f.call);
   if (f.state !== undefined) {
-    const known = new Set<string>([...CALL_STATES, ...OUTCOMES]);
+    const known = new Set<string>([...CALL_STATES, ...OUTCOMES].map(norm));
     const bad = list(f.state).filter((s) => !known.has(s));
     if (bad.length || !list(f.state).length) throw new FilterError(`--state ${JSON.stringify(f.state)}: expected states or outcomes, comma-separated: ${quoted(CALL_STATES)}; or ${quoted(OUTCOMES)}`);
     out.state = f.state;
   }
   if (f.outcome !== undefined) {
-    const bad = list(f.outcome).filter((s) => !OUTCOMES.includes(s));
+    const bad = list(f.outcome).filter((s) => !OUTCOMES.map(norm).includes(s));
     if (bad.length || !list(f.outcome).length) throw new FilterError(`--outcome ${JSON.stringify(f.outcome)}: expected outcomes, comma-separated: ${quoted(OUTCOMES)}`);
     out.outcome = f.outcome;
   }

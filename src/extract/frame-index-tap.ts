@@ -11,6 +11,9 @@
  *   SDP wins, a datagram is looked up by destination first, then source) but
  *   for every transport an m= line names, so T.38 is included.
  *
+ * - SIP over WebSocket: also the frames of the connection's HTTP upgrade
+ *   (both directions), without which the messages cannot be read again.
+ *
  * Memory does not grow with the media. A call's media is kept as spans: one
  * direction of a UDP flow (addresses and ports) and the first and last frame
  * over which every datagram of that flow belonged to the call. The copy pass
@@ -68,6 +71,18 @@ export interface FrameIndexTap extends Tap {
 }
 
 const RTP_PROTO = /^RTP\/|^UDP\/TLS\/RTP\//i;
+/** TCP directions whose WebSocket handshake frames are remembered (the oldest forgotten first). */
+const MAX_HANDSHAKES = 4096;
+const GET = Buffer.from('GET ');
+const SWITCHING = Buffer.from('HTTP/1.1 101');
+const WEBSOCKET = /websocket/i;
+
+/** The frames of an RFC 6455 handshake head (request or 101 response) starting a segment, by direction. */
+function isHandshake(p: Uint8Array): boolean {
+  const b = Buffer.from(p.buffer, p.byteOffset, Math.min(p.byteLength, 4096));
+  if (!(b.subarray(0, 4).equals(GET) || b.subarray(0, 12).equals(SWITCHING))) return false;
+  return WEBSOCKET.test(b.toString('latin1'));
+}
 
 export function createFrameIndexTap(): FrameIndexTap {
   const calls = new Map<string, CallFrames>();
@@ -78,6 +93,8 @@ export function createFrameIndexTap(): FrameIndexTap {
   const heuristic = new Map<RtpStreamRef, { first: number; last: number; flow: MediaSpan | null }>();
   /** A heuristic stream seen in this frame whose flow is not known yet (the datagram comes to onUdp next). */
   let pendingHeuristic: { flow: MediaSpan | null } | null = null;
+  /** "src|port|dst|port" -> the frames of its WebSocket handshake. */
+  const handshakes = new Map<string, number[]>();
 
   function callOf(callId: string): CallFrames {
     let c = calls.get(callId);
@@ -107,6 +124,13 @@ export function createFrameIndexTap(): FrameIndexTap {
     push(c.sip, msg.frame);
     if (msg.carriers) for (const f of msg.carriers) if (f !== msg.frame) push(c.sipCarriers, f);
     if (msg.isRequest && msg.method === 'BYE' && c.byeFrame === null) c.byeFrame = msg.frame;
+    if ((msg.transport as string) === 'WS') {
+      const [sip, sport] = splitEndpoint(msg.src);
+      const [dip, dport] = splitEndpoint(msg.dst);
+      for (const key of [`${sip}|${sport}|${dip}|${dport}`, `${dip}|${dport}|${sip}|${sport}`]) {
+        for (const f of handshakes.get(key) ?? []) if (f < msg.frame && !c.sipCarriers.includes(f)) c.sipCarriers.push(f);
+      }
+    }
     announce(c, msg);
   }
 
@@ -126,6 +150,14 @@ export function createFrameIndexTap(): FrameIndexTap {
     const span = spanOf(p, p.frame);
     owner.spans.push(span);
     if (flow) { flow.owner = owner; flow.span = span; } else flows.set(p.src, p.srcPort, p.dst, p.dstPort, { owner, span });
+  }
+
+  function onTcp(p: TransportPacket): void {
+    if (p.payload.length < 16 || !isHandshake(p.payload)) return;
+    const key = `${p.src}|${p.srcPort}|${p.dst}|${p.dstPort}`;
+    handshakes.delete(key); // a new connection on the same ports replaces the old handshake
+    if (handshakes.size >= MAX_HANDSHAKES) handshakes.delete(handshakes.keys().next().value as string);
+    handshakes.set(key, [p.frame]);
   }
 
   function onRtp(p: RtpPacket): void {
@@ -155,8 +187,15 @@ export function createFrameIndexTap(): FrameIndexTap {
   return {
     name: 'frame-index', calls,
     onFrame: (f) => { linkType = f.linkType; },
-    onSip, onUdp, onRtp, finish,
+    onSip, onUdp, onTcp, onRtp, finish,
   };
+}
+
+/** "ip:port" or "[v6]:port" -> [ip as the decoder writes it, port]. */
+function splitEndpoint(ep: string): [string, number] {
+  const i = ep.lastIndexOf(':');
+  const host = ep.slice(0, i);
+  return [host.startsWith('[') ? host.slice(1, -1) : host, Number(ep.slice(i + 1))];
 }
 
 function spanOf(p: TransportPacket, frame: number): MediaSpan {
