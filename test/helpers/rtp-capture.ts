@@ -94,7 +94,7 @@ export function callCapture(media: string, dirs: Direction[], opts: { answer?: s
     sip(0.02, CALLER, CALLEE, 'ACK sip:bob@example.test SIP/2.0', '1 ACK', callId),
   ];
   for (const d of dirs) for (const [t, p] of rtpPackets(d)) frames.push([t, d.from, d.to, p]);
-  const end = opts.end ?? Math.max(...frames.map((f) => f[0])) + 0.5;
+  const end = opts.end ?? frames.reduce((m, f) => Math.max(m, f[0]), 0) + 0.5;
   frames.push(sip(end, CALLER, CALLEE, 'BYE sip:bob@example.test SIP/2.0', '2 BYE', callId));
   frames.sort((a, b) => a[0] - b[0]);
   const w = new PcapWriter(new MemorySink(), { linkType: 1, nanosecond: true });
