@@ -163,14 +163,28 @@ function undecodableReason(input: StreamInput, s: RtpStream): string {
 
 /**
  * Caller (left) and callee (right) streams. The caller is the call's initial
- * speaker (the source of its first request): audio it sends is left, audio
- * sent to it right. Streams neither from nor to that address (a relay, NAT)
+ * speaker (the source of its first request): audio sent from the endpoints
+ * its SDP announced (else from its address) is left, audio sent to them right. Streams neither from nor to that address (a relay, NAT)
  * take the side of the stream they answer; the rest go left first.
  */
 export function sidesOf(call: Call, streams: RtpStream[]): Map<RtpStream, 'left' | 'right'> {
   const side = new Map<RtpStream, 'left' | 'right'>();
   const caller = call.initialSpeaker;
+  // The audio endpoints the caller's own SDP announced: they tell the sides apart even when both
+  // parties share an address (a loopback lab, one host).
+  const callerMedia = new Set<string>();
+  // The caller's SIP endpoint: where the first request came from (its address alone when unknown).
+  const first = call.messages.find((m) => hostOf(m.src) === caller)?.src;
+  for (const m of call.messages) {
+    if (m.src !== first || !m.sdpSummary) continue;
+    for (const part of m.sdpSummary.split('; ')) { const x = /^audio \S+ (\S+)/.exec(part); if (x) callerMedia.add(x[1]!); }
+  }
   for (const s of streams) {
+    if (callerMedia.has(s.src)) side.set(s, 'left');
+    else if (callerMedia.has(s.dst)) side.set(s, 'right');
+  }
+  for (const s of streams) {
+    if (side.has(s)) continue;
     if (hostOf(s.src) === caller) side.set(s, 'left');
     else if (hostOf(s.dst) === caller) side.set(s, 'right');
   }

@@ -134,3 +134,15 @@ test('corpus: SIP_DTMF2 (A-law + RFC 4733): voice, the capture\'s RTP duration, 
     assert.ok(during < 1e-4 && around > 10 * during, `digit ${d.digit}: RMS ${during.toExponential(2)} while the events replace the audio, ${around.toFixed(4)} before`);
   }
 });
+
+test('corpus: both parties on 127.0.0.1 (a loopback lab): sides follow the SDP the caller announced, and a re-INVITE to Opus stays on its side', { skip: corpus }, () => {
+  const r = sipflow(['audio', join(CORPUS, 'wild/NormB_sipnab__register-invite-reinvite-bye.pcap'), '-o', join(work, 'loop')]);
+  assert.equal(r.code, 0, r.stderr);
+  const sides = [...r.stdout.matchAll(/^ {2}(left|right) +stream \d+ {2}(\S+) → (\S+) {2}(\S+)/gm)].map((m) => [m[1], m[2], m[4]]);
+  assert.deepEqual(sides, [
+    ['left', '127.0.0.1:5094', 'PCMU/8000'], ['left', '127.0.0.1:5094', 'opus/48000'],
+    ['right', '127.0.0.1:5084', 'PCMU/8000'], ['right', '127.0.0.1:5084', 'opus/48000'],
+  ]);
+  const wav = decodeWav(readFileSync(join(work, 'loop', 'call-2.wav')));
+  assert.equal(wav.rate, 48000, 'the higher rate of the call\'s codecs');
+});
