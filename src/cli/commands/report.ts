@@ -124,7 +124,7 @@ Examples:
         jobs.push({ file: paths.length === 1 ? paths[0]! : paths, out: flags.output ?? defaultOutput(paths[0]!) });
       } else {
         const dir = flags.output ?? '.';
-        if (dir === '-' || (existsSync(dir) && !statSync(dir).isDirectory())) {
+        if (dir === '-' || (existsSync(dir) ? !statSync(dir).isDirectory() : /\.html?$/i.test(dir))) {
           process.stderr.write(`sipflow: ${paths.length} captures give ${paths.length} pages: -o names the folder to write them into (or give --merge for one page)\n`);
           process.exitCode = EXIT_USAGE;
           return;
