@@ -51,6 +51,17 @@ export interface AnalyzeOptions extends NetDecoderOptions {
 
 /** Most malformed SIP messages listed one by one; the rest are counted in one warning. */
 const MALFORMED_LISTED = 50;
+/** The SIP ports whose non-SIP datagrams are reported (something else speaks there, or junk). */
+const SIP_PORT = 5060;
+/** TLS on this port is SIP over TLS (RFC 3261 §26.2.2): always reported as not decrypted. */
+const SIPS_PORT = 5061;
+
+/** A keep-alive on a SIP port: empty, only CR/LF (RFC 5626 §4.4.1), or a STUN binding (RFC 5626 §4.4.2). */
+function keepAlive(p: Uint8Array): boolean {
+  if (p.length >= 20 && p[0]! < 2 && p[4] === 0x21 && p[5] === 0x12 && p[6] === 0xa4 && p[7] === 0x42) return true;
+  for (let i = 0; i < p.length; i++) if (p[i] !== 13 && p[i] !== 10) return false;
+  return true;
+}
 
 /**
  * Analyze one capture file ("-" is standard input), or several read as one
@@ -90,8 +101,16 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   const rel = (sec: number, nsec: number) => (sec - firstSec) + (nsec - firstNsec) / 1e9;
   let malformedSip = 0;
 
-  const onSipBytes = (bytes: Uint8Array, d: PacketMeta) => {
-    const parsed = parseSip(bytes, 0, bytes.length, d.transport === 'TCP');
+  let sipMessages = 0;
+  /** Datagrams on the SIP port that were not SIP: count, first frame and size. */
+  let notSip = 0;
+  let notSipFrame = 0;
+  let notSipBytes = 0;
+
+  /** One SIP message; `stream`: from a TCP byte stream (no Content-Length = no body, RFC 3261 §18.3). */
+  const onSipBytes = (bytes: Uint8Array, d: PacketMeta, stream: boolean) => {
+    sipMessages++;
+    const parsed = parseSip(bytes, 0, bytes.length, stream);
     if ('error' in parsed) {
       malformedSip++;
       if (malformedSip <= MALFORMED_LISTED) warn({ frame: d.frame, code: 'sip-malformed', message: `malformed SIP message: ${parsed.error}` });
@@ -108,16 +127,21 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   };
 
   const tcp = new TcpSipReassembler({
-    onMessage: (bytes, meta) => onSipBytes(bytes, { ...meta, transport: 'TCP' }),
+    onMessage: (bytes, meta, transport = 'TCP') => onSipBytes(bytes, { ...meta, transport }, transport === 'TCP'),
     onWarning: warn,
   });
 
   // One record reused for every datagram handed to taps: no object per packet.
   const pkt: TransportPacket = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, payload: new Uint8Array(0), ipLength: 0, tcp: null, carriers: undefined };
   const net = new NetDecoder((d) => {
-    const sip = d.transport === 'UDP' && looksLikeSip(d.payload);
-    if (sip) onSipBytes(d.payload, d);
-    const listeners = d.transport === 'UDP' ? (sip ? null : udpTaps) : tcpTaps;
+    // Whole messages: UDP datagrams, SCTP user messages, what HEP carried. TCP goes through stream reassembly.
+    const message = d.tcp === null;
+    const sip = message && looksLikeSip(d.payload);
+    if (sip) onSipBytes(d.payload, d, false);
+    else if (message && (d.dstPort === SIP_PORT || d.srcPort === SIP_PORT) && !keepAlive(d.payload)) {
+      if (notSip++ === 0) { notSipFrame = d.frame; notSipBytes = d.payload.length; }
+    }
+    const listeners = d.transport === 'UDP' ? (sip ? null : udpTaps) : d.tcp ? tcpTaps : null;
     if (listeners?.length) {
       pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst;
       pkt.srcPort = d.srcPort; pkt.dstPort = d.dstPort; pkt.transport = d.transport; pkt.time = rel(d.tsSec, d.tsNsec);
@@ -125,7 +149,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
       if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);
       else for (const t of listeners) t.onTcp!(pkt);
     }
-    if (d.transport === 'TCP') tcp.push(d);
+    if (d.tcp) tcp.push(d);
   }, warn, opts);
 
   // Streaming: every second of capture time, the calls that are over leave memory.
@@ -183,6 +207,17 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   };
   for (const [name, n] of Object.entries(net.stats.unsupportedLinkTypes)) {
     warn({ frame: null, code: 'unsupported-link-type', message: `${n} frames of link type ${name} were not decoded` });
+  }
+  // What was seen and not read: TLS (SIP over TLS, WSS) and other protocols on the SIP port.
+  for (const [port, n] of Object.entries(net.stats.tls)) {
+    if (Number(port) === SIPS_PORT || sipMessages === 0) {
+      warn({ frame: null, code: 'tls-not-decrypted', message: `TLS on port ${port}: ${n} frame${n === 1 ? '' : 's'}, not decrypted${Number(port) === SIPS_PORT ? ' (SIP over TLS)' : ''}` });
+    }
+  }
+  if (notSip) {
+    warn({ frame: notSipFrame, code: 'not-sip', message: notSip === 1
+      ? `1 datagram on port ${SIP_PORT} is not SIP (${notSipBytes} bytes in frame ${notSipFrame}); not decoded`
+      : `${notSip} datagrams on port ${SIP_PORT} are not SIP (the first, frame ${notSipFrame}, has ${notSipBytes} bytes); not decoded` });
   }
   if (malformedSip > MALFORMED_LISTED) warn({ frame: null, code: 'sip-malformed', message: `${malformedSip} malformed SIP messages in all (the first ${MALFORMED_LISTED} are listed)` });
   for (const t of taps) t.finish?.(report);

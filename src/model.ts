@@ -86,8 +86,12 @@ export interface CaptureInfo {
   sections: number;
 }
 
-/** Transport protocol of a datagram. */
-export type Transport = 'UDP' | 'TCP';
+/**
+ * Transport a SIP message (or a datagram) came over: UDP, TCP, SCTP (a DATA
+ * chunk's user message), or WS (a WebSocket message on an upgraded TCP
+ * connection, RFC 7118).
+ */
+export type Transport = 'UDP' | 'TCP' | 'SCTP' | 'WS';
 
 /** TCP segment fields handed up for stream reassembly. */
 export interface TcpSegmentInfo {
@@ -150,6 +154,18 @@ export interface NetStats {
   /** Frames that were not IP or could not be decoded. */
   notIp: number;
   malformed: number;
+  /** Tunnel and encapsulation layers decoded, by name ("PPPoE", "GRE", "ERSPAN II", "GTP-U", "HEP"...): one count per layer. */
+  encapsulations: Record<string, number>;
+  /**
+   * What was seen and not decoded, by what it is ("GRE payload 0x880b",
+   * "EtherType 0x88cc", "IP protocol 50 (ESP)", "nesting limit"...): frames.
+   */
+  undecoded: Record<string, number>;
+  /** TLS records on TCP (SIP over TLS, WSS...), which sipflow does not decrypt: frames by server port. */
+  tls: Record<string, number>;
+  /** SCTP DATA chunks seen, and user messages reassembled from fragments. */
+  sctpChunks: number;
+  sctpReassembled: number;
 }
 
 /** "ip:port" with IPv6 bracketed, as the JSON report writes endpoints. */

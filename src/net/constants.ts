@@ -14,6 +14,28 @@ export const ETHERTYPE_VLAN = 0x8100;
 export const ETHERTYPE_QINQ = 0x88a8;
 /** The outer tag of QinQ before 802.1ad had a number; still seen. */
 export const ETHERTYPE_QINQ_OLD = 0x9100;
+/** PPPoE discovery and session stages (RFC 2516). */
+export const ETHERTYPE_PPPOE_DISCOVERY = 0x8863;
+export const ETHERTYPE_PPPOE = 0x8864;
+/** MPLS unicast and multicast label stacks (RFC 3032). */
+export const ETHERTYPE_MPLS = 0x8847;
+export const ETHERTYPE_MPLS_MC = 0x8848;
+/** GRE protocol types that are not EtherTypes of a frame: transparent Ethernet bridging, PPP (PPTP), ERSPAN. */
+export const ETHERTYPE_TEB = 0x6558;
+export const ETHERTYPE_PPP = 0x880b;
+export const ETHERTYPE_ERSPAN_II = 0x88be;
+export const ETHERTYPE_ERSPAN_III = 0x22eb;
+
+/** PPP protocol numbers (RFC 1661, 1332, 5072) the decoder follows. */
+export const PPP_IPV4 = 0x0021;
+export const PPP_IPV6 = 0x0057;
+
+/** UDP ports of the tunnels decoded by port (as Wireshark registers them). */
+export const UDP_PORT_GTPU = 2152;
+export const UDP_PORT_VXLAN = 4789;
+export const UDP_PORT_VXLAN_GPE = 4790;
+export const UDP_PORT_GENEVE = 6081;
+export const UDP_PORT_HEP = 9060;
 
 /** IP protocol numbers (IANA), including the IPv6 extension headers. */
 export const IPPROTO_HOPOPTS = 0;
@@ -23,9 +45,12 @@ export const IPPROTO_UDP = 17;
 export const IPPROTO_IPV6 = 41;
 export const IPPROTO_ROUTING = 43;
 export const IPPROTO_FRAGMENT = 44;
+export const IPPROTO_GRE = 47;
+export const IPPROTO_ESP = 50;
 export const IPPROTO_AH = 51;
 export const IPPROTO_NONE = 59;
 export const IPPROTO_DSTOPTS = 60;
+export const IPPROTO_SCTP = 132;
 export const IPPROTO_MOBILITY = 135;
 export const IPPROTO_HIP = 139;
 export const IPPROTO_SHIM6 = 140;

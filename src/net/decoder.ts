@@ -1,34 +1,52 @@
 /**
  * Frame -> Datagram: link layer, IPv4/IPv6 (extension headers, tunnels,
- * fragment reassembly), UDP and TCP. One call per frame, synchronous; each
- * datagram is handed to `onDatagram` with a payload view valid during the call.
+ * fragment reassembly), UDP, TCP and SCTP. One call per frame, synchronous;
+ * each datagram is handed to `onDatagram` with a payload view valid during
+ * the call. Encapsulations (PPPoE, MPLS, GRE, ERSPAN, GTP-U, VXLAN, Geneve:
+ * tunnels.ts; HEP: hep.ts) are unwrapped to the innermost packet, dispatched
+ * on EtherType, IP protocol and UDP port so the plain path pays nothing.
  */
 import type { Datagram, Frame, NetStats, Warning } from '../model.js';
 import { LINKTYPE, linkTypeName } from '../capture/linktypes.js';
 import { ipv4ToString, ipv6ToString } from './addr.js';
 import {
-  AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_FRAGMENT,
-  IPPROTO_HIP, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MOBILITY, IPPROTO_ROUTING, IPPROTO_SHIM6, IPPROTO_TCP, IPPROTO_UDP,
+  AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_FRAGMENT,
+  IPPROTO_GRE, IPPROTO_HIP, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MOBILITY, IPPROTO_ROUTING, IPPROTO_SCTP, IPPROTO_SHIM6, IPPROTO_TCP,
+  IPPROTO_UDP, UDP_PORT_HEP,
 } from './constants.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassembly.js';
+import { Tunnels } from './tunnels.js';
+import { HEP_TYPE_RTP, HEP_TYPE_SIP, isHep, newHepPacket, parseHep } from './hep.js';
+import { SctpDecoder, type SctpLimits, type SctpSink } from './sctp.js';
 
 /** AF_INET6 of every OS (the capturing host's value is in the header). */
 const AF_INET6 = new Set<number>([AF.INET6_LINUX, AF.INET6_WINDOWS, AF.INET6_BSD, AF.INET6_FREEBSD, AF.INET6_DARWIN]);
 /** IPv6 extension headers of the generic form (next header, length in 8-byte units minus 1). */
 const EXT_8 = new Set<number>([IPPROTO_HOPOPTS, IPPROTO_ROUTING, IPPROTO_DSTOPTS, IPPROTO_MOBILITY, IPPROTO_HIP, IPPROTO_SHIM6]);
 
-/** Tunnel nesting limit: a crafted packet cannot recurse without end. */
-const MAX_NESTING = 4;
+/**
+ * Tunnel nesting limit: a crafted packet cannot recurse without end. Each
+ * encapsulation layer (IP-in-IP, GRE, ERSPAN, MPLS, PPPoE, GTP-U, VXLAN...)
+ * is one level; real captures need two or three.
+ */
+export const MAX_NESTING = 8;
 
 export interface NetDecoderOptions {
   limits?: Partial<ReassemblyLimits>;
+  sctpLimits?: Partial<SctpLimits>;
 }
 
 export class NetDecoder {
   readonly stats: NetStats = {
     ipv4: 0, ipv6: 0, udp: 0, tcp: 0, tunnels: 0, fragments: 0, reassembled: 0,
-    unsupportedLinkTypes: {}, notIp: 0, malformed: 0,
+    unsupportedLinkTypes: {}, notIp: 0, malformed: 0, encapsulations: {}, undecoded: {}, tls: {}, sctpChunks: 0, sctpReassembled: 0,
   };
+  private readonly tunnels: Tunnels;
+  private readonly sctp: SctpDecoder;
+  private readonly sctpSink: SctpSink;
+  /** The IP packet an SCTP packet came in (for the datagrams of its chunks). */
+  private sctpIp: { ver: 4 | 6; src: string; dst: string; ipLength: number } = { ver: 4, src: '', dst: '', ipLength: 0 };
+  private readonly hepPacket = newHepPacket();
   private readonly reasm: Reassembler;
   private frame!: Frame;
   private time = 0;
@@ -44,6 +62,14 @@ export class NetDecoder {
     opts: NetDecoderOptions = {},
   ) {
     this.reasm = new Reassembler({ ...DEFAULT_REASSEMBLY_LIMITS, ...opts.limits }, warn);
+    this.tunnels = new Tunnels({
+      stats: this.stats,
+      ip: (b, o, end, depth) => (depth > MAX_NESTING ? this.tooDeep() : this.ip(b, o, end, depth)),
+      ethernet: (b, o, end, depth) => (depth > MAX_NESTING ? this.tooDeep() : this.ethernet(b, o, end, depth)),
+      malformed: () => this.malformed(),
+    });
+    this.sctp = new SctpDecoder(this.stats, warn, opts.sctpLimits);
+    this.sctpSink = { sctpMessage: (sp, dp, payload, carriers) => this.sctpMessage(sp, dp, payload, carriers), malformed: () => this.malformed() };
   }
 
   /** IP datagrams still waiting for fragments. */
@@ -56,16 +82,8 @@ export class NetDecoder {
     const b = frame.data;
     const n = b.length;
     switch (frame.linkType) {
-      case LINKTYPE.ETHERNET: {
-        if (n < 14) return this.malformed();
-        let type = (b[12]! << 8) | b[13]!;
-        let o = 14;
-        while ((type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) && o + 4 <= n) {
-          type = (b[o + 2]! << 8) | b[o + 3]!;
-          o += 4;
-        }
-        return this.ethertype(type, b, o, 0);
-      }
+      case LINKTYPE.ETHERNET:
+        return this.ethernet(b, 0, n, 0);
       case LINKTYPE.NULL:
       case LINKTYPE.LOOP: {
         if (n < 4) return this.malformed();
@@ -87,10 +105,10 @@ export class NetDecoder {
         return this.ip(b, 0, n, 0);
       case LINKTYPE.LINUX_SLL:
         if (n < 16) return this.malformed();
-        return this.ethertype((b[14]! << 8) | b[15]!, b, 16, 0);
+        return this.ethertype((b[14]! << 8) | b[15]!, b, 16, n, 0);
       case LINKTYPE.LINUX_SLL2:
         if (n < 20) return this.malformed();
-        return this.ethertype((b[0]! << 8) | b[1]!, b, 20, 0);
+        return this.ethertype((b[0]! << 8) | b[1]!, b, 20, n, 0);
       default: {
         const name = linkTypeName(frame.linkType);
         this.stats.unsupportedLinkTypes[name] = (this.stats.unsupportedLinkTypes[name] ?? 0) + 1;
@@ -102,13 +120,35 @@ export class NetDecoder {
   /** Report datagrams that never completed. Call once at end of capture. */
   finish(): void {
     this.reasm.finish();
+    this.sctp.finish();
     this.stats.fragments = this.reasm.stats.fragments;
     this.stats.reassembled = this.reasm.stats.reassembled;
+    // Say what was seen and not followed, once per kind.
+    for (const [what, n] of Object.entries(this.stats.undecoded)) {
+      this.warn({ frame: null, code: 'not-decoded', message: `${n} frame${n === 1 ? '' : 's'} of ${what} not decoded` });
+    }
   }
 
-  private ethertype(type: number, b: Uint8Array, o: number, depth: number): void {
-    if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) return this.ip(b, o, b.length, depth);
-    this.stats.notIp++;
+  /** An Ethernet frame b[o, end): 802.1Q/802.1ad tags, then its EtherType. */
+  private ethernet(b: Uint8Array, o: number, end: number, depth: number): void {
+    if (o + 14 > end) return this.malformed();
+    let type = (b[o + 12]! << 8) | b[o + 13]!;
+    let p = o + 14;
+    while ((type === ETHERTYPE_VLAN || type === ETHERTYPE_QINQ || type === ETHERTYPE_QINQ_OLD) && p + 4 <= end) {
+      type = (b[p + 2]! << 8) | b[p + 3]!;
+      p += 4;
+    }
+    return this.ethertype(type, b, p, end, depth);
+  }
+
+  private ethertype(type: number, b: Uint8Array, o: number, end: number, depth: number): void {
+    if (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6) return this.ip(b, o, end, depth);
+    this.tunnels.ethertype(type, b, o, end, depth);
+  }
+
+  /** A tunnel nested deeper than MAX_NESTING: not followed, said once at the end. */
+  private tooDeep(): void {
+    this.tunnels.undecoded(`tunnels nested deeper than ${MAX_NESTING}`);
   }
 
   private malformed(): void {
@@ -233,9 +273,19 @@ export class NetDecoder {
         this.stats.udp++;
         const ulen = (b[off + 4]! << 8) | b[off + 5]!;
         const uend = ulen >= 8 && ulen <= n ? off + ulen : end;
+        const srcPort = (b[off]! << 8) | b[off + 1]!;
+        const dstPort = (b[off + 2]! << 8) | b[off + 3]!;
+        if (Tunnels.isTunnelPort(srcPort, dstPort)) {
+          if (depth >= MAX_NESTING) { this.tooDeep(); return; }
+          if (this.tunnels.udp(srcPort, dstPort, b, off + 8, uend, depth)) return;
+        }
+        // HEP: its magic ("HEP3"/"EEP3"), a v1/v2 header (version byte 1 or 2), or the HEP port.
+        const c0 = off + 8 < uend ? b[off + 8] : -1;
+        if ((c0 === 0x48 || c0 === 0x45 || c0 === 1 || c0 === 2 || dstPort === UDP_PORT_HEP || srcPort === UDP_PORT_HEP)
+          && this.hep(b, off + 8, uend, srcPort, dstPort)) return;
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
-          src, dst, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'UDP',
+          src, dst, srcPort, dstPort, transport: 'UDP',
           payload: b.subarray(off + 8, uend), ipLength, reassembled: this.reassembledNow, tcp: null,
           carriers: this.reassembledNow ? this.carriers : undefined,
         });
@@ -246,6 +296,9 @@ export class NetDecoder {
         const hl = (b[off + 12]! >> 4) * 4;
         if (hl < 20 || hl > n) return this.malformed();
         this.stats.tcp++;
+        // A TLS record header (handshake, application data, alert, change cipher spec; version 3.x).
+        const t = off + hl;
+        if (end - t >= 5 && b[t]! >= 0x14 && b[t]! <= 0x17 && b[t + 1] === 3 && b[t + 2]! <= 4) this.tlsSeen(b, off);
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
           src, dst, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'TCP',
@@ -262,11 +315,73 @@ export class NetDecoder {
       }
       case IPPROTO_IPIP:
       case IPPROTO_IPV6:
-        if (depth >= MAX_NESTING) return this.malformed();
+        if (depth >= MAX_NESTING) return this.tooDeep();
         this.stats.tunnels++;
+        this.stats.encapsulations['IP-in-IP'] = (this.stats.encapsulations['IP-in-IP'] ?? 0) + 1;
         return this.ip(b, off, end, depth + 1);
+      case IPPROTO_GRE:
+        if (depth >= MAX_NESTING) return this.tooDeep();
+        return this.tunnels.gre(b, off, end, depth);
+      case IPPROTO_SCTP:
+        this.sctpIp.ver = ver; this.sctpIp.src = src; this.sctpIp.dst = dst; this.sctpIp.ipLength = ipLength;
+        return this.sctp.decode(this.sctpSink, src, dst, b, off, end, this.frame.number, this.time);
+      case IPPROTO_AH: { // IPv4 AH (IPv6 walks it in its header chain): next header, length in 4-byte units minus 2
+        if (n < 8) return this.malformed();
+        const alen = (b[off + 1]! + 2) * 4;
+        if (alen > n || depth >= MAX_NESTING) return this.malformed();
+        return this.transport(ver, src, dst, b[off]!, b, off + alen, end, ipLength, depth + 1);
+      }
+      case IPPROTO_ESP:
+        return this.tunnels.undecoded('IP protocol 50 (ESP, encrypted)');
       default:
         return;
     }
+  }
+
+  /** One SCTP user message (a DATA chunk, or fragments reassembled) of the packet being decoded. */
+  private sctpMessage(srcPort: number, dstPort: number, payload: Uint8Array, carriers: readonly number[] | undefined): void {
+    const ip = this.sctpIp;
+    this.onDatagram({
+      frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ip.ver,
+      src: ip.src, dst: ip.dst, srcPort, dstPort, transport: 'SCTP', payload, ipLength: ip.ipLength,
+      reassembled: this.reassembledNow || carriers !== undefined, tcp: null,
+      carriers: carriers ?? (this.reassembledNow ? this.carriers : undefined),
+    });
+  }
+
+  /**
+   * A HEP packet in a UDP payload: the message it carries becomes a datagram
+   * with HEP's original addresses, ports and transport (frame time kept).
+   * False when the payload is not HEP after all.
+   */
+  private hep(b: Uint8Array, o: number, end: number, srcPort: number, dstPort: number): boolean {
+    if (!isHep(b, o, end, srcPort, dstPort)) return false;
+    const h = this.hepPacket;
+    if (!parseHep(b, o, end, h)) {
+      if (dstPort !== UDP_PORT_HEP && srcPort !== UDP_PORT_HEP && b[o] !== 0x48 && b[o] !== 0x45) return false;
+      this.malformed();
+      return true;
+    }
+    const s = this.stats;
+    s.tunnels++;
+    s.encapsulations['HEP'] = (s.encapsulations['HEP'] ?? 0) + 1;
+    if (h.compressed) { this.tunnels.undecoded('HEP with a compressed payload'); return true; }
+    if (h.type !== 0 && h.type !== HEP_TYPE_SIP && h.type !== HEP_TYPE_RTP) { this.tunnels.undecoded(`HEP payload type ${h.type}`); return true; }
+    const payload = b.subarray(h.payloadStart, h.payloadEnd);
+    this.onDatagram({
+      frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: h.ipVersion,
+      src: h.src, dst: h.dst, srcPort: h.srcPort, dstPort: h.dstPort,
+      transport: h.proto === IPPROTO_TCP ? 'TCP' : h.proto === IPPROTO_SCTP ? 'SCTP' : 'UDP',
+      payload, ipLength: (h.ipVersion === 4 ? 20 : 40) + 8 + payload.length, reassembled: this.reassembledNow, tcp: null,
+      carriers: this.reassembledNow ? this.carriers : undefined,
+    });
+    return true;
+  }
+
+  /** TLS on TCP (b[off] is the TCP header): counted by the server's port, the lower of the two. */
+  private tlsSeen(b: Uint8Array, off: number): void {
+    const port = Math.min((b[off]! << 8) | b[off + 1]!, (b[off + 2]! << 8) | b[off + 3]!);
+    const tls = this.stats.tls;
+    tls[port] = (tls[port] ?? 0) + 1;
   }
 }

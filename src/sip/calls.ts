@@ -30,6 +30,12 @@ export interface CallTrack {
   /** Source IP of the first request (Wireshark's initial speaker), null until one is seen. */
   speaker: string | null;
   seenRequest: boolean;
+  /**
+   * The VoIP Calls fields were started by an INVITE. A Call-ID whose first
+   * request was something else (a REGISTER, in SIPp load tests) starts them
+   * again at its first INVITE, as Wireshark's VoIP Calls makes the call there.
+   */
+  fromInvite: boolean;
   firstInviteTime: number | null;
   answerTime: number | null;
   byeTime: number | null;
@@ -233,26 +239,42 @@ export class CallTracker {
       setupMs: null, durationS: null, participants: [], messages: [], media: [], streams: [], events: [],
     };
     return {
-      call, sipState: 'INVITE_SENT', inviteCseq: m.cseqNum, speaker: null, seenRequest: false,
+      call, sipState: 'INVITE_SENT', inviteCseq: m.cseqNum, speaker: null, seenRequest: false, fromInvite: false,
       firstInviteTime: null, answerTime: null, byeTime: null, byeFrom: null,
       inviteFinals: [], sawCancel: false, sawRinging: false, lastFinal: null, registerExpires: null,
       droppedMessages: 0, lastTime: m.time, closedAt: null, resend: new Map(),
     };
   }
 
-  /** Wireshark's sip_calls_packet (ui/voip_calls.c), literally; ARCHITECTURE.md "Semantics" lists its rules. */
+  /**
+   * Wireshark's sip_calls_packet (ui/voip_calls.c), literally; ARCHITECTURE.md
+   * "Semantics" lists its rules. The call starts at the first request (the
+   * SIP Flows view, FLOW_ALL), and again at the first INVITE when that came
+   * later: VoIP Calls (FLOW_ONLY_INVITES) makes a call only from an INVITE.
+   */
   private wiresharkState(t: CallTrack, m: SipMessage): void {
     const c = t.call;
-    if (!t.seenRequest) {
+    const firstInvite = m.isRequest && m.method === 'INVITE' && !t.fromInvite;
+    if (!t.seenRequest || firstInvite) {
       // Wireshark creates the call on the first request; responses before it change nothing.
       if (!m.isRequest) return;
       t.seenRequest = true;
+      t.fromInvite = m.method === 'INVITE';
       t.speaker = m.srcIp;
       c.initialSpeaker = m.srcIp;
       t.inviteCseq = m.cseqNum;
       t.sipState = 'INVITE_SENT';
       c.state = 'CALL SETUP';
       c.comment = m.method ?? '';
+      if (firstInvite && c.sipPackets > 0) {
+        // The Call-ID carried something else first (a REGISTER): from here on it is a call,
+        // with the INVITE's parties, as VoIP Calls lists it.
+        c.kind = 'call';
+        c.from = m.from?.uri?.plain ?? m.from?.uriText ?? '';
+        c.to = m.to?.uri?.plain ?? m.to?.uriText ?? '';
+        c.fromDisplay = null;
+        c.toDisplay = null;
+      }
     }
     if (!m.isRequest) {
       if (m.cseqNum === t.inviteCseq && m.dstIp === t.speaker) {

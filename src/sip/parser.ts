@@ -20,10 +20,18 @@ import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderL
 
 /** Most header fields accepted in one message. */
 export const MAX_HEADERS = 256;
-/** Longest header line (also the start line, and a header after unfolding), bytes. */
-export const MAX_HEADER_LINE = 8192;
-/** Largest message accepted, bytes (a UDP datagram cannot be larger). */
-export const MAX_MESSAGE_SIZE = 65536;
+/**
+ * Longest header line (also the start line, and a header after unfolding),
+ * bytes: long Via/Route/Record-Route paths and Identity headers of real
+ * traffic run to tens of kilobytes.
+ */
+export const MAX_HEADER_LINE = 65536;
+/**
+ * Largest message accepted, bytes. A UDP datagram stays under 64 KiB; over
+ * TCP, WebSocket or SCTP a message carries what its Content-Length says
+ * (an INVITE with a large multipart body, a NOTIFY with a big XML document).
+ */
+export const MAX_MESSAGE_SIZE = 1 << 20;
 /** @deprecated old name of MAX_MESSAGE_SIZE. */
 export const MAX_MESSAGE_BYTES = MAX_MESSAGE_SIZE;
 
@@ -296,20 +304,56 @@ export function headerValues(p: { headers: readonly SipHeader[] }, name: string)
 }
 
 /**
- * Where the header block ends in b[start, end): `headerEnd` is the index of the
- * LF that ends the last header line, `bodyStart` the index after the blank
- * line. CRLF and bare LF line ends are both accepted. Null when not found.
+ * Where the header block ends in b[start, end): `headerEnd` is the index of
+ * the line end (its CR or LF) of the last header line, `bodyStart` the index
+ * after the blank line. Lines end with CRLF, LF or a bare CR, as Wireshark
+ * reads them (tvb_find_line_end). Null when not found.
  */
 export function findHeaderEnd(b: Uint8Array, start: number, end: number): { headerEnd: number; bodyStart: number } | null {
-  let i = start;
-  while (i < end) {
-    i = b.indexOf(0x0a, i);
-    if (i < 0 || i >= end) return null;
-    if (i + 1 < end && b[i + 1] === 0x0a) return { headerEnd: i, bodyStart: i + 2 };
-    if (i + 2 < end && b[i + 1] === 0x0d && b[i + 2] === 0x0a) return { headerEnd: i, bodyStart: i + 3 };
-    i++;
+  for (let i = start; i < end; i++) {
+    const c = b[i];
+    if (c !== 0x0a && c !== 0x0d) continue;
+    // The line ends at i; the next one starts at j.
+    let j = i + 1;
+    if (c === 0x0d) {
+      if (j >= end) return null; // CR at the end: a CRLF may follow
+      if (b[j] === 0x0a) j++;
+    }
+    if (j >= end) return null;
+    const d = b[j];
+    if (d === 0x0a) return { headerEnd: i, bodyStart: j + 1 };
+    if (d === 0x0d) {
+      if (j + 1 >= end) return null;
+      return { headerEnd: i, bodyStart: b[j + 1] === 0x0a ? j + 2 : j + 1 };
+    }
+    i = j - 1;
   }
   return null;
+}
+
+/** Where the line lineEnd() last measured is followed by the next one. */
+let lineNext = 0;
+/** The next CR at or after the position lineEnd() last searched from (-1: none to the end of the message). */
+let nextCr = -1;
+let crFrom = Infinity;
+
+/**
+ * The end of the text of the line starting at `pos` of s[0, n): the index of
+ * its CR or LF (n when it runs to the end); `lineNext` is set to the start of
+ * the next line. CRLF, LF and a bare CR each end a line (Wireshark's rule).
+ */
+function lineEnd(s: string, pos: number, n: number): number {
+  let nl = s.indexOf('\n', pos);
+  if (nl < 0) nl = n;
+  // The CR search is cached: a message with LF line ends is scanned for CR only once.
+  if (pos < crFrom || (nextCr >= 0 && nextCr < pos)) { nextCr = s.indexOf('\r', pos); crFrom = pos; }
+  if (nextCr >= 0 && nextCr < nl) {
+    const cr = nextCr;
+    lineNext = cr + 1 < n && s.charCodeAt(cr + 1) === 10 ? cr + 2 : cr + 1;
+    return cr;
+  }
+  lineNext = nl + 1;
+  return nl;
 }
 
 function asBuffer(b: Uint8Array): Buffer {
@@ -398,10 +442,9 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
   const problems = p._found;
 
   // ---- start line ----
-  let eol = s.indexOf('\n', msgStart);
-  if (eol < 0) eol = n;
-  let le = eol;
-  if (le > msgStart && s.charCodeAt(le - 1) === 13) le--;
+  crFrom = Infinity;
+  const le = lineEnd(s, msgStart, n);
+  const afterStart = lineNext;
   if (le - msgStart > MAX_HEADER_LINE) {
     return fail('line-too-long', `start line longer than ${MAX_HEADER_LINE} bytes`, msgStart);
   }
@@ -459,14 +502,12 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
   const headers = p.headers;
   let iCallId = -1, iCSeq = -1, iFrom = -1, iTo = -1, iVia = -1, iCType = -1, iCLen = -1;
   let last: SipHeader | null = null;
-  let pos = eol + 1;
+  let pos = afterStart;
   let bodyStart = -1;
   while (pos < n) {
-    let nl = s.indexOf('\n', pos);
-    if (nl < 0) nl = n;
-    let e = nl;
-    if (e > pos && s.charCodeAt(e - 1) === 13) e--;
-    if (e === pos) { bodyStart = nl + 1 > n ? n : nl + 1; break; }
+    const e = lineEnd(s, pos, n);
+    const next = lineNext;
+    if (e === pos) { bodyStart = next > n ? n : next; break; }
     if (e - pos > MAX_HEADER_LINE) return fail('line-too-long', `header line longer than ${MAX_HEADER_LINE} bytes`, pos);
     const c0 = s.charCodeAt(pos);
     if (c0 === 32 || c0 === 9) {
@@ -482,14 +523,14 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
           return fail('line-too-long', `header ${last.name} longer than ${MAX_HEADER_LINE} bytes after unfolding`, pos);
         }
       }
-      pos = nl + 1;
+      pos = next;
       continue;
     }
     const colon = s.indexOf(':', pos);
     if (colon < 0 || colon > e) {
       problems.push(`line without a colon: "${clip(txt(pos, e))}"`);
       last = null;
-      pos = nl + 1;
+      pos = next;
       continue;
     }
     let ne = colon;
@@ -497,7 +538,7 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
     if (ne === pos) {
       problems.push(`header line without a name: "${clip(txt(pos, e))}"`);
       last = null;
-      pos = nl + 1;
+      pos = next;
       continue;
     }
     let vs = colon + 1;
@@ -521,7 +562,7 @@ function parseText(s: string, n: number, buf: Buffer, start: number, ascii: bool
         else if (headers[iCLen]!.value !== last.value) problems.push('conflicting Content-Length headers');
         break;
     }
-    pos = nl + 1;
+    pos = next;
   }
   if (bodyStart < 0) {
     bodyStart = n;

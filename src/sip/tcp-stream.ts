@@ -20,11 +20,15 @@
  *
  * A direction that starts (after its SYN) with something that is not SIP
  * (TLS, HTTP...) is ignored from then on, and one seen mid-stream is only
- * tracked once a segment looks like SIP, so non-SIP TCP costs little.
+ * tracked once a segment looks like SIP, so non-SIP TCP costs little. The
+ * exception is an HTTP WebSocket handshake (RFC 6455): the direction is then
+ * cut into WebSocket frames (websocket.ts) and each message is handed on as
+ * SIP over WebSocket (RFC 7118, transport "WS").
  */
 import type { Datagram, PacketMeta, Warning } from '../model.js';
 import { looksLikeSip, matchSipStartLine, StartLine } from './detect.js';
 import { findHeaderEnd, MAX_MESSAGE_SIZE } from './parser.js';
+import { looksLikeUpgrade, NEED_MORE, readFrame, upgradeEnd, WS_BINARY, WS_CLOSE, WS_CONTINUATION, WS_TEXT, WsDirection } from './websocket.js';
 import { endpoint } from '../net/addr.js';
 
 export interface TcpSipLimits {
@@ -41,7 +45,7 @@ export interface TcpSipLimits {
 }
 
 export const DEFAULT_TCP_LIMITS: Readonly<TcpSipLimits> = {
-  maxBufferedBytes: 2 * MAX_MESSAGE_SIZE,
+  maxBufferedBytes: MAX_MESSAGE_SIZE + 65536,
   maxPendingSegments: 128,
   maxStreams: 8192,
   maxMessageBytes: MAX_MESSAGE_SIZE,
@@ -59,7 +63,7 @@ export interface TcpSipCallbacks {
    * One complete SIP message. `bytes` is a view valid only during the call
    * (copy what you keep; parseSip copies what it returns).
    */
-  onMessage(bytes: Uint8Array, meta: TcpMessageMeta): void;
+  onMessage(bytes: Uint8Array, meta: TcpMessageMeta, transport?: 'TCP' | 'WS'): void;
   onWarning?(w: Warning): void;
 }
 
@@ -74,6 +78,9 @@ export interface TcpSipStats {
   garbageBytes: number;
   evictedStreams: number;
   ignoredStreams: number;
+  /** Directions upgraded to WebSocket, and the WebSocket messages handed on as SIP. */
+  webSocketUpgrades: number;
+  webSocketMessages: number;
 }
 
 const FIN = 1;
@@ -139,6 +146,8 @@ class Stream {
   total = 0;
   /** Where the bytes still buffered came from, oldest first (message carriers, for extract). */
   carriers: CarrierSpan[] = [];
+  /** Upgraded to WebSocket: the bytes are frames, not SIP text. */
+  ws: WsDirection | null = null;
   constructor(readonly key: string) {}
 }
 
@@ -163,8 +172,9 @@ function mentionsSip(p: Uint8Array): boolean {
 export function contentLengthOf(b: Uint8Array, start: number, end: number): number {
   let i = start;
   while (i < end) {
-    let eol = b.indexOf(LF, i);
-    if (eol < 0 || eol > end) eol = end;
+    // Lines end with CRLF, LF or a bare CR (findHeaderEnd's rule).
+    let eol = i;
+    while (eol < end && b[eol] !== LF && b[eol] !== CR) eol++;
     const c = b[i]! | 0x20;
     let j = -1;
     if (c === 0x6c) j = i + 1; // "l"
@@ -178,11 +188,11 @@ export function contentLengthOf(b: Uint8Array, start: number, end: number): numb
         const d0 = j;
         while (j < eol && b[j]! >= 0x30 && b[j]! <= 0x39 && j - d0 < 10) v = v * 10 + (b[j++]! - 0x30);
         const digits = j - d0;
-        while (j < eol && (b[j] === 32 || b[j] === 9 || b[j] === CR)) j++;
+        while (j < eol && (b[j] === 32 || b[j] === 9)) j++;
         return digits > 0 && j === eol ? v : -2;
       }
     }
-    i = eol + 1;
+    i = eol + (b[eol] === CR && b[eol + 1] === LF ? 2 : 1);
   }
   return -1;
 }
@@ -197,7 +207,7 @@ export class TcpSipReassembler {
   private readonly limits: TcpSipLimits;
   readonly stats: TcpSipStats = {
     segments: 0, messages: 0, streams: 0, retransmittedBytes: 0, outOfOrderSegments: 0, gaps: 0,
-    garbageBytes: 0, evictedStreams: 0, ignoredStreams: 0,
+    garbageBytes: 0, evictedStreams: 0, ignoredStreams: 0, webSocketUpgrades: 0, webSocketMessages: 0,
   };
   /** The segment being pushed (its metadata object is made on first need). */
   private curD: Datagram | null = null;
@@ -291,7 +301,7 @@ export class TcpSipReassembler {
       if (flags & RST) return;
       if (!(flags & SYN)) {
         // Mid-stream: only start tracking where SIP shows up.
-        if (payload.length === 0 || (!looksLikeSip(payload) && !mentionsSip(payload))) return;
+        if (payload.length === 0 || (!looksLikeSip(payload) && !mentionsSip(payload) && !looksLikeUpgrade(payload))) return;
       }
       s = new Stream(key);
       this.addStream(key, s);
@@ -374,6 +384,7 @@ export class TcpSipReassembler {
     s.ignored = false;
     s.nonSipBytes = 0;
     s.carriers = [];
+    s.ws = null;
   }
 
   /** Warn about an incomplete message (or a gap) left in a SIP stream. */
@@ -561,6 +572,7 @@ export class TcpSipReassembler {
 
   /** Cut complete messages from b[pos, end); returns where the unfinished rest begins. */
   private extract(s: Stream, b: Uint8Array, pos: number, end: number): number {
+    if (s.ws) return this.extractWs(s, b, pos, end);
     const lim = this.limits;
     while (pos < end) {
       if (s.skip > 0) {
@@ -585,6 +597,18 @@ export class TcpSipReassembler {
         const m = matchSipStartLine(b, pos, end);
         if (m === StartLine.NeedMore) return pos;
         if (m === StartLine.No) {
+          if (!s.sip) {
+            // An HTTP WebSocket handshake: SIP over WebSocket follows it.
+            const u = upgradeEnd(b, pos, end);
+            if (u === NEED_MORE) return pos;
+            if (u >= 0) {
+              s.ws = new WsDirection();
+              s.atStart = false;
+              s.garbage = 0;
+              this.stats.webSocketUpgrades++;
+              return this.extractWs(s, b, u, end);
+            }
+          }
           if (s.atStart && s.synSeen && !s.sip) {
             // The connection does not begin with SIP: not a SIP connection.
             this.ignore(s);
@@ -638,6 +662,62 @@ export class TcpSipReassembler {
       pos = msgEnd;
     }
     return pos;
+  }
+
+  /** WebSocket frames in b[pos, end) of an upgraded direction; returns where the unfinished rest begins. */
+  private extractWs(s: Stream, b: Uint8Array, pos: number, end: number): number {
+    const ws = s.ws!;
+    const h = ws.header;
+    while (pos < end) {
+      if (ws.skip > 0) {
+        const k = Math.min(ws.skip, end - pos);
+        pos += k;
+        ws.skip -= k;
+        continue;
+      }
+      if (ws.closed) return end;
+      if (!readFrame(b, pos, end, h)) return pos;
+      const total = h.headerLength + h.payloadLength;
+      const data = h.opcode === WS_TEXT || h.opcode === WS_BINARY || h.opcode === WS_CONTINUATION;
+      if (data && ws.partBytes + h.payloadLength > this.limits.maxMessageBytes) {
+        this.warn(this.curFrame, 'tcp-sip-oversize', `${this.describe(s)}: WebSocket message longer than ${this.limits.maxMessageBytes} bytes skipped`);
+        ws.reset();
+        ws.skip = total;
+        continue;
+      }
+      if (!data && h.payloadLength > 125) {
+        // A control frame cannot be this long (RFC 6455 §5.5): not WebSocket after all.
+        this.warn(this.curFrame, 'websocket-bad-frame', `${this.describe(s)}: malformed WebSocket frame; the rest of the connection is not read`);
+        ws.closed = true;
+        return end;
+      }
+      if (end - pos < total) return pos;
+      if (data) {
+        if (h.opcode !== WS_CONTINUATION) {
+          if (ws.parts.length) ws.reset(); // a new message where a continuation was due
+          ws.messageStart = this.base + pos;
+        }
+        const msg = ws.add(b, pos + h.headerLength, h.payloadLength, h.maskAt, h.fin);
+        if (msg) this.wsMessage(s, msg, ws.messageStart, this.base + pos + total);
+      } else if (h.opcode === WS_CLOSE) ws.closed = true;
+      pos += total;
+    }
+    return pos;
+  }
+
+  /** A complete WebSocket message [start, end) of the stream: SIP, or counted as not SIP. */
+  private wsMessage(s: Stream, msg: Uint8Array, start: number, end: number): void {
+    if (looksLikeSip(msg)) {
+      s.sip = true;
+      this.stats.messages++;
+      this.stats.webSocketMessages++;
+      this.cb.onMessage(msg, this.carried(s, start, end), 'WS');
+      return;
+    }
+    if (!s.sip) {
+      s.nonSipBytes += msg.length;
+      if (s.nonSipBytes > this.limits.maxNonSipBytes) this.ignore(s);
+    }
   }
 
   /**

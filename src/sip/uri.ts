@@ -12,7 +12,11 @@
  *   kept as written, quoted-string values unquoted and unescaped; a parameter
  *   without "=" has the value null. The first occurrence of a name wins.
  * - An IPv6 host keeps its brackets ("[2001:db8::1]"), as it is written in a
- *   URI, so `plain` and host:port joins stay unambiguous.
+ *   URI, so `plain` and host:port joins stay unambiguous. One written without
+ *   them (sip:9876@fe80:0:0:0:21a:a0ff:fe07:32e0, as some phones send it) is
+ *   kept whole, a last ":port" split off only when the rest is an address;
+ *   its `host` gets the brackets, `plain` stays as written (as Wireshark's
+ *   From/To address).
  * - The URI user part is kept as written (percent escapes not decoded).
  */
 import type { NameAddr, SipUri } from '../model.js';
@@ -218,6 +222,42 @@ function schemeEnd(s: string, i: number, end: number): number {
 }
 
 /** Digits of s[i, end) as a port (0..65535), or null. */
+/**
+ * An IPv6 address written without brackets where a host:port is expected
+ * (sip:9876@fe80:0:0:0:21a:a0ff:fe07:32e0, as some phones send it): the host
+ * part s[i, e) when it is one — all of it, or all but a last ":port" when
+ * the rest is one — as the end of the host; -1 when it is not IPv6.
+ */
+function bareIpv6End(s: string, i: number, e: number): number {
+  let colons = 0;
+  for (let k = i; k < e; k++) {
+    const c = s.charCodeAt(k);
+    if (c === COLON) colons++;
+    else if (!((c >= 0x30 && c <= 0x39) || ((c | 0x20) >= 0x61 && (c | 0x20) <= 0x66) || c === 0x2e)) return -1;
+  }
+  if (colons < 2) return -1;
+  if (isIpv6Text(s, i, e)) return e;
+  const last = s.lastIndexOf(':', e - 1);
+  return last > i && isIpv6Text(s, i, last) ? last : -1;
+}
+
+/** Is s[i, e) IPv6 text (eight groups, or fewer with one "::", an IPv4 tail allowed)? */
+function isIpv6Text(s: string, i: number, e: number): boolean {
+  const t = s.slice(i, e);
+  const dbl = t.indexOf('::');
+  if (dbl >= 0 && t.indexOf('::', dbl + 1) >= 0) return false;
+  const groups = t.split(':');
+  let n = 0;
+  for (let g = 0; g < groups.length; g++) {
+    const x = groups[g]!;
+    if (x === '') continue;
+    if (g === groups.length - 1 && x.includes('.')) { if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(x)) return false; n += 2; continue; }
+    if (!/^[0-9a-fA-F]{1,4}$/.test(x)) return false;
+    n++;
+  }
+  return dbl >= 0 ? n <= 7 : n === 8;
+}
+
 function parsePort(s: string, i: number, end: number): number | null {
   if (i >= end || end - i > 5) return null;
   let v = 0;
@@ -270,6 +310,7 @@ export function parseUri(text: string): SipUri | null {
     const hostStart = p;
     let host: string;
     let port: number | null = null;
+    let bare6 = false;
     if (p < end && text.charCodeAt(p) === LBRACK) {
       const close = text.indexOf(']', p);
       if (close < 0 || close >= end) return null;
@@ -279,9 +320,21 @@ export function parseUri(text: string): SipUri | null {
         const c = text.charCodeAt(p);
         if (c === COLON || c === SEMI || c === QMARK || c === GT || c <= 32) break;
       }
+      if (p < end && text.charCodeAt(p) === COLON) {
+        // More colons before the parameters: an IPv6 address without its brackets.
+        let e = p;
+        while (e < end) {
+          const c = text.charCodeAt(e);
+          if (c === SEMI || c === QMARK || c === GT || c <= 32) break;
+          e++;
+        }
+        const v6 = bareIpv6End(text, hostStart, e);
+        if (v6 > p) { p = v6; bare6 = true; }
+      }
     }
     if (p === hostStart) return null;
-    host = text.slice(hostStart, p);
+    // An unbracketed IPv6 host gets its brackets (host:port joins stay unambiguous); `plain` keeps the text as written.
+    host = bare6 ? '[' + text.slice(hostStart, p) + ']' : text.slice(hostStart, p);
     const hostEnd = p;
     let portAsWritten = true;
     if (p < end && text.charCodeAt(p) === COLON) {
@@ -548,6 +601,7 @@ export function parseVia(value: string): Via | null {
   }
   while (i < n && s.charCodeAt(i) <= 32) i++;
   const hs = i;
+  let bare6 = false;
   if (i < n && s.charCodeAt(i) === LBRACK) {
     const close = s.indexOf(']', i);
     if (close < 0) return null;
@@ -558,9 +612,19 @@ export function parseVia(value: string): Via | null {
       if (c === COLON || c === SEMI || c === COMMA || c <= 32) break;
       i++;
     }
+    if (i < n && s.charCodeAt(i) === COLON) {
+      let e = i;
+      while (e < n) {
+        const c = s.charCodeAt(e);
+        if (c === SEMI || c === COMMA || c <= 32) break;
+        e++;
+      }
+      const v6 = bareIpv6End(s, hs, e);
+      if (v6 > i) { i = v6; bare6 = true; }
+    }
   }
   if (i === hs) return null;
-  const host = s.slice(hs, i);
+  const host = bare6 ? '[' + s.slice(hs, i) + ']' : s.slice(hs, i);
   while (i < n && s.charCodeAt(i) <= 32) i++;
   let port: number | null = null;
   if (i < n && s.charCodeAt(i) === COLON) {

@@ -1,7 +1,8 @@
 /**
  * The capture and network stages agree with tshark on every reference capture:
  * frame count, every frame's timestamp to the nanosecond, and the set of UDP
- * payloads after IP reassembly (ICMP-quoted datagrams excluded: they carry nothing).
+ * payloads after IP reassembly and decapsulation (ICMP-quoted datagrams
+ * excluded: they carry nothing).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +30,8 @@ for (const file of hasTshark() ? allCaptures() : []) {
     const expTimes = tshark(['-r', file, '-T', 'fields', '-e', 'frame.number', '-e', 'frame.time_epoch']);
     assert.equal(info.frames, expTimes.length, 'frame count');
     assert.deepEqual(times, expTimes, 'frame numbers and timestamps');
-    const expUdp = new Set(tshark(['-r', file, '-Y', 'udp && !icmp && !icmpv6', '-T', 'fields',
+    // The innermost UDP layer (occurrence=l): tunnels (GTP-U, VXLAN...) carry UDP inside UDP.
+    const expUdp = new Set(tshark(['-r', file, '-Y', 'udp && !icmp && !icmpv6', '-T', 'fields', '-E', 'occurrence=l',
       '-e', 'frame.number', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'udp.payload'])
       .map((l) => l.endsWith('\t') ? l : l));
     const missing = [...expUdp].filter((x) => !udp.has(x)).map((x) => x.slice(0, 60));

@@ -24,28 +24,10 @@ import { analyze } from '../../src/analyze.js';
 import { MemorySink, PcapWriter } from '../../src/capture/writer.js';
 import { udpFrame } from '../../src/net/build.js';
 import type { Report, RtpStream } from '../../src/model.js';
-import { allCaptures, hasTshark, short, tshark, tsharkSkip } from '../helpers/corpus.js';
+import { allCaptures, hasTshark, short, tsharkSkip } from '../helpers/corpus.js';
+import { sameMin, tsharkStreams, type StreamRow } from '../helpers/voip-oracle.js';
 
-const N = String.raw`(-?[\d.]+)`;
-const LINE = new RegExp(String.raw`^\s*${N}\s+${N}\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+0x([0-9A-Fa-f]+)\s+(.*?)\s+(\d+)\s+(-?\d+) \(.*?\)\s+${N}\s+${N}\s+${N}\s+${N}\s+${N}\s+${N}`);
-const ep = (ip: string, port: string) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-
-interface Row {
-  src: string; dst: string; ssrc: string; payload: string; packets: number; lost: number;
-  minDelta: number; meanDelta: number; maxDelta: number; minJitter: number; meanJitter: number; maxJitter: number;
-}
-
-function tsharkStreams(file: string, extra: string[] = []): Row[] {
-  return tshark([...extra, '-q', '-r', file, '-z', 'rtp,streams']).filter((l) => /^\s+-?\d+\.\d+\s+-?\d/.test(l)).map((l) => {
-    const m = LINE.exec(l);
-    assert.ok(m, `unparsed tshark row: ${l}`);
-    return {
-      src: ep(m[3]!, m[4]!), dst: ep(m[5]!, m[6]!), ssrc: '0x' + m[7]!.toLowerCase().padStart(8, '0'), payload: m[8]!,
-      packets: Number(m[9]), lost: Number(m[10]), minDelta: Number(m[11]), meanDelta: Number(m[12]), maxDelta: Number(m[13]),
-      minJitter: Number(m[14]), meanJitter: Number(m[15]), maxJitter: Number(m[16]),
-    };
-  });
-}
+type Row = StreamRow;
 
 function find(report: Report, r: Row): RtpStream {
   const s = report.rtpStreams.find((x) => x.src === r.src && x.dst === r.dst && x.ssrc === r.ssrc);
@@ -77,7 +59,7 @@ function assertSame(report: Report, rows: Row[]): void {
     const what = `${r.src} -> ${r.dst} ${r.ssrc}`;
     assert.equal(x.packets, r.packets, `packets ${what}`);
     assert.equal(x.lost, r.lost, `lost ${what}`);
-    assert.ok(near(x.minDeltaMs, r.minDelta), `min delta ${x.minDeltaMs} vs ${r.minDelta} ${what}`);
+    assert.ok(sameMin(x.minDeltaMs, r, r.minDelta), `min delta ${x.minDeltaMs} vs ${r.minDelta} ${what}`);
     assert.ok(near(x.meanDeltaMs, r.meanDelta), `mean delta ${x.meanDeltaMs} vs ${r.meanDelta} ${what}`);
     assert.ok(near(x.maxDeltaMs, r.maxDelta), `max delta ${x.maxDeltaMs} vs ${r.maxDelta} ${what}`);
     assert.ok(near(x.meanJitterMs, r.meanJitter), `mean jitter ${x.meanJitterMs} vs ${r.meanJitter} ${what}`);
