@@ -3,7 +3,7 @@
  * and the stderr progress bar (TTY only, shown after one second).
  */
 import chalk from 'chalk';
-import cliProgress from 'cli-progress';
+import type cliProgress from 'cli-progress';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { inputProblem } from '../capture/input-problem.js';
@@ -47,19 +47,28 @@ export function progressBar(label: string, enabled: boolean): Progress {
   if (!enabled || !process.stderr.isTTY) return { update() {}, stop() {} };
   const started = Date.now();
   let bar: cliProgress.SingleBar | null = null;
+  // The bar's module is loaded only once a run has taken a second: short runs never pay for it.
+  let lib: typeof cliProgress | null = null;
+  let loading = false;
+  let stopped = false;
   return {
     update(done, total) {
+      if (stopped) return;
       if (!bar) {
         if (Date.now() - started < 1000 || !total) return;
-        bar = new cliProgress.SingleBar({
+        if (!lib) {
+          if (!loading) { loading = true; void import('cli-progress').then((m) => { lib = (m.default ?? m) as typeof cliProgress; }); }
+          return;
+        }
+        bar = new lib.SingleBar({
           stream: process.stderr, clearOnComplete: true, hideCursor: true,
-          format: `${label} [{bar}] {percentage}% | {value}/{total} MB | ETA {eta}s`,
-        }, cliProgress.Presets.shades_classic);
+          format: `${label} [{bar}] {percentage}% | {value}/{total} MiB | ETA {eta}s`,
+        }, lib.Presets.shades_classic);
         bar.start(Math.max(1, Math.round(total / 1048576)), 0);
       }
       bar.update(Math.round(done / 1048576));
     },
-    stop() { bar?.stop(); },
+    stop() { stopped = true; bar?.stop(); },
   };
 }
 
