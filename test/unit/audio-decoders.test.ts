@@ -72,9 +72,21 @@ function bestLagSnr(ref: Float32Array, x: Float32Array, n: number, maxLag: numbe
 const LOST = [10, 11, 40];
 const TROUBLE = { lose: LOST, late: { 20: 0.03 }, tsJump: { at: 60, by: 123456 } };
 
-for (const [law, pt, name] of [['u-law', 0, 'PCMU'], ['a-law', 8, 'PCMA']] as const) {
-  test(`G.711 ${law}: sox's encoding decodes sample-exact; loss is silence, the reordered packet and the timestamp jump keep their place`, { skip: noSox }, async () => {
-    const src = sweep(8000, 2, 3500);
+/** DTMF digits 1, 5, 9 (two sines each, 0.3 s on, 0.2 s off) written by sox as raw 16-bit little-endian at 8 kHz. */
+function dtmfTones(): string {
+  const parts = [[697, 1209], [770, 1336], [852, 1477]].map(([lo, hi], i) => {
+    const f = join(work, `dtmf-${i}.raw`);
+    run('sox', ['-n', '-r', '8000', '-c', '1', '-b', '16', '-e', 'signed', '-L', '-t', 'raw', f, 'synth', '0.3', 'sine', String(lo), 'sine', String(hi), 'remix', '-', 'pad', '0', '0.2', 'vol', '0.4']);
+    return readFileSync(f);
+  });
+  const f = join(work, 'dtmf.raw');
+  writeFileSync(f, Buffer.concat([...parts, ...parts, ...parts, ...parts]));
+  return f;
+}
+
+for (const [law, pt, name, signal] of [['u-law', 0, 'PCMU', 'sweep'], ['a-law', 8, 'PCMA', 'DTMF']] as const) {
+  test(`G.711 ${law} (${signal}): sox's encoding decodes sample-exact; loss is silence, the reordered packet and the timestamp jump keep their place`, { skip: noSox }, async () => {
+    const src = signal === 'sweep' ? sweep(8000, 2, 3500) : dtmfTones();
     const enc = run('sox', ['-t', 'raw', '-r', '8000', '-e', 'signed', '-b', '16', '-c', '1', '-L', src, '-t', 'raw', '-e', law, '-']);
     const ref = s16le(run('sox', ['-t', 'raw', '-r', '8000', '-e', law, '-c', '1', writeTmp(enc), '-t', 'raw', '-e', 'signed', '-b', '16', '-L', '-']))[0]!;
     const pk = frames(enc, 160);

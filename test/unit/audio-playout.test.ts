@@ -158,3 +158,19 @@ test('corrupt payloads are counted and left silent (Opus without a word on the c
   const g = await callAudio(callCapture(audioMedia(3, null), [{ from: CALLER, to: CALLEE, payloads: gsm, pt: 3, tsStep: 160, start: 1, interval: 0.02 }]), { mono: true });
   assert.equal((await g.render(g.plans[0]!)).playouts[0]!.corrupt, 1);
 });
+
+test('a marker bit re-anchors a talkspurt whose timestamps say less silence than the capture saw', async () => {
+  // 20 packets; then the sender's timestamps skip 1 s of silence but the talkspurt arrives 1.1 s later.
+  const first = pcmu(tone(40), { tsStep: (i) => (i === 19 ? 160 + 8000 : 160), late: Object.fromEntries(Array.from({ length: 20 }, (_, k) => [20 + k, 1.1])) });
+  // The marker on packet 20, the talkspurt's first (the helper sets it on a timestamp jump, here of nothing).
+  const withMarker = { ...first, tsJump: { at: 20, by: 0 } };
+  const plain = await callAudio(callCapture(audioMedia(0, 'PCMU/8000'), [first]), { mono: true });
+  const p = await plain.render(plain.plans[0]!);
+  assert.equal(p.playouts[0]!.resyncs, 0, 'without a marker 0.1 s is within jitter: kept on its timestamps');
+  assert.equal(p.samples[0]!.length, 40 * 160 + 8000);
+  const m = await callAudio(callCapture(audioMedia(0, 'PCMU/8000'), [withMarker]), { mono: true });
+  const o = await m.render(m.plans[0]!);
+  assert.equal(o.playouts[0]!.resyncs, 1, 'the marker packet re-anchors');
+  assert.equal(o.samples[0]!.length, 40 * 160 + 8800, 'the talkspurt sits where it arrived, 0.1 s later');
+  assert.ok(rms(o.samples[0]!, 20 * 160 + 8000, 20 * 160 + 8800) === 0, 'silence in the extra 0.1 s');
+});
