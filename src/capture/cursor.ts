@@ -49,6 +49,20 @@ export class CaptureCursor {
     }, { records: this.opts.records });
   }
 
+  /**
+   * Move to the next frame without waiting when it is already parsed: true
+   * (`frame` holds it), or null when the next chunk must be read (call next()).
+   */
+  nextQueued(): true | null {
+    if (this.qi >= this.frames.length) return null;
+    this.frame = this.frames[this.qi]!;
+    this.record = this.recs[this.qi];
+    this.frames[this.qi] = undefined as unknown as Frame;
+    this.recs[this.qi] = undefined;
+    this.qi++;
+    return true;
+  }
+
   /** Move to the next frame: true when `frame` holds one, false at the end of the file. */
   async next(): Promise<boolean> {
     while (this.qi >= this.frames.length) {

@@ -99,7 +99,9 @@ export async function readMerged(paths: readonly string[], opts: ReadOptions): P
       if (firstSec === null) { firstSec = f.tsSec; firstNsec = f.tsNsec; minTime = t; maxTime = t; }
       else { if (t < minTime!) minTime = t; if (t > maxTime!) maxTime = t; }
       opts.onFrame(f, rec);
-      if (!(await advance(best))) active.splice(active.indexOf(best), 1);
+      // Most frames are already parsed: no promise per frame.
+      if (best.cursor.nextQueued()) { best.sec = best.cursor.frame!.tsSec; best.nsec = best.cursor.frame!.tsNsec; }
+      else if (!(await advance(best))) active.splice(active.indexOf(best), 1);
       if (opts.onProgress && number - lastProgress >= 4096) { lastProgress = number; progress(); }
     }
     progress();
