@@ -102,7 +102,9 @@ export function eModel(p: Partial<EModelParams> = {}): EModelResult {
   const Id = Idte + Idle + Idd;
 
   // §7.5 Effective equipment impairment with packet loss.
-  const IeEff = q.Ie + (95 - q.Ie) * q.Ppl / (q.Ppl / q.BurstR + q.Bpl);
+  // Capped at 95, the random-loss asymptote: with heavy loss in long bursts the formula leaves the
+  // scale the rest of the model is calibrated on (R far below 0).
+  const IeEff = Math.min(95, q.Ie + (95 - q.Ie) * q.Ppl / (q.Ppl / q.BurstR + q.Bpl));
 
   const R = Ro - Is - Id - IeEff + q.A;
   return { R, Ro, Is, Id, IeEff, mos: mosFromR(R) };

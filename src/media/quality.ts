@@ -208,7 +208,7 @@ function score(s: RtpStream, t: StreamTrack, codec: CodecImpairment, rttS: numbe
     const f = lossFigures(Math.max(exp, w.received), wl, w.runs);
     const r = rate(f.ppl, f.burstR);
     if (!worst || r.R < worst.rFactor) {
-      worst = { start: round(s.start + w.start, 3), stop: round(s.start + w.stop, 3), lossPct: round(f.ppl, 2), rFactor: round(r.R, 1), mos: round(r.mos, 2) };
+      worst = { start: round(s.start + w.start, 3), stop: round(s.start + w.stop, 3), lossPct: round(f.ppl, 2), rFactor: round(Math.min(100, Math.max(0, r.R)), 1), mos: round(r.mos, 2) };
     }
   }
   const quality: StreamQuality = {
@@ -217,7 +217,8 @@ function score(s: RtpStream, t: StreamTrack, codec: CodecImpairment, rttS: numbe
     delayMs: round(delayMs, 1), delaySource: rttS !== null ? 'rtcp' : 'default', rttMs: rttS !== null ? round(rttS * 1000, 1) : null,
     windowS: WINDOW_S, worstWindow: worst,
   };
-  return { mos: round(overall.mos, 2), rFactor: round(overall.R, 1), mosWorst5s: worst ? worst.mos : round(overall.mos, 2), quality };
+  // R below 0 means nothing more than 0 does (MOS 1): the report's R is 0..100.
+  return { mos: round(overall.mos, 2), rFactor: round(Math.min(100, Math.max(0, overall.R)), 1), mosWorst5s: worst ? worst.mos : round(overall.mos, 2), quality };
 }
 
 function round(x: number, digits: number): number {

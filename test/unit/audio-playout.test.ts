@@ -76,6 +76,7 @@ test('a fixed jitter buffer discards packets later than it, counts them, and lea
   const jb = await callAudio(file, { mono: true, jitterBufferMs: 60 });
   const b = await jb.render(jb.plans[0]!);
   assert.equal(b.playouts[0]!.discarded, 1);
+  assert.equal(b.playouts[0]!.lost, 0, 'a discarded packet came: it is no gap in the sequence');
   assert.equal(rms(b.samples[0]!, 20 * 160, 21 * 160), 0, 'discarded: silence');
   assert.equal(jb.report.rtpStreams[0]!.quality!.discarded, 1, 'the MOS counts the same discard');
   const roomy = await callAudio(file, { mono: true, jitterBufferMs: 150 });

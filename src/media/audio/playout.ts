@@ -113,6 +113,9 @@ export interface PlayoutOptions {
   startS?: number;
 }
 
+/** A packet the jitter buffer discarded: kept in the sequence, never played. */
+const DISCARDED: PayloadKind = { kind: 'event' };
+
 interface Planned {
   p: StoredPacket;
   kind: PayloadKind;
@@ -207,13 +210,14 @@ function plan(s: StreamInput, jitterBufferMs: number | undefined): Plan {
     index: s.index, packets: s.packets.length, decoded: 0, codecs: [], lost: 0, gaps: 0, gapMs: 0, discarded: 0, duplicates: 0,
     cnPackets: 0, eventPackets: 0, resyncs: 0, undecodable: [], dropped: s.dropped, corrupt: 0, start: null, stop: null,
   };
-  let kept = s.packets;
+  // Discarded packets stay in the sequence (they are no gap: they came, too late) but are not played.
+  const late = new Set<StoredPacket>();
   if (jitterBufferMs !== undefined) {
     const jb = new FixedJitterBuffer(jitterBufferMs);
-    kept = s.packets.filter((p) => jb.offer(p.time, p.ts, p.clockRate, p.marker));
+    for (const p of s.packets) if (!jb.offer(p.time, p.ts, p.clockRate, p.marker)) late.add(p);
     out.discarded = jb.discarded;
   }
-  const sorted = kept.slice().sort((a, b) => a.seq - b.seq || a.time - b.time);
+  const sorted = s.packets.slice().sort((a, b) => a.seq - b.seq || a.time - b.time);
   const kinds = new Map<number, PayloadKind>();
   const items: Planned[] = [];
   let prevSeq = NaN;
@@ -223,6 +227,7 @@ function plan(s: StreamInput, jitterBufferMs: number | undefined): Plan {
   for (const p of sorted) {
     if (p.seq === prevSeq) { out.duplicates++; continue; }
     prevSeq = p.seq;
+    if (late.has(p)) { items.push({ p, kind: DISCARDED, at: NaN }); continue; }
     let kind = kinds.get(p.pt);
     if (!kind) { kind = payloadKind(encodingOf(p.pt, s.rtpmap.get(p.pt)), p.pt); kinds.set(p.pt, kind); }
     // Events share the sequence space (no gap where they stand) but are not audio and not placed.
@@ -273,7 +278,7 @@ async function render(pl: Plan, canvas: Canvas, rate: number, startS: number, no
       const pos = Math.round((x.at - startS) * rate);
       const missing = prev ? x.p.seq - prev.p.seq - 1 : 0;
       prev = x;
-      if (x.kind.kind === 'event') { if (missing > 0) { out.lost += missing; out.gaps++; } continue; }
+      if (Number.isNaN(x.at)) { if (missing > 0) { out.lost += missing; out.gaps++; } continue; }
       if (missing > 0) {
         out.lost += missing;
         out.gaps++;
