@@ -301,6 +301,27 @@ export type CallKind = 'call' | 'registration' | 'subscription' | 'publish' | 'm
 /** Wireshark VoIP Calls states (ui/voip_calls.c voip_call_state_name). */
 export type CallState = 'CALL SETUP' | 'RINGING' | 'IN CALL' | 'CANCELLED' | 'COMPLETED' | 'REJECTED' | 'UNKNOWN';
 
+/**
+ * Media of a call that is not RTP: packets to an endpoint whose SDP section
+ * names another transport (T.38 fax over UDPTL after a re-INVITE, "m=image
+ * ... udptl t38"), one direction (src -> dst) each. They end the RTP stream
+ * on those ports instead of being read as RTP.
+ */
+export interface OtherMedia {
+  src: Endpoint;
+  dst: Endpoint;
+  /** The m= line's media type ("image") and transport ("udptl"), and its formats ("t38"). */
+  mediaType: string;
+  protocol: string;
+  format: string;
+  packets: number;
+  firstFrame: number;
+  lastFrame: number;
+  /** Seconds from the first frame of the capture. */
+  start: number;
+  stop: number;
+}
+
 export interface Call {
   index: number;
   callId: string;
@@ -326,6 +347,8 @@ export interface Call {
   media: MediaDescription[];
   streams: number[];
   events: CallEvent[];
+  /** Non-RTP media of the call (T.38...), present when there is some. */
+  otherMedia?: OtherMedia[];
 }
 
 export interface RtpStream {

@@ -44,6 +44,11 @@ function slotDelete<T>(s: Slot<T>, key: string): boolean {
   return true;
 }
 
+function slotEach<T>(s: Slot<T>, fn: (v: T) => void): void {
+  if (s.map) for (const v of s.map.values()) fn(v);
+  else for (const v of s.vals) fn(v);
+}
+
 function slotEmpty<T>(s: Slot<T>): boolean {
   return s.map ? s.map.size === 0 : s.keys.length === 0;
 }
@@ -94,6 +99,13 @@ export class FlowIndex<T> {
     if (!inner) { inner = { keys: [], vals: [], map: null }; slotSet(s, src, inner); }
     if (slotGet(inner, dst) === undefined) this.size++;
     slotSet(inner, dst, v);
+  }
+
+  /** Every value, in no particular order. */
+  forEach(fn: (v: T) => void): void {
+    for (const byDst of this.bySrcPort.values()) {
+      for (const s of byDst.values()) slotEach(s, (inner) => slotEach(inner, fn));
+    }
   }
 
   delete(src: string, srcPort: number, dst: string, dstPort: number): void {

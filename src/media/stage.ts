@@ -8,12 +8,17 @@
  * the SDP that announced it; a later SDP for the same address replaces it. A
  * datagram is looked up by its destination endpoint first, then its source
  * (Wireshark's get_conv_info), which decides the payload-type map it is read with.
+ * A media section that is not RTP (m=image ... udptl t38 after a fax
+ * re-INVITE, any other transport) replaces the endpoint's RTP just the same:
+ * its packets end the RTP stream there and are counted as the call's
+ * `otherMedia`, not as RTP. SDP from MGCP and MEGACO (gateway-sdp.ts)
+ * announces streams as Wireshark's SDP dissector does; they belong to no call.
  *
  * The per-packet path builds no strings: endpoints are found through maps
  * keyed by the decoder's address text and numeric ports, streams through a
  * flow table (source ip -> ports -> destination ip -> SSRC).
  */
-import type { Call, CallEvent, MediaDescription, PacketMeta, Report, RtpStream, SipMessage, Warning } from '../model.js';
+import type { Call, CallEvent, MediaDescription, OtherMedia, PacketMeta, Report, RtpStream, SipMessage, Warning } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TapContext, TransportPacket } from '../tap.js';
 import type { CallTrack } from '../sip/calls.js';
 import { endpoint, hostOf, ipv6ToString } from '../net/addr.js';
@@ -26,6 +31,7 @@ import { RtpStats, TimestampUnwrapper } from './rtp-stats.js';
 import { DtmfDecoder, infoDtmfDigit } from './dtmf.js';
 import { looksLikeRtcp, parseRtcp } from './rtcp.js';
 import { EndpointIndex, FlowIndex } from './endpoint-index.js';
+import { gatewaySdps, isGatewayPort } from './gateway-sdp.js';
 
 export interface MediaOptions {
   /** Also classify RTP that no SDP announced (marked heuristic). */
@@ -44,15 +50,34 @@ export const HEURISTIC_PACKETS = 3;
 export const NOT_CAPTURED_LISTED = 3;
 /** Seconds around a call's SIP messages in which a heuristic stream may belong to it. */
 export const HEURISTIC_CALL_SLACK_S = 5;
+/** Non-RTP media flows (T.38...) kept at once. */
+export const MAX_OTHER_FLOWS = 10000;
+/** Unannounced UDP flows watched for the "RTP without SDP" hint (without --rtp-heuristic). */
+export const MAX_HINT_FLOWS = 1024;
+/** Packets in sequence before an unannounced flow counts as RTP for that hint. */
+export const HINT_PACKETS = 20;
 
 /** What one SDP media section announced at one address and port. */
 interface Announced {
-  call: CallMedia;
+  /** The SIP call whose SDP it was; null for SDP from MGCP/MEGACO. */
+  call: CallMedia | null;
   mediaType: string;
   rtpmap: Map<number, RtpMapEntry>;
   rtcp: boolean;
   /** Analysis clock rate per payload type, -1 = not computed yet. */
   clock: Int32Array;
+  /** Not RTP: the section's transport and format ("udptl", "t38"); its packets are other media. */
+  other: { protocol: string; format: string } | null;
+  /** SRTP (RTP/SAVP, RTP/SAVPF, UDP/TLS/RTP/SAVPF): the headers are read, the payload is encrypted. */
+  srtp: boolean;
+}
+
+/** Packets of a non-RTP media section in one direction, as the tap counts them. */
+interface OtherFlow {
+  call: CallMedia | null;
+  src: string; dst: string; srcIp: string; srcPort: number; dstIp: string; dstPort: number;
+  mediaType: string; protocol: string; format: string;
+  packets: number; firstFrame: number; lastFrame: number; start: number; stop: number;
 }
 
 /** A stream as the tap tracks it; taps see it as an RtpStreamRef. */
@@ -79,6 +104,8 @@ interface StreamState extends RtpStreamRef {
   ptCounts: Uint32Array;
   dtmf: DtmfDecoder | null;
   rtcp: { senderReports: number; receiverReports: number; fractionLost: number; cumulativeLost: number; jitterMs: number } | null;
+  /** Announced as SRTP. */
+  srtp: boolean;
 }
 
 /** Datagrams between two endpoints (one direction): their streams by SSRC, or a heuristic candidate. */
@@ -91,6 +118,8 @@ interface Flow {
   gen: number;
   /** Heuristic: packets held while the flow proves itself to be RTP. */
   held: { frame: number; time: number; payload: Uint8Array; ipLength: number; ssrc: number; seq: number }[] | null;
+  /** Packets of a non-RTP section (T.38...) on this flow, for the call that announced it. */
+  other: OtherFlow | null;
 }
 
 interface CallMedia {
@@ -116,6 +145,8 @@ interface CallMedia {
   /** Its streams, and the endpoints its SDP announced (released with the call). */
   streams: StreamState[];
   announcedAt: [string, number][];
+  /** Its non-RTP media flows (T.38...). */
+  others: OtherFlow[];
 }
 
 const TELEPHONE_EVENT = /^telephone-event$/i;
@@ -157,6 +188,13 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   let streamLimitWarned = false;
   let candidateLimitWarned = false;
   let candidates = 0;
+  /** Non-RTP media flows of no SIP call (announced by MGCP/MEGACO), and how many flows there are in all. */
+  const orphanOthers: OtherFlow[] = [];
+  let otherFlows = 0;
+  let otherLimitWarned = false;
+  /** Without --rtp-heuristic: unannounced flows that look like RTP, for a hint at the end. */
+  const hint = new FlowIndex<{ ssrc: number; seq: number; run: number; packets: number }>();
+  let hintFull = false;
 
   function callMedia(callId: string): CallMedia {
     let c = calls.get(callId);
@@ -164,7 +202,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       c = {
         callId, events: new CallEventBuilder(), media: new Map(), infoDtmf: [], answerTime: null,
         audioEndpoints: new Set(), mediaPathSeen: false, ips: new Set(), invite: false, first: Infinity, last: -Infinity,
-        lastMedia: -Infinity, streams: [], announcedAt: [],
+        lastMedia: -Infinity, streams: [], announcedAt: [], others: [],
       };
       calls.set(callId, c);
     }
@@ -176,27 +214,35 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
 
   function register(ip: string, port: number, a: Announced): void {
     announced.set(ip, port, a);
-    if (a.call.announcedAt.length < 256) a.call.announcedAt.push([ip, port]);
+    if (a.call && a.call.announcedAt.length < 256) a.call.announcedAt.push([ip, port]);
     gen++;
   }
 
-  function announce(cm: CallMedia, sdp: Sdp): void {
+  function announce(cm: CallMedia | null, sdp: Sdp): void {
     /** Sections of this SDP on one port share a payload map (BUNDLE), as in Wireshark. */
     const here = new Map<string, Announced>();
     for (const m of sdp.media) {
       if (m.rejected || !m.address || m.address === '0.0.0.0' || m.address === '::') continue;
-      if (!/^RTP\/|^UDP\/TLS\/RTP\//i.test(m.proto) && m.proto !== '') continue;
+      const rtp = /^RTP\/|^UDP\/TLS\/RTP\//i.test(m.proto) || m.proto === '';
       const ip = canonicalAddress(m.address);
+      if (!rtp && !/^[0-9a-f.:]+$/i.test(ip)) continue;
       const key = `${ip} ${m.port}`;
       const prev = here.get(key);
       if (prev) {
         for (const [pt, e] of m.rtpmap) if (!prev.rtpmap.has(pt)) prev.rtpmap.set(pt, e);
         continue;
       }
-      const a: Announced = { call: cm, mediaType: m.type, rtpmap: new Map(m.rtpmap), rtcp: false, clock: new Int32Array(128).fill(-1) };
+      // Gateway SDP (no call) for an endpoint a SIP call announced keeps that call: the gateway serves its media.
+      const owner = cm ?? announced.get(ip, m.port)?.call ?? null;
+      const a: Announced = {
+        call: owner, mediaType: m.type, rtpmap: new Map(m.rtpmap), rtcp: false, clock: new Int32Array(128).fill(-1),
+        // Another transport (T.38 over UDPTL after a fax re-INVITE...) takes the port over from RTP.
+        other: rtp ? null : { protocol: m.proto, format: m.formats.join(' ') },
+        srtp: /SAVP/i.test(m.proto),
+      };
       here.set(key, a);
       register(ip, m.port, a);
-      if (!m.rtcpMux && m.rtcpPort !== m.port) {
+      if (rtp && !m.rtcpMux && m.rtcpPort !== m.port) {
         register(m.rtcpAddress ? canonicalAddress(m.rtcpAddress) : ip, m.rtcpPort, { ...a, rtcp: true });
       }
     }
@@ -236,7 +282,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   }
 
   function newFlow(d: TransportPacket): Flow {
-    const f: Flow = { streams: new Map(), last: null, ann: undefined, gen: -1, held: null };
+    const f: Flow = { streams: new Map(), last: null, ann: undefined, gen: -1, held: null, other: null };
     flows.set(d.src, d.srcPort, d.dst, d.dstPort, f);
     return f;
   }
@@ -244,6 +290,11 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   function onUdp(d: TransportPacket): void {
     const p = d.payload;
     const time = d.time;
+    if (isGatewayPort(d.srcPort, d.dstPort) && p.length > 0 && p[0]! < 0x80) {
+      // MGCP / MEGACO text: its SDP announces media (for no SIP call); the message itself is not media.
+      for (const text of gatewaySdps(p, d.srcPort, d.dstPort)) announce(null, parseSdp(text));
+      return;
+    }
     let flow = flows.get(d.src, d.srcPort, d.dst, d.dstPort);
     let a: Announced | undefined;
     if (flow && flow.gen === gen) a = flow.ann;
@@ -254,10 +305,12 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     }
     if (!a) {
       if (opts.heuristic) heuristic(d, time, flow);
+      else if (p.length >= 12 && (p[0]! >> 6) === 2 && !hintFull) watchUnannounced(d);
       return;
     }
     const cm = a.call;
-    if (!cm.mediaPathSeen && cm.answerTime !== null && time >= cm.answerTime) cm.mediaPathSeen = true;
+    if (cm && !cm.mediaPathSeen && cm.answerTime !== null && time >= cm.answerTime) cm.mediaPathSeen = true;
+    if (a.other) { otherMedia(d, time, flow, a); return; }
     if (p.length < 8 || (p[0]! >> 6) !== 2) return; // STUN, DTLS, ZRTP... (RFC 7983)
     if (a.rtcp || looksLikeRtcp(p)) { rtcp(p); return; }
     if (p.length < 12) return;
@@ -265,7 +318,53 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     rtp(d, time, p, flow, a, false);
   }
 
-  function newStream(d: Endpoints, ssrc: number, call: CallMedia | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean): StreamState | null {
+  /** A packet of a non-RTP section (T.38 after a fax re-INVITE...): counted per direction and call, never RTP. */
+  function otherMedia(d: TransportPacket, time: number, existing: Flow | undefined, a: Announced): void {
+    const flow = existing ?? newFlow(d);
+    flow.ann = a;
+    flow.gen = gen;
+    let o = flow.other;
+    if (o === null || o.call !== a.call || o.protocol !== a.other!.protocol) {
+      if (otherFlows >= MAX_OTHER_FLOWS) {
+        if (!otherLimitWarned) { otherLimitWarned = true; warn({ frame: d.frame, code: 'other-media-limit', message: `more than ${MAX_OTHER_FLOWS} non-RTP media flows; later ones are not counted` }); }
+        return;
+      }
+      otherFlows++;
+      o = {
+        call: a.call, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, srcPort: d.srcPort, dstIp: d.dst, dstPort: d.dstPort,
+        mediaType: a.mediaType, protocol: a.other!.protocol, format: a.other!.format, packets: 0, firstFrame: d.frame, lastFrame: d.frame, start: time, stop: time,
+      };
+      flow.other = o;
+      if (a.call) a.call.others.push(o); else orphanOthers.push(o);
+    }
+    o.packets++;
+    o.lastFrame = d.frame;
+    if (time < o.start) o.start = time;
+    if (time > o.stop) o.stop = time;
+    if (a.call) a.call.lastMedia = time;
+  }
+
+  /** Without --rtp-heuristic: remember unannounced flows that step like RTP, for the hint in finish(). */
+  function watchUnannounced(d: TransportPacket): void {
+    const p = d.payload;
+    const pt = p[1]! & 0x7f;
+    if (d.srcPort < 1024 || d.dstPort < 1024 || !(pt <= 34 || pt >= 96) || looksLikeRtcp(p)) return;
+    const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
+    const seq = (p[2]! << 8) | p[3]!;
+    const h = hint.get(d.src, d.srcPort, d.dst, d.dstPort);
+    if (!h) {
+      if (hint.size >= MAX_HINT_FLOWS) { hintFull = true; return; }
+      hint.set(d.src, d.srcPort, d.dst, d.dstPort, { ssrc, seq, run: 1, packets: 1 });
+      return;
+    }
+    const step = (seq - h.seq + 65536) % 65536;
+    h.run = h.ssrc === ssrc && step >= 1 && step <= 10 ? h.run + 1 : 1;
+    h.ssrc = ssrc;
+    h.seq = seq;
+    h.packets++;
+  }
+
+  function newStream(d: Endpoints, ssrc: number, call: CallMedia | null, mediaType: string, rtpmap: Map<number, RtpMapEntry>, heuristicStream: boolean, srtp = false): StreamState | null {
     if (streamSet.size >= maxStreams) {
       if (!streamLimitWarned) { streamLimitWarned = true; warn({ frame: d.frame, code: 'stream-limit', message: `more than ${maxStreams} RTP streams; later ones are not analysed` }); }
       return null;
@@ -273,7 +372,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     const s: StreamState = {
       call, callId: call?.callId ?? null, index: 0, heuristic: heuristicStream, src: endpoint(d.src, d.srcPort), dst: endpoint(d.dst, d.dstPort), srcIp: d.src, dstIp: d.dst, srcPort: d.srcPort, dstPort: d.dstPort, ssrc, mediaType,
       rtpmap, stats: new RtpStats(), unwrap: new TimestampUnwrapper(), firstFrame: d.frame, lastFrame: d.frame,
-      ptCounts: new Uint32Array(128), dtmf: null, rtcp: null,
+      ptCounts: new Uint32Array(128), dtmf: null, rtcp: null, srtp,
     };
     streamSet.add(s);
     streamsMade++;
@@ -290,7 +389,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     if (s === null || s.ssrc !== ssrc) {
       s = flow.streams.get(ssrc) ?? null;
       if (s === null) {
-        s = newStream(d, ssrc, a ? a.call : call, a ? a.mediaType : 'audio', a ? a.rtpmap : new Map(), heuristicStream);
+        s = newStream(d, ssrc, a ? a.call : call, a ? a.mediaType : 'audio', a ? a.rtpmap : new Map(), heuristicStream, a?.srtp ?? false);
         if (s === null) return;
         flow.streams.set(ssrc, s);
       }
@@ -451,10 +550,19 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     return ordered.map(toRtpStream);
   }
 
+  /** The report's form of a non-RTP media flow. */
+  function toOtherMedia(o: OtherFlow): OtherMedia {
+    return {
+      src: o.src, dst: o.dst, mediaType: o.mediaType, protocol: o.protocol, format: o.format, packets: o.packets,
+      firstFrame: o.firstFrame, lastFrame: o.lastFrame, start: round(o.start, 6), stop: round(o.stop, 6),
+    };
+  }
+
   /** What the call learns from its media: SDP sections, stream indexes, DTMF and other events, audio warnings. */
   function settleCall(call: Call, cm: CallMedia | undefined, streams: RtpStream[]): void {
     call.streams = streams.map((s) => s.index);
     if (!cm) return;
+    if (cm.others.length) call.otherMedia = cm.others.map(toOtherMedia);
     call.media = [...cm.media.values()].map(({ sdp, codecs }): MediaDescription => ({
       type: sdp.type, codecs, ptimeMs: sdp.ptime !== null ? Math.round(sdp.ptime) : null,
       direction: sdp.rejected ? 'rejected' : sdp.direction,
@@ -483,6 +591,11 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       const same = bySsrc.get(s.ssrc);
       if (same) { const rest = same.filter((x) => x !== s); if (rest.length) bySsrc.set(s.ssrc, rest); else bySsrc.delete(s.ssrc); }
     }
+    for (const o of cm.others) {
+      const flow = flows.get(o.srcIp, o.srcPort, o.dstIp, o.dstPort);
+      if (flow && flow.other === o && flow.streams.size === 0) flows.delete(o.srcIp, o.srcPort, o.dstIp, o.dstPort);
+      otherFlows--;
+    }
     for (const [ip, port] of cm.announcedAt) if (announced.get(ip, port)?.call === cm) announced.delete(ip, port);
     gen++;
     calls.delete(call.callId);
@@ -494,6 +607,19 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     }
     const out = number([...streamSet]);
     report.rtpStreams = out;
+    // Said, not silent: what sipflow saw of the media and could not give statistics for.
+    const srtp = [...streamSet].filter((s) => s.srtp).length;
+    if (srtp) warn({ frame: null, code: 'srtp', message: `${srtp} RTP stream${srtp === 1 ? ' is' : 's are'} SRTP (RTP/SAVP): statistics come from the RTP headers; the payload is encrypted and cannot be played` });
+    if (orphanOthers.length) {
+      const n = orphanOthers.reduce((a, o) => a + o.packets, 0);
+      warn({ frame: orphanOthers[0]!.firstFrame, code: 'other-media', message: `${n} packets of non-RTP media (${[...new Set(orphanOthers.map((o) => `${o.protocol} ${o.format}`))].join(', ')}) announced by MGCP/MEGACO SDP belong to no SIP call` });
+    }
+    if (!opts.heuristic) {
+      let flowsSeen = 0;
+      let packets = 0;
+      hint.forEach((h) => { if (h.run >= HINT_PACKETS) { flowsSeen++; packets += h.packets; } });
+      if (flowsSeen) warn({ frame: null, code: 'rtp-without-sdp', message: `${packets} UDP packets in ${flowsSeen} flow${flowsSeen === 1 ? '' : 's'} look like RTP that no SDP announced (a capture begun mid-call, or SDP the capture does not hold): try --rtp-heuristic` });
+    }
     const byCall = new Map<string, RtpStream[]>();
     for (const s of out) {
       if (s.callId === null) continue;
@@ -527,7 +653,14 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     const audioStreams = streams.filter((s) => s.mediaType === 'audio' && s.packets >= 5 && s.stop >= answer);
     const where = [...cm.audioEndpoints].join(', ') || 'no address';
     if (audioStreams.length === 0) {
-      if (!cm.mediaPathSeen) { if (notCapturedCount++ < NOT_CAPTURED_LISTED) notCaptured.push({ call, where }); return; }
+      if (!cm.mediaPathSeen) {
+        // The lowest call indexes are named, whatever order the calls were settled in (--ndjson retires them as they end).
+        notCapturedCount++;
+        notCaptured.push({ call, where });
+        notCaptured.sort((x, y) => x.call.index - y.call.index);
+        if (notCaptured.length > NOT_CAPTURED_LISTED) notCaptured.pop();
+        return;
+      }
       call.outcome = `${call.outcome ?? 'ANSWERED'}, NO AUDIO`;
       warn({ frame: call.firstFrame, code: 'no-audio', message: `call ${call.index} (${call.callId}) was answered and the capture sees its media endpoints (${where}), but no audio RTP flowed after the answer` });
       return;
