@@ -21,7 +21,7 @@ export interface CopyStats {
   /** Frames read, and frames written. */
   frames: number;
   written: number;
-  /** Written as SIP (messages, their fragments and segments), and as media (by flow, or fragments of reassembled media). */
+  /** Written as SIP (messages, their fragments and segments, and MGCP/MEGACO messages announcing the calls' media), and as media (by flow, or fragments of reassembled media). */
   sip: number;
   media: number;
 }

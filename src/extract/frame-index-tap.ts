@@ -13,6 +13,9 @@
  *
  * - SIP over WebSocket: also the frames of the connection's HTTP upgrade
  *   (both directions), without which the messages cannot be read again.
+ * - MGCP/MEGACO messages whose SDP announced an endpoint of the call again
+ *   (the media tap reads gateway SDP, which keeps the endpoint's call: a
+ *   T.38 switch announced by the gateway ends the call's RTP there).
  *
  * Memory does not grow with the media. A call's media is kept as spans: one
  * direction of a UDP flow (addresses and ports) and the first and last frame
@@ -28,7 +31,8 @@ import type { SipMessage } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TransportPacket } from '../tap.js';
 import { EndpointIndex, FlowIndex } from '../media/endpoint-index.js';
 import { canonicalAddress } from '../media/stage.js';
-import { parseSdp } from '../media/sdp.js';
+import { parseSdp, type Sdp } from '../media/sdp.js';
+import { gatewaySdps, isGatewayPort } from '../media/gateway-sdp.js';
 import { findSdp } from '../sip/multipart.js';
 
 /** One direction of a UDP flow and the frames [first, last] over which all its datagrams were the call's. */
@@ -50,6 +54,8 @@ export interface CallFrames {
   sipCarriers: number[];
   /** Frames of reassembled media datagrams (all their fragments), ascending. */
   media: number[];
+  /** Frames of gateway (MGCP/MEGACO) messages whose SDP announced its endpoints again, ascending. */
+  control: number[];
   spans: MediaSpan[];
   /** Frame of its first BYE, or null. */
   byeFrame: number | null;
@@ -99,22 +105,28 @@ export function createFrameIndexTap(): FrameIndexTap {
   function callOf(callId: string): CallFrames {
     let c = calls.get(callId);
     if (!c) {
-      c = { callId, sip: [], sipCarriers: [], media: [], spans: [], byeFrame: null, lastMedia: -Infinity, linkTypes: new Set() };
+      c = { callId, sip: [], sipCarriers: [], media: [], control: [], spans: [], byeFrame: null, lastMedia: -Infinity, linkTypes: new Set() };
       calls.set(callId, c);
     }
     return c;
   }
 
-  function announce(c: CallFrames, msg: SipMessage): void {
-    const text = msg.body ? findSdp(msg.contentType, msg.body) : null;
-    if (!text) return;
-    for (const m of parseSdp(text).media) {
+  /**
+   * Endpoints an SDP announces, as the media tap registers them. SDP of no
+   * call (a media gateway's) keeps the call that announced the endpoint
+   * before; that message is then one of the call's frames.
+   */
+  function announce(call: CallFrames | null, sdp: Sdp, frame: number): void {
+    for (const m of sdp.media) {
       if (m.rejected || !m.address || m.address === '0.0.0.0' || m.address === '::') continue;
       const ip = canonicalAddress(m.address);
-      announced.set(ip, m.port, c);
-      if (RTP_PROTO.test(m.proto) || m.proto === '') {
-        if (!m.rtcpMux && m.rtcpPort !== m.port) announced.set(m.rtcpAddress ? canonicalAddress(m.rtcpAddress) : ip, m.rtcpPort, c);
-      }
+      const rtp = RTP_PROTO.test(m.proto) || m.proto === '';
+      if (!rtp && !/^[0-9a-f.:]+$/i.test(ip)) continue;
+      const owner = call ?? announced.get(ip, m.port);
+      if (!owner) continue;
+      if (!call && owner.control[owner.control.length - 1] !== frame) owner.control.push(frame);
+      announced.set(ip, m.port, owner);
+      if (rtp && !m.rtcpMux && m.rtcpPort !== m.port) announced.set(m.rtcpAddress ? canonicalAddress(m.rtcpAddress) : ip, m.rtcpPort, owner);
     }
   }
 
@@ -131,11 +143,18 @@ export function createFrameIndexTap(): FrameIndexTap {
         for (const f of handshakes.get(key) ?? []) if (f < msg.frame && !c.sipCarriers.includes(f)) c.sipCarriers.push(f);
       }
     }
-    announce(c, msg);
+    const text = msg.body ? findSdp(msg.contentType, msg.body) : null;
+    if (text) announce(c, parseSdp(text), msg.frame);
   }
 
   function onUdp(p: TransportPacket): void {
     if (pendingHeuristic) { pendingHeuristic.flow = spanOf(p, p.frame); pendingHeuristic = null; }
+    const pl = p.payload;
+    if (isGatewayPort(p.srcPort, p.dstPort) && pl.length > 0 && pl[0]! < 0x80) {
+      // MGCP / MEGACO text, never media (as in the media tap).
+      for (const text of gatewaySdps(pl, p.srcPort, p.dstPort)) announce(null, parseSdp(text), p.frame);
+      return;
+    }
     const owner = announced.get(p.dst, p.dstPort) ?? announced.get(p.src, p.srcPort);
     if (!owner) return;
     owner.lastMedia = p.time;
@@ -180,7 +199,7 @@ export function createFrameIndexTap(): FrameIndexTap {
     }
     heuristic.clear();
     for (const c of calls.values()) {
-      for (const list of [c.sip, c.sipCarriers, c.media]) if (!ascending(list)) sortUnique(list);
+      for (const list of [c.sip, c.sipCarriers, c.media, c.control]) if (!ascending(list)) sortUnique(list);
     }
   }
 

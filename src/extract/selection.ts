@@ -34,6 +34,7 @@ export class FrameSelection {
       for (const l of c.linkTypes) this.linkTypes.add(l);
       for (const f of c.sip) explicit.push(f * 2);
       for (const f of c.sipCarriers) explicit.push(f * 2);
+      for (const f of c.control) explicit.push(f * 2);
       if (opts.sipOnly) continue;
       const until = opts.mediaUntilBye && c.byeFrame !== null ? c.byeFrame : Infinity;
       for (const f of c.media) if (f <= until) explicit.push(f * 2 + 1);

@@ -7,8 +7,9 @@
  *   || (ip.src == 10.0.0.1 && udp.srcport == 4000 && ip.dst == 10.0.0.2 && udp.dstport == 5000 && frame.number in {40..9000})
  *
  * SIP goes by Call-ID (Wireshark matches the frame that completes a message);
- * the frames that carried only parts of a message and reassembled media are
- * listed by number; each media flow (one direction) is its addresses and
+ * the frames that carried only parts of a message, media gateway messages
+ * that announced the call's endpoints and reassembled media are listed by
+ * number; each media flow (one direction) is its addresses and
  * ports limited to the frames over which it belonged to the call, so a port
  * reused later by another call is not taken. Wireshark finds SIP where
  * sipflow does not look (WebSocket, SCTP) and keeps messages sipflow skips
@@ -50,6 +51,7 @@ export function wiresharkFilter(calls: readonly CallFrames[], opts: SelectionOpt
   const listed = new Set<number>();
   for (const c of calls) {
     for (const f of c.sipCarriers) listed.add(f);
+    for (const f of c.control) listed.add(f);
     if (opts.sipOnly) continue;
     const until = opts.mediaUntilBye && c.byeFrame !== null ? c.byeFrame : Infinity;
     for (const f of c.media) if (f <= until) listed.add(f);

@@ -129,7 +129,14 @@ Examples:
           process.exitCode = EXIT_USAGE;
           return;
         }
-        for (const i of inputs) jobs.push({ file: i.path, out: outputPath(i, dir, '.html') });
+        // Two captures of the same name from different places must not write one page.
+        const taken = new Set<string>();
+        for (const i of inputs) {
+          let out = outputPath(i, dir, '.html');
+          for (let n = 2; taken.has(out); n++) out = outputPath(i, dir, `-${n}.html`);
+          taken.add(out);
+          jobs.push({ file: i.path, out });
+        }
       }
       let code = expanded.code;
       for (const { file, out } of jobs) code = Math.max(code, await page(file, out));
