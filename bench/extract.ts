@@ -15,7 +15,7 @@
  * the test suite: it takes minutes.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCapture } from '../src/capture/index.js';
@@ -100,6 +100,7 @@ async function main(): Promise<void> {
   if (process.argv.includes('--compare')) {
     runs.push(measure('sipflow analyze --json (first pass alone)', [process.execPath, CLI, 'analyze', file, '--json', '-q']));
     const pieces = join(OUT, 'extract-pieces');
+    rmSync(pieces, { recursive: true, force: true }); // pieces of an earlier run would be read too
     mkdirSync(pieces, { recursive: true });
     const editcap = spawnSync('editcap', ['-c', String(Math.ceil(frames / 4)), file, join(pieces, 'rot.pcapng')], { stdio: 'ignore' });
     if (editcap.status === 0) {
