@@ -1,11 +1,12 @@
 /**
  * Packet builders, the inverse of the decoder: link headers, IPv4/IPv6, UDP,
- * TCP and IP fragmentation. For fixtures, tests, the bench and the proxy's
+ * TCP, IP fragmentation, and the encapsulations (PPPoE, MPLS, GRE, ERSPAN,
+ * GTP-U, VXLAN, Geneve, HEP, SCTP, WebSocket frames). For fixtures, tests, the bench and the proxy's
  * recorder, which all write real-looking frames. Every builder returns a new
  * Buffer holding exactly the bytes of the header plus its payload.
  */
 import { LINKTYPE } from '../capture/linktypes.js';
-import { AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_FRAGMENT, IPPROTO_TCP, IPPROTO_UDP, TCP_FLAGS } from './constants.js';
+import { AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_FRAGMENT, IPPROTO_TCP, IPPROTO_UDP, PPP_IPV4, PPP_IPV6, TCP_FLAGS } from './constants.js';
 import { unbracketed } from './addr.js';
 
 // ------------------------------------------------------------------ addresses
@@ -483,4 +484,275 @@ export interface TcpFrameOptions extends Omit<TcpOptions, 'pseudo'> {
 export function tcpFrame(o: TcpFrameOptions): Buffer {
   const seg = tcp({ ...o, pseudo: { src: o.src, dst: o.dst } });
   return frameIp(o.link ?? 'ethernet', ip(o.src, o.dst, IPPROTO_TCP, seg, o.ipId ?? 0), o.vlans);
+}
+
+// ------------------------------------------------------------------ encapsulations (tunnels.ts, hep.ts, sctp.ts)
+
+/** A PPPoE session-stage payload (RFC 2516) carrying an IPv4 or IPv6 packet in PPP; wrap it in ethernet(ETHERTYPE_PPPOE, ...). */
+export function pppoeSession(ipPacket: Uint8Array, sessionId = 1): Buffer {
+  const v6 = (ipPacket[0]! >> 4) === 6;
+  const b = Buffer.alloc(8 + ipPacket.length);
+  b[0] = 0x11; // version 1, type 1
+  b[1] = 0; // code: session data
+  b.writeUInt16BE(sessionId, 2);
+  b.writeUInt16BE(2 + ipPacket.length, 4);
+  b.writeUInt16BE(v6 ? PPP_IPV6 : PPP_IPV4, 6);
+  b.set(ipPacket, 8);
+  return b;
+}
+
+/** An MPLS label stack (outermost first) before `payload`; the last entry gets the bottom-of-stack bit. */
+export function mplsStack(labels: number[], payload: Uint8Array, ttl = 64): Buffer {
+  const b = Buffer.alloc(labels.length * 4 + payload.length);
+  labels.forEach((label, i) => {
+    b.writeUInt32BE((((label & 0xfffff) << 12) | (i === labels.length - 1 ? 0x100 : 0) | (ttl & 0xff)) >>> 0, i * 4);
+  });
+  b.set(payload, labels.length * 4);
+  return b;
+}
+
+export interface GreOptions {
+  /** Protocol type of the payload (an EtherType, 0x6558 bridging, 0x880b PPP, 0x88be/0x22eb ERSPAN). */
+  protocol: number;
+  checksum?: boolean;
+  key?: number;
+  sequence?: number;
+  /** 1: enhanced GRE of PPTP (RFC 2637): `key` is the call id, the payload length is filled in. */
+  version?: 0 | 1;
+  ack?: number;
+}
+
+/** A GRE header (RFC 2784/2890, or RFC 2637 version 1) and its payload; put it in ip(..., IPPROTO_GRE, ...). */
+export function gre(o: GreOptions, payload: Uint8Array): Buffer {
+  const v1 = o.version === 1;
+  const parts: Buffer[] = [];
+  let flags = v1 ? 0x2001 : 0;
+  if (!v1 && o.checksum) flags |= 0x8000;
+  if (!v1 && o.key !== undefined) flags |= 0x2000;
+  if (o.sequence !== undefined) flags |= 0x1000;
+  if (v1 && o.ack !== undefined) flags |= 0x0080;
+  const h = Buffer.alloc(4);
+  h.writeUInt16BE(flags, 0);
+  h.writeUInt16BE(o.protocol, 2);
+  parts.push(h);
+  if (!v1 && o.checksum) parts.push(Buffer.alloc(4));
+  if (v1) { const k = Buffer.alloc(4); k.writeUInt16BE(payload.length, 0); k.writeUInt16BE((o.key ?? 0) & 0xffff, 2); parts.push(k); }
+  else if (o.key !== undefined) { const k = Buffer.alloc(4); k.writeUInt32BE(o.key >>> 0, 0); parts.push(k); }
+  if (o.sequence !== undefined) { const q = Buffer.alloc(4); q.writeUInt32BE(o.sequence >>> 0, 0); parts.push(q); }
+  if (v1 && o.ack !== undefined) { const a = Buffer.alloc(4); a.writeUInt32BE(o.ack >>> 0, 0); parts.push(a); }
+  const out = Buffer.concat([...parts, payload]);
+  if (!v1 && o.checksum) out.writeUInt16BE(checksum(out), 4);
+  return out;
+}
+
+/** A PPP frame as PPTP sends it (address 0xff, control 0x03, then the protocol) around an IP packet. */
+export function pppFrame(ipPacket: Uint8Array): Buffer {
+  const v6 = (ipPacket[0]! >> 4) === 6;
+  const b = Buffer.alloc(4 + ipPacket.length);
+  b[0] = 0xff; b[1] = 0x03;
+  b.writeUInt16BE(v6 ? PPP_IPV6 : PPP_IPV4, 2);
+  b.set(ipPacket, 4);
+  return b;
+}
+
+/** ERSPAN type II header (8 bytes) before the mirrored Ethernet frame; send it in gre({ protocol: 0x88be, sequence }). */
+export function erspan2(frame: Uint8Array, session = 1, vlan = 0): Buffer {
+  const b = Buffer.alloc(8 + frame.length);
+  b.writeUInt16BE((1 << 12) | (vlan & 0xfff), 0); // version 1 = type II
+  b.writeUInt16BE(session & 0x3ff, 2);
+  b.writeUInt32BE(0, 4); // reserved, index
+  b.set(frame, 8);
+  return b;
+}
+
+/** ERSPAN type III header (12 bytes, and the 8-byte platform subheader when asked) before the frame; gre({ protocol: 0x22eb }). */
+export function erspan3(frame: Uint8Array, opts: { session?: number; timestamp?: number; subheader?: boolean } = {}): Buffer {
+  const sub = opts.subheader ? 8 : 0;
+  const b = Buffer.alloc(12 + sub + frame.length);
+  b.writeUInt16BE(2 << 12, 0); // version 2 = type III
+  b.writeUInt16BE((opts.session ?? 1) & 0x3ff, 2);
+  b.writeUInt32BE((opts.timestamp ?? 0) >>> 0, 4);
+  b.writeUInt16BE(0, 8); // SGT
+  b.writeUInt16BE(opts.subheader ? 1 : 0, 10); // P=0, FT=0 (Ethernet), HW ID 0, D 0, Gra 0, O
+  b.set(frame, 12 + sub);
+  return b;
+}
+
+/** A GTP-U G-PDU (3GPP TS 29.281) around an IP packet, with an optional sequence number and extension headers; UDP 2152. */
+export function gtpu(ipPacket: Uint8Array, opts: { teid?: number; sequence?: number; extensions?: { type: number; content: Uint8Array }[] } = {}): Buffer {
+  const exts = opts.extensions ?? [];
+  const opt = opts.sequence !== undefined || exts.length > 0;
+  const extBytes = exts.map((e, i) => {
+    const len = Math.ceil((e.content.length + 2) / 4) * 4;
+    const x = Buffer.alloc(len);
+    x[0] = len / 4;
+    x.set(e.content, 1);
+    x[len - 1] = i + 1 < exts.length ? exts[i + 1]!.type : 0;
+    return x;
+  });
+  const head = Buffer.alloc(8 + (opt ? 4 : 0));
+  head[0] = 0x30 | (exts.length ? 0x04 : 0) | (opts.sequence !== undefined ? 0x02 : 0);
+  head[1] = 0xff;
+  const body = Buffer.concat([...extBytes, ipPacket]);
+  head.writeUInt16BE((opt ? 4 : 0) + body.length, 2);
+  head.writeUInt32BE((opts.teid ?? 1) >>> 0, 4);
+  if (opt) {
+    head.writeUInt16BE((opts.sequence ?? 0) & 0xffff, 8);
+    head[11] = exts.length ? exts[0]!.type : 0;
+  }
+  return Buffer.concat([head, body]);
+}
+
+/** A VXLAN header (RFC 7348) before an Ethernet frame; UDP 4789. */
+export function vxlan(frame: Uint8Array, vni = 1): Buffer {
+  const b = Buffer.alloc(8 + frame.length);
+  b[0] = 0x08;
+  b.writeUInt32BE(((vni & 0xffffff) << 8) >>> 0, 4);
+  b.set(frame, 8);
+  return b;
+}
+
+/** A Geneve header (RFC 8926) with options (each a class, type and data padded to 4 bytes) before the payload; UDP 6081. */
+export function geneve(protocol: number, payload: Uint8Array, opts: { vni?: number; options?: { cls: number; type: number; data: Uint8Array }[] } = {}): Buffer {
+  const options = (opts.options ?? []).map((o) => {
+    const len = Math.ceil(o.data.length / 4) * 4;
+    const x = Buffer.alloc(4 + len);
+    x.writeUInt16BE(o.cls, 0);
+    x[2] = o.type;
+    x[3] = len / 4;
+    x.set(o.data, 4);
+    return x;
+  });
+  const optLen = options.reduce((a, x) => a + x.length, 0);
+  const h = Buffer.alloc(8);
+  h[0] = (optLen / 4) & 0x3f;
+  h.writeUInt16BE(protocol, 2);
+  h.writeUInt32BE((((opts.vni ?? 1) & 0xffffff) << 8) >>> 0, 4);
+  return Buffer.concat([h, ...options, payload]);
+}
+
+/** What a HEP packet says about the packet it carries. */
+export interface HepOptions {
+  src: string; dst: string; srcPort: number; dstPort: number;
+  /** IP protocol of the original packet: 17 (default), 6, 132. */
+  proto?: number;
+  /** HEP3 payload type: 1 SIP (default), 4 RTP... */
+  type?: number;
+  timeSec?: number; timeUsec?: number; agentId?: number;
+  payload: Uint8Array;
+}
+
+/** A HEP3 packet ("HEP3", length, chunks) as HOMER agents and Kamailio siptrace send it. */
+export function hep3(o: HepOptions): Buffer {
+  const v6 = isIpv6(o.src);
+  const chunk = (type: number, data: Uint8Array) => {
+    const c = Buffer.alloc(6 + data.length);
+    c.writeUInt16BE(0, 0);
+    c.writeUInt16BE(type, 2);
+    c.writeUInt16BE(c.length, 4);
+    c.set(data, 6);
+    return c;
+  };
+  const u8 = (n: number) => Uint8Array.of(n & 0xff);
+  const u16 = (n: number) => { const x = Buffer.alloc(2); x.writeUInt16BE(n & 0xffff); return x; };
+  const u32 = (n: number) => { const x = Buffer.alloc(4); x.writeUInt32BE(n >>> 0); return x; };
+  const chunks = [
+    chunk(0x01, u8(v6 ? 10 : 2)), chunk(0x02, u8(o.proto ?? 17)),
+    chunk(v6 ? 0x05 : 0x03, ipBytes(o.src)), chunk(v6 ? 0x06 : 0x04, ipBytes(o.dst)),
+    chunk(0x07, u16(o.srcPort)), chunk(0x08, u16(o.dstPort)),
+    chunk(0x09, u32(o.timeSec ?? 0)), chunk(0x0a, u32(o.timeUsec ?? 0)),
+    chunk(0x0b, u8(o.type ?? 1)), chunk(0x0c, u32(o.agentId ?? 2001)),
+    chunk(0x0f, o.payload),
+  ];
+  const body = Buffer.concat(chunks);
+  const h = Buffer.from('HEP3xx', 'latin1');
+  h.writeUInt16BE(6 + body.length, 4);
+  return Buffer.concat([h, body]);
+}
+
+/** A HEP v2 (or v1) packet: the fixed header, then the payload. */
+export function hep2(o: HepOptions, version: 1 | 2 = 2): Buffer {
+  const v6 = isIpv6(o.src);
+  const hl = 8 + (v6 ? 32 : 8) + (version === 2 ? 12 : 0);
+  const b = Buffer.alloc(hl + o.payload.length);
+  b[0] = version;
+  b[1] = hl;
+  b[2] = v6 ? 10 : 2;
+  b[3] = o.proto ?? 17;
+  b.writeUInt16BE(o.srcPort, 4);
+  b.writeUInt16BE(o.dstPort, 6);
+  b.set(ipBytes(o.src), 8);
+  b.set(ipBytes(o.dst), v6 ? 24 : 12);
+  if (version === 2) {
+    const t = v6 ? 40 : 16;
+    b.writeUInt32LE((o.timeSec ?? 0) >>> 0, t);
+    b.writeUInt32LE((o.timeUsec ?? 0) >>> 0, t + 4);
+    b.writeUInt16LE((o.agentId ?? 2001) & 0xffff, t + 8);
+  }
+  b.set(o.payload, hl);
+  return b;
+}
+
+/** One SCTP DATA chunk: flags U (unordered), B (first fragment), E (last fragment); a complete message has both B and E. */
+export interface SctpDataChunk {
+  tsn: number;
+  stream?: number;
+  ssn?: number;
+  ppid?: number;
+  unordered?: boolean;
+  first?: boolean;
+  last?: boolean;
+  data: Uint8Array;
+}
+
+/** CRC32c (Castagnoli), SCTP's checksum (RFC 9260 Appendix A). */
+function crc32c(b: Uint8Array): number {
+  let c = 0xffffffff;
+  for (let i = 0; i < b.length; i++) {
+    c ^= b[i]!;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+  }
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** An SCTP packet of DATA chunks (bundled in order); put it in ip(..., IPPROTO_SCTP, ...). */
+export function sctpData(srcPort: number, dstPort: number, chunks: SctpDataChunk[], vtag = 0x01020304): Buffer {
+  const parts: Buffer[] = [];
+  const head = Buffer.alloc(12);
+  head.writeUInt16BE(srcPort, 0);
+  head.writeUInt16BE(dstPort, 2);
+  head.writeUInt32BE(vtag >>> 0, 4);
+  parts.push(head);
+  for (const c of chunks) {
+    const len = 16 + c.data.length;
+    const x = Buffer.alloc((len + 3) & ~3);
+    x[0] = 0;
+    x[1] = (c.unordered ? 4 : 0) | (c.first ?? true ? 2 : 0) | (c.last ?? true ? 1 : 0);
+    x.writeUInt16BE(len, 2);
+    x.writeUInt32BE(c.tsn >>> 0, 4);
+    x.writeUInt16BE(c.stream ?? 0, 8);
+    x.writeUInt16BE(c.ssn ?? 0, 10);
+    x.writeUInt32BE((c.ppid ?? 0) >>> 0, 12);
+    x.set(c.data, 16);
+    parts.push(x);
+  }
+  const b = Buffer.concat(parts);
+  b.writeUInt32LE(crc32c(b), 8);
+  return b;
+}
+
+/** One WebSocket frame (RFC 6455): opcode 1 text, 2 binary, 0 continuation, 8 close, 9 ping; masked with `mask` (a client's frames). */
+export function wsFrame(payload: Uint8Array, opts: { opcode?: number; fin?: boolean; mask?: Uint8Array } = {}): Buffer {
+  const n = payload.length;
+  const ext = n < 126 ? 0 : n < 65536 ? 2 : 8;
+  const m = opts.mask ? 4 : 0;
+  const b = Buffer.alloc(2 + ext + m + n);
+  b[0] = (opts.fin ?? true ? 0x80 : 0) | ((opts.opcode ?? 1) & 0x0f);
+  b[1] = (m ? 0x80 : 0) | (ext === 0 ? n : ext === 2 ? 126 : 127);
+  if (ext === 2) b.writeUInt16BE(n, 2);
+  else if (ext === 8) { b.writeUInt32BE(Math.floor(n / 0x100000000), 2); b.writeUInt32BE(n >>> 0, 6); }
+  const p = 2 + ext;
+  if (opts.mask) b.set(opts.mask.subarray(0, 4), p);
+  for (let i = 0; i < n; i++) b[p + m + i] = opts.mask ? payload[i]! ^ opts.mask[i & 3]! : payload[i]!;
+  return b;
 }

@@ -18,11 +18,13 @@ export interface SipRow {
 
 /**
  * One row per SIP message; frames with several messages (TCP, SCTP bundles,
- * WebSocket) give several rows. The addresses are the innermost IP layer's.
+ * WebSocket) give several rows. The addresses are pinfo->src/dst, what
+ * VoIP Calls compares (the Source/Destination columns: the innermost network
+ * layer's, also across IPv6-in-IPv4 and other tunnels).
  */
 export function sipRows(file: string, extra: string[] = []): SipRow[] {
-  const lines = tshark([...extra, '-r', file, '-Y', 'sip', '-T', 'fields', '-E', `aggregator=${AGG}`, '-E', 'occurrence=a',
-    '-e', 'frame.number', '-e', 'ip.src', '-e', 'ipv6.src', '-e', 'ip.dst', '-e', 'ipv6.dst',
+  const lines = tshark([...extra, '-n', '-r', file, '-Y', 'sip', '-T', 'fields', '-E', `aggregator=${AGG}`, '-E', 'occurrence=a',
+    '-e', 'frame.number', '-e', '_ws.col.Source', '-e', 'ipv6.src', '-e', '_ws.col.Destination', '-e', 'ipv6.dst',
     '-e', 'sip.Call-ID', '-e', 'sip.CSeq.seq', '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'sip.Request-Line', '-e', 'sip.Status-Line',
     '-e', 'sip.from.addr', '-e', 'sip.to.addr']);
   const rows: SipRow[] = [];
