@@ -5,8 +5,9 @@
  * The parser turns each chunk it is given into frames at once; the cursor
  * keeps that chunk's frames in a queue and reads the next chunk only when the
  * queue is empty, so memory per open file is one chunk (1 MiB) and its frame
- * records. Frames are views into the chunk, which the source allocates afresh
- * for every read (fs streams, gunzip output): queued frames stay valid.
+ * records. Frames are views into the chunk; the cursor gives the parser its
+ * own copy of each chunk (a memcpy per MiB), so queued frames stay valid
+ * whatever the source later does with the buffers it read into.
  */
 import type { CaptureInfo, Frame, Warning } from '../model.js';
 import { CaptureParser, type RawRecord } from './parser.js';
@@ -114,7 +115,7 @@ export class CaptureCursor {
       this.finish(this.parser.end());
       return;
     }
-    this.parser.push(r.value);
+    this.parser.push(Uint8Array.prototype.slice.call(r.value));
     if (this.parser.done) {
       this.parser.info.gzip = this.src!.gzip();
       this.finish(this.parser.end());
