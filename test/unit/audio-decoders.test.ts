@@ -185,6 +185,7 @@ test('Opus at 48 kHz: ffmpeg (libopus) packets decode close to ffmpeg\'s own dec
   const clean: [number, number][] = [[0, 10], [14, 40], [44, pk.length - 2]];
   for (const [a, b] of clean) {
     const s = snr(ref, ours, a * 960, b * 960 - preSkip);
+    t.diagnostic(`Opus packets ${a}-${b}: SNR ${s.toFixed(1)} dB against ffmpeg's decoding`);
     assert.ok(s > 25, `packets ${a}-${b}: SNR ${s.toFixed(1)} dB against ffmpeg's decoding`);
   }
   assert.equal(rms(out.samples[0]!, 10 * 960 + 10, 12 * 960), 0, 'lost packets are silence');
