@@ -10,7 +10,7 @@ import type { Call, Report, RtpStream } from './model.js';
 import { analyze } from './analyze.js';
 import { filterReport, isFiltering, type CallFilter } from './filter.js';
 import { createAudioTap, DEFAULT_AUDIO_BYTES } from './media/audio/tap.js';
-import { nativeRate, playTrack, type StreamInput, type StreamPlayout, type Track } from './media/audio/playout.js';
+import { firstPlaced, nativeRate, playTrack, type StreamInput, type StreamPlayout, type Track } from './media/audio/playout.js';
 import { encodingOf, payloadKind } from './media/audio/codecs.js';
 import { encodeWav } from './media/audio/wav.js';
 import { hostOf } from './net/addr.js';
@@ -123,8 +123,8 @@ export function planAudio(report: Report, kept: ReadonlyMap<number, StreamInput>
     const inputs = plan.sides.map((x) => x.streams.map((s) => tap.streams.get(s.index)!).filter(Boolean));
     const all = inputs.flat();
     const rate = opts.rate ?? nativeRate(all);
-    let startS = Infinity;
-    for (const i of all) for (const p of i.packets) if (p.time < startS) startS = p.time;
+    // Both sides start at the earliest placed sample, so neither loses its first packet.
+    const startS = firstPlaced(all, opts.jitterBufferMs);
     const stereo = plan.sides.length === 2;
     const tracks: Track[] = [];
     for (const inp of inputs) tracks.push(await playTrack(inp, { rate, startS, channels: stereo ? 1 : undefined, jitterBufferMs: opts.jitterBufferMs }));

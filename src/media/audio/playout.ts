@@ -171,6 +171,17 @@ export function nativeRate(inputs: StreamInput[]): number {
   return rate;
 }
 
+/**
+ * Capture time of the first sample these streams place (Infinity when none):
+ * what a file holding them starts at. It can be a little before the first
+ * packet's arrival, which may itself have been delayed.
+ */
+export function firstPlaced(inputs: StreamInput[], jitterBufferMs?: number): number {
+  let first = Infinity;
+  for (const s of inputs) for (const x of plan(s, jitterBufferMs).items) if (x.at < first) first = x.at;
+  return first;
+}
+
 /** Play the streams of one direction into a track. */
 export async function playTrack(inputs: StreamInput[], opts: PlayoutOptions = {}): Promise<Track> {
   const plans = inputs.map((s) => plan(s, opts.jitterBufferMs));
