@@ -133,6 +133,7 @@ export function planAudio(report: Report, kept: ReadonlyMap<number, StreamInput>
     const samples: Float32Array[] = [];
     for (const t of tracks) {
       for (const ch of t.samples.length ? t.samples : [new Float32Array(0)]) {
+        if (ch.length === len) { samples.push(ch); continue; }
         const x = new Float32Array(len);
         x.set(ch.subarray(0, len));
         samples.push(x);
