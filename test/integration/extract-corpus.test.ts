@@ -20,10 +20,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
 import { extractFilterText, indexCalls, writeFrames } from '../../src/extract/index.js';
-import { allCaptures, corpusSkip, hasTshark, short, tshark } from '../helpers/corpus.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { allCaptures, corpusSkip, hasTshark, short } from '../helpers/corpus.js';
 import { compareCut, frameKeys, mapFrames, sample } from '../helpers/extract-check.js';
 
 const SAMPLE = 40;
+const run = promisify(execFile);
+
+/** tshark's output lines (as helpers/corpus.ts tshark(), without blocking). */
+async function tsharkAsync(args: string[]): Promise<string[]> {
+  const { stdout } = await run('tshark', args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return stdout.split('\n').filter((l) => l.length > 0);
+}
 const tmp = mkdtempSync(join(tmpdir(), 'sipflow-extract-corpus-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));
 
@@ -54,13 +63,17 @@ for (const file of allCaptures()) {
     if (!largest || !hasTshark()) return;
     const call = index.report.calls.find((c) => c.callId === largest!.callId)!;
     await writeFrames(index, [call], out);
-    const read = tshark(['-r', out, '-T', 'fields', '-e', 'frame.number']);
+    // The two tshark runs are independent: side by side (tshark's start-up is most of their time).
+    const filter = extractFilterText(index, [call]);
+    const [read, rowsText] = await Promise.all([
+      tsharkAsync(['-r', out, '-T', 'fields', '-e', 'frame.number']),
+      tsharkAsync(['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number', '-e', 'sip.Call-ID']),
+    ]);
     assert.equal(read.length, largest.written, 'tshark reads every frame of the cut');
     // The display filter selects the same frames in the capture. Wireshark also finds SIP that sipflow
     // does not take apart (WebSocket, SCTP, a message over sipflow's size limit): those frames only
     // carry sip.Call-ID, never a media flow or a listed frame number.
-    const filter = extractFilterText(index, [call]);
-    const rows = tshark(['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number', '-e', 'sip.Call-ID']).map((l) => l.split('\t'));
+    const rows = rowsText.map((l) => l.split('\t'));
     const selected = new Set(rows.map(([n]) => Number(n)));
     assert.deepEqual(largest.frames.filter((f) => !selected.has(f)), [], 'frames of the cut the filter misses');
     const mine = new Set(largest.frames);
