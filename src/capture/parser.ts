@@ -32,9 +32,12 @@ export class NotACaptureError extends Error {
     const hex = Array.from(first.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
     // Wireshark also opens zstd and lz4 compressed captures; Node 20's zlib has neither, so say how to get a file we read.
     const known = otherCompression(first);
+    const container = known ? null : otherContainer(first);
     super(known
       ? `${file}: a ${known}-compressed file: sipflow reads pcap or pcapng, plain or gzip-compressed (decompress it first: ${known === 'zstd' ? 'zstd -d' : 'lz4 -d'} ${file})`
-      : `${file}: not a capture file (expected pcap or pcapng, optionally gzip-compressed; it starts with ${hex || 'nothing: the file is empty'})`);
+      : container
+        ? `${file}: a ${container} capture: sipflow reads pcap or pcapng, plain or gzip-compressed (convert it first: editcap -F pcapng ${file} ${file}.pcapng)`
+        : `${file}: not a capture file (expected pcap or pcapng, optionally gzip-compressed; it starts with ${hex || 'nothing: the file is empty'})`);
     this.name = 'NotACaptureError';
   }
 }
@@ -44,6 +47,29 @@ function otherCompression(head: Uint8Array): 'zstd' | 'lz4' | null {
   if (head.length < 4) return null;
   if (head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
   if (head[0] === 0x04 && head[1] === 0x22 && head[2] === 0x4d && head[3] === 0x18) return 'lz4';
+  return null;
+}
+
+/** Capture formats Wireshark reads and sipflow does not, by the magic they start with (wiretap's readers). */
+const OTHER_CONTAINERS: [string, string][] = [
+  ['GMBU', 'Microsoft Network Monitor 2.x'],
+  ['RTSS', 'Microsoft Network Monitor 1.x'],
+  ['snoop\0\0\0', 'Solaris snoop'],
+  ['TRSNIFF data    \x1a', 'Network General Sniffer'],
+  ['ObserverPktBuffer', 'Network Instruments Observer'],
+  ['iptrace 1.0', 'AIX iptrace'],
+  ['iptrace 2.0', 'AIX iptrace'],
+  ['\x7fver', 'EtherPeek/AiroPeek/OmniPeek'],
+  ['LOGG', 'Vector BLF'],
+  ['\x00\x00\x02\x00\x12\x05\x00\x10', 'Tektronix K12'],
+  ['Session Transcript', 'Catapult DCT2000'],
+  ['\x54\x52\x00\x64\x00', 'HP-UX nettl'],
+];
+
+/** The name of a capture container sipflow does not read, from its first bytes, or null. */
+function otherContainer(head: Uint8Array): string | null {
+  const text = Buffer.from(head.buffer, head.byteOffset, Math.min(head.byteLength, 32)).toString('latin1');
+  for (const [magic, name] of OTHER_CONTAINERS) if (text.startsWith(magic)) return name;
   return null;
 }
 

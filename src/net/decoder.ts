@@ -15,7 +15,7 @@ import {
   IPPROTO_UDP, UDP_PORT_HEP,
 } from './constants.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassembly.js';
-import { Tunnels } from './tunnels.js';
+import { isTunnelPort, Tunnels } from './tunnels.js';
 import { HEP_TYPE_RTP, HEP_TYPE_SIP, isHep, newHepPacket, parseHep } from './hep.js';
 import { SctpDecoder, type SctpLimits, type SctpSink } from './sctp.js';
 
@@ -275,14 +275,15 @@ export class NetDecoder {
         const uend = ulen >= 8 && ulen <= n ? off + ulen : end;
         const srcPort = (b[off]! << 8) | b[off + 1]!;
         const dstPort = (b[off + 2]! << 8) | b[off + 3]!;
-        if (Tunnels.isTunnelPort(srcPort, dstPort)) {
+        // Tunnels by port, HEP by its first byte ("HEP3"/"EEP3", version 1 or 2) or its port: a few comparisons.
+        if (isTunnelPort(srcPort, dstPort)) {
           if (depth >= MAX_NESTING) { this.tooDeep(); return; }
           if (this.tunnels.udp(srcPort, dstPort, b, off + 8, uend, depth)) return;
         }
-        // HEP: its magic ("HEP3"/"EEP3"), a v1/v2 header (version byte 1 or 2), or the HEP port.
-        const c0 = off + 8 < uend ? b[off + 8] : -1;
-        if ((c0 === 0x48 || c0 === 0x45 || c0 === 1 || c0 === 2 || dstPort === UDP_PORT_HEP || srcPort === UDP_PORT_HEP)
-          && this.hep(b, off + 8, uend, srcPort, dstPort)) return;
+        const c0 = off + 8 < uend ? b[off + 8]! : 0x80;
+        if (c0 === 0x48 || c0 === 0x45 || c0 === 1 || c0 === 2 || dstPort === UDP_PORT_HEP || srcPort === UDP_PORT_HEP) {
+          if (this.hep(b, off + 8, uend, srcPort, dstPort)) return;
+        }
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
           src, dst, srcPort, dstPort, transport: 'UDP',

@@ -52,6 +52,12 @@ const CONTROL_ETHERTYPES = new Set<number>([
 
 const hex4 = (n: number) => '0x' + n.toString(16).padStart(4, '0');
 
+/** Is this UDP port pair one a tunnel is decoded on (GTP-U both ways, as Wireshark registers it)? */
+export function isTunnelPort(srcPort: number, dstPort: number): boolean {
+  return dstPort === UDP_PORT_VXLAN || dstPort === UDP_PORT_GENEVE || dstPort === UDP_PORT_GTPU || srcPort === UDP_PORT_GTPU
+    || dstPort === UDP_PORT_VXLAN_GPE;
+}
+
 export class Tunnels {
   constructor(private readonly host: TunnelHost) {}
 
@@ -195,11 +201,6 @@ export class Tunnels {
     this.undecoded(`ERSPAN III frame type ${ft}`);
   }
 
-  /** Is this UDP port pair one a tunnel is decoded on? One comparison chain on the plain path. */
-  static isTunnelPort(srcPort: number, dstPort: number): boolean {
-    return dstPort === UDP_PORT_VXLAN || dstPort === UDP_PORT_GENEVE || dstPort === UDP_PORT_GTPU || srcPort === UDP_PORT_GTPU
-      || dstPort === UDP_PORT_VXLAN_GPE;
-  }
 
   /**
    * A UDP payload b[o, end) on a tunnel port: true when it was a tunnel (and

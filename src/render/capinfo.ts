@@ -23,9 +23,15 @@ export function renderCapinfo(ci: CapInfo): string {
   row('UDP / TCP', `${n.udp} / ${n.tcp}`);
   row('IP fragments', `${n.fragments} (${n.reassembled} datagrams reassembled)`);
   if (n.tunnels) row('Tunnelled packets', n.tunnels);
+  // Each encapsulation layer decoded (a frame inside two tunnels counts in both).
+  const encaps = Object.entries(n.encapsulations ?? {});
+  if (encaps.length) row('Encapsulations', encaps.map(([name, count]) => `${name} ${count}`).join(', '));
+  if (n.sctpChunks) row('SCTP DATA chunks', `${n.sctpChunks} (${n.sctpReassembled} messages reassembled)`);
   if (n.notIp) row('Not IP', n.notIp);
   if (n.malformed) row('Malformed', n.malformed);
   for (const [name, count] of Object.entries(n.unsupportedLinkTypes)) row('Not decoded', `${count} frames of ${name}`);
+  for (const [what, count] of Object.entries(n.undecoded ?? {})) row('Not decoded', `${count} frames of ${what}`);
+  for (const [port, count] of Object.entries(n.tls ?? {})) row('Not decrypted', `TLS on port ${port}: ${count} frames`);
   row('Warnings', ci.warnings.length ? chalk.yellow(String(ci.warnings.length)) : '0');
   for (const w of ci.warnings) L.push(`  ${chalk.yellow('!')} ${w.frame !== null ? `frame ${w.frame}: ` : ''}${w.message}`);
   return L.join('\n') + '\n';

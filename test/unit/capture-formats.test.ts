@@ -678,6 +678,16 @@ describe('input files', () => {
       });
     }
 
+    // Other capture containers (Microsoft NetMon, snoop...): out of scope, but the error names the format found.
+    for (const [magic, name] of [['GMBU\x00\x02', 'Microsoft Network Monitor 2.x'], ['snoop\x00\x00\x00\x00\x00\x00\x02', 'Solaris snoop'], ['TRSNIFF data    \x1a', 'Network General Sniffer']] as const) {
+      const z = new CaptureParser('trace.cap', { onFrame() {}, onWarning() {} });
+      assert.throws(() => z.push(Buffer.from(magic + 'x'.repeat(40), 'latin1')), (err: unknown) => {
+        assert.ok(err instanceof NotACaptureError);
+        assert.equal(err.message, `trace.cap: a ${name} capture: sipflow reads pcap or pcapng, plain or gzip-compressed (convert it first: editcap -F pcapng trace.cap trace.cap.pcapng)`);
+        return true;
+      });
+    }
+
     const file = join(tmp, 'notes.txt');
     writeFileSync(file, 'not a capture at all\n'.repeat(100));
     await assert.rejects(readCapture(file, { onFrame() {}, onWarning() {} }), (err: unknown) => {
