@@ -56,6 +56,12 @@ const SIP_PORT = 5060;
 /** TLS on this port is SIP over TLS (RFC 3261 §26.2.2): always reported as not decrypted. */
 const SIPS_PORT = 5061;
 
+/** Only spaces, tabs, NULs or line breaks: what some phones send as NAT keep-alives. */
+function padding(p: Uint8Array): boolean {
+  for (let i = 0; i < p.length; i++) { const c = p[i]; if (c !== 32 && c !== 9 && c !== 0 && c !== 13 && c !== 10) return false; }
+  return true;
+}
+
 /** A keep-alive on a SIP port: empty, only CR/LF (RFC 5626 §4.4.1), or a STUN binding (RFC 5626 §4.4.2). */
 function keepAlive(p: Uint8Array): boolean {
   if (p.length >= 20 && p[0]! < 2 && p[4] === 0x21 && p[5] === 0x12 && p[6] === 0xa4 && p[7] === 0x42) return true;
@@ -106,6 +112,9 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   let notSip = 0;
   let notSipFrame = 0;
   let notSipBytes = 0;
+  let notSipPadding = true;
+  /** TCP segments with data on the SIP port (said when no SIP at all was found). */
+  let tcpOnSipPort = 0;
 
   /** One SIP message; `stream`: from a TCP byte stream (no Content-Length = no body, RFC 3261 §18.3). */
   const onSipBytes = (bytes: Uint8Array, d: PacketMeta, stream: boolean) => {
@@ -140,6 +149,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     if (sip) onSipBytes(d.payload, d, false);
     else if (message && (d.dstPort === SIP_PORT || d.srcPort === SIP_PORT) && !keepAlive(d.payload)) {
       if (notSip++ === 0) { notSipFrame = d.frame; notSipBytes = d.payload.length; }
+      if (notSipPadding && !padding(d.payload)) notSipPadding = false;
     }
     const listeners = d.transport === 'UDP' ? (sip ? null : udpTaps) : d.tcp ? tcpTaps : null;
     if (listeners?.length) {
@@ -149,7 +159,10 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
       if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);
       else for (const t of listeners) t.onTcp!(pkt);
     }
-    if (d.tcp) tcp.push(d);
+    if (d.tcp) {
+      if (d.payload.length && (d.dstPort === SIP_PORT || d.srcPort === SIP_PORT)) tcpOnSipPort++;
+      tcp.push(d);
+    }
   }, warn, opts);
 
   // Streaming: every second of capture time, the calls that are over leave memory.
@@ -214,10 +227,14 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
       warn({ frame: null, code: 'tls-not-decrypted', message: `TLS on port ${port}: ${n} frame${n === 1 ? '' : 's'}, not decrypted${Number(port) === SIPS_PORT ? ' (SIP over TLS)' : ''}` });
     }
   }
+  if (tcpOnSipPort && sipMessages === 0) {
+    warn({ frame: null, code: 'not-sip', message: `${tcpOnSipPort} TCP segment${tcpOnSipPort === 1 ? '' : 's'} with data on port ${SIP_PORT}, and no SIP message in them; not decoded` });
+  }
   if (notSip) {
+    const what = notSipPadding ? ', only spaces or NUL bytes: keep-alives' : '';
     warn({ frame: notSipFrame, code: 'not-sip', message: notSip === 1
-      ? `1 datagram on port ${SIP_PORT} is not SIP (${notSipBytes} bytes in frame ${notSipFrame}); not decoded`
-      : `${notSip} datagrams on port ${SIP_PORT} are not SIP (the first, frame ${notSipFrame}, has ${notSipBytes} bytes); not decoded` });
+      ? `1 datagram on port ${SIP_PORT} is not SIP (${notSipBytes} bytes in frame ${notSipFrame}${what}); not decoded`
+      : `${notSip} datagrams on port ${SIP_PORT} are not SIP (the first, frame ${notSipFrame}, has ${notSipBytes} bytes${what}); not decoded` });
   }
   if (malformedSip > MALFORMED_LISTED) warn({ frame: null, code: 'sip-malformed', message: `${malformedSip} malformed SIP messages in all (the first ${MALFORMED_LISTED} are listed)` });
   for (const t of taps) t.finish?.(report);
