@@ -12,12 +12,25 @@ import { ipv4ToString, ipv6ToString } from './addr.js';
 import {
   AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_FRAGMENT,
   IPPROTO_GRE, IPPROTO_HIP, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MOBILITY, IPPROTO_ROUTING, IPPROTO_SCTP, IPPROTO_SHIM6, IPPROTO_TCP,
-  IPPROTO_UDP, UDP_PORT_HEP,
+  IPPROTO_UDP, UDP_PORT_GENEVE, UDP_PORT_GTPU, UDP_PORT_HEP, UDP_PORT_VXLAN, UDP_PORT_VXLAN_GPE,
 } from './constants.js';
 import { DEFAULT_REASSEMBLY_LIMITS, Reassembler, type ReassemblyLimits } from './reassembly.js';
 import { isTunnelPort, Tunnels } from './tunnels.js';
 import { HEP_TYPE_RTP, HEP_TYPE_SIP, isHep, newHepPacket, parseHep } from './hep.js';
 import { SctpDecoder, type SctpLimits, type SctpSink } from './sctp.js';
+
+/** UDP ports' low bytes that may be a tunnel's or HEP's (isTunnelPort and the HEP port decide). */
+const UDP_HINT: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const p of [UDP_PORT_GTPU, UDP_PORT_VXLAN, UDP_PORT_VXLAN_GPE, UDP_PORT_GENEVE, UDP_PORT_HEP]) t[p & 255] = 1;
+  return t;
+})();
+/** First payload bytes HEP can start with: "H"/"E" (HEP3/EEP3), 1 or 2 (v1, v2). */
+const FIRST_HINT: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  t[0x48] = t[0x45] = t[1] = t[2] = 1;
+  return t;
+})();
 
 /** AF_INET6 of every OS (the capturing host's value is in the header). */
 const AF_INET6 = new Set<number>([AF.INET6_LINUX, AF.INET6_WINDOWS, AF.INET6_BSD, AF.INET6_FREEBSD, AF.INET6_DARWIN]);
@@ -275,15 +288,11 @@ export class NetDecoder {
         const uend = ulen >= 8 && ulen <= n ? off + ulen : end;
         const srcPort = (b[off]! << 8) | b[off + 1]!;
         const dstPort = (b[off + 2]! << 8) | b[off + 3]!;
-        // Tunnels by port, HEP by its first byte ("HEP3"/"EEP3", version 1 or 2) or its port: a few comparisons.
-        if (isTunnelPort(srcPort, dstPort)) {
-          if (depth >= MAX_NESTING) { this.tooDeep(); return; }
-          if (this.tunnels.udp(srcPort, dstPort, b, off + 8, uend, depth)) return;
-        }
-        const c0 = off + 8 < uend ? b[off + 8]! : 0x80;
-        if (c0 === 0x48 || c0 === 0x45 || c0 === 1 || c0 === 2 || dstPort === UDP_PORT_HEP || srcPort === UDP_PORT_HEP) {
-          if (this.hep(b, off + 8, uend, srcPort, dstPort)) return;
-        }
+        // Tunnels by port, HEP by its port or first byte: three loads from 256-byte tables on the
+        // plain path; only a hit (a few ports in 256, HEP's first bytes) looks closer. b[off + 8]
+        // past the buffer (an empty payload at its end) is undefined, which the table maps to nothing.
+        if ((UDP_HINT[dstPort & 255]! | UDP_HINT[srcPort & 255]! | FIRST_HINT[b[off + 8]!]!) !== 0
+          && this.udpSpecial(b, off + 8, uend, srcPort, dstPort, depth)) return;
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
           src, dst, srcPort, dstPort, transport: 'UDP',
@@ -337,6 +346,17 @@ export class NetDecoder {
       default:
         return;
     }
+  }
+
+  /** A UDP payload on a tunnel or HEP port, or starting like HEP: true when it was one (and is decoded from here). */
+  private udpSpecial(b: Uint8Array, o: number, end: number, srcPort: number, dstPort: number, depth: number): boolean {
+    if (isTunnelPort(srcPort, dstPort)) {
+      if (depth >= MAX_NESTING) { this.tooDeep(); return true; }
+      if (this.tunnels.udp(srcPort, dstPort, b, o, end, depth)) return true;
+    }
+    const c0 = o < end ? b[o]! : 0x80;
+    if (c0 === 0x48 || c0 === 0x45 || c0 === 1 || c0 === 2 || dstPort === UDP_PORT_HEP || srcPort === UDP_PORT_HEP) return this.hep(b, o, end, srcPort, dstPort);
+    return false;
   }
 
   /** One SCTP user message (a DATA chunk, or fragments reassembled) of the packet being decoded. */
