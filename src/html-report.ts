@@ -49,7 +49,7 @@ export async function htmlReport(path: string | readonly string[], opts: HtmlRep
   const plots = opts.plots !== false ? createSeriesTap() : null;
   const audioTap = opts.audio ? createAudioTap() : null;
   const full = await analyze(path, {
-    keepRaw: true, media: opts.media === false ? true : opts.media ?? true, taps: [...(plots ? [plots] : []), ...(audioTap ? [audioTap] : [])], onProgress: opts.onProgress,
+    keepRaw: true, media: opts.media || true, taps: [...(plots ? [plots] : []), ...(audioTap ? [audioTap] : [])], onProgress: opts.onProgress,
   });
   if (opts.displayFile !== undefined) full.file = opts.displayFile;
   const t1 = performance.now();

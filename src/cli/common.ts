@@ -22,11 +22,18 @@ export function setupColor(noColor: boolean | undefined): void {
   else if (!process.stdout.isTTY && process.env.FORCE_COLOR === undefined) chalk.level = 0;
 }
 
-/** Print one clean line for errors that are the input's fault, a one-line notice for bugs; the exit code. */
+/** A command line that cannot be run (a bad option value, a call that is not there): one line, exit 64. */
+export class UsageError extends Error {}
+
+/** Print one clean line for usage errors and errors that are the input's fault, a one-line notice for bugs; the exit code. */
 export function reportError(e: unknown): number {
   const err = e as NodeJS.ErrnoException;
   // The reader of standard output went away (`| head`): nothing more to say.
   if (err && err.code === 'EPIPE') return EXIT_OK;
+  if (e instanceof UsageError) {
+    process.stderr.write(`sipflow: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
   const problem = inputProblem(e);
   if (problem !== null) {
     process.stderr.write(`sipflow: ${problem}\n`);

@@ -368,17 +368,22 @@ export class TcpSipReassembler {
     this.stats.streams++;
   }
 
-  private reset(s: Stream): void {
+  /** Forget the bytes buffered and held for a direction: it reads again from the next segment. */
+  private dropBuffered(s: Stream): void {
     s.off = s.len = 0;
     s.hdrScanned = s.msgTotal = 0;
     s.pending = [];
     s.pendingBytes = 0;
     s.skip = 0;
     s.midLine = false;
+    s.atStart = false;
+  }
+
+  private reset(s: Stream): void {
+    this.dropBuffered(s);
     s.garbage = 0;
     s.haveSeq = false;
     s.synSeen = false;
-    s.atStart = false;
     s.fin = false;
     s.sip = false;
     s.ignored = false;
@@ -409,13 +414,7 @@ export class TcpSipReassembler {
     if (diff > MAX_WINDOW || diff < -MAX_WINDOW) {
       // Far outside any window: the stream was picked up again elsewhere.
       if (s.sip) this.warn(this.curFrame, 'tcp-seq-jump', `${this.describe(s)}: sequence number jumped by ${diff}; resynchronising`);
-      s.off = s.len = 0;
-      s.hdrScanned = s.msgTotal = 0;
-      s.pending = [];
-      s.pendingBytes = 0;
-      s.skip = 0;
-      s.midLine = false;
-      s.atStart = false;
+      this.dropBuffered(s);
       s.nextSeq = seq;
       diff = 0;
     }

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { callAudio, type AudioOutput, type CallAudioOptions } from '../../call-audio.js';
 import type { CallFilter } from '../../filter.js';
 import { printable } from '../../render/terminal.js';
-import { EXIT_OK, EXIT_USAGE, progressBar, reportError } from '../common.js';
+import { EXIT_OK, UsageError, progressBar, reportError } from '../common.js';
 
 interface AudioFlags extends CallFilter {
   output?: string;
@@ -23,7 +23,6 @@ export const AUDIO_RATES = [8000, 11025, 12000, 16000, 22050, 24000, 32000, 4410
 /** Largest --jitter-buffer, ms. */
 export const MAX_JITTER_BUFFER_MS = 2000;
 
-class UsageError extends Error {}
 
 /** Default folder: the capture's name with -audio, in the current directory. */
 export function defaultAudioDir(file: string): string {
@@ -131,10 +130,7 @@ Examples:
       try {
         process.exitCode = await run(file, flags);
       } catch (e) {
-        if (e instanceof UsageError) {
-          process.stderr.write(`sipflow: ${e.message}\n`);
-          process.exitCode = EXIT_USAGE;
-        } else process.exitCode = reportError(e);
+        process.exitCode = reportError(e);
       }
     });
 }

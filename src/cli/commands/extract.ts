@@ -6,20 +6,14 @@ import {
   EXTRACT_FORMATS, FilterError, RecordFormatError, extractFilterText, indexCalls, parseExtractFilter, selectCalls, writeFrames,
   type ExtractFilter, type ExtractFormat,
 } from '../../extract/index.js';
+import type { RawFilterFlags } from '../../extract/filter.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError } from '../common.js';
 import { captureInputs } from '../inputs.js';
 
-interface ExtractFlags {
+/** The selection flags are parseExtractFilter's own (extract/filter.ts); the rest say what to write. */
+interface ExtractFlags extends RawFilterFlags {
   output?: string;
   format: ExtractFormat;
-  call?: string;
-  callId?: string;
-  from?: string;
-  to?: string;
-  state?: string;
-  outcome?: string;
-  since?: string;
-  until?: string;
   sipOnly?: boolean;
   mediaUntilBye?: boolean;
   rtpHeuristic?: boolean;

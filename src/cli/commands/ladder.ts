@@ -11,7 +11,7 @@ import {
   isImage, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable,
   renderLadderSvg, renderText, writeLadders, type LadderFormat,
 } from '../../render/ladder/index.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, writeOutput } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, UsageError, writeOutput } from '../common.js';
 import { mergedName } from '../../capture/merge.js';
 import { captureInputs } from '../inputs.js';
 
@@ -37,7 +37,6 @@ interface LadderFlags extends CallFilter {
   quiet?: boolean;
 }
 
-class UsageError extends Error {}
 
 const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
@@ -125,10 +124,7 @@ that spans them is one call. --merge has its own meaning here (one diagram).`)
       try {
         process.exitCode = await run(file, flags);
       } catch (e) {
-        if (e instanceof UsageError) {
-          process.stderr.write(`sipflow: ${e.message}\n`);
-          process.exitCode = EXIT_USAGE;
-        } else if (e instanceof RasterizerUnavailable) {
+        if (e instanceof RasterizerUnavailable) {
           process.stderr.write(`sipflow: ${e.message}\n`);
           process.exitCode = EXIT_UNAVAILABLE;
         } else {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Option } from 'commander';
-import { EXIT_USAGE } from '../common.js';
+import { EXIT_USAGE, UsageError } from '../common.js';
 import { endpoint } from '../../net/addr.js';
 import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
 
@@ -35,7 +35,6 @@ function positive(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-class UsageError extends Error {}
 
 export function registerProxy(program: Command): void {
   program
