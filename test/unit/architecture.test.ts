@@ -24,7 +24,7 @@ const STAGES: [number, string[]][] = [
   [6, ['analyze', 'capinfo', 'filter']],
   [7, ['render', 'render/ladder', 'render/html']],
   [8, ['html-report', 'call-audio', 'check', 'extract']],
-  [9, ['proxy']],
+  [9, ['proxy', 'browse']],
   [10, ['cli', 'index']],
 ];
 const STAGE = new Map(STAGES.flatMap(([n, groups]) => groups.map((g) => [g, n] as const)));
