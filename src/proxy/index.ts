@@ -83,7 +83,7 @@ export function parseReason(s: string): [number, string] {
 }
 
 /** The registrations store at `path`, its folder created first (the default one lives in a state folder that may not exist yet). */
-function openRegistrations(path: string, journal: Journal): BindingStore {
+async function openRegistrations(path: string, journal: Journal): Promise<BindingStore> {
   mkdirSync(dirname(path), { recursive: true });
   return openStore(path, (s) => journal.note(s));
 }
@@ -92,7 +92,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   const { host, port } = parseListen(o.listen ?? '127.0.0.1:5060');
   const journal = new Journal({ file: o.journal ?? null, format: o.journalFormat ?? 'text', stderr: o.journalStderr ?? true, onEntry: o.onJournal });
   const users = o.users ?? (o.usersFile ? loadUsers(o.usersFile) : null);
-  const store = o.db ? openRegistrations(o.db, journal) : null;
+  const store = o.db ? await openRegistrations(o.db, journal) : null;
   const location = new LocationService(store, { maxAors: o.limits?.maxAors ?? 10000, maxBindingsPerAor: o.limits?.maxBindingsPerAor ?? 10 });
   const advertise = o.advertise ?? host;
   const recorder = o.record ? new Recorder({

@@ -1,9 +1,13 @@
 /**
  * The location service behind the registrar: address-of-record -> contact
  * bindings with expiry, kept in memory and written through to a store so
- * registrations survive restarts. The default store is an embedded SQLite
- * file (better-sqlite3); when that module cannot be loaded a JSON file is
- * used instead (and said so); `null` keeps bindings in memory only.
+ * registrations survive restarts. The store is an SQLite file through Node's
+ * built-in `node:sqlite` where the running Node has it (22.13+, or 22.5+ run
+ * with --experimental-sqlite), else through the optional dependency
+ * better-sqlite3 when it is installed, else a JSON file beside the path (and
+ * the journal says what to install). `null` keeps bindings in memory only.
+ * No engine is needed at install time: users who never run the registrar
+ * never compile anything.
  *
  * Addresses of record are keyed by user part (a lab proxy serves one domain).
  */
@@ -28,6 +32,8 @@ export interface Binding {
 export interface BindingStore {
   readonly kind: 'sqlite' | 'json';
   readonly path: string;
+  /** The SQLite module behind a 'sqlite' store. */
+  readonly engine?: SqliteEngine;
   load(): { bindings: Binding[]; known: string[] };
   put(b: Binding): void;
   remove(aor: string, contact: string): void;
@@ -35,12 +41,61 @@ export interface BindingStore {
   close(): void;
 }
 
+/** What node:sqlite's DatabaseSync and better-sqlite3's Database have in common (pragmas go through exec). */
 interface SqliteDb {
   prepare(sql: string): { run(...a: unknown[]): unknown; all(...a: unknown[]): unknown[] };
   exec(sql: string): void;
-  pragma(s: string): unknown;
   close(): void;
 }
+
+export type SqliteEngine = 'node:sqlite' | 'better-sqlite3';
+
+interface SqliteOpener { engine: SqliteEngine; open(path: string): SqliteDb }
+
+/**
+ * node:sqlite, loaded without the ExperimentalWarning Node prints on its
+ * first load (the user asked for a proxy, not for news about SQLite's
+ * stability); null where this Node has no such module.
+ */
+async function loadNodeSqlite(): Promise<SqliteOpener | null> {
+  const emit = process.emitWarning;
+  process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+    const text = typeof w === 'string' ? w : w.message;
+    if (/sqlite/i.test(text)) return;
+    (emit as (...a: unknown[]) => void).call(process, w, ...rest);
+  }) as typeof process.emitWarning;
+  try {
+    // A variable specifier: @types/node 20 does not declare the module, and Node 20 lacks it.
+    const spec = 'node:sqlite';
+    const m = (await import(spec)) as { DatabaseSync?: new (p: string) => SqliteDb };
+    const DatabaseSync = m.DatabaseSync;
+    return DatabaseSync ? { engine: 'node:sqlite', open: (p) => new DatabaseSync(p) } : null;
+  } catch {
+    return null;
+  } finally {
+    process.emitWarning = emit;
+  }
+}
+
+function loadBetterSqlite(): SqliteOpener | null {
+  try {
+    const Database = createRequire(import.meta.url)('better-sqlite3') as new (p: string) => SqliteDb;
+    return { engine: 'better-sqlite3', open: (p) => new Database(p) };
+  } catch {
+    return null;
+  }
+}
+
+let opener: Promise<SqliteOpener | null> | null = null;
+
+/** The SQLite engine used for registrations: node:sqlite first (nothing to install), else better-sqlite3, else null. */
+export function sqliteEngine(): Promise<SqliteOpener | null> {
+  opener ??= loadNodeSqlite().then((o) => o ?? loadBetterSqlite());
+  return opener;
+}
+
+/** What the journal says when neither engine loads. */
+export const NO_SQLITE_NOTE = 'no SQLite engine: Node 22.13 or later has one built in (node:sqlite); on this Node, `npm install better-sqlite3` (an optional dependency; it may compile with python3, make and a C++ compiler)';
 
 class SqliteStore implements BindingStore {
   readonly kind = 'sqlite' as const;
@@ -48,10 +103,12 @@ class SqliteStore implements BindingStore {
   private readonly putStmt;
   private readonly delStmt;
   private readonly knownStmt;
-  constructor(readonly path: string, Database: new (p: string) => SqliteDb) {
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+  readonly engine: SqliteEngine;
+  constructor(readonly path: string, o: SqliteOpener) {
+    this.engine = o.engine;
+    this.db = o.open(path);
+    this.db.exec('PRAGMA journal_mode = WAL');
+    this.db.exec('PRAGMA synchronous = NORMAL');
     this.db.exec(`CREATE TABLE IF NOT EXISTS bindings (
       aor TEXT NOT NULL, contact TEXT NOT NULL, expires_at INTEGER NOT NULL, call_id TEXT NOT NULL,
       cseq INTEGER NOT NULL, received TEXT NOT NULL, q REAL, registered_at INTEGER NOT NULL,
@@ -78,7 +135,7 @@ class SqliteStore implements BindingStore {
   close(): void { this.db.close(); }
 }
 
-/** Fallback when better-sqlite3 is unavailable: the whole table rewritten atomically on change. */
+/** Fallback when no SQLite engine is available: the whole table rewritten atomically on change. */
 class JsonStore implements BindingStore {
   readonly kind = 'json' as const;
   private bindings = new Map<string, Binding>();
@@ -105,16 +162,12 @@ class JsonStore implements BindingStore {
   close(): void {}
 }
 
-/** Open the registrations store: SQLite when better-sqlite3 loads, else a JSON file beside the path. */
-export function openStore(path: string, onNote?: (s: string) => void): BindingStore {
-  let Database: (new (p: string) => SqliteDb) | null = null;
-  try {
-    Database = createRequire(import.meta.url)('better-sqlite3') as new (p: string) => SqliteDb;
-  } catch (e) {
-    onNote?.(`better-sqlite3 unavailable (${(e as Error).message.split('\n')[0]}); registrations kept in ${path}.json`);
-  }
-  if (Database) {
-    try { return new SqliteStore(path, Database); } catch (e) {
+/** Open the registrations store: SQLite when an engine loads (sqliteEngine()), else a JSON file beside the path. */
+export async function openStore(path: string, onNote?: (s: string) => void, engine?: SqliteOpener | null): Promise<BindingStore> {
+  const o = engine === undefined ? await sqliteEngine() : engine;
+  if (!o) onNote?.(`${NO_SQLITE_NOTE}; registrations kept in ${path}.json`);
+  else {
+    try { return new SqliteStore(path, o); } catch (e) {
       onNote?.(`cannot open SQLite file ${path} (${(e as Error).message}); registrations kept in ${path}.json`);
     }
   }
