@@ -67,7 +67,7 @@ interface Column extends LayoutColumn {
 }
 
 /** First codec of each media section, with the audio packet time (SDP a=ptime, else measured): "opus/48000 20ms, VP8/90000". */
-function mediaSummary(c: Call, report: Report): string {
+export function mediaSummary(c: Call, report: Report): string {
   const parts: string[] = [];
   for (const m of c.media) {
     const codec = m.codecs.find((x) => !/^(telephone-event|CN)\//i.test(x)) ?? m.codecs[0];
@@ -84,7 +84,7 @@ function mediaSummary(c: Call, report: Report): string {
 }
 
 /** Streams × packets and the call's RTP bitrate: "4×/2054 95k". */
-function rtpSummary(c: Call, report: Report): string {
+export function rtpSummary(c: Call, report: Report): string {
   if (!c.streams.length) return '-';
   let pkts = 0;
   let kbps = 0;

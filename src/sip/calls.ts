@@ -331,8 +331,8 @@ export class CallTracker {
 }
 
 
-/** The fields that are known once a call's messages are all in: outcome and duration. */
-function settle(t: CallTrack): void {
+/** The fields that are known once a call's messages are all in: outcome and duration (browse also calls it on a live call for a provisional outcome). */
+export function settle(t: CallTrack): void {
   const c = t.call;
   c.outcome = outcomeOf(t);
   c.durationS = t.answerTime !== null && t.byeTime !== null ? round6(t.byeTime - t.answerTime) : null;
