@@ -2,7 +2,7 @@
  * Report -> expected flow: what `sipflow snapshot` writes, as YAML with a
  * header comment documenting the format, or as the equivalent JSON.
  */
-import { stringify } from 'yaml';
+import { Document, visit } from 'yaml';
 import type { Call, CallMessage, Report, RtpStream } from '../model.js';
 import { FLOW_FORMAT, type FlowScope } from './flow.js';
 import { callRoles, inTimeOrder, type CallRoles } from './roles.js';
@@ -220,9 +220,24 @@ export function flowToYaml(doc: FlowDocument): string {
       }),
     })),
   };
-  const body = stringify(plain, { lineWidth: 0, indentSeq: true, aliasDuplicateObjects: false });
+  const yaml = new Document(plain, { aliasDuplicateObjects: false });
+  // Packet text may hold characters YAML 1.1 readers (PyYAML) take as line
+  // breaks (NEL, U+2028, U+2029) or refuse (DEL, C1, U+FFFE/FFFF), which the
+  // yaml package writes raw even in a plain scalar. Such strings, keys
+  // included, are double-quoted and those characters written as \u escapes
+  // (valid only inside double quotes, hence both steps).
+  visit(yaml, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && YAML11_UNSAFE.test(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  const body = yaml.toString({ lineWidth: 0, indentSeq: true }).replace(YAML11_UNSAFE_G, (c) => '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0'));
   return FLOW_HEADER + '\n' + body;
 }
+
+/** Characters a YAML 1.1 reader breaks a line at or rejects, that the yaml package leaves raw (it escapes C0 and lone surrogates itself). */
+const YAML11_UNSAFE = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/;
+const YAML11_UNSAFE_G = /[\u007f-\u009f\u2028\u2029\ufffe\uffff]/g;
 
 export function flowToJson(doc: FlowDocument): string {
   return JSON.stringify(doc, null, 2) + '\n';

@@ -8,11 +8,11 @@
  * terminal as an escape sequence, and a CJK name must not break the borders.
  */
 import chalk from 'chalk';
+import { terminalText } from './escape.js';
 
-/** Replace control characters (C0, DEL, C1, line/paragraph separators): nothing from a packet may move the cursor. */
+/** Replace control and bidi characters (escape.ts terminalText): nothing from a packet may move the cursor or reorder a line. */
 export function printable(s: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s) ? s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '\uFFFD') : s;
+  return terminalText(s);
 }
 
 // Zero-width: combining marks, ZWSP..RLM, word joiner.., variation selectors, BOM.

@@ -31,6 +31,12 @@ export function mermaidEscape(s: string): string {
   return out.trim() || '#160;';
 }
 
+/** Text for a "%%" comment line: one line, no '%', '{' or '}' (nothing Mermaid could read as a directive). */
+export function commentText(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+    .replace(/[%{}]/g, (ch) => `#${ch.charCodeAt(0)};`);
+}
+
 export interface MermaidOptions {
   /** Prefix message texts with "[frame] time" (default true). */
   margin?: boolean;
@@ -43,8 +49,12 @@ export function renderMermaid(ladder: Ladder, opts: MermaidOptions = {}): string
   const margin = opts.margin !== false;
   const L: string[] = ['sequenceDiagram'];
   if (opts.comments !== false) {
-    // Comments are one line each; control characters and '%%' are neutralised.
-    const c = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ');
+    // Comments are one line each. Mermaid finds "%%{...}%%" directives
+    // anywhere in the source, comment lines included (a Call-ID of
+    // %%{init: {"theme":"forest"}}%% was applied), so no '%' and no brace
+    // from a packet reaches a comment: they are written as the entity codes
+    // labels use, and control characters as spaces.
+    const c = (s: string) => commentText(s);
     L.push(`    %% ${c(ladder.file)}`);
     for (const l of ladder.title.split('\n')) L.push(`    %% ${c(l)}`);
     for (const l of ladder.subtitle.split('\n')) L.push(`    %% ${c(l)}`);
