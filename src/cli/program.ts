@@ -18,6 +18,7 @@ const COMMANDS: Record<string, () => Promise<(p: Command) => void>> = {
   extract: async () => (await import('./commands/extract.js')).registerExtract,
   capinfo: async () => (await import('./commands/capinfo.js')).registerCapinfo,
   proxy: async () => (await import('./commands/proxy.js')).registerProxy,
+  browse: async () => (await import('./commands/browse.js')).registerBrowse,
 };
 
 /** The commands to register for this command line: the one named, none for --version alone, else all (help, errors). */
@@ -33,7 +34,8 @@ program
   .name('sipflow')
   .description('SIP/RTP capture analyzer: Wireshark-exact call lists, ladder diagrams, HTML reports and CI flow checks')
   .version(VERSION, '-V, --version')
-  .showHelpAfterError('(run with --help for usage)')
+  // Commander's own errors (unknown option, bad choice, a value a checked option refuses) as one line like sipflow's.
+  .configureOutput({ outputError: (str, write) => write(`sipflow: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
   .exitOverride();
 
 for (const name of commandsFor(process.argv.slice(2))) (await COMMANDS[name]!())(program);
@@ -55,7 +57,8 @@ Examples:
   $ sipflow check fixtures/ --junit junit.xml         every capture in a folder
   $ sipflow proxy --record lab.pcapng                 SIP proxy/registrar on 127.0.0.1:5060
   $ sipflow extract trace.pcapng --call 2 -o c2.pcapng call 2's SIP and media, as captured
-  $ sipflow capinfo trace.pcapng                      capture facts only`);
+  $ sipflow capinfo trace.pcapng                      capture facts only
+  $ sipflow browse trace.pcapng                       browse calls, flows and messages in the terminal`);
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 

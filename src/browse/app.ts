@@ -1,0 +1,448 @@
+/**
+ * The browser itself: modes (call list, call flow, help), the keys of each,
+ * and drawing a frame from the store. The frame is built as Lines (text.ts)
+ * and handed to the Screen, which rewrites only what changed; drawing is a
+ * pure function of the state, so tests can call `frame()` without a terminal.
+ */
+import type { Call, Report } from '../model.js';
+import { callTitle } from '../render/ladder/index.js';
+import { COLUMNS, cycle, headerLine, initialList, KINDS, layout, rowLine, STATES, visibleCalls, type ListState } from './list.js';
+import { buildFlow, eventLines, flowStyle, messageLines, messageOf, streamLines, type FlowView } from './flow.js';
+import type { InputEvent, KeyEvent } from './keys.js';
+import { clip, displayWidth, Line, renderLine, safe, type Paint, type Style } from './text.js';
+import type { CallStore } from './store.js';
+
+export const HELP: [string, string][] = [
+  ['Call list', ''],
+  ['↑ ↓ PgUp PgDn Home End', 'move the selection (mouse wheel scrolls, a click selects)'],
+  ['Enter', 'open the call flow of the marked calls, or of the selected one'],
+  ['Space', 'mark / unmark the call (several marked calls open as one flow)'],
+  ['/', 'filter as you type: From, To, Call-ID, User-Agent, any header (Enter keeps it, Esc clears)'],
+  ['s  S', 'sort by the next / previous column (a click on a column header sorts by it)'],
+  ['r', 'reverse the sort'],
+  ['f  o  k', 'quick filters: cycle the state, the outcome, the dialog kind'],
+  ['a', 'all dialogs (registrations, OPTIONS...) or INVITE dialogs only'],
+  ['c', 'clear every filter and mark'],
+  ['w', 'save the marked (or selected) calls: .pcapng, ladder .txt and .svg, the list as .csv'],
+  ['Call flow', ''],
+  ['↑ ↓ Home End', 'select a message (or an RTP span)'],
+  ['PgUp PgDn', 'scroll the message panel'],
+  ['t', 'show / hide RTP streams in the ladder'],
+  ['e', 'events timeline and RTP stream statistics in the panel (again: the message)'],
+  ['w', 'save these calls'],
+  ['q  Esc  ←', 'back to the call list'],
+  ['Anywhere', ''],
+  ['?  F1', 'this help'],
+  ['q', 'quit (from the call list); Ctrl-C quits at once'],
+];
+
+export interface FlowState {
+  calls: Call[];
+  view: FlowView | null;
+  /** Built for this width / store version / RTP toggle. */
+  key: string;
+  sel: number;
+  top: number;
+  panelTop: number;
+  rtp: boolean;
+  panel: 'message' | 'events';
+}
+
+export interface AppOptions {
+  paint: Paint;
+  /** What the title bar calls the source. */
+  label: string;
+  live: boolean;
+  /** Writes the chosen calls; resolves to the notice shown. */
+  save(base: string, calls: Call[], listed: Call[]): Promise<string>;
+  /** Called on quit. */
+  quit(): void;
+  /** Memory and rate figures for the status line (live). */
+  stats?(): string;
+  note?(): string | null;
+}
+
+export class App {
+  mode: 'list' | 'flow' | 'help' = 'list';
+  list: ListState = initialList();
+  /** The selected call (kept across live updates and re-sorting), and the first row in view. */
+  selected: Call | null = null;
+  top = 0;
+  marked = new Set<Call>();
+  prompt: { kind: 'filter' | 'save'; text: string; before: string } | null = null;
+  flow: FlowState | null = null;
+  notice: string | null = null;
+  private visible: Call[] = [];
+  private visibleKey = '';
+  private lastHeaderCols: { start: number; end: number; col: number }[] = [];
+
+  constructor(readonly store: CallStore, readonly opts: AppOptions, public cols = 80, public rows = 24) {}
+
+  /** The calls the list shows now (cached on the store version and the list state). */
+  shown(): Call[] {
+    const key = `${this.store.version}|${JSON.stringify(this.list)}`;
+    if (key !== this.visibleKey) {
+      this.visible = visibleCalls(this.store.calls, this.report(), this.list);
+      this.visibleKey = key;
+    }
+    return this.visible;
+  }
+
+  private reportCache: { v: number; r: Report } | null = null;
+  report(): Report {
+    if (!this.reportCache || this.reportCache.v !== this.store.version) this.reportCache = { v: this.store.version, r: this.store.view() };
+    return this.reportCache.r;
+  }
+
+  private selIndex(): number {
+    const v = this.shown();
+    if (!v.length) return -1;
+    const i = this.selected ? v.indexOf(this.selected) : -1;
+    if (i >= 0) return i;
+    this.selected = v[0]!;
+    return 0;
+  }
+
+  private listRows(): number { return Math.max(1, this.rows - 4); }
+
+  private moveSel(delta: number, absolute?: number): void {
+    const v = this.shown();
+    if (!v.length) return;
+    const cur = this.selIndex();
+    const i = Math.max(0, Math.min(v.length - 1, absolute ?? cur + delta));
+    this.selected = v[i]!;
+  }
+
+  /** Handle one input event; returns false when the app quits. */
+  handle(ev: InputEvent): boolean {
+    this.notice = null;
+    if (ev.type === 'key' && ev.ctrl && ev.name === 'c') { this.opts.quit(); return false; }
+    if (ev.type === 'mouse') { this.mouse(ev); return true; }
+    if (this.prompt) { this.promptKey(ev); return true; }
+    if (this.mode === 'help') { this.mode = this.flow ? 'flow' : 'list'; return true; }
+    if (ev.name === '?' || ev.name === 'f1') { this.mode = 'help'; return true; }
+    if (this.mode === 'flow') return this.flowKey(ev);
+    return this.listKey(ev);
+  }
+
+  private listKey(ev: KeyEvent): boolean {
+    const page = this.listRows();
+    switch (ev.name) {
+      case 'q': this.opts.quit(); return false;
+      case 'up': this.moveSel(-1); break;
+      case 'down': this.moveSel(1); break;
+      case 'pageup': this.moveSel(-page); break;
+      case 'pagedown': this.moveSel(page); break;
+      case 'home': this.moveSel(0, 0); break;
+      case 'end': this.moveSel(0, this.shown().length - 1); break;
+      case 'enter': this.openFlow(); break;
+      case ' ': {
+        const c = this.shown()[this.selIndex()];
+        if (c) { if (this.marked.has(c)) this.marked.delete(c); else this.marked.add(c); this.moveSel(1); }
+        break;
+      }
+      case '/': this.prompt = { kind: 'filter', text: this.list.filter, before: this.list.filter }; break;
+      case 's': this.list = { ...this.list, sortCol: (this.list.sortCol + 1) % COLUMNS.length, sortDesc: false }; break;
+      case 'S': this.list = { ...this.list, sortCol: (this.list.sortCol + COLUMNS.length - 1) % COLUMNS.length, sortDesc: false }; break;
+      case 'r': this.list = { ...this.list, sortDesc: !this.list.sortDesc }; break;
+      case 'f': case 'F': this.list = { ...this.list, state: cycle(this.list.state, STATES, ev.name === 'F') }; break;
+      case 'o': case 'O': this.list = { ...this.list, outcome: cycle(this.list.outcome, this.outcomes(), ev.name === 'O') }; break;
+      case 'k': case 'K': this.list = { ...this.list, kind: cycle(this.list.kind, KINDS, ev.name === 'K') }; break;
+      case 'a': this.list = { ...this.list, all: !this.list.all }; break;
+      case 'c': this.list = { ...initialList(), sortCol: this.list.sortCol, sortDesc: this.list.sortDesc }; this.marked.clear(); break;
+      case 'w': this.askSave(this.chosen()); break;
+      default: break;
+    }
+    return true;
+  }
+
+  /** Outcomes present in the capture, for the outcome quick filter. */
+  private outcomes(): string[] {
+    return [...new Set(this.store.calls.map((c) => c.outcome).filter((o): o is string => !!o))].sort();
+  }
+
+  /** The marked calls in list order, or the selected one. */
+  private chosen(): Call[] {
+    const marked = this.shown().filter((c) => this.marked.has(c));
+    if (marked.length) return marked;
+    const c = this.shown()[this.selIndex()];
+    return c ? [c] : [];
+  }
+
+  openFlow(): void {
+    const calls = this.chosen();
+    if (!calls.length) return;
+    this.flow = { calls, view: null, key: '', sel: 0, top: 0, panelTop: 0, rtp: false, panel: 'message' };
+    this.mode = 'flow';
+  }
+
+  private askSave(calls: Call[]): void {
+    if (!calls.length) return;
+    const base = calls.length === 1 ? `sipflow-call-${calls[0]!.index}` : `sipflow-calls-${calls.map((c) => c.index).slice(0, 4).join('-')}`;
+    this.prompt = { kind: 'save', text: base, before: '' };
+  }
+
+  private promptKey(ev: KeyEvent): void {
+    const p = this.prompt!;
+    if (ev.name === 'escape') {
+      if (p.kind === 'filter') this.list = { ...this.list, filter: '' };
+      this.prompt = null;
+      return;
+    }
+    if (ev.name === 'enter') {
+      this.prompt = null;
+      if (p.kind === 'save' && p.text.trim()) {
+        const calls = this.mode === 'flow' && this.flow ? this.flow.calls : this.chosen();
+        this.notice = 'saving…';
+        this.opts.save(p.text.trim(), calls, this.shown()).then((n) => { this.notice = n; this.store.dirty = true; }, (e: unknown) => { this.notice = `save failed: ${(e as Error).message}`; this.store.dirty = true; });
+      }
+      return;
+    }
+    if (ev.name === 'backspace') p.text = [...p.text].slice(0, -1).join('');
+    else if (ev.ctrl && ev.name === 'u') p.text = '';
+    else if (ev.text) p.text += ev.text;
+    else return;
+    // Filter as you type.
+    if (p.kind === 'filter') this.list = { ...this.list, filter: p.text };
+  }
+
+  private flowKey(ev: KeyEvent): boolean {
+    const f = this.flow!;
+    const rowsN = f.view?.ladder.rows.length ?? 0;
+    switch (ev.name) {
+      case 'q': case 'escape': case 'left': case 'backspace': this.mode = 'list'; this.flow = null; break;
+      case 'up': f.sel = Math.max(0, f.sel - 1); f.panelTop = 0; break;
+      case 'down': f.sel = Math.min(Math.max(0, rowsN - 1), f.sel + 1); f.panelTop = 0; break;
+      case 'home': f.sel = 0; f.panelTop = 0; break;
+      case 'end': f.sel = Math.max(0, rowsN - 1); f.panelTop = 0; break;
+      case 'pageup': f.panelTop = Math.max(0, f.panelTop - this.panelHeight()); break;
+      case 'pagedown': f.panelTop += this.panelHeight(); break;
+      case 't': f.rtp = !f.rtp; f.key = ''; f.sel = 0; break;
+      case 'e': f.panel = f.panel === 'message' ? 'events' : 'message'; f.panelTop = 0; break;
+      case 'w': this.askSave(f.calls); break;
+      default: break;
+    }
+    return true;
+  }
+
+  private mouse(ev: { action: string; x: number; y: number }): void {
+    if (this.mode === 'list') {
+      if (ev.action === 'wheelup') this.moveSel(-3);
+      else if (ev.action === 'wheeldown') this.moveSel(3);
+      else if (ev.action === 'press') {
+        if (ev.y === 1) {
+          const hit = this.lastHeaderCols.find((h) => ev.x >= h.start && ev.x < h.end);
+          if (hit) this.list = { ...this.list, sortCol: hit.col, sortDesc: this.list.sortCol === hit.col ? !this.list.sortDesc : false };
+          return;
+        }
+        const i = this.top + ev.y - 2;
+        const v = this.shown();
+        if (ev.y >= 2 && i < v.length) {
+          if (this.selected === v[i]) this.openFlow();
+          else this.selected = v[i]!;
+        }
+      }
+    } else if (this.mode === 'flow' && this.flow) {
+      const f = this.flow;
+      const n = f.view?.ladder.rows.length ?? 0;
+      if (ev.action === 'wheelup') f.sel = Math.max(0, f.sel - 1);
+      else if (ev.action === 'wheeldown') f.sel = Math.min(Math.max(0, n - 1), f.sel + 1);
+      else if (ev.action === 'press' && f.view) {
+        const line = f.top + ev.y - 1 - f.view.head - 1;
+        if (line >= 0 && line < f.view.rowOf.length && ev.x < this.flowWidth()) { f.sel = f.view.rowOf[line]!; f.panelTop = 0; }
+      }
+    }
+  }
+
+  private side(): boolean { return this.cols >= 150; }
+  private flowWidth(): number { return this.side() ? Math.floor(this.cols * 0.56) : this.cols; }
+  private panelHeight(): number {
+    const body = this.rows - 2;
+    return this.side() ? body : body - Math.max(6, Math.floor(body * 0.55)) - 1;
+  }
+
+  /** The frame: exactly `rows` lines of exactly `cols` columns. */
+  frame(): string[] {
+    const lines = this.mode === 'help' ? this.helpFrame() : this.mode === 'flow' && this.flow ? this.flowFrame() : this.listFrame();
+    while (lines.length < this.rows - 1) lines.push(new Line());
+    lines.length = this.rows - 1;
+    lines.push(this.statusLine());
+    return lines.map((l) => renderLine(l, this.cols, this.opts.paint));
+  }
+
+  private titleLine(text: string): Line {
+    const l = new Line('status');
+    l.add(` sipflow browse · ${safe(this.opts.label)} · ${text}`);
+    return l;
+  }
+
+  private listFrame(): Line[] {
+    const v = this.shown();
+    const total = this.store.calls.length;
+    const s = this.list;
+    const filters = [
+      s.filter ? `filter "${s.filter}"` : '', s.state ? `state ${s.state}` : '', s.outcome ? `outcome ${s.outcome}` : '',
+      s.kind ? `kind ${s.kind}` : '', s.all ? 'all dialogs' : '', this.marked.size ? `${this.marked.size} marked` : '',
+    ].filter(Boolean).join(' · ');
+    const out: Line[] = [this.titleLine(`${v.length}/${total} calls${filters ? ' · ' + filters : ''}`)];
+    const height = this.listRows();
+    const sel = this.selIndex();
+    if (sel >= 0) {
+      if (sel < this.top) this.top = sel;
+      if (sel >= this.top + height) this.top = sel - height + 1;
+    }
+    this.top = Math.max(0, Math.min(this.top, Math.max(0, v.length - height)));
+    const page = v.slice(this.top, this.top + height);
+    const r = this.report();
+    // Widths from the rows in view: cost per frame follows the screen, not the call count.
+    const cells = page.map((c) => COLUMNS.map((col) => safe(col.cell(c, r))));
+    const { keep, widths } = layout(cells, this.cols);
+    out.push(headerLine(keep, widths, s, this.opts.paint.ascii));
+    this.lastHeaderCols = [];
+    let x = 2;
+    keep.forEach((i, k) => { this.lastHeaderCols.push({ start: x, end: x + widths[k]!, col: i }); x += widths[k]! + 1; });
+    page.forEach((c, k) => out.push(rowLine(c, r, keep, widths, this.marked.has(c), this.top + k === sel, this.opts.paint.ascii)));
+    if (!v.length) out.push(new Line().add(total ? '  no call matches the filters (c clears them)' : this.store.done ? '  no SIP dialogs found' : '  waiting for SIP…', 'dim'));
+    while (out.length < this.rows - 2) out.push(new Line());
+    out.length = this.rows - 2;
+    out.push(this.hintLine('↑↓ move  Enter flow  Space mark  / filter  s/S sort  r reverse  f/o/k state/outcome/kind  a all  w save  ? help  q quit'));
+    return out;
+  }
+
+  private hintLine(text: string): Line {
+    if (this.prompt) {
+      const l = new Line();
+      l.add(this.prompt.kind === 'filter' ? 'filter: ' : 'save as (base name): ', 'bold').add(safe(this.prompt.text)).add('█');
+      return l;
+    }
+    return new Line().add(text, 'dim');
+  }
+
+  private statusLine(): Line {
+    const st = this.store;
+    const parts: string[] = [];
+    if (this.notice) parts.push(this.notice);
+    if (st.error) parts.push(`error: ${st.error}`);
+    parts.push(`${st.frames} frames`);
+    if (this.opts.live) parts.push(st.done ? 'feed ended' : 'live');
+    else if (!st.done) parts.push('reading…');
+    const extra = this.opts.stats?.();
+    if (extra) parts.push(extra);
+    if (st.summarised || st.forgotten) parts.push(`${st.summarised} calls summarised, ${st.forgotten} forgotten (--max-calls ${st.maxCalls})`);
+    if (st.warnings.length) parts.push(`${st.warnings.length} warnings`);
+    const note = this.opts.note?.();
+    if (note) parts.push(safe(note));
+    return new Line('status').add(' ' + parts.join(' · '));
+  }
+
+  private ensureFlow(): FlowView {
+    const f = this.flow!;
+    const key = `${this.store.version}|${this.flowWidth()}|${f.rtp}`;
+    if (!f.view || f.key !== key) {
+      // A live call grows: rebuild its ladder, keeping the selected row.
+      f.view = buildFlow(this.report(), f.calls, { width: this.flowWidth(), rtp: f.rtp, ascii: this.opts.paint.ascii });
+      f.key = key;
+      f.sel = Math.min(f.sel, Math.max(0, f.view.ladder.rows.length - 1));
+    }
+    return f.view;
+  }
+
+  private flowFrame(): Line[] {
+    const f = this.flow!;
+    const view = this.ensureFlow();
+    const title = f.calls.length === 1 ? callTitle(f.calls[0]!) : `${f.calls.length} calls: ${f.calls.map((c) => c.index).join(', ')}`;
+    const out: Line[] = [this.titleLine(safe(title))];
+    const body = this.rows - 2;
+    const side = this.side();
+    const ladderH = side ? body : Math.max(6, Math.floor(body * 0.55));
+    const fw = this.flowWidth();
+    const paint = this.opts.paint;
+
+    // Ladder lines: the header stays, rows scroll with the selection in view.
+    const ladder: Line[] = [];
+    for (let i = 0; i < view.head; i++) ladder.push(new Line().add(view.lines[i]!, i === 0 ? 'bold' : 'dim'));
+    const rowsH = Math.max(1, ladderH - view.head);
+    const first = view.firstLine[f.sel] ?? view.head;
+    const last = (view.firstLine[f.sel + 1] ?? view.lines.length) - 1;
+    const selFrom = first - view.head, selTo = last - view.head;
+    if (selFrom < f.top) f.top = selFrom;
+    if (selTo >= f.top + rowsH) f.top = selTo - rowsH + 1;
+    f.top = Math.max(0, f.top);
+    for (let k = 0; k < rowsH; k++) {
+      const li = view.head + f.top + k;
+      if (li >= view.lines.length) { ladder.push(new Line()); continue; }
+      const rowIdx = view.rowOf[li - view.head]!;
+      const row = view.ladder.rows[rowIdx]!;
+      const selected = rowIdx === f.sel;
+      ladder.push(new Line(selected ? 'sel' : '').add(safe(view.lines[li]!), selected ? '' : flowStyle(row)));
+    }
+    if (!view.ladder.rows.length) ladder.push(new Line().add('  (no messages)', 'dim'));
+
+    // The panel: the selected message, an RTP span's figures, or the events and streams.
+    const row = view.ladder.rows[f.sel];
+    const summarised = f.calls.some((c) => c.messages.length === 0);
+    let panel: Line[];
+    if (f.panel === 'events') panel = eventLines(f.calls, this.report());
+    else if (row?.kind === 'rtp') panel = streamLines(this.report().rtpStreams.find((s) => s.index === row.stream));
+    else panel = messageLines(row ? messageOf(f.calls, row) : null, summarised);
+    const panelH = side ? body : body - ladderH - 1;
+    f.panelTop = Math.max(0, Math.min(f.panelTop, Math.max(0, panel.length - panelH)));
+    const shownPanel = panel.slice(f.panelTop, f.panelTop + panelH);
+
+    if (side) {
+      const pw = this.cols - fw - 1;
+      const bar = paint.ascii ? '|' : '│';
+      for (let k = 0; k < body; k++) {
+        const l = new Line();
+        const a = ladder[k] ?? new Line();
+        // Side by side: the ladder line clipped to its pane, a bar, the panel line.
+        const left = renderPlainSegs(a, fw);
+        for (const s of left) l.add(s.text, s.style || (a.base === 'sel' ? 'sel' : ''));
+        l.add(bar, 'dim');
+        const p = shownPanel[k];
+        if (p) for (const s of renderPlainSegs(p, pw)) l.add(s.text, s.style);
+        out.push(l);
+      }
+    } else {
+      out.push(...ladder.slice(0, ladderH));
+      while (out.length < 1 + ladderH) out.push(new Line());
+      const more = panel.length > panelH ? ` ${f.panelTop + 1}-${Math.min(panel.length, f.panelTop + panelH)}/${panel.length} PgUp/PgDn` : '';
+      const rule = paint.ascii ? '-' : '─';
+      const label = rule.repeat(3) + (f.panel === 'events' ? ' events & streams ' : row?.kind === 'rtp' ? ' RTP stream ' : ' message ') + more + ' ';
+      out.push(new Line().add(label + rule.repeat(Math.max(0, this.cols - displayWidth(label))), 'dim'));
+      out.push(...shownPanel);
+    }
+    while (out.length < this.rows - 2) out.push(new Line());
+    out.length = this.rows - 2;
+    out.push(this.hintLine('↑↓ message  PgUp/PgDn panel  t RTP  e events/streams  w save  q back  ? help'));
+    return out;
+  }
+
+  private helpFrame(): Line[] {
+    const out: Line[] = [this.titleLine('help (any key returns)')];
+    for (const [k, d] of HELP) {
+      if (!d) { out.push(new Line()); out.push(new Line().add(' ' + k, 'head')); continue; }
+      out.push(new Line().add('   ' + k.padEnd(24), 'bold').add(d));
+    }
+    out.push(new Line());
+    out.push(new Line().add('   Colours follow the call table (NO_COLOR or --no-color turns them off); --ascii draws without box characters.', 'dim'));
+    return out;
+  }
+}
+
+/** A Line's segments clipped to `w` columns and padded to exactly `w` (for side-by-side panes). */
+function renderPlainSegs(l: Line, w: number): { text: string; style: Style }[] {
+  const out: { text: string; style: Style }[] = [];
+  let used = 0;
+  for (const s of l.segs) {
+    if (used >= w) break;
+    let t = s.text;
+    const tw = displayWidth(t);
+    if (used + tw > w) t = clip(t, w - used, '…');
+    out.push({ text: t, style: s.style });
+    used += displayWidth(t);
+  }
+  if (used < w) out.push({ text: ' '.repeat(w - used), style: '' });
+  return out;
+}
+

@@ -1,0 +1,132 @@
+/**
+ * What the browser shows, as the analysis produces it: every call seen so far
+ * (open calls are the call tracker's own live objects, so their state and
+ * packet counts move as messages arrive), their RTP streams once known, and
+ * the counters of the status line.
+ *
+ * Memory on a long live feed: past `maxCalls` calls, the oldest calls that
+ * are over lose their messages (their table row stays: a summary), and past
+ * SUMMARY_FACTOR × maxCalls the oldest summaries are forgotten; both are
+ * counted and the status line says so.
+ */
+import type { Call, Report, RtpStream, Warning } from '../model.js';
+import type { CallTrack } from '../sip/calls.js';
+import { settle } from '../sip/calls.js';
+
+/** Summaries kept per call allowed with messages, before the oldest are forgotten. */
+export const SUMMARY_FACTOR = 10;
+
+export class CallStore {
+  /** Every call known, in index order of arrival (retired and open alike). */
+  calls: Call[] = [];
+  private readonly open = new Map<string, CallTrack>();
+  private readonly known = new Set<Call>();
+  /** Streams by RtpStream.index. */
+  readonly streams = new Map<number, RtpStream>();
+  warnings: Warning[] = [];
+  frames = 0;
+  bytes = 0;
+  /** Calls shown without their messages now (summarised), and calls forgotten altogether. */
+  summarised = 0;
+  forgotten = 0;
+  /** Analysis over: the report is final. */
+  done = false;
+  /** Set when something changed since the screen last drew it. */
+  dirty = true;
+  /** Bumped whenever the set of calls or any call changed (list caches key on it). */
+  version = 0;
+  report: Report | null = null;
+  error: string | null = null;
+  private summarisedFrom = 0;
+
+  constructor(readonly file: string, readonly maxCalls = Infinity) {}
+
+  /** A SIP message was added to `track`'s call. */
+  onSip(track: CallTrack): void {
+    const c = track.call;
+    if (!this.known.has(c)) {
+      this.known.add(c);
+      this.calls.push(c);
+      this.open.set(c.callId, track);
+    }
+    // The outcome and duration as they stand: the pass settles them again at the end.
+    settle(track);
+    this.touch();
+  }
+
+  /** Absolute time (s) of the first frame: message times are relative to it. */
+  epoch = 0;
+
+  onFrame(capLen: number, tsSec: number, tsNsec: number): void {
+    if (this.frames++ === 0) this.epoch = tsSec + tsNsec / 1e9;
+    this.bytes += capLen;
+  }
+
+  /** Streaming: the call is over and its streams are numbered. */
+  retire(call: Call, streams: RtpStream[]): void {
+    this.open.delete(call.callId);
+    for (const s of streams) this.streams.set(s.index, s);
+    if (!this.known.has(call)) { this.known.add(call); this.calls.push(call); }
+    this.bound();
+    this.touch();
+  }
+
+  /** The pass is over: the report's calls (the ones still open, or all of them) are final. */
+  finish(report: Report): void {
+    this.report = report;
+    for (const s of report.rtpStreams) this.streams.set(s.index, s);
+    for (const c of report.calls) if (!this.known.has(c)) { this.known.add(c); this.calls.push(c); }
+    this.calls.sort((a, b) => a.index - b.index);
+    this.warnings = report.warnings;
+    this.open.clear();
+    this.done = true;
+    this.touch();
+  }
+
+  touch(): void { this.dirty = true; this.version++; }
+
+  /** Streams in index order, as a Report holds them (renderers index report.rtpStreams by position). */
+  streamList(): RtpStream[] {
+    return [...this.streams.values()].sort((a, b) => a.index - b.index);
+  }
+
+  /** A Report over what is known now, for the renderers (table cells, ladders, CSV). */
+  view(): Report {
+    const base = this.report;
+    return {
+      tool: 'sipflow', version: base?.version ?? '', file: this.file,
+      capture: base?.capture ?? { format: 'pcapng', frames: this.frames, linkTypes: [], firstTime: null, durationS: 0, truncated: false },
+      calls: this.calls, rtpStreams: this.streamList(), warnings: this.warnings,
+    };
+  }
+
+  /** Keep memory bounded: messages of the oldest ended calls go past maxCalls, whole calls past SUMMARY_FACTOR × maxCalls. */
+  private bound(): void {
+    if (!Number.isFinite(this.maxCalls)) return;
+    const withMessages = this.calls.length - this.summarised;
+    if (withMessages > this.maxCalls) {
+      let excess = withMessages - this.maxCalls;
+      for (let i = this.summarisedFrom; i < this.calls.length && excess > 0; i++) {
+        const c = this.calls[i]!;
+        if (this.open.has(c.callId) || c.messages.length === 0) continue;
+        c.messages = [];
+        this.summarised++;
+        excess--;
+        this.summarisedFrom = i + 1;
+      }
+    }
+    const limit = this.maxCalls * SUMMARY_FACTOR;
+    if (this.calls.length > limit) {
+      const drop = this.calls.length - limit;
+      const gone = this.calls.splice(0, drop);
+      for (const c of gone) {
+        this.known.delete(c);
+        for (const i of c.streams) this.streams.delete(i);
+        if (c.messages.length === 0) this.summarised--;
+      }
+      this.forgotten += drop;
+      this.summarisedFrom = Math.max(0, this.summarisedFrom - drop);
+    }
+  }
+
+}

@@ -1,0 +1,83 @@
+/**
+ * Text for the browser's screen: packet strings neutralised for the terminal
+ * and lines built from styled segments, clipped and padded by display columns.
+ *
+ * Everything drawn is built here, so nothing from a packet reaches the
+ * terminal without passing `safe()`: control characters (ESC, CR, C1...) and
+ * the bidirectional overrides and isolates (U+202A-202E, U+2066-2069), which
+ * would reorder the rest of a line on screen, become U+FFFD.
+ */
+import { clip, displayWidth, printable } from '../render/terminal.js';
+
+// Bidi embeddings/overrides, isolates and the Arabic letter mark: they reorder what follows them.
+const BIDI = /[\u202a-\u202e\u2066-\u2069\u061c]/g;
+const HAS_BIDI = /[\u202a-\u202e\u2066-\u2069\u061c]/;
+
+/** A packet string made harmless for the terminal. */
+export function safe(s: string): string {
+  const p = printable(s);
+  return HAS_BIDI.test(p) ? p.replace(BIDI, '\ufffd') : p;
+}
+
+/** Replace everything outside printable ASCII (for --ascii). */
+export function asciiOnly(s: string): string {
+  return s.replace(/[→]/g, '->').replace(/[–—─]/g, '-').replace(/·/g, '|').replace(/…/g, '~').replace(/[^\x20-\x7e]/g, '?');
+}
+
+/** The styles the screen uses; each maps to SGR parameters. */
+export type Style = '' | 'bold' | 'dim' | 'inverse' | 'sel' | 'mark' | 'head' | 'green' | 'yellow' | 'red' | 'magenta' | 'cyan' | 'blue' | 'status' | 'hname';
+
+const SGR: Record<Exclude<Style, ''>, string> = {
+  bold: '1', dim: '2', inverse: '7', sel: '7', mark: '1;33', head: '1;4', green: '32', yellow: '33', red: '31',
+  magenta: '35', cyan: '36', blue: '34', status: '7', hname: '36',
+};
+
+/**
+ * Without colour (NO_COLOR, --no-color) only attributes that are not colours
+ * are drawn, so the selection and the status line stay visible.
+ */
+const MONO: Partial<Record<Style, string>> = { bold: '1', inverse: '7', sel: '7', status: '7', head: '1;4', mark: '1' };
+
+export interface Seg { text: string; style: Style }
+
+/** One screen line under construction: styled segments of plain, already safe text. */
+export class Line {
+  readonly segs: Seg[] = [];
+  /** Whole-line style applied under the segments (the selected row). */
+  constructor(public base: Style = '') {}
+  add(text: string, style: Style = ''): this {
+    if (text) this.segs.push({ text, style });
+    return this;
+  }
+  get width(): number { let w = 0; for (const s of this.segs) w += displayWidth(s.text); return w; }
+  plain(): string { return this.segs.map((s) => s.text).join(''); }
+}
+
+export interface Paint { color: boolean; ascii: boolean }
+
+function open(style: Style, color: boolean): string {
+  if (!style) return '';
+  const p = color ? SGR[style] : MONO[style];
+  return p ? `\x1b[${p}m` : '';
+}
+
+/** A Line as exactly `width` columns of terminal output (clipped with an ellipsis, padded with spaces). */
+export function renderLine(line: Line, width: number, paint: Paint): string {
+  const ell = paint.ascii ? '~' : '…';
+  let out = '';
+  let used = 0;
+  const base = open(line.base, paint.color);
+  for (const s of line.segs) {
+    if (used >= width) break;
+    let t = paint.ascii ? asciiOnly(s.text) : s.text;
+    const w = displayWidth(t);
+    if (used + w > width) { t = clip(t, width - used, ell); }
+    const st = open(s.style, paint.color);
+    out += st ? `${st}${t}\x1b[0m${base}` : t;
+    used += displayWidth(t);
+  }
+  if (used < width) out += ' '.repeat(width - used);
+  return base ? `${base}${out}\x1b[0m` : out;
+}
+
+export { clip, displayWidth };
