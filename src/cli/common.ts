@@ -7,6 +7,7 @@ import type cliProgress from 'cli-progress';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { inputProblem } from '../capture/input-problem.js';
+import { FilterError } from '../filter.js';
 
 export const EXIT_OK = 0;
 /** `check`: the flow differs from what was expected. */
@@ -30,7 +31,7 @@ export function reportError(e: unknown): number {
   const err = e as NodeJS.ErrnoException;
   // The reader of standard output went away (`| head`): nothing more to say.
   if (err && err.code === 'EPIPE') return EXIT_OK;
-  if (e instanceof UsageError) {
+  if (e instanceof UsageError || e instanceof FilterError) {
     process.stderr.write(`sipflow: ${e.message}\n`);
     return EXIT_USAGE;
   }

@@ -12,14 +12,6 @@ export function defaultJobs(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Parse --jobs: an integer 1..64, or throw a usage message. */
-export function parseJobs(v: string | undefined): number {
-  if (v === undefined) return defaultJobs();
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`--jobs expects a whole number of parallel jobs from 1 to 64, got "${v}"`);
-  return n;
-}
-
 /** What a worker posts back for one task. */
 export type WorkerReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; input: string | null; message: string; stack?: string };
 

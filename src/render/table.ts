@@ -5,7 +5,8 @@
  */
 import chalk from 'chalk';
 import type { Call, Report, RtpStream } from '../model.js';
-import { clip, displayWidth, drawTable, printable } from './terminal.js';
+import { displayWidth, drawTable, joinWrapped, printable, wrapWords } from './terminal.js';
+import { emptyFilterNote } from '../filter.js';
 import { eventTone, TERMINAL, tone } from './status.js';
 
 export interface TableOptions {
@@ -17,6 +18,8 @@ export interface TableOptions {
   streams: boolean;
   /** Per-call event timelines. */
   events: boolean;
+  /** Dialogs in the capture before a filter: set when the report was filtered, to say what the filter left out. */
+  unfiltered?: number;
 }
 
 /** Which calls the table shows: INVITE dialogs, or everything with --all or when there is no INVITE. */
@@ -25,7 +28,7 @@ export function tableCalls(report: Report, all: boolean): Call[] {
   return all || !hasCall ? report.calls : report.calls.filter((c) => c.kind === 'call');
 }
 
-export function headerLine(report: Report): string {
+export function headerLine(report: Report, width = Infinity): string {
   const c = report.capture;
   const w = report.warnings.length;
   const parts = [
@@ -37,7 +40,7 @@ export function headerLine(report: Report): string {
     w ? chalk.yellow(`${w} warning${w === 1 ? '' : 's'}`) : '0 warnings',
   ];
   if (c.truncated) parts.push(chalk.red('truncated'));
-  return parts.join('  ·  ');
+  return joinWrapped(parts, '  ·  ', width);
 }
 
 /** `text` (a state or outcome cell, maybe clipped) in the colour of `status`'s tone. */
@@ -97,18 +100,30 @@ export function rtpSummary(c: Call, report: Report): string {
   return `${c.streams.length}×/${pkts} ${Math.round(kbps)}k`;
 }
 
-function columns(report: Report, withMedia: boolean): Column[] {
+/** "FAILED (REJECTED)": the outcome, with Wireshark's state when it says something else (narrow tables). */
+function outcomeAndState(c: Call): string {
+  const o = (c.outcome ?? '-') + (c.partial ? ' (partial)' : '');
+  return c.outcome === c.state ? o : `${o} (${c.state})`;
+}
+
+function columns(report: Report, withMedia: boolean, withKind: boolean): Column[] {
   const cols: Column[] = [
     { head: '#', flex: 0, min: 2, align: 'right', cell: (c) => String(c.index) },
     { head: 'Start', flex: 0, min: 7, align: 'right', cell: (c) => secs(c.start) },
     { head: 'Dur', flex: 0, min: 5, align: 'right', cell: (c) => secs(c.durationS, 1) },
     { head: 'From', flex: 3, min: 10, good: 16, cell: (c) => party(c.from, c.fromDisplay) },
     { head: 'To', flex: 3, min: 10, good: 16, cell: (c) => party(c.to, c.toDisplay) },
-    // Wireshark's state machine only means something for INVITE dialogs; others show their kind.
-    { head: 'State', flex: 0, min: 10, cell: (c) => (c.kind === 'call' ? c.state : c.kind), paint: (s, c) => (c.kind === 'call' ? colorStatus(s, c.state) : chalk.dim(s)) },
-    { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorStatus(s, c.outcome) : chalk.dim(s)) },
-    { head: 'Pkts', flex: 0, min: 4, align: 'right', cell: (c) => String(c.sipPackets) },
   ];
+  // The dialog kind, in the words of CSV/JSON `kind` and of --kind, when the table holds more than INVITE dialogs.
+  if (withKind) cols.push({ head: 'Kind', flex: 0, min: 4, cell: (c) => c.kind, paint: (s, c) => (c.kind === 'call' ? s : chalk.dim(s)) });
+  cols.push(
+    // Wireshark's VoIP Calls state, for every dialog, as in CSV/JSON `state` and --state.
+    { head: 'State', flex: 0, min: 10, cell: (c) => c.state, paint: (s, c) => colorStatus(s, c.state) },
+    { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorStatus(s, c.outcome) : chalk.dim(s)) },
+    // Narrow tables show State and Outcome in one column (layout step MERGE_STATE).
+    { head: 'Outcome (State)', flex: 1, min: 8, hidden: true, cell: outcomeAndState, paint: (s, c) => colorStatus(s, c.outcome ?? c.state) },
+    { head: 'Pkts', flex: 0, min: 4, align: 'right', cell: (c) => String(c.sipPackets) },
+  );
   if (withMedia) {
     cols.push({ head: 'Codec', flex: 1, min: 6, cell: (c) => mediaSummary(c, report) });
     cols.push({ head: 'RTP', flex: 0, min: 5, align: 'right', cell: (c) => rtpSummary(c, report) });
@@ -141,6 +156,13 @@ export function fitWidths(natural: number[], mins: number[], flex: number[], wid
   return w;
 }
 
+/** The widest cell of column `i`, its head included. */
+function naturalWidth(head: string, rows: string[][], i: number): number {
+  let w = displayWidth(head);
+  for (const r of rows) w = Math.max(w, displayWidth(r[i]!));
+  return w;
+}
+
 function tableWidth(widths: number[]): number {
   return widths.reduce((a, b) => a + b, 0) + widths.length * 3 + 1;
 }
@@ -151,49 +173,92 @@ interface LayoutColumn {
   min: number;
   /** Below this width the column is unreadable: drop lesser columns first. */
   good?: number;
+  /** Shown only when a merge step puts it in place of others. */
+  hidden?: boolean;
+  /** Long cells wrap at spaces onto a second line instead of being cut (drawTable). */
+  wrap?: boolean;
+}
+
+/** One step of narrowing a table: drop a column, or show two columns as one. */
+export type LayoutStep = string | { merge: [string, string]; into: string };
+
+export interface Layout {
+  /** Indexes of the columns shown, in order. */
+  keep: number[];
+  widths: number[];
+  /** Heads of the columns left out (merged ones are not left out). */
+  hidden: string[];
+  /** False when even the last step left the table too wide or a column below its `good` width. */
+  ok: boolean;
 }
 
 /**
  * Choose which columns to show and how wide, for both terminal tables: shrink
- * flexible columns, and drop columns in `dropOrder` while the table does not
- * fit or a column with a `good` width would be squeezed below it.
+ * flexible columns, then take `steps` in order (drop a column, or merge two
+ * into one) while the table does not fit or a column with a `good` width
+ * would be squeezed below it.
  */
-export function layoutColumns(cols: LayoutColumn[], rows: string[][], width: number, dropOrder: string[]): { keep: number[]; widths: number[] } {
-  let keep = cols.map((_, i) => i);
-  for (;;) {
-    const natural = keep.map((i) => {
-      let w = displayWidth(cols[i]!.head);
-      for (const r of rows) w = Math.max(w, displayWidth(r[i]!)); // no spread: rows may be 100 000
-      return w;
-    });
-    const widths = fitWidths(natural, keep.map((i, k) => Math.min(cols[i]!.min, natural[k]!)), keep.map((i) => cols[i]!.flex), width);
+export function layoutColumns(cols: LayoutColumn[], rows: string[][], width: number, steps: LayoutStep[]): Layout {
+  let keep = cols.map((_, i) => i).filter((i) => !cols[i]!.hidden);
+  const hidden: string[] = [];
+  const index = (head: string) => cols.findIndex((c) => c.head === head);
+  const natural = cols.map((c, i) => naturalWidth(c.head, rows, i)); // no spread inside: rows may be 100 000
+  for (let step = 0; ; step++) {
+    const nat = keep.map((i) => natural[i]!);
+    const widths = fitWidths(nat, keep.map((i, k) => Math.min(cols[i]!.min, nat[k]!)), keep.map((i) => cols[i]!.flex), width);
     const fits = tableWidth(widths) <= width;
-    const readable = keep.every((i, k) => widths[k]! >= Math.min(cols[i]!.good ?? 0, natural[k]!));
-    const drop = dropOrder.find((h) => keep.some((i) => cols[i]!.head === h));
-    if ((fits && readable) || !drop) return { keep, widths };
-    keep = keep.filter((i) => cols[i]!.head !== drop);
+    const readable = keep.every((i, k) => widths[k]! >= Math.min(cols[i]!.good ?? 0, nat[k]!));
+    if (fits && readable) return { keep, widths, hidden, ok: true };
+    // The next step that applies to the columns still shown.
+    let next: LayoutStep | undefined;
+    while (step < steps.length) {
+      const s = steps[step]!;
+      if (typeof s === 'string' ? keep.includes(index(s)) : keep.includes(index(s.merge[0])) && keep.includes(index(s.merge[1]))) { next = s; break; }
+      step++;
+    }
+    if (next === undefined) return { keep, widths, hidden, ok: false };
+    if (typeof next === 'string') {
+      const drop = index(next);
+      keep = keep.filter((i) => i !== drop);
+      hidden.push(next);
+    } else {
+      const [a, b] = next.merge.map(index) as [number, number];
+      const into = index(next.into);
+      keep = keep.flatMap((i) => (i === a ? [into] : i === b ? [] : [i]));
+    }
   }
 }
 
-/** Call-table columns dropped, in this order, when the terminal is too narrow. */
-const CALL_DROP_ORDER = ['Comment', 'RTP', 'Codec', 'Pkts', 'Dur', 'Start'];
+/** The note under a table that had to leave columns out. */
+export function hiddenNote(hidden: string[], width: number): string {
+  return chalk.dim(joinWrapped([`(${width} columns: ${hidden.join(', ')} not shown; -w 200 shows them, --csv and --json have every field)`], ' ', width));
+}
 
-export function renderCallTable(report: Report, calls: Call[], width: number): string {
+/**
+ * Call-table narrowing, first step first: Comment, RTP and Codec go (CSV and
+ * JSON have them), then State and Outcome share one column, then Pkts, Dur
+ * and Start go. #, From, To and the outcome always stay.
+ */
+const CALL_STEPS: LayoutStep[] = ['Comment', 'RTP', 'Codec', { merge: ['State', 'Outcome'], into: 'Outcome (State)' }, 'Pkts', 'Kind', 'Dur', 'Start'];
+
+export function renderCallTable(report: Report, calls: Call[], width: number, note = false): string {
   const withMedia = report.rtpStreams.length > 0 || calls.some((c) => c.media.length > 0);
-  const all = columns(report, withMedia);
+  const all = columns(report, withMedia, calls.some((c) => c.kind !== 'call'));
   const rows = calls.map((c) => all.map((col) => col.cell(c)));
-  const { keep, widths } = layoutColumns(all, rows, width, CALL_DROP_ORDER);
-  return drawTable(keep.map((i) => all[i]!), widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) => {
+  const { keep, widths, hidden } = layoutColumns(all, rows, width, CALL_STEPS);
+  const table = drawTable(keep.map((i) => all[i]!), widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) => {
     const paint = all[keep[k]!]!.paint;
     return paint ? paint(t, calls[ri]!) : t;
   });
+  return note && hidden.length ? `${table}\n${hiddenNote(hidden, width)}` : table;
 }
 
 function streamLabel(s: RtpStream): string {
   return `${s.src} → ${s.dst}`;
 }
 
-const STREAM_DROP_ORDER = ['SSRC', 'Worst 5s', 'kbps', 'Max jit', 'Call', 'Max Δ ms'];
+/** Stream-table narrowing: the stream's identity (#, Call, its endpoints, wrapped rather than cut), codec, packets, loss and MOS stay longest. */
+const STREAM_STEPS: LayoutStep[] = ['SSRC', 'Worst 5s', 'kbps', 'Max jit', 'Max Δ ms', 'Mean jit', 'Call'];
 
 /** A MOS cell: two decimals, '-' for streams without a score (video, unknown codecs). */
 function mosCell(m: number | null | undefined): string {
@@ -206,11 +271,14 @@ function paintMos(t: string, m: number | null | undefined): string {
   return m < 3.6 ? chalk.red(t) : m < 4 ? chalk.yellow(t) : t;
 }
 
-export function renderStreamTable(report: Report, width: number): string {
+export function renderStreamTable(report: Report, width: number, note = false): string {
+  // The Stream cell wraps after its arrow: each endpoint stays whole on its line.
+  let endpoint = 12;
+  for (const s of report.rtpStreams) endpoint = Math.max(endpoint, displayWidth(s.src) + 2, displayWidth(s.dst));
   const all: (LayoutColumn & { right: boolean })[] = [
     { head: '#', flex: 0, min: 2, right: true }, { head: 'Call', flex: 0, min: 4, right: false },
-    { head: 'Stream', flex: 3, min: 12, good: 24, right: false }, { head: 'SSRC', flex: 0, min: 10, right: false },
-    { head: 'Codec', flex: 1, min: 6, right: false }, { head: 'Pkts', flex: 0, min: 4, right: true },
+    { head: 'Stream', flex: 3, min: endpoint, good: endpoint, wrap: true, right: false }, { head: 'SSRC', flex: 0, min: 10, right: false },
+    { head: 'Codec', flex: 1, min: 6, good: 10, right: false }, { head: 'Pkts', flex: 0, min: 4, right: true },
     { head: 'Lost', flex: 0, min: 4, right: true }, { head: 'MOS', flex: 0, min: 4, right: true },
     { head: 'Worst 5s', flex: 0, min: 8, right: true }, { head: 'Max Δ ms', flex: 0, min: 8, right: true },
     { head: 'Mean jit', flex: 0, min: 8, right: true }, { head: 'Max jit', flex: 0, min: 7, right: true },
@@ -222,9 +290,13 @@ export function renderStreamTable(report: Report, width: number): string {
     s.codec, String(s.packets), `${s.lost} (${s.lossPct.toFixed(1)}%)`, mosCell(s.mos), mosCell(s.mosWorst5s), s.maxDeltaMs.toFixed(2),
     s.meanJitterMs.toFixed(2), s.maxJitterMs.toFixed(2), s.kbps.toFixed(1),
   ]);
-  const { keep, widths } = layoutColumns(all, rows, width, STREAM_DROP_ORDER);
-  const cols = keep.map((i) => ({ head: all[i]!.head, align: all[i]!.right ? 'right' as const : 'left' as const }));
-  return drawTable(cols, widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) => {
+  // Whole endpoints on one line if leaving out the lesser columns (SSRC, Worst 5s, kbps, Max jit) makes room; else wrap.
+  const whole = all.map((c) => (c.wrap ? { ...c, min: Infinity, good: Infinity } : c));
+  let layout = layoutColumns(whole, rows, width, STREAM_STEPS.slice(0, 4));
+  if (!layout.ok) layout = layoutColumns(all, rows, width, STREAM_STEPS);
+  const { keep, widths, hidden } = layout;
+  const cols = keep.map((i) => ({ head: all[i]!.head, align: all[i]!.right ? 'right' as const : 'left' as const, wrap: all[i]!.wrap }));
+  const table = drawTable(cols, widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) => {
     const s = report.rtpStreams[ri]!;
     const head = cols[k]!.head;
     if (head === 'Lost' && s.lost > 0) return chalk.red(t);
@@ -232,6 +304,7 @@ export function renderStreamTable(report: Report, width: number): string {
     if (head === 'Worst 5s') return paintMos(t, s.mosWorst5s);
     return t;
   });
+  return note && hidden.length ? `${table}\n${hiddenNote(hidden, width)}` : table;
 }
 
 export function renderEvents(report: Report, calls: Call[]): string {
@@ -248,12 +321,12 @@ export function renderEvents(report: Report, calls: Call[]): string {
 export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean): string {
   const calls = tableCalls(report, opts.all);
   const out: string[] = [];
-  if (!quiet) out.push(headerLine(report));
-  if (calls.length) out.push(renderCallTable(report, calls, opts.width));
-  else if (!quiet) out.push(chalk.dim('no SIP dialogs found'));
+  if (!quiet) out.push(headerLine(report, opts.width));
+  if (calls.length) out.push(renderCallTable(report, calls, opts.width, !quiet));
+  else if (!quiet) out.push(chalk.dim(joinWrapped([emptyTableNote(report, opts)], ' ', opts.width)));
   if (opts.streams && report.rtpStreams.length) {
     if (!quiet) out.push(chalk.bold('RTP streams'));
-    out.push(renderStreamTable(report, opts.width));
+    out.push(renderStreamTable(report, opts.width, !quiet));
   }
   if (opts.events) {
     const ev = renderEvents(report, calls);
@@ -261,10 +334,21 @@ export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean
   }
   if (!quiet && report.warnings.length) {
     const shown = report.warnings.slice(0, 5);
-    for (const w of shown) out.push(chalk.yellow(`! ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`));
+    for (const w of shown) out.push(chalk.yellow(wrapWords(`! ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`, opts.width, '  ').join('\n')));
     if (report.warnings.length > shown.length) out.push(chalk.yellow(`! … ${report.warnings.length - shown.length} more (see --json)`));
   }
   return out.join('\n') + '\n';
+}
+
+/** Why the call table is empty: nothing in the capture, a filter, --all, or RTP that no SDP announced. */
+function emptyTableNote(report: Report, opts: TableOptions): string {
+  if (opts.unfiltered !== undefined && opts.unfiltered > 0) {
+    if (report.calls.length) return `the ${report.calls.length} dialog${report.calls.length === 1 ? '' : 's'} the filter kept ${report.calls.length === 1 ? 'is not an INVITE call' : 'are not INVITE calls'}: add --all to list ${report.calls.length === 1 ? 'it' : 'them'}`;
+    return emptyFilterNote(opts.unfiltered);
+  }
+  const rtp = report.warnings.some((w) => w.code === 'rtp-without-sdp');
+  return rtp ? 'no SIP dialogs found, but RTP that no SDP announced was seen (SRTP, or a capture without its signalling): --rtp-heuristic lists its streams'
+    : 'no SIP dialogs found';
 }
 
 /** CSV of the call table (RFC 4180 quoting), every call regardless of --all. */

@@ -26,6 +26,6 @@ test('--jobs: a missing file is reported in its place and exits 2; a bad value e
   for (const bad of ['0', 'two', '1.5', '65']) {
     const b = sipflow(['analyze', files[0]!, '--jobs', bad]);
     assert.equal(b.code, 64, bad);
-    assert.match(b.stderr, /--jobs expects a whole number .* from 1 to 64/);
+    assert.match(b.stderr, /--jobs <n>' argument .* is invalid\. expected parallel jobs: a whole number from 1 to 64/);
   }
 });

@@ -302,14 +302,16 @@ test('a call that spans two rotated files is one call with --merge, and extract 
 
 test('option checks name what is accepted', () => {
   const bad = (f: Parameters<typeof parseExtractFilter>[0], re: RegExp) => assert.throws(() => parseExtractFilter(f), (e: Error) => e instanceof FilterError && re.test(e.message));
-  bad({ state: 'sleeping' }, /--state "sleeping": expected states or outcomes.*in-call.*one-way-audio/);
-  bad({ outcome: 'happy' }, /--outcome "happy": expected outcomes.*busy.*declined/);
+  bad({ state: 'sleeping' }, /--state "sleeping": sleeping is not one of the states or outcomes.*in-call.*one-way-audio/);
+  bad({ outcome: 'happy' }, /--outcome "happy": happy is not one of the outcomes.*busy.*declined/);
+  bad({ kind: 'call,chat' }, /--kind "call,chat": chat is not one of the dialog kinds.*registration.*options/);
+  bad({ state: ',' }, /--state ",": expected states/);
   bad({ call: '0' }, /N, N,M or N-M/);
   bad({ call: '3-1' }, /N, N,M or N-M/);
   bad({ since: 'soon' }, /--since "soon": expected seconds/);
   bad({ since: '10', until: '5' }, /must run forward/);
   assert.deepEqual(parseExtractFilter({ call: '1,3-5', state: 'in_call,busy', outcome: 'ONE-WAY-AUDIO' }), {
-    callId: undefined, from: undefined, to: undefined, calls: [1, 3, 4, 5], state: 'in_call,busy', outcome: 'ONE-WAY-AUDIO',
+    calls: [1, 3, 4, 5], state: 'in_call,busy', outcome: 'ONE-WAY-AUDIO',
   });
 });
 

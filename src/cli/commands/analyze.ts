@@ -1,60 +1,60 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { analyze } from '../../analyze.js';
-import { filterReport, isFiltering, matchCall, type CallFilter } from '../../filter.js';
+import { filterReport, isFiltering, matchCall, type CallFilter, type RawCallFilter } from '../../filter.js';
 import { callLines, endLines, ndjsonLine } from '../../render/ndjson.js';
 import { renderAnalyze, renderCsv } from '../../render/table.js';
 import type { Call, Report } from '../../model.js';
 import { VERSION } from '../../version.js';
 import { EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
-import { defaultJobs, parseJobs, runInWorkers } from '../parallel.js';
+import { defaultJobs, runInWorkers } from '../parallel.js';
 import type { AnalyzeTask } from '../analyze-worker.js';
 import { InputError } from '../../capture/index.js';
 import { mergedName } from '../../capture/merge.js';
 import { renderSummary, summarize, type CaptureSummary } from '../../render/summary.js';
 import { captureInputs } from '../inputs.js';
+import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, intArg, widthOption } from '../options.js';
 
-interface AnalyzeFlags extends CallFilter {
+interface AnalyzeFlags extends RawCallFilter {
   json?: boolean;
   ndjson?: boolean;
   csv?: boolean;
   all?: boolean;
   quiet?: boolean;
   color?: boolean;
-  width?: string;
+  width?: number;
   streams?: boolean;
   events?: boolean;
   rtpHeuristic?: boolean;
-  jobs?: string;
+  jobs?: number;
   merge?: boolean;
   recursive?: boolean;
   summary?: boolean;
 }
 
 export function registerAnalyze(program: Command): void {
-  program
+  const cmd = program
     .command('analyze')
     .description('list the SIP calls in captures, Wireshark VoIP Calls style, with state, outcome and media')
     .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed, folders (their captures, told by content) or quoted glob patterns; "-" reads standard input')
     .option('--json', 'print the JSON report (fields in schema/report.schema.json; an array for several files)')
-    .option('-m, --merge', 'read all the files as one capture in timestamp order (mergecap\'s order and frame numbers): a call that spans rotated files is one call')
-    .option('-r, --recursive', 'folders: also the captures in their subfolders')
+    .option('-m, --merge', 'read all the files as one capture in timestamp order (mergecap\'s order and frame numbers): a call that spans rotated files is one call');
+  addRecursive(cmd);
+  cmd
     .option('--summary', 'one line per file: frames, duration, calls, failed calls, other dialogs, streams, warnings (with --json: one object per file)')
     .option('--ndjson', 'stream one JSON record per line as each call ends (calls, their RTP streams, warnings): memory follows the calls active at once, for captures of any size')
     .option('--csv', 'print the call table as CSV (every dialog, like --all); several files give one table with a file column')
-    .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs in the table')
+    .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs in the table (a Kind column says which)')
     .option('-q, --quiet', 'print only the table: no header line, no warnings')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
-    .option('-w, --width <cols>', 'fit the table to this many columns (default: the terminal width)')
+    .addOption(widthOption('fit the tables to this many columns (default: the terminal width; 160 when piped)'))
     .option('--streams', 'show the RTP stream table (default when streams were found)')
     .option('--no-streams', 'hide the RTP stream table')
-    .option('-e, --events', 'print each call\'s event timeline (ringing, answered, video on, transfer...)')
-    .option('--rtp-heuristic', 'also find RTP streams no SDP announced (captures that start mid-call); marked heuristic')
-    .option('-j, --jobs <n>', `analyze several files in parallel on this many threads, printed in argument order (default: the number of cores, ${defaultJobs()} here)`)
-    .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
-    .option('--from <text>', 'only calls whose From URI or display name contains text')
-    .option('--to <text>', 'only calls whose To URI or display name contains text')
-    .addOption(new Option('--state <states>', 'only calls in these states or outcomes, comma-separated (e.g. rejected,busy,"in call")'))
+    .option('-e, --events', 'print each call\'s event timeline (ringing, answered, video on, transfer...)');
+  addRtpHeuristic(cmd);
+  cmd.addOption(new Option('-j, --jobs <n>', `analyze several files in parallel on this many threads, printed in argument order (default: the number of cores, ${defaultJobs()} here)`).argParser(intArg(1, 64, 'parallel jobs')));
+  addCallFilters(cmd);
+  cmd
     .addHelpText('after', `
 The table lists INVITE dialogs (all dialogs with --all, or when the capture has
 no INVITE). State is Wireshark's VoIP Calls state; Outcome is sipflow's finer
@@ -74,6 +74,11 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
 (others are skipped with a note), in order of their first frame's time.`)
     .action(async (args: string[], flags: AnalyzeFlags) => {
       setupColor(flags.color === false);
+      let filter: CallFilter;
+      // Every option is checked before a capture is read.
+      try { filter = callFilterOf(flags); } catch (e) { process.exitCode = reportError(e); return; }
+      // --kind names non-INVITE dialogs: the table shows them without --all.
+      const all = !!flags.all || filter.kind !== undefined;
       const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const paths = expanded.inputs.map((i) => i.path);
@@ -85,27 +90,23 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
       // --merge: every file is one capture (one unit of work); else each file is.
       const files: (string | string[])[] = flags.merge && paths.length > 1 ? [paths] : paths;
       const summaries: CaptureSummary[] = [];
-      const width = flags.width ? Math.max(40, Number(flags.width) || 0) : process.stdout.isTTY ? process.stdout.columns || 120 : 160;
+      const width = flags.width ?? (process.stdout.isTTY ? process.stdout.columns || 120 : 160);
       const reports: Report[] = [];
       let code: number = expanded.code;
-      let jobs: number;
-      try { jobs = parseJobs(flags.jobs); } catch (e) {
-        process.stderr.write(`sipflow: ${(e as Error).message}\n`);
-        process.exitCode = EXIT_USAGE;
-        return;
-      }
+      const jobs = flags.jobs ?? defaultJobs();
       let printed = 0;
       let csvRows = 0;
       /** Print one file's result (in argument order). */
       const show = (r: Report) => {
-        const report = filterReport(r, flags);
+        let report: Report;
+        try { report = filterReport(r, filter); } catch (e) { code = Math.max(code, reportError(e)); return; }
         if (flags.summary) { summaries.push(summarize(report)); return; }
         if (flags.json) { reports.push(report); return; }
         // Several files make one table: one header, a file column.
         if (flags.csv) { process.stdout.write(renderCsv(report, report.calls, { header: csvRows++ === 0, file: files.length > 1 })); return; }
         if (files.length > 1 && !flags.quiet && printed++ > 0) process.stdout.write('\n');
         const showStreams = flags.streams ?? report.rtpStreams.length > 0;
-        process.stdout.write(renderAnalyze(report, { all: !!flags.all, width, streams: showStreams, events: !!flags.events }, !!flags.quiet));
+        process.stdout.write(renderAnalyze(report, { all, width, streams: showStreams, events: !!flags.events, unfiltered: r.calls.length }, !!flags.quiet));
       };
       const media = { heuristic: !!flags.rtpHeuristic };
       // Several files (none of them standard input): analyzed in parallel, printed in argument order.
@@ -126,7 +127,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
       for (const f of files) {
         const bar = progressBar(typeof f === 'string' ? f : mergedName(f), !flags.quiet);
         if (flags.ndjson) {
-          try { await streamRecords(f, flags, bar); } catch (e) { bar.stop(); code = Math.max(code, reportError(e)); }
+          try { await streamRecords(f, filter, !!flags.rtpHeuristic, bar); } catch (e) { bar.stop(); code = Math.max(code, reportError(e)); }
           continue;
         }
         try {
@@ -149,8 +150,8 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
  * been quiet for 32 s of capture time) and then leaves memory; what is still
  * open is written at the end. Streams are numbered in the order they are written.
  */
-async function streamRecords(input: string | string[], flags: AnalyzeFlags, bar: { update(d: number, t: number | null): void; stop(): void }): Promise<void> {
-  const keep = (c: Call) => !isFiltering(flags) || matchCall(c, flags);
+async function streamRecords(input: string | string[], filter: CallFilter, heuristic: boolean, bar: { update(d: number, t: number | null): void; stop(): void }): Promise<void> {
+  const keep = (c: Call) => !isFiltering(filter) || matchCall(c, filter);
   const file = typeof input === 'string' ? input : mergedName(input);
   let header = false;
   const head = (r: Pick<Report, 'tool' | 'version'>) => {
@@ -158,7 +159,7 @@ async function streamRecords(input: string | string[], flags: AnalyzeFlags, bar:
   };
   const report = await analyze(input, {
     onProgress: (d, t) => bar.update(d, t),
-    media: { heuristic: !!flags.rtpHeuristic },
+    media: { heuristic },
     onCallDone: (call, streams) => {
       head({ tool: 'sipflow', version: VERSION });
       if (keep(call)) process.stdout.write(callLines(call, streams));
