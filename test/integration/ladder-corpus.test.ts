@@ -107,7 +107,8 @@ const portOf = (ep: string) => ep.slice(ep.lastIndexOf(':') + 1);
 function ladderRows(text: string, participants: string[], x: number[]): FlowRow[] {
   const rows: FlowRow[] = [];
   for (const line of text.split('\n')) {
-    const m = /^ *(?:\d+ +)?(\d+) +(\d+\.\d+)  /.exec(line);
+    // Margin: [call] frame time [delta] (the first row has no delta).
+    const m = /^ *(?:\d+ +)?(\d+) +(\d+\.\d+) +(?:[+-]\d+\.\d{3})?  /.exec(line);
     if (!m) continue;
     const a = line.indexOf('├');
     const b = line.indexOf('┤');

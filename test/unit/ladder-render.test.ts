@@ -11,7 +11,7 @@ import { displayWidth } from '../../src/render/terminal.js';
 import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
 import {
   buildLadder, diagramFileName, mermaidEscape, renderLadderSvg, renderLadderText,
-  renderMarkdown, renderMermaid, sanitizeCallId,
+  renderMarkdown, renderMermaid, ROW_ORDERS, sanitizeCallId, unknownColumns,
 } from '../../src/render/ladder/index.js';
 import { xmlEscape } from '../../src/render/escape.js';
 import { hostOf } from '../../src/net/addr.js';
@@ -117,11 +117,32 @@ test('layout: RTP spans are placed among the messages by start time', () => {
   assert.equal(l.participants.length, 3);
   assert.equal(rtp.from, 0);
   assert.equal(rtp.to, 2);
-  // A host with two SIP columns: the stream end gets a column of its own.
+  // A host with two SIP columns: the stream end goes to the lifeline of the
+  // endpoint whose SDP announced it (10.0.0.1:5060 announced 10.0.0.1:4000),
+  // never to a column of its own.
   const r2 = basic();
-  r2.calls[0]!.messages.push(msg(400, 9.5, '10.0.0.1:5070', P, 'OPTIONS'));
+  r2.calls[0]!.messages.unshift(msg(0, 0, '10.0.0.1:5070', P, 'OPTIONS'));
   const l2 = buildLadder(r2, r2.calls, { rtp: true });
-  assert.ok(l2.participants.some((p) => p.key === '10.0.0.1:4000'));
+  assert.equal(l2.participants[0]!.key, '10.0.0.1:5070');
+  assert.ok(!l2.participants.some((p) => p.key === '10.0.0.1:4000'));
+  const rtp2 = l2.rows.find((x) => x.kind === 'rtp' && x.stream === 1)!;
+  assert.equal(l2.participants[rtp2.from]!.key, A);
+  // Without an announcing SDP: the host's first SIP column.
+  const r3 = basic();
+  r3.calls[0]!.messages.unshift(msg(0, 0, '10.0.0.1:5070', P, 'OPTIONS'));
+  for (const m of r3.calls[0]!.messages) m.sdpSummary = null;
+  const l3 = buildLadder(r3, r3.calls, { rtp: true });
+  const rtp3 = l3.rows.find((x) => x.kind === 'rtp' && x.stream === 1)!;
+  assert.equal(l3.participants[rtp3.from]!.key, '10.0.0.1:5070');
+  // A media host that sent no SIP: one column for the host, all its ports on it.
+  const r4 = basic();
+  r4.rtpStreams.push(stream(3, r4.calls[0]!.callId, '192.0.2.9:7000', '10.0.0.1:4000', 4, 5, 10), stream(4, r4.calls[0]!.callId, '192.0.2.9:7002', '10.0.0.1:4002', 4, 5, 10));
+  r4.calls[0]!.streams.push(3, 4);
+  const l4 = buildLadder(r4, r4.calls, { rtp: true, aliases: { '192.0.2.9': 'sbc' } });
+  const media = l4.participants.filter((p) => p.key === '192.0.2.9');
+  assert.equal(media.length, 1);
+  assert.equal(media[0]!.name, 'sbc');
+  assert.equal(l4.participants.length, 4);
   const byHost = buildLadder(r, r.calls, { rtp: true, by: 'host' });
   assert.equal(byHost.participants.length, 3);
   const t = renderLadderText(l, {});
@@ -134,12 +155,30 @@ test('text: unicode and ascii, retransmissions marked, margin with frame and tim
   const l = buildLadder(r, r.calls, { aliases: { '10.0.0.2': 'proxy' } });
   const u = renderLadderText(l, {});
   assert.match(u, /^ {4}1 0\.000000 +├─+ INVITE \(SDP\) ─+▶│/m);
-  assert.match(u, /^ {4}8 3\.000000 +│◀┄+ 200 OK \(SDP\) \(retx\) ┄+┤/m);
+  assert.match(u, /^ {4}8 3\.000000 \+0\.499 +│◀┄+ 200 OK \(SDP\) \(retx\) ┄+┤/m);
+  // The delta column: time since the row above, the first row has none; the header names it.
+  assert.match(u, /^Frame +Time +Delta /m);
+  assert.match(u, /^ {4}3 0\.010000 \+0\.009 /m);
   const a = renderLadderText(l, { ascii: true });
   assert.ok(/^[\x20-\x7e\n]*$/.test(a), 'ASCII output has only printable ASCII');
-  assert.match(a, /^ {4}3 0\.010000 +\|<-+ 100 Trying -+\|/m);
+  assert.match(a, /^ {4}3 0\.010000 \+0\.009 +\|<-+ 100 Trying -+\|/m);
   assert.match(a, /proxy/);
   assert.match(a, /10\.0\.0\.2:5060/);
+});
+
+test('layout: rows in frame order by default, by timestamp with rows: "time"; unknown --order names are found', () => {
+  const m = [msg(1, 0.5, A, P, 'INVITE'), msg(2, 0.2, P, B, 'INVITE'), msg(3, 0.6, B, P, 180)];
+  const r = report([call(1, 'x', m)]);
+  assert.deepEqual(buildLadder(r, r.calls, {}).rows.map((x) => x.frame), [1, 2, 3]);
+  const byTime = buildLadder(r, r.calls, { rows: 'time' });
+  assert.deepEqual(byTime.rows.map((x) => x.frame), [2, 1, 3]);
+  assert.deepEqual([...ROW_ORDERS], ['frame', 'time']);
+  // A negative delta says the timestamps went backwards in frame order.
+  assert.match(renderLadderText(buildLadder(r, r.calls, {}), {}), /^ {4}2 0\.200000 -0\.300 /m);
+  assert.match(renderLadderText(byTime, {}), /^ {4}1 0\.500000 \+0\.300 /m);
+  const l = buildLadder(r, r.calls, { aliases: { '10.0.0.2': 'proxy' } });
+  assert.deepEqual(unknownColumns([l], ['proxy', '10.0.0.1', '10.0.0.3:5062', 'nosuch']).unknown, ['nosuch']);
+  assert.ok(unknownColumns([l], ['nosuch']).accepted.includes('proxy'));
 });
 
 test('text: fits the width it is given', () => {
@@ -172,11 +211,13 @@ test('text: wide and combining characters keep every lifeline in its column', ()
     const t = renderLadderText(l, { width });
     assert.match(t, /呼び出し中|代理/);
     const rows = t.split('\n').filter((x) => /^ +\d+ \d/.test(x));
-    const first = lifelineColumns(rows[0]!);
+    const first = lifelineColumns(rows.find((x) => /[▶◀]/.test(x))!);
     const last = (xs: number[]) => xs[xs.length - 1];
     for (const line of rows) {
       assert.ok(displayWidth(line) <= width, `${displayWidth(line)} > ${width}: ${line}`);
-      // Every arrow row ends on a lifeline column of the first row.
+      // Every arrow row ends on a lifeline column of the first row (a label
+      // too long for its arrow is on a line of its own above it).
+      if (!/[▶◀]/.test(line)) continue;
       const cols = lifelineColumns(line);
       assert.ok(cols.length > 0 && first.includes(last(cols)!), `${line}\n${first} vs ${cols}`);
     }

@@ -8,8 +8,8 @@ import { filterReport, type CallFilter } from '../../filter.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
 import {
-  isImage, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable,
-  renderLadderSvg, renderText, writeLadders, type LadderFormat,
+  GROUP_BY, isImage, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable, ROW_ORDERS,
+  renderLadderSvg, renderText, unknownColumns, writeLadders, type LadderFormat, type RowOrder,
 } from '../../render/ladder/index.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, UsageError, writeOutput } from '../common.js';
 import { mergedName } from '../../capture/merge.js';
@@ -28,6 +28,7 @@ interface LadderFlags extends CallFilter {
   by: 'host' | 'port';
   alias?: string[];
   order?: string[];
+  rows: RowOrder;
   sdp?: boolean;
   rtp?: boolean;
   ascii?: boolean;
@@ -74,9 +75,10 @@ export function registerLadder(program: Command): void {
     .option('-o, --output <path>', 'write to this file, or into this directory one file per call (<index>-<Call-ID>.<ext>)')
     .option('-m, --merge', 'one diagram of all selected calls instead of one per call (several captures are always read as one)')
     .option('-r, --recursive', 'folders: also the captures in their subfolders')
-    .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(['port', 'host']).default('port'))
-    .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable or comma-separated', collect)
-    .option('--order <columns>', 'put these columns first (alias names or addresses), comma-separated', collect)
+    .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(GROUP_BY).default('port'))
+    .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy names every port of the host, 192.168.1.14:5060=proxy that endpoint only (it wins over the host\'s name); repeatable or comma-separated', collect)
+    .option('--order <columns>', 'put these columns first (alias names, hosts or host:port), comma-separated; a name that matches no column is an error', collect)
+    .addOption(new Option('--rows <order>', 'rows in frame order (file order, as Wireshark) or by timestamp (captures merged from several interfaces)').choices(ROW_ORDERS).default('frame'))
     .option('--sdp', 'show the SDP summary (media, codecs, address) under messages that carry SDP')
     .option('--rtp', 'draw each RTP stream of the call as one span (codec, packets, first-last time)')
     .option('--ascii', 'text: ASCII only, no box-drawing characters')
@@ -85,10 +87,18 @@ export function registerLadder(program: Command): void {
     .option('--scale <n>', 'png: device pixels per SVG pixel (default 2)')
     .option('-q, --quiet', 'do not list the files written')
     .addHelpText('after', `
-Columns are the endpoints in order of first appearance; rows are the SIP
-messages in frame order with Wireshark's labels, the frame number and the
-time relative to the first frame in the left margin. Retransmissions are
-marked. Without --call/--call-id every INVITE call is drawn (every dialog
+Columns are the SIP endpoints (host:port) in order of first appearance;
+rows are the SIP messages in frame order (--rows time: by timestamp) with
+Wireshark's labels. The left margin holds the frame number, the time
+relative to the first frame and the delta to the row above (+0.500: read
+retransmission timers off it; negative when timestamps go backwards).
+Retransmissions are marked.
+
+With --rtp, media is drawn on its host's lifeline: the column of the SIP
+endpoint on that host whose SDP announced the media address and port, else
+the host's first SIP column; a host that sent no SIP gets one column for
+all its media ports. --alias HOST=name names every column of the host,
+--alias HOST:PORT=name one column (the endpoint's name wins). Without --call/--call-id every INVITE call is drawn (every dialog
 with --all, or when the capture has no INVITE).
 
 With several diagrams and -o, each call goes into its own file in the -o
@@ -160,7 +170,11 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
     process.stderr.write(`sipflow: ${report.calls.length ? 'no dialog matches the selection' : 'no SIP dialogs found'} in ${name}\n`);
     return EXIT_INPUT;
   }
-  const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.merge });
+  const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, rows: flags.rows, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.merge });
+  if (flags.order?.length) {
+    const { unknown, accepted } = unknownColumns(list, flags.order);
+    if (unknown.length) throw new UsageError(`--order: no column ${unknown.map((u) => `"${u}"`).join(', ')}; the columns: ${accepted.slice(0, 20).join(', ')}${accepted.length > 20 ? ` and ${accepted.length - 20} more` : ''}`);
+  }
   const ropts = { text: { width, ascii: !!flags.ascii } };
   const out = flags.output === '-' ? undefined : flags.output;
 

@@ -14,6 +14,13 @@ import { hostOf } from '../../net/addr.js';
 import { responseClass, type ResponseClass } from '../status.js';
 
 export type GroupBy = 'port' | 'host';
+/** Accepted values of LadderOptions.by (`ladder --by`). */
+export const GROUP_BY: readonly GroupBy[] = ['port', 'host'];
+
+/** How rows follow each other: by frame number (file order, Wireshark's flow) or by timestamp. */
+export type RowOrder = 'frame' | 'time';
+/** Accepted values of LadderOptions.rows (`ladder --rows`). */
+export const ROW_ORDERS: readonly RowOrder[] = ['frame', 'time'];
 
 export interface LadderOptions {
   /** Columns per "ip:port" (default) or per IP address. */
@@ -29,6 +36,11 @@ export interface LadderOptions {
    * the others follow in order of first appearance.
    */
   order?: string[];
+  /**
+   * Rows in frame order (default) or by time: a capture merged from several
+   * interfaces can have timestamps that go backwards in frame order.
+   */
+  rows?: RowOrder;
 }
 
 export interface Participant {
@@ -209,23 +221,37 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
   }
 
   if (opts.rtp) {
-    // Media usually flows between the SIP hosts on other ports: a stream end
-    // goes to the column of its host when that host has exactly one column,
-    // else to a column of its own.
+    // Media goes on its host's lifeline, whatever its port (SIP columns are
+    // per host:port, media ports are not SIP endpoints): the column of the
+    // host's SIP endpoint whose SDP announced that address and port (first
+    // by time), else the host's first SIP column; a host without SIP gets
+    // one media column for all its ports, named by its address. With --by
+    // host every column is a host already.
     const sipColumns = participants.length;
+    const announcer = by === 'host' ? new Map<string, number>() : announcers(msgs.map((x) => x.m), col);
+    const mediaHost = new Map<string, number>();
     const rtpColumn = (ep: string): number => {
       if (by === 'host' || col.has(ep)) return column(ep);
+      const a = announcer.get(ep);
+      if (a !== undefined) return a;
       const host = hostOf(ep);
-      const same: number[] = [];
-      for (let i = 0; i < sipColumns; i++) if (hostOf(participants[i]!.key) === host) same.push(i);
-      return same.length === 1 ? same[0]! : column(ep);
+      for (let i = 0; i < sipColumns; i++) if (hostOf(participants[i]!.key) === host) return i;
+      let i = mediaHost.get(host);
+      if (i === undefined) {
+        i = participants.length;
+        mediaHost.set(host, i);
+        const alias = aliasOf(aliases, host);
+        participants.push({ key: host, name: alias ?? host, address: alias ? host : null });
+      }
+      return i;
     };
     const spans: RtpRow[] = streamsOf(report, calls).map(({ s, call }) => ({
       kind: 'rtp', frame: s.firstFrame, time: s.start, stop: s.stop, from: rtpColumn(s.src), to: rtpColumn(s.dst),
       label: rtpLabel(s), codec: s.codec, packets: s.packets, lost: s.lost, stream: s.index, call,
     }));
     spans.sort((a, b) => a.time - b.time || a.frame - b.frame);
-    // Merge by time (messages stay in frame order; a span goes before the first
+    if (opts.rows === 'time') rows.sort((a, b) => a.time - b.time || a.frame - b.frame);
+    // Merge by time (messages stay in their order; a span goes before the first
     // message that comes later than it).
     const merged: LadderRow[] = [];
     let j = 0;
@@ -237,6 +263,8 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
     rows.splice(0, rows.length, ...merged);
   }
 
+  else if (opts.rows === 'time') rows.sort((a, b) => a.time - b.time || a.frame - b.frame);
+
   if (opts.order?.length) reorder(participants, rows, opts.order);
 
   const title = calls.length === 1
@@ -246,6 +274,38 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
   const heading = calls.length === 1 ? callHeading(calls[0]!) : `${calls.length} dialogs merged`;
   const parties = calls.length === 1 ? [callParties(calls[0]!)] : calls.map((c) => `${c.index}: ${callParties(c)} · ${callStatus(c)} · Call-ID ${c.callId}`);
   return { file: report.file, calls, participants, rows, merged: calls.length > 1, title, subtitle, heading, parties };
+}
+
+/**
+ * For each media endpoint ("ip:port") named in an SDP summary, the column of
+ * the SIP endpoint on the same host that sent that SDP first (by time; frame
+ * numbers of multi-interface captures do not follow time).
+ */
+function announcers(messages: CallMessage[], col: Map<string, number>): Map<string, number> {
+  const best = new Map<string, { col: number; time: number }>();
+  for (const m of messages) {
+    if (!m.sdpSummary) continue;
+    const from = col.get(m.src);
+    if (from === undefined) continue;
+    const host = hostOf(m.src);
+    for (const part of m.sdpSummary.split('; ')) {
+      const ep = /^\S+ \S+ (\S+)/.exec(part)?.[1];
+      if (!ep || hostOf(ep) !== host) continue;
+      const b = best.get(ep);
+      if (!b || m.time < b.time) best.set(ep, { col: from, time: m.time });
+    }
+  }
+  return new Map([...best].map(([ep, b]) => [ep, b.col]));
+}
+
+/**
+ * The names in `order` (`ladder --order`) that match no column of any of the
+ * ladders, for the command to reject; with them, the names it would accept.
+ */
+export function unknownColumns(list: Ladder[], order: string[]): { unknown: string[]; accepted: string[] } {
+  const accepted = new Set<string>();
+  for (const l of list) for (const p of l.participants) { accepted.add(p.name); accepted.add(p.key); accepted.add(hostOf(p.key)); }
+  return { unknown: order.filter((o) => !accepted.has(o)), accepted: [...accepted] };
 }
 
 /** Move the columns named in `order` to the front (stable for the rest) and renumber rows. */

@@ -136,6 +136,12 @@ function paint(s: string, st: Style): string {
   }
 }
 
+/** "+0.507", "-0.019": a time difference to the millisecond, always signed. */
+export function deltaTime(d: number): string {
+  const t = d.toFixed(3);
+  return t.startsWith('-') ? (t === '-0.000' ? '+0.000' : t) : '+' + t;
+}
+
 /** Render a ladder as terminal text (lines end with "\n"). */
 export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string {
   const G = opts.ascii ? ASCII : UNICODE;
@@ -154,16 +160,22 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
     return out.join('\n') + '\n';
   }
 
-  // Margin: [call] frame time.
+  // Margin: [call] frame time delta. The delta is the time since the row
+  // above ("+0.500", as sngrep shows it): retransmission timers read off
+  // directly; negative when timestamps go backwards in frame order.
   const showCall = ladder.merged;
+  const deltas = ladder.rows.map((r, i) => (i === 0 ? '' : deltaTime(r.time - ladder.rows[i - 1]!.time)));
   // Loops, not Math.max(...rows): a merged ladder can have more rows than a call's argument limit.
-  let callW = 0, frameW = 5, timeW = 4;
+  let callW = 0, frameW = 5, timeW = 4, deltaW = 5;
   if (showCall) { callW = 4; for (const c of ladder.calls) callW = Math.max(callW, String(c.index).length); }
   for (const r of ladder.rows) { frameW = Math.max(frameW, String(r.frame).length); timeW = Math.max(timeW, marginTime(r.time).length); }
-  const marginW = (showCall ? callW + 1 : 0) + frameW + 1 + timeW + 2;
+  for (const d of deltas) deltaW = Math.max(deltaW, d.length);
+  const marginW = (showCall ? callW + 1 : 0) + frameW + 1 + timeW + 1 + deltaW + 2;
+  const rowIndex = new Map<LadderRow, number>(ladder.rows.map((r, i) => [r, i]));
   const margin = (r: LadderRow | null): string => {
     if (!r) return ' '.repeat(marginW);
-    return (showCall ? String(r.call).padStart(callW) + ' ' : '') + String(r.frame).padStart(frameW) + ' ' + marginTime(r.time).padStart(timeW) + '  ';
+    return (showCall ? String(r.call).padStart(callW) + ' ' : '') + String(r.frame).padStart(frameW) + ' ' + marginTime(r.time).padStart(timeW) +
+      ' ' + deltas[rowIndex.get(r)!]!.padStart(deltaW) + '  ';
   };
 
   const parts = ladder.participants.map((p) => ({ name: fix(p.name), address: p.address === null ? null : fix(p.address) }));
@@ -212,7 +224,7 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
   for (let k = 0; k < headH; k++) {
     const line = new Line(lineW);
     if (k === headH - 1) {
-      const m = (showCall ? 'Call'.padStart(callW) + ' ' : '') + 'Frame'.padStart(frameW) + ' ' + 'Time'.padStart(timeW);
+      const m = (showCall ? 'Call'.padStart(callW) + ' ' : '') + 'Frame'.padStart(frameW) + ' ' + 'Time'.padStart(timeW) + ' ' + 'Delta'.padStart(deltaW);
       line.put(0, m, 'margin');
     }
     heads.forEach((h, i) => {
