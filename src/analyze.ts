@@ -141,7 +141,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   });
 
   // One record reused for every datagram handed to taps: no object per packet.
-  const pkt: TransportPacket = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, payload: new Uint8Array(0), ipLength: 0, tcp: null, carriers: undefined };
+  const pkt: TransportPacket = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, payload: new Uint8Array(0), ipLength: 0, tcp: null, carriers: undefined };
   const net = new NetDecoder((d) => {
     // Whole messages: UDP datagrams, SCTP user messages, what HEP carried. TCP goes through stream reassembly.
     const message = d.tcp === null;
@@ -153,7 +153,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     }
     const listeners = d.transport === 'UDP' ? (sip ? null : udpTaps) : d.tcp ? tcpTaps : null;
     if (listeners?.length) {
-      pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst;
+      pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst; pkt.srcKey = d.srcKey; pkt.dstKey = d.dstKey;
       pkt.srcPort = d.srcPort; pkt.dstPort = d.dstPort; pkt.transport = d.transport; pkt.time = rel(d.tsSec, d.tsNsec);
       pkt.payload = d.payload; pkt.ipLength = d.ipLength; pkt.tcp = d.tcp; pkt.carriers = d.carriers;
       if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);

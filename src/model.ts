@@ -119,6 +119,13 @@ export interface PacketMeta {
   dstPort: number;
   transport: Transport;
   /**
+   * The addresses as numbers (net/addr.ts: an IPv4 address's 32-bit value,
+   * an IPv6 address's hash, which needs the text compared as well), for
+   * lookups that hash no text. Set by the decoder; absent elsewhere.
+   */
+  srcKey?: number;
+  dstKey?: number;
+  /**
    * Every frame that carried a part of it, ascending, when that is more than
    * `frame` alone: the IP fragments of a reassembled datagram, the TCP
    * segments of a reassembled SIP message (what `sipflow extract` copies).
@@ -126,7 +133,10 @@ export interface PacketMeta {
   carriers?: readonly number[];
 }
 
-/** A transport-layer payload with the addresses that carried it. */
+/**
+ * A transport-layer payload with the addresses that carried it. The decoder
+ * reuses one record for plain UDP datagrams: read it during the callback.
+ */
 export interface Datagram extends PacketMeta {
   /** 4 or 6: the innermost IP header's version. */
   ipVersion: 4 | 6;

@@ -58,6 +58,16 @@ const pow = Math.pow;
 
 /** R and its terms for the given parameters (defaults for the rest). */
 export function eModel(p: Partial<EModelParams> = {}): EModelResult {
+  return eModelRater(p)(p.Ppl ?? G107_DEFAULTS.Ppl, p.BurstR ?? G107_DEFAULTS.BurstR);
+}
+
+/**
+ * The E-model for the given parameters with the packet loss left open: R
+ * for each (Ppl, BurstR) pair costs two lines. Every term but Ie,eff is
+ * worked out once (the quality tap scores a stream and each of its windows
+ * at one delay); the result is the same number eModel gives.
+ */
+export function eModelRater(p: Partial<EModelParams> = {}): (Ppl: number, BurstR: number) => EModelResult {
   const q: EModelParams = { ...G107_DEFAULTS, ...p };
   const OLR = q.SLR + q.RLR;
 
@@ -100,14 +110,18 @@ export function eModel(p: Partial<EModelParams> = {}): EModelResult {
     Idd = 25 * (pow(1 + pow(X, e), 1 / e) - 3 * pow(1 + pow(X / 3, e), 1 / e) + 2);
   }
   const Id = Idte + Idle + Idd;
+  // R = Ro − Is − Id − Ie,eff + A, evaluated left to right as written: (Ro − Is − Id) is the same double.
+  const RoIsId = Ro - Is - Id;
+  const { Ie, Bpl, A } = q;
 
-  // §7.5 Effective equipment impairment with packet loss.
-  // Capped at 95, the random-loss asymptote: with heavy loss in long bursts the formula leaves the
-  // scale the rest of the model is calibrated on (R far below 0).
-  const IeEff = Math.min(95, q.Ie + (95 - q.Ie) * q.Ppl / (q.Ppl / q.BurstR + q.Bpl));
-
-  const R = Ro - Is - Id - IeEff + q.A;
-  return { R, Ro, Is, Id, IeEff, mos: mosFromR(R) };
+  return (Ppl: number, BurstR: number): EModelResult => {
+    // §7.5 Effective equipment impairment with packet loss.
+    // Capped at 95, the random-loss asymptote: with heavy loss in long bursts the formula leaves the
+    // scale the rest of the model is calibrated on (R far below 0).
+    const IeEff = Math.min(95, Ie + (95 - Ie) * Ppl / (Ppl / BurstR + Bpl));
+    const R = RoIsId - IeEff + A;
+    return { R, Ro, Is, Id, IeEff, mos: mosFromR(R) };
+  };
 }
 
 /** G.107 Annex B: R -> MOS_CQE (1 .. 4.5). */

@@ -1,121 +1,204 @@
 /**
- * Lookups on the per-packet path keyed by ports first and address text second.
+ * Lookups on the per-packet path, keyed by numbers: an address's key
+ * (net/addr.ts: an IPv4 address is its 32-bit value, an IPv6 address a hash)
+ * and the ports. Each index is one open-addressing hash table on typed
+ * arrays, so a lookup hashes a few integers and compares them: no string is
+ * hashed or built, nothing is allocated. An IPv6 key (or the -1 of text that
+ * is no address) does not decide alone: the address text is compared too.
  *
- * Datagram addresses arrive as fresh strings (often V8 cons strings), so
- * hashing them into a Map costs a flatten plus a hash on every packet. Ports
- * are small integers and cheap Map keys; most ports hold one or two
- * addresses, compared with ===. A port crowded with more than SMALL
- * addresses (many phones on 7078, say) switches to a string-keyed Map.
+ * The keyed methods (`getKeyed`...) take the keys a datagram carries
+ * (PacketMeta.srcKey/dstKey); the plain ones take address text and work the
+ * key out (addrKey), for callers off the hot path.
  */
+import { ipv4Key, ipv6Key, V6_KEY_BASE } from '../net/addr.js';
+import { ipv6Bytes } from '../net/build.js';
 
-/** Entries kept as a plain list before a slot becomes a Map. */
-export const SMALL = 8;
+/** A dotted quad as the decoder writes one (no leading zeros): other spellings never equal a datagram's address. */
+const V4_TEXT = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
+/** addrKey results by text, bounded (the same few addresses recur). */
+const keyCache = new Map<string, number>();
+const KEY_CACHE_MAX = 4096;
 
-interface Slot<T> {
-  keys: string[];
-  vals: T[];
-  map: Map<string, T> | null;
+/**
+ * The key of an address written as text (SDP, a stored endpoint), equal to
+ * the key the decoder gives the same address; -1 for text that is no IP
+ * address (a host name, which no datagram carries).
+ */
+export function addrKey(text: string): number {
+  const hit = keyCache.get(text);
+  if (hit !== undefined) return hit;
+  let key = -1;
+  const m = V4_TEXT.exec(text);
+  if (m) {
+    const q = Uint8Array.of(Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4]));
+    if (Number(m[1]) <= 255 && Number(m[2]) <= 255 && Number(m[3]) <= 255 && Number(m[4]) <= 255) key = ipv4Key(q, 0);
+  } else if (text.includes(':')) {
+    try { key = ipv6Key(ipv6Bytes(text), 0); } catch { key = -1; }
+  }
+  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
+  keyCache.set(text, key);
+  return key;
 }
 
-function slotGet<T>(s: Slot<T>, key: string): T | undefined {
-  if (s.map) return s.map.get(key);
-  const keys = s.keys;
-  for (let i = 0; i < keys.length; i++) if (keys[i] === key) return s.vals[i];
-  return undefined;
+/** An IPv4 key decides alone; any other key needs the text compared. */
+function exact(key: number): boolean {
+  return key >= 0 && key < V6_KEY_BASE;
 }
 
-function slotSet<T>(s: Slot<T>, key: string, v: T): void {
-  if (s.map) { s.map.set(key, v); return; }
-  const i = s.keys.indexOf(key);
-  if (i >= 0) { s.vals[i] = v; return; }
-  if (s.keys.length < SMALL) { s.keys.push(key); s.vals.push(v); return; }
-  s.map = new Map(s.keys.map((k, j) => [k, s.vals[j]!]));
-  s.map.set(key, v);
-  s.keys = [];
-  s.vals = [];
+/** Integer mix of an address key (its low 32 bits: the IPv4 value, or hash bits of IPv6) with `h`. */
+function mix(h: number, key: number): number {
+  h = Math.imul(h ^ (key | 0), 0x9e3779b1);
+  return h ^ (h >>> 16);
 }
 
-function slotDelete<T>(s: Slot<T>, key: string): boolean {
-  if (s.map) return s.map.delete(key);
-  const i = s.keys.indexOf(key);
-  if (i < 0) return false;
-  s.keys.splice(i, 1);
-  s.vals.splice(i, 1);
-  return true;
-}
-
-function slotEach<T>(s: Slot<T>, fn: (v: T) => void): void {
-  if (s.map) for (const v of s.map.values()) fn(v);
-  else for (const v of s.vals) fn(v);
-}
-
-function slotEmpty<T>(s: Slot<T>): boolean {
-  return s.map ? s.map.size === 0 : s.keys.length === 0;
-}
+const EMPTY = 0, FULL = 1, GONE = 2;
+const INITIAL = 64;
 
 /** Values by (ip, port): what SDP announced at an endpoint. */
 export class EndpointIndex<T> {
-  private readonly byPort = new Map<number, Slot<T>>();
   size = 0;
+  private cap = INITIAL;
+  private state = new Uint8Array(INITIAL);
+  private keys = new Float64Array(INITIAL);
+  private ports = new Int32Array(INITIAL);
+  private texts: (string | undefined)[] = new Array<string | undefined>(INITIAL);
+  private vals: (T | undefined)[] = new Array<T | undefined>(INITIAL);
+  private gone = 0;
 
-  get(ip: string, port: number): T | undefined {
-    const s = this.byPort.get(port);
-    return s ? slotGet(s, ip) : undefined;
+  get(ip: string, port: number): T | undefined { return this.getKeyed(addrKey(ip), ip, port); }
+  set(ip: string, port: number, v: T): void { this.setKeyed(addrKey(ip), ip, port, v); }
+  delete(ip: string, port: number): void { this.deleteKeyed(addrKey(ip), ip, port); }
+
+  getKeyed(key: number, ip: string, port: number): T | undefined {
+    const i = this.find(key, ip, port);
+    return i < 0 ? undefined : this.vals[i];
   }
 
-  set(ip: string, port: number, v: T): void {
-    let s = this.byPort.get(port);
-    if (!s) { s = { keys: [], vals: [], map: null }; this.byPort.set(port, s); }
-    if (slotGet(s, ip) === undefined) this.size++;
-    slotSet(s, ip, v);
+  setKeyed(key: number, ip: string, port: number, v: T): void {
+    const i = this.find(key, ip, port);
+    if (i >= 0) { this.vals[i] = v; return; }
+    if ((this.size + this.gone + 1) * 2 > this.cap) this.rehash();
+    const mask = this.cap - 1;
+    let j = mix(port, key) & mask;
+    while (this.state[j] === FULL) j = (j + 1) & mask;
+    if (this.state[j] === GONE) this.gone--;
+    this.state[j] = FULL; this.keys[j] = key; this.ports[j] = port; this.texts[j] = ip; this.vals[j] = v;
+    this.size++;
   }
 
-  delete(ip: string, port: number): void {
-    const s = this.byPort.get(port);
-    if (!s || !slotDelete(s, ip)) return;
-    this.size--;
-    if (slotEmpty(s)) this.byPort.delete(port);
+  deleteKeyed(key: number, ip: string, port: number): void {
+    const i = this.find(key, ip, port);
+    if (i < 0) return;
+    this.state[i] = GONE; this.texts[i] = undefined; this.vals[i] = undefined;
+    this.size--; this.gone++;
+  }
+
+  private find(key: number, ip: string, port: number): number {
+    const mask = this.cap - 1;
+    const state = this.state;
+    for (let j = mix(port, key) & mask; ; j = (j + 1) & mask) {
+      const s = state[j];
+      if (s === EMPTY) return -1;
+      if (s === FULL && this.keys[j] === key && this.ports[j] === port && (exact(key) || this.texts[j] === ip)) return j;
+    }
+  }
+
+  /** A table twice the live entries' need (at least as large as now), without tombstones. */
+  private rehash(): void {
+    const { state, keys, ports, texts, vals } = this;
+    let cap = this.cap;
+    while ((this.size + 1) * 4 > cap) cap *= 2;
+    this.cap = cap;
+    this.state = new Uint8Array(cap); this.keys = new Float64Array(cap); this.ports = new Int32Array(cap);
+    this.texts = new Array<string | undefined>(cap); this.vals = new Array<T | undefined>(cap);
+    this.size = 0; this.gone = 0;
+    for (let i = 0; i < state.length; i++) if (state[i] === FULL) this.setKeyed(keys[i]!, texts[i]!, ports[i]!, vals[i]!);
   }
 }
 
 /** Values by (src ip, src port, dst ip, dst port): one direction of a UDP flow. */
 export class FlowIndex<T> {
-  private readonly bySrcPort = new Map<number, Map<number, Slot<Slot<T>>>>();
   size = 0;
+  private cap = INITIAL;
+  private state = new Uint8Array(INITIAL);
+  private srcKeys = new Float64Array(INITIAL);
+  private dstKeys = new Float64Array(INITIAL);
+  /** srcPort << 16 | dstPort. */
+  private ports = new Int32Array(INITIAL);
+  private srcTexts: (string | undefined)[] = new Array<string | undefined>(INITIAL);
+  private dstTexts: (string | undefined)[] = new Array<string | undefined>(INITIAL);
+  private vals: (T | undefined)[] = new Array<T | undefined>(INITIAL);
+  private gone = 0;
 
   get(src: string, srcPort: number, dst: string, dstPort: number): T | undefined {
-    const s = this.bySrcPort.get(srcPort)?.get(dstPort);
-    if (!s) return undefined;
-    const inner = slotGet(s, src);
-    return inner ? slotGet(inner, dst) : undefined;
+    return this.getKeyed(addrKey(src), src, srcPort, addrKey(dst), dst, dstPort);
+  }
+  set(src: string, srcPort: number, dst: string, dstPort: number, v: T): void {
+    this.setKeyed(addrKey(src), src, srcPort, addrKey(dst), dst, dstPort, v);
+  }
+  delete(src: string, srcPort: number, dst: string, dstPort: number): void {
+    this.deleteKeyed(addrKey(src), src, srcPort, addrKey(dst), dst, dstPort);
   }
 
-  set(src: string, srcPort: number, dst: string, dstPort: number, v: T): void {
-    let byDst = this.bySrcPort.get(srcPort);
-    if (!byDst) { byDst = new Map(); this.bySrcPort.set(srcPort, byDst); }
-    let s = byDst.get(dstPort);
-    if (!s) { s = { keys: [], vals: [], map: null }; byDst.set(dstPort, s); }
-    let inner = slotGet(s, src);
-    if (!inner) { inner = { keys: [], vals: [], map: null }; slotSet(s, src, inner); }
-    if (slotGet(inner, dst) === undefined) this.size++;
-    slotSet(inner, dst, v);
+  getKeyed(srcKey: number, src: string, srcPort: number, dstKey: number, dst: string, dstPort: number): T | undefined {
+    const i = this.find(srcKey, src, dstKey, dst, ((srcPort << 16) | dstPort) | 0);
+    return i < 0 ? undefined : this.vals[i];
+  }
+
+  setKeyed(srcKey: number, src: string, srcPort: number, dstKey: number, dst: string, dstPort: number, v: T): void {
+    const ports = ((srcPort << 16) | dstPort) | 0;
+    const i = this.find(srcKey, src, dstKey, dst, ports);
+    if (i >= 0) { this.vals[i] = v; return; }
+    if ((this.size + this.gone + 1) * 2 > this.cap) this.rehash();
+    this.insert(srcKey, src, dstKey, dst, ports, v);
+  }
+
+  deleteKeyed(srcKey: number, src: string, srcPort: number, dstKey: number, dst: string, dstPort: number): void {
+    const i = this.find(srcKey, src, dstKey, dst, ((srcPort << 16) | dstPort) | 0);
+    if (i < 0) return;
+    this.state[i] = GONE; this.srcTexts[i] = undefined; this.dstTexts[i] = undefined; this.vals[i] = undefined;
+    this.size--; this.gone++;
   }
 
   /** Every value, in no particular order. */
   forEach(fn: (v: T) => void): void {
-    for (const byDst of this.bySrcPort.values()) {
-      for (const s of byDst.values()) slotEach(s, (inner) => slotEach(inner, fn));
+    const { state, vals } = this;
+    for (let i = 0; i < state.length; i++) if (state[i] === FULL) fn(vals[i]!);
+  }
+
+  private find(srcKey: number, src: string, dstKey: number, dst: string, ports: number): number {
+    const mask = this.cap - 1;
+    const state = this.state;
+    for (let j = mix(mix(ports, srcKey), dstKey) & mask; ; j = (j + 1) & mask) {
+      const s = state[j];
+      if (s === EMPTY) return -1;
+      if (s === FULL && this.ports[j] === ports && this.srcKeys[j] === srcKey && this.dstKeys[j] === dstKey
+        && (exact(srcKey) || this.srcTexts[j] === src) && (exact(dstKey) || this.dstTexts[j] === dst)) return j;
     }
   }
 
-  delete(src: string, srcPort: number, dst: string, dstPort: number): void {
-    const byDst = this.bySrcPort.get(srcPort);
-    const s = byDst?.get(dstPort);
-    const inner = s ? slotGet(s, src) : undefined;
-    if (!inner || !slotDelete(inner, dst)) return;
-    this.size--;
-    if (slotEmpty(inner)) slotDelete(s!, src);
-    if (slotEmpty(s!)) byDst!.delete(dstPort);
-    if (!byDst!.size) this.bySrcPort.delete(srcPort);
+  private insert(srcKey: number, src: string, dstKey: number, dst: string, ports: number, v: T): void {
+    const mask = this.cap - 1;
+    let j = mix(mix(ports, srcKey), dstKey) & mask;
+    while (this.state[j] === FULL) j = (j + 1) & mask;
+    if (this.state[j] === GONE) this.gone--;
+    this.state[j] = FULL; this.srcKeys[j] = srcKey; this.dstKeys[j] = dstKey; this.ports[j] = ports;
+    this.srcTexts[j] = src; this.dstTexts[j] = dst; this.vals[j] = v;
+    this.size++;
+  }
+
+  /** A table twice the live entries' need (at least as large as now), without tombstones. */
+  private rehash(): void {
+    const { state, srcKeys, dstKeys, ports, srcTexts, dstTexts, vals } = this;
+    let cap = this.cap;
+    while ((this.size + 1) * 4 > cap) cap *= 2;
+    this.cap = cap;
+    this.state = new Uint8Array(cap); this.srcKeys = new Float64Array(cap); this.dstKeys = new Float64Array(cap);
+    this.ports = new Int32Array(cap); this.srcTexts = new Array<string | undefined>(cap);
+    this.dstTexts = new Array<string | undefined>(cap); this.vals = new Array<T | undefined>(cap);
+    this.size = 0; this.gone = 0;
+    for (let i = 0; i < state.length; i++) {
+      if (state[i] === FULL) this.insert(srcKeys[i]!, srcTexts[i]!, dstKeys[i]!, dstTexts[i]!, ports[i]!, vals[i]!);
+    }
   }
 }

@@ -20,7 +20,7 @@
  */
 import type { Call, RtpStream, StreamQuality } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TransportPacket } from '../tap.js';
-import { codecImpairment, eModel, type CodecImpairment } from './emodel.js';
+import { codecImpairment, eModelRater, type CodecImpairment, type EModelResult } from './emodel.js';
 import { FixedJitterBuffer } from './jitter-buffer.js';
 import { looksLikeRtcp, parseRtcp } from './rtcp.js';
 
@@ -186,7 +186,15 @@ export function lossFigures(expected: number, lost: number, runs: number): { ppl
 function score(s: RtpStream, t: StreamTrack, codec: CodecImpairment, rttS: number | null, jbMs: number | null) {
   const networkMs = rttS !== null ? rttS * 1000 / 2 : DEFAULT_NETWORK_DELAY_MS;
   const delayMs = networkMs + (jbMs ?? DEFAULT_JITTER_BUFFER_MS) + (s.ptimeMs || 20) + codec.lookaheadMs;
-  const rate = (ppl: number, burstR: number) => eModel({ Ie: codec.Ie, Bpl: codec.Bpl, Ppl: ppl, BurstR: burstR, T: delayMs, Ta: delayMs, Tr: 2 * delayMs });
+  // One delay for the stream and all its windows: the E-model's fixed terms once, and the last
+  // loss figures remembered (most windows of a clean call share them).
+  const rater = eModelRater({ Ie: codec.Ie, Bpl: codec.Bpl, T: delayMs, Ta: delayMs, Tr: 2 * delayMs });
+  let lastPpl = NaN, lastBurstR = NaN;
+  let last: EModelResult | null = null;
+  const rate = (ppl: number, burstR: number): EModelResult => {
+    if (last === null || ppl !== lastPpl || burstR !== lastBurstR) { last = rater(ppl, burstR); lastPpl = ppl; lastBurstR = burstR; }
+    return last;
+  };
   const expected = s.expected ?? s.packets + Math.max(0, s.lost);
   const lost = Math.max(0, s.lost) + t.discarded;
   const all = lossFigures(expected, lost, t.runs);

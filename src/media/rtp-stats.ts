@@ -145,18 +145,31 @@ export class RtpStats {
 
 /** Unwraps 32-bit RTP timestamps into a monotonic-ish extended value. */
 export class TimestampUnwrapper {
-  private last: number | null = null;
+  /** The extended value so far (0 before the first timestamp: the first is placed at 2^32 + ts). */
+  private last = 0;
+  /** Its low 32 bits: the previous timestamp. */
+  private low = 0;
+  private started = false;
 
   next(ts: number): number {
-    if (this.last === null) {
+    if (!this.started) {
+      this.started = true;
+      this.low = ts;
       this.last = ts + 0x100000000;
       return this.last;
     }
-    const low = this.last % 0x100000000;
-    let diff = ts - low;
-    if (diff > 0x7fffffff) diff -= 0x100000000;
-    else if (diff < -0x80000000) diff += 0x100000000;
-    this.last += diff;
+    if (this.last >= 0) {
+      // The step to the nearest value with these low 32 bits: the difference as a signed 32-bit
+      // integer (last ≡ the previous ts mod 2^32, so this is the remainder rule below, without a division).
+      this.last += (ts - this.low) | 0;
+    } else {
+      // Gone below zero (timestamps stepping back by more than 2^32 in all): JavaScript's remainder keeps the sign.
+      let diff = ts - this.last % 0x100000000;
+      if (diff > 0x7fffffff) diff -= 0x100000000;
+      else if (diff < -0x80000000) diff += 0x100000000;
+      this.last += diff;
+    }
+    this.low = ts;
     return this.last;
   }
 }

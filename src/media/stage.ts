@@ -30,7 +30,7 @@ import { parseSdp, sdpSummary, type RtpMapEntry, type Sdp, type SdpMedia } from 
 import { RtpStats, TimestampUnwrapper } from './rtp-stats.js';
 import { DtmfDecoder, infoDtmfDigit } from './dtmf.js';
 import { looksLikeRtcp, parseRtcp } from './rtcp.js';
-import { EndpointIndex, FlowIndex } from './endpoint-index.js';
+import { addrKey, EndpointIndex, FlowIndex } from './endpoint-index.js';
 import { gatewaySdps, isGatewayPort } from './gateway-sdp.js';
 
 export interface MediaOptions {
@@ -165,10 +165,13 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   const maxStreams = opts.maxStreams ?? DEFAULT_MAX_STREAMS;
   let ctx: TapContext = { warn: () => {}, emitRtp: () => {}, rtpListened: false };
   const warn = (w: Warning) => ctx.warn(w);
-  /** The record handed to onRtp taps, reused for every packet. */
+  /** The record handed to onRtp taps, reused for every packet; its payload view is made only when a tap reads it. */
+  let pubBytes: Uint8Array = new Uint8Array(0);
+  let pubOff = 0;
+  let pubView: Uint8Array | null = null;
   const published: RtpPacket = {
     stream: null as unknown as RtpStreamRef, frame: 0, time: 0, seq: 0, timestamp: 0, extTimestamp: 0, payloadType: 0,
-    marker: false, clockRate: 0, payload: new Uint8Array(0), jitterMs: 0, deltaMs: 0, packets: 0,
+    marker: false, clockRate: 0, get payload() { return (pubView ??= pubBytes.subarray(pubOff)); }, jitterMs: 0, deltaMs: 0, packets: 0,
   };
   /** What was announced at each endpoint (latest SDP wins). */
   const announced = new EndpointIndex<Announced>();
@@ -295,12 +298,15 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       for (const text of gatewaySdps(p, d.srcPort, d.dstPort)) announce(null, parseSdp(text));
       return;
     }
-    let flow = flows.get(d.src, d.srcPort, d.dst, d.dstPort);
+    // Numeric address keys (the decoder's; worked out from the text for packets built elsewhere).
+    const sk = d.srcKey ?? addrKey(d.src);
+    const dk = d.dstKey ?? addrKey(d.dst);
+    let flow = flows.getKeyed(sk, d.src, d.srcPort, dk, d.dst, d.dstPort);
     let a: Announced | undefined;
     if (flow && flow.gen === gen) a = flow.ann;
     else {
       // Wireshark's get_conv_info: the destination's conversation first, then the source's.
-      a = announced.get(d.dst, d.dstPort) ?? announced.get(d.src, d.srcPort);
+      a = announced.getKeyed(dk, d.dst, d.dstPort) ?? announced.getKeyed(sk, d.src, d.srcPort);
       if (flow) { flow.ann = a; flow.gen = gen; }
     }
     if (!a) {
@@ -351,7 +357,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     if (d.srcPort < 1024 || d.dstPort < 1024 || !(pt <= 34 || pt >= 96) || looksLikeRtcp(p)) return;
     const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
     const seq = (p[2]! << 8) | p[3]!;
-    const h = hint.get(d.src, d.srcPort, d.dst, d.dstPort);
+    const h = hint.getKeyed(d.srcKey ?? addrKey(d.src), d.src, d.srcPort, d.dstKey ?? addrKey(d.dst), d.dst, d.dstPort);
     if (!h) {
       if (hint.size >= MAX_HINT_FLOWS) { hintFull = true; return; }
       hint.set(d.src, d.srcPort, d.dst, d.dstPort, { ssrc, seq, run: 1, packets: 1 });
@@ -422,7 +428,8 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     if (ctx.rtpListened) {
       const o = published;
       o.stream = s; o.frame = d.frame; o.time = time; o.seq = seq; o.timestamp = ts; o.extTimestamp = extTs;
-      o.payloadType = pt; o.marker = marker; o.clockRate = clock; o.payload = off < p.length ? p.subarray(off) : p.subarray(p.length);
+      o.payloadType = pt; o.marker = marker; o.clockRate = clock;
+      pubBytes = p; pubOff = off < p.length ? off : p.length; pubView = null;
       o.jitterMs = s.stats.jitter; o.deltaMs = s.stats.delta; o.packets = s.stats.packets;
       ctx.emitRtp(o);
     }

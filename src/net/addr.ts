@@ -84,3 +84,33 @@ export function parseEndpoint(ep: string): { host: string; port: number | null }
 export function hostOf(ep: string): string {
   return parseEndpoint(ep).host;
 }
+
+// ------------------------------------------------------------------ address keys
+//
+// The per-packet path compares addresses as numbers, not text: an IPv4
+// address is its 32-bit value (exact), an IPv6 address a 52-bit hash of its
+// 16 bytes placed above 2^32 (so it never equals an IPv4 key). Two IPv6
+// addresses may share a key, so whoever compares IPv6 keys also compares the
+// text (EndpointIndex, FlowIndex do); an IPv4 key alone decides.
+
+/** Keys at or above this are IPv6 hashes (compare the text as well). */
+export const V6_KEY_BASE = 0x100000000;
+
+/** The 32-bit value of the IPv4 address at `o`: its key. */
+export function ipv4Key(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/** The key of the IPv6 address at `o`: two 32-bit mixes of its words, 52 bits in all, above V6_KEY_BASE. */
+export function ipv6Key(b: Uint8Array, o: number): number {
+  let h1 = 0x9e3779b9 | 0;
+  let h2 = 0x85ebca6b | 0;
+  for (let i = 0; i < 16; i += 4) {
+    const w = (b[o + i]! << 24) | (b[o + i + 1]! << 16) | (b[o + i + 2]! << 8) | b[o + i + 3]!;
+    h1 = Math.imul(h1 ^ w, 0x01000193);
+    h1 ^= h1 >>> 15;
+    h2 = Math.imul(h2 + w, 0xcc9e2d51);
+    h2 ^= h2 >>> 13;
+  }
+  return V6_KEY_BASE + (h1 >>> 0) * 0x100000 + (h2 >>> 12);
+}

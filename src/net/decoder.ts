@@ -2,13 +2,14 @@
  * Frame -> Datagram: link layer, IPv4/IPv6 (extension headers, tunnels,
  * fragment reassembly), UDP, TCP and SCTP. One call per frame, synchronous;
  * each datagram is handed to `onDatagram` with a payload view valid during
- * the call. Encapsulations (PPPoE, MPLS, GRE, ERSPAN, GTP-U, VXLAN, Geneve:
+ * the call (a plain UDP datagram's record is itself reused: copy what you
+ * keep). Addresses come as text and as numeric keys (addr.ts). Encapsulations (PPPoE, MPLS, GRE, ERSPAN, GTP-U, VXLAN, Geneve:
  * tunnels.ts; HEP: hep.ts) are unwrapped to the innermost packet, dispatched
  * on EtherType, IP protocol and UDP port so the plain path pays nothing.
  */
 import type { Datagram, Frame, NetStats, Warning } from '../model.js';
 import { LINKTYPE, linkTypeName } from '../capture/linktypes.js';
-import { ipv4ToString, ipv6ToString } from './addr.js';
+import { ipv4Key, ipv4ToString, ipv6Key, ipv6ToString } from './addr.js';
 import {
   AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_QINQ_OLD, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_DSTOPTS, IPPROTO_ESP, IPPROTO_FRAGMENT,
   IPPROTO_GRE, IPPROTO_HIP, IPPROTO_HOPOPTS, IPPROTO_IPIP, IPPROTO_IPV6, IPPROTO_MOBILITY, IPPROTO_ROUTING, IPPROTO_SCTP, IPPROTO_SHIM6, IPPROTO_TCP,
@@ -31,6 +32,9 @@ const FIRST_HINT: Uint8Array = (() => {
   t[0x48] = t[0x45] = t[1] = t[2] = 1;
   return t;
 })();
+
+/** Slots of the decoder's dotted-quad cache (direct-mapped by address). */
+const V4_NAMES = 1024;
 
 /** AF_INET6 of every OS (the capturing host's value is in the header). */
 const AF_INET6 = new Set<number>([AF.INET6_LINUX, AF.INET6_WINDOWS, AF.INET6_BSD, AF.INET6_FREEBSD, AF.INET6_DARWIN]);
@@ -58,7 +62,7 @@ export class NetDecoder {
   private readonly sctp: SctpDecoder;
   private readonly sctpSink: SctpSink;
   /** The IP packet an SCTP packet came in (for the datagrams of its chunks). */
-  private sctpIp: { ver: 4 | 6; src: string; dst: string; ipLength: number } = { ver: 4, src: '', dst: '', ipLength: 0 };
+  private sctpIp: { ver: 4 | 6; src: string; dst: string; srcKey: number; dstKey: number; ipLength: number } = { ver: 4, src: '', dst: '', srcKey: 0, dstKey: 0, ipLength: 0 };
   private readonly hepPacket = newHepPacket();
   private readonly reasm: Reassembler;
   private frame!: Frame;
@@ -66,8 +70,22 @@ export class NetDecoder {
   private reassembledNow = false;
   /** The frames of the datagram reassembled in this frame (Datagram.carriers). */
   private carriers: readonly number[] = [];
-  /** Dotted quads already formatted, by 32-bit address (bounded; cleared when full). */
-  private readonly v4names = new Map<number, string>();
+  /**
+   * Dotted quads already formatted: a direct-mapped cache by 32-bit address
+   * (slot = address mixed down to 10 bits; a miss formats and replaces), so
+   * the hot path neither hashes nor builds text for the few addresses that recur.
+   */
+  private readonly v4keys = new Float64Array(V4_NAMES).fill(-1);
+  private readonly v4strs: string[] = new Array<string>(V4_NAMES).fill('');
+  /**
+   * The one record handed to onDatagram for every plain UDP datagram (the
+   * common path allocates no object but the payload view): the callee reads
+   * it during the call and copies what it keeps, as taps do with theirs.
+   */
+  private readonly udp: Datagram = {
+    frame: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP',
+    payload: new Uint8Array(0), ipLength: 0, reassembled: false, tcp: null, carriers: undefined,
+  };
 
   constructor(
     private readonly onDatagram: (d: Datagram) => void,
@@ -190,8 +208,10 @@ export class NetDecoder {
     const more = (flagsFrag & 0x2000) !== 0;
     const fragOffset = (flagsFrag & 0x1fff) * 8;
     const proto = b[o + 9]!;
-    const src = this.v4name(b, o + 12);
-    const dst = this.v4name(b, o + 16);
+    const srcKey = ipv4Key(b, o + 12);
+    const dstKey = ipv4Key(b, o + 16);
+    const src = this.v4name(srcKey, b, o + 12);
+    const dst = this.v4name(dstKey, b, o + 16);
     const start = o + ihl;
     if (more || fragOffset > 0) {
       this.stats.fragments++;
@@ -201,22 +221,21 @@ export class NetDecoder {
       this.stats.reassembled++;
       this.reassembledNow = true;
       this.carriers = this.reasm.completedFrames;
-      return this.transport(4, src, dst, proto, whole, 0, whole.length, ihl + whole.length, depth);
+      return this.transport(4, src, dst, srcKey, dstKey, proto, whole, 0, whole.length, ihl + whole.length, depth);
     }
     // The payload is [start, pktEnd), empty when the header runs past the captured bytes.
     const end2 = pktEnd > start ? pktEnd : start;
-    this.transport(4, src, dst, proto, b, start, end2, ihl + (end2 - start), depth);
+    this.transport(4, src, dst, srcKey, dstKey, proto, b, start, end2, ihl + (end2 - start), depth);
   }
 
-  /** ipv4ToString, memoised: the same few addresses recur in every packet. */
-  private v4name(b: Uint8Array, o: number): string {
-    const key = ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-    let name = this.v4names.get(key);
-    if (name === undefined) {
-      if (this.v4names.size >= 65536) this.v4names.clear();
-      name = ipv4ToString(b, o);
-      this.v4names.set(key, name);
-    }
+  /** ipv4ToString of the address `key` at b[o], memoised: the same few addresses recur in every packet. */
+  private v4name(key: number, b: Uint8Array, o: number): string {
+    let h = Math.imul(key | 0, 0x9e3779b1);
+    h = (h ^ (h >>> 15)) & (V4_NAMES - 1);
+    if (this.v4keys[h] === key) return this.v4strs[h]!;
+    const name = ipv4ToString(b, o);
+    this.v4keys[h] = key;
+    this.v4strs[h] = name;
     return name;
   }
 
@@ -228,7 +247,7 @@ export class NetDecoder {
     const nh = b[o + 6]!;
     const src = ipv6ToString(b, o + 8);
     const dst = ipv6ToString(b, o + 24);
-    this.ipv6Chain(src, dst, nh, b, o + 40, pktEnd, 40, depth, true);
+    this.ipv6Chain(src, dst, ipv6Key(b, o + 8), ipv6Key(b, o + 24), nh, b, o + 40, pktEnd, 40, depth, true);
   }
 
   /**
@@ -238,7 +257,7 @@ export class NetDecoder {
    * header, then on the reassembled payload, whose first bytes are the
    * unfragmentable part's successors (destination options, routing, AH ...).
    */
-  private ipv6Chain(src: string, dst: string, nh: number, b: Uint8Array, p: number, pktEnd: number, fixed: number, depth: number, mayFragment: boolean): void {
+  private ipv6Chain(src: string, dst: string, srcKey: number, dstKey: number, nh: number, b: Uint8Array, p: number, pktEnd: number, fixed: number, depth: number, mayFragment: boolean): void {
     const start = p;
     for (let guard = 0; guard < 16; guard++) {
       if (EXT_8.has(nh)) {
@@ -268,17 +287,17 @@ export class NetDecoder {
         this.stats.reassembled++;
         this.reassembledNow = true;
         this.carriers = this.reasm.completedFrames;
-        return this.ipv6Chain(src, dst, next, whole, 0, whole.length, fixed + (p - 8 - start), depth, false);
+        return this.ipv6Chain(src, dst, srcKey, dstKey, next, whole, 0, whole.length, fixed + (p - 8 - start), depth, false);
       } else {
         break;
       }
     }
     if (p > pktEnd) return this.malformed();
-    this.transport(6, src, dst, nh, b, p, pktEnd, fixed + (pktEnd - start), depth);
+    this.transport(6, src, dst, srcKey, dstKey, nh, b, p, pktEnd, fixed + (pktEnd - start), depth);
   }
 
   /** The transport header and payload are b[off, end). */
-  private transport(ver: 4 | 6, src: string, dst: string, proto: number, b: Uint8Array, off: number, end: number, ipLength: number, depth: number): void {
+  private transport(ver: 4 | 6, src: string, dst: string, srcKey: number, dstKey: number, proto: number, b: Uint8Array, off: number, end: number, ipLength: number, depth: number): void {
     const n = end - off;
     switch (proto) {
       case IPPROTO_UDP: {
@@ -293,12 +312,12 @@ export class NetDecoder {
         // past the buffer (an empty payload at its end) is undefined, which the table maps to nothing.
         if ((UDP_HINT[dstPort & 255]! | UDP_HINT[srcPort & 255]! | FIRST_HINT[b[off + 8]!]!) !== 0
           && this.udpSpecial(b, off + 8, uend, srcPort, dstPort, depth)) return;
-        this.onDatagram({
-          frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
-          src, dst, srcPort, dstPort, transport: 'UDP',
-          payload: b.subarray(off + 8, uend), ipLength, reassembled: this.reassembledNow, tcp: null,
-          carriers: this.reassembledNow ? this.carriers : undefined,
-        });
+        const d = this.udp;
+        d.frame = this.frame.number; d.tsSec = this.frame.tsSec; d.tsNsec = this.frame.tsNsec; d.ipVersion = ver;
+        d.src = src; d.dst = dst; d.srcKey = srcKey; d.dstKey = dstKey; d.srcPort = srcPort; d.dstPort = dstPort;
+        d.payload = b.subarray(off + 8, uend); d.ipLength = ipLength; d.reassembled = this.reassembledNow;
+        d.carriers = this.reassembledNow ? this.carriers : undefined;
+        this.onDatagram(d);
         return;
       }
       case IPPROTO_TCP: {
@@ -311,7 +330,7 @@ export class NetDecoder {
         if (end - t >= 5 && b[t]! >= 0x14 && b[t]! <= 0x17 && b[t + 1] === 3 && b[t + 2]! <= 4) this.tlsSeen(b, off);
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
-          src, dst, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'TCP',
+          src, dst, srcKey, dstKey, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'TCP',
           payload: b.subarray(off + hl, end),
           ipLength, reassembled: this.reassembledNow,
           carriers: this.reassembledNow ? this.carriers : undefined,
@@ -333,13 +352,13 @@ export class NetDecoder {
         if (depth >= MAX_NESTING) return this.tooDeep();
         return this.tunnels.gre(b, off, end, depth);
       case IPPROTO_SCTP:
-        this.sctpIp.ver = ver; this.sctpIp.src = src; this.sctpIp.dst = dst; this.sctpIp.ipLength = ipLength;
+        this.sctpIp.ver = ver; this.sctpIp.src = src; this.sctpIp.dst = dst; this.sctpIp.srcKey = srcKey; this.sctpIp.dstKey = dstKey; this.sctpIp.ipLength = ipLength;
         return this.sctp.decode(this.sctpSink, src, dst, b, off, end, this.frame.number, this.time);
       case IPPROTO_AH: { // IPv4 AH (IPv6 walks it in its header chain): next header, length in 4-byte units minus 2
         if (n < 8) return this.malformed();
         const alen = (b[off + 1]! + 2) * 4;
         if (alen > n || depth >= MAX_NESTING) return this.malformed();
-        return this.transport(ver, src, dst, b[off]!, b, off + alen, end, ipLength, depth + 1);
+        return this.transport(ver, src, dst, srcKey, dstKey, b[off]!, b, off + alen, end, ipLength, depth + 1);
       }
       case IPPROTO_ESP:
         return this.tunnels.undecoded('IP protocol 50 (ESP, encrypted)');
@@ -364,7 +383,7 @@ export class NetDecoder {
     const ip = this.sctpIp;
     this.onDatagram({
       frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ip.ver,
-      src: ip.src, dst: ip.dst, srcPort, dstPort, transport: 'SCTP', payload, ipLength: ip.ipLength,
+      src: ip.src, dst: ip.dst, srcKey: ip.srcKey, dstKey: ip.dstKey, srcPort, dstPort, transport: 'SCTP', payload, ipLength: ip.ipLength,
       reassembled: this.reassembledNow || carriers !== undefined, tcp: null,
       carriers: carriers ?? (this.reassembledNow ? this.carriers : undefined),
     });
