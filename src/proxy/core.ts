@@ -32,6 +32,10 @@ export interface CoreCounters {
   dropped: number;
   /** Requests refused with 503 because a table was full. */
   rejectedOverload: number;
+  /** Of those, new calls refused because their source held too many. */
+  rejectedPerSource: number;
+  /** ACKs and CANCELs refused or dropped because they match no transaction or dialog of theirs (authentication on). */
+  refusedUnmatched: number;
 }
 
 export interface CoreParts {
@@ -45,6 +49,8 @@ export interface CoreParts {
   reasons: ReasonPhrases;
   journal: Journal;
   timers: ProxyTimers;
+  /** Authentication is on: ACK and CANCEL are matched strictly (§22.1). */
+  secure: boolean;
   send(buf: Buffer, to: Addr): void;
 }
 
@@ -59,7 +65,7 @@ function rank(status: number): number {
 const DIALOG_CREATING = new Set(['INVITE', 'SUBSCRIBE', 'REFER', 'NOTIFY']);
 
 export class ProxyCore {
-  readonly counters: CoreCounters = { dropped: 0, rejectedOverload: 0 };
+  readonly counters: CoreCounters = { dropped: 0, rejectedOverload: 0, rejectedPerSource: 0, refusedUnmatched: 0 };
 
   constructor(private readonly c: CoreParts) {}
 
@@ -75,9 +81,11 @@ export class ProxyCore {
     const key = tx.serverKey(p, method, sentBy);
     const existing = tx.server(key);
     if (existing) { tx.retransmitLast(existing); return; }
-    if (tx.full || calls.refuses(p)) {
+    const full = tx.full ? 'table' : calls.refuses(p, src.ip);
+    if (full) {
       this.counters.rejectedOverload++;
-      this.c.upstream.stateless(p, src, 503, undefined, tagOf(key), [['Retry-After', '5']]);
+      if (full === 'source') this.counters.rejectedPerSource++;
+      this.c.upstream.stateless(p, src, 503, full === 'source' ? 'Service Unavailable - too many calls from this address' : undefined, tagOf(key), [['Retry-After', '5']]);
       return;
     }
     const m = withReceivedVia(p, src);
@@ -85,22 +93,35 @@ export class ProxyCore {
       key, method, src, req: m, parsed: p, toTag: tagOf(key + tx.instance), expiresAt: Date.now() + timers.linger + timers.timerC,
     });
     if (method === 'INVITE') this.c.upstream.respond(st, 100);
-    calls.touch(p);
     void this.route(st, p, m).catch((e) => {
       this.c.journal.note(`${method} ${p.callId}: ${(e as Error).message}`);
       if (st.state === 'proceeding' && st.clients.length === 0) this.c.upstream.respond(st, 500);
     });
   }
 
-  /** The ACK of a non-2xx answer ends its server transaction here (hop by hop); a 2xx's ACK goes on end to end. */
+  /**
+   * The ACK of a non-2xx answer ends its server transaction here (hop by
+   * hop); a 2xx's ACK goes on end to end. With authentication on, that ACK
+   * must be in a dialog this proxy follows, through its Record-Route (an
+   * ACK is never answered: a stray one is dropped and journaled).
+   */
   private onAck(p: ParsedSip, src: Addr, sentBy: string): void {
     const st = this.c.tx.serverForAck(p, sentBy);
     if (st && st.state !== 'accepted') { this.c.tx.acked(st); return; }
+    if (this.c.secure) {
+      const m = SipMsg.from(p);
+      if (p.toTag === null || !this.c.router.followsOurRoute(m) || !this.c.calls.knows(p)) {
+        this.counters.refusedUnmatched++;
+        this.c.journal.note(`dropped ACK from ${endpoint(src.ip, src.port)}: not in a dialog of this proxy through its Record-Route (${p.callId})`);
+        return;
+      }
+    }
+    this.c.calls.touch(p);
     void this.forwardStateless(p, src).catch((e) => this.c.journal.note(`ACK not forwarded: ${(e as Error).message}`));
   }
 
   private async route(st: ServerTx, p: ParsedSip, m: SipMsg): Promise<void> {
-    const r = await this.c.router.route(p, m);
+    const r = await this.c.router.route(p, m, st.src);
     if (r.kind === 'answer') { this.c.upstream.respond(st, r.status, r.reason, r.headers); return; }
     if (r.kind === 'register') {
       const a = this.c.registrar.register(p, st.src);
@@ -118,6 +139,9 @@ export class ProxyCore {
     let body: Buffer | null = null;
     if (media && m.body.length) body = await media.rewrite(st.callId, p.fromTag, m, true);
     if (st.cancelled || st.state !== 'proceeding') return;
+    // Followed from here: a dialog this proxy Record-Routes, or a request in one.
+    if (dialogCreating) this.c.calls.open(p, st.src.ip);
+    else if (p.toTag !== null) this.c.calls.touch(p);
     for (const t of targets) {
       const f = m.clone();
       f.uri = t.uri;
@@ -154,6 +178,13 @@ export class ProxyCore {
     const prev = tx.server(cancelKey);
     if (prev) { tx.retransmitLast(prev); return; }
     if (!st) { upstream.stateless(p, src, 481); return; }
+    // §22.1: a CANCEL cannot be challenged; it is accepted from the hop that sent the INVITE, and from no one else.
+    if (this.c.secure && (st.src.ip !== src.ip || st.src.port !== src.port)) {
+      this.counters.refusedUnmatched++;
+      this.c.journal.note(`refused CANCEL from ${endpoint(src.ip, src.port)}: its INVITE came from ${endpoint(st.src.ip, st.src.port)} (403) (${p.callId})`);
+      upstream.stateless(p, src, 403, 'Forbidden - CANCEL from another hop than its INVITE');
+      return;
+    }
     const cst = tx.addServer({
       key: cancelKey, method: 'CANCEL', src, req: withReceivedVia(p, src), parsed: p, toTag: st.toTag,
       expiresAt: Date.now() + this.c.timers.linger,
@@ -213,6 +244,7 @@ export class ProxyCore {
     if (ct.final > 0) return;
     tx.answered(ct, status);
     if (ct.server && ct.server.method === 'BYE' && status < 300) this.c.calls.ended(ct.server.callId);
+    if (ct.server && status < 300) this.c.calls.answered(ct.server.callId, p);
     this.gotFinal(ct, status, m);
   }
 
@@ -232,6 +264,7 @@ export class ProxyCore {
     if (!st) return;
     void this.relayed(st.callId, p, m).then(() => {
       this.c.tx.transmit(st, this.c.upstream.prepare(st, m));
+      this.c.calls.answered(st.callId, p);
       if (!first) return;
       if (st.state === 'proceeding') this.c.upstream.finish(st, status);
       this.c.tx.accept(st);

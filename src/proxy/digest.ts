@@ -1,10 +1,17 @@
 /**
- * HTTP Digest authentication for SIP (RFC 3261 §22, RFC 2617 with qop=auth,
- * MD5): users file, stateless nonces, challenge and verification.
+ * HTTP Digest authentication for SIP (RFC 3261 §22, RFC 7616 / 2617 with
+ * qop=auth; SHA-256 offered first, MD5 beside it for older clients, RFC 8760):
+ * users file, nonces, challenges and verification.
  *
- * Nonces are "<issued-ms-hex>.<hmac>" signed with a per-process secret, so
- * the proxy keeps no per-nonce state (bounded memory); a nonce older than
- * `nonceTtlS` is answered with a fresh challenge carrying stale=true.
+ * Nonces are "<issued-ms-hex>.<hmac>" signed with a per-process secret, so a
+ * forged or foreign nonce is recognised without state; a nonce older than
+ * `nonceTtlS` (300 s) is answered with a fresh challenge carrying stale=true.
+ * Replays are refused: the highest `nc` accepted per nonce is kept (a nonce
+ * without qop counts once) in a bounded ledger, and a request whose `nc` is
+ * not above it is a replay (401/407 stale=false). When the ledger is full,
+ * its oldest entries go and every nonce issued before them counts as stale,
+ * so an evicted nonce can never be replayed either. The digest `uri` must be
+ * the Request-URI itself (RFC 3261 §22.4: a credential is for one request).
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -12,6 +19,34 @@ import { readFileSync } from 'node:fs';
 export function md5(s: string): string {
   return createHash('md5').update(s, 'utf8').digest('hex');
 }
+
+export type DigestAlgorithm = 'SHA-256' | 'MD5';
+
+/**
+ * The default order of the challenges (RFC 7616 §3.7, RFC 8760 §2.4: most
+ * preferred first). Clients that read only the first challenge and know
+ * only MD5 (sipp 3.6) need MD5 first: `--digest-algorithms MD5,SHA-256`.
+ */
+export const DIGEST_ALGORITHMS: readonly DigestAlgorithm[] = ['SHA-256', 'MD5'];
+
+/** "SHA-256,MD5" -> the algorithms in that order (case-insensitive, no repeats). */
+export function parseAlgorithms(text: string): DigestAlgorithm[] {
+  const out: DigestAlgorithm[] = [];
+  for (const w of text.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean)) {
+    const a = DIGEST_ALGORITHMS.find((x) => x === w);
+    if (!a) throw new Error(`bad digest algorithm "${w}" (expected SHA-256, MD5 or both, comma-separated)`);
+    if (!out.includes(a)) out.push(a);
+  }
+  if (!out.length) throw new Error('bad --digest-algorithms: expected SHA-256, MD5 or both');
+  return out;
+}
+
+function digestHash(alg: DigestAlgorithm, s: string): string {
+  return createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s, 'utf8').digest('hex');
+}
+
+/** How long a nonce is accepted (seconds); the proxy's start line and docs/proxy.md say it. */
+export const NONCE_TTL_S = 300;
 
 /**
  * Users file: one user a line, `user:password` or `user password`; blank
@@ -63,20 +98,65 @@ export function parseDigest(value: string): Record<string, string> | null {
   return out;
 }
 
+export type AuthFailure = 'missing' | 'unknown-user' | 'bad-response' | 'bad-nonce' | 'realm' | 'malformed' | 'replay' | 'uri-mismatch';
+
 export type AuthResult =
   | { ok: true; user: string }
-  | { ok: false; stale: boolean; reason: 'missing' | 'unknown-user' | 'bad-response' | 'bad-nonce' | 'realm' | 'malformed' };
+  | { ok: false; stale: boolean; reason: AuthFailure };
+
+/** Failures that are a client's normal first step (no credentials yet, or an expired nonce): not counted as guesses. */
+export function isBenignFailure(r: AuthResult): boolean {
+  return !r.ok && (r.reason === 'missing' || r.stale);
+}
+
+/** Highest `nc` accepted per nonce, bounded: see the module comment. */
+class NonceLedger {
+  private readonly seen = new Map<string, { nc: number; issued: number }>();
+  /** Nonces issued at or before this time (ms) are no longer tracked: they count as stale. */
+  private floor = -Infinity;
+  constructor(private readonly max: number, private readonly ttlMs: number) {}
+
+  get size(): number { return this.seen.size; }
+
+  /** 'ok' (and `nc` recorded), 'replay' or 'stale'. */
+  use(nonce: string, issued: number, nc: number, now: number): 'ok' | 'replay' | 'stale' {
+    const e = this.seen.get(nonce);
+    if (e) {
+      if (nc <= e.nc) return 'replay';
+      e.nc = nc;
+      return 'ok';
+    }
+    if (issued <= this.floor) return 'stale';
+    // Expired entries first (they are stale by age anyway), then the oldest when still full.
+    for (const [k, v] of this.seen) {
+      if (now - v.issued <= this.ttlMs && this.seen.size < this.max) break;
+      this.seen.delete(k);
+      if (now - v.issued <= this.ttlMs) this.floor = Math.max(this.floor, v.issued);
+    }
+    this.seen.set(nonce, { nc, issued });
+    return 'ok';
+  }
+}
 
 export class DigestAuth {
   private readonly secret = randomBytes(16);
+  private readonly ledger: NonceLedger;
   constructor(
     readonly realm: string,
     private readonly users: Map<string, string>,
-    private readonly nonceTtlS = 300,
+    readonly nonceTtlS = NONCE_TTL_S,
     private readonly now: () => number = Date.now,
-  ) {}
+    maxTrackedNonces = 100000,
+    /** Offered in this order, and the only ones accepted. */
+    readonly algorithms: readonly DigestAlgorithm[] = DIGEST_ALGORITHMS,
+  ) {
+    this.ledger = new NonceLedger(maxTrackedNonces, nonceTtlS * 1000);
+  }
 
   hasUser(user: string): boolean { return this.users.has(user); }
+
+  /** Nonces whose `nc` is being tracked. */
+  get trackedNonces(): number { return this.ledger.size; }
 
   /** Credentials (an Authorization or Proxy-Authorization value) meant for this realm. */
   isOwnCredential(value: string): boolean { return parseDigest(value)?.['realm'] === this.realm; }
@@ -86,28 +166,41 @@ export class DigestAuth {
     return `${ts}.${createHmac('sha256', this.secret).update(ts).digest('hex').slice(0, 32)}`;
   }
 
-  /** 'ok', 'stale' (genuine but expired) or 'bad'. */
-  private checkNonce(n: string): 'ok' | 'stale' | 'bad' {
+  /** The nonce's issue time when it is one of ours ('bad' otherwise), and whether it is still young enough. */
+  private checkNonce(n: string): { state: 'ok' | 'stale' | 'bad'; issued: number } {
     const dot = n.indexOf('.');
-    if (dot < 0) return 'bad';
+    if (dot < 0) return { state: 'bad', issued: 0 };
     const ts = n.slice(0, dot);
     const want = Buffer.from(createHmac('sha256', this.secret).update(ts).digest('hex').slice(0, 32));
     const got = Buffer.from(n.slice(dot + 1));
-    if (got.length !== want.length || !timingSafeEqual(got, want)) return 'bad';
-    const age = this.now() - parseInt(ts, 16);
-    return age >= 0 && age <= this.nonceTtlS * 1000 ? 'ok' : 'stale';
+    if (got.length !== want.length || !timingSafeEqual(got, want)) return { state: 'bad', issued: 0 };
+    const issued = parseInt(ts, 16);
+    const age = this.now() - issued;
+    return { state: age >= 0 && age <= this.nonceTtlS * 1000 ? 'ok' : 'stale', issued };
   }
 
-  /** The WWW-Authenticate / Proxy-Authenticate value. */
+  /**
+   * The WWW-Authenticate / Proxy-Authenticate values: one challenge per
+   * algorithm, SHA-256 first, sharing one nonce (RFC 8760 §2.4).
+   */
+  challenges(stale = false): string[] {
+    const nonce = this.nonce();
+    const opaque = md5(this.realm).slice(0, 16);
+    return this.algorithms.map((alg) => `Digest realm="${this.realm}", nonce="${nonce}", opaque="${opaque}", algorithm=${alg}, qop="auth"${stale ? ', stale=true' : ''}`);
+  }
+
+  /** The first challenge alone (for callers that want one value). */
   challenge(stale = false): string {
-    return `Digest realm="${this.realm}", nonce="${this.nonce()}", opaque="${md5(this.realm).slice(0, 16)}", algorithm=MD5, qop="auth"${stale ? ', stale=true' : ''}`;
+    return this.challenges(stale)[0]!;
   }
 
   /**
    * Check the credentials of a request: `values` are its Authorization (or
    * Proxy-Authorization) header values; the one for our realm is used.
+   * `requestUri` is the request's R-URI as received: the digest `uri` must
+   * be the same text.
    */
-  verify(method: string, values: string[]): AuthResult {
+  verify(method: string, requestUri: string, values: string[]): AuthResult {
     if (values.length === 0) return { ok: false, stale: false, reason: 'missing' };
     let d: Record<string, string> | null = null;
     for (const v of values) {
@@ -121,21 +214,34 @@ export class DigestAuth {
     const nonce = d['nonce'] ?? '';
     const uri = d['uri'] ?? '';
     const response = (d['response'] ?? '').toLowerCase();
-    const alg = (d['algorithm'] ?? 'MD5').toUpperCase();
-    if (!user || !nonce || !response || alg !== 'MD5') return { ok: false, stale: false, reason: 'malformed' };
+    const algText = (d['algorithm'] ?? 'MD5').toUpperCase();
+    const alg = this.algorithms.find((a) => a === algText);
+    if (!user || !nonce || !response || !alg) return { ok: false, stale: false, reason: 'malformed' };
     const pass = this.users.get(user);
     if (pass === undefined) return { ok: false, stale: false, reason: 'unknown-user' };
-    const ha1 = md5(`${user}:${this.realm}:${pass}`);
-    const ha2 = md5(`${method}:${uri}`);
+    const H = (s: string) => digestHash(alg, s);
+    const ha1 = H(`${user}:${this.realm}:${pass}`);
+    const ha2 = H(`${method}:${uri}`);
     const qop = d['qop'];
     let expect: string;
-    if (qop === undefined) expect = md5(`${ha1}:${nonce}:${ha2}`);
-    else if (qop.toLowerCase() === 'auth') expect = md5(`${ha1}:${nonce}:${d['nc'] ?? ''}:${d['cnonce'] ?? ''}:${qop}:${ha2}`);
-    else return { ok: false, stale: false, reason: 'malformed' };
-    if (expect !== response) return { ok: false, stale: false, reason: 'bad-response' };
+    let nc = 0;
+    if (qop === undefined) expect = H(`${ha1}:${nonce}:${ha2}`);
+    else if (qop.toLowerCase() === 'auth') {
+      const ncText = d['nc'] ?? '';
+      if (!/^[0-9a-fA-F]{8}$/.test(ncText) || !d['cnonce']) return { ok: false, stale: false, reason: 'malformed' };
+      nc = parseInt(ncText, 16);
+      expect = H(`${ha1}:${nonce}:${ncText}:${d['cnonce']}:${qop}:${ha2}`);
+    } else return { ok: false, stale: false, reason: 'malformed' };
+    const a = Buffer.from(expect), b = Buffer.from(response);
+    if (a.length !== b.length || !timingSafeEqual(a, b)) return { ok: false, stale: false, reason: 'bad-response' };
     const n = this.checkNonce(nonce);
-    if (n === 'bad') return { ok: false, stale: false, reason: 'bad-nonce' };
-    if (n === 'stale') return { ok: false, stale: true, reason: 'bad-nonce' };
+    if (n.state === 'bad') return { ok: false, stale: false, reason: 'bad-nonce' };
+    if (n.state === 'stale') return { ok: false, stale: true, reason: 'bad-nonce' };
+    // The password is right; the credential must still be for this very request, and new.
+    if (uri !== requestUri) return { ok: false, stale: false, reason: 'uri-mismatch' };
+    const used = this.ledger.use(nonce, n.issued, nc, this.now());
+    if (used === 'replay') return { ok: false, stale: false, reason: 'replay' };
+    if (used === 'stale') return { ok: false, stale: true, reason: 'bad-nonce' };
     return { ok: true, user };
   }
 }

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { endpoint } from '../net/addr.js';
-import { loadUsers } from './digest.js';
+import { loadUsers, type DigestAlgorithm } from './digest.js';
 import { LocationService, openStore, type BindingStore } from './location.js';
 import { Journal, type JournalFormat, type JournalEntry } from './journal.js';
 import { Recorder, type RecordLink } from './recorder.js';
@@ -40,6 +40,10 @@ export interface ProxyOptions {
   timers?: Partial<ProxyTimers>;
   limits?: Partial<ProxyLimits>;
   expires?: { default: number; min: number; max: number };
+  /** With users: authenticated users may reach other domains (`--allow-relay`). */
+  allowRelay?: boolean;
+  /** Digest algorithms offered, in order (`--digest-algorithms`). */
+  digestAlgorithms?: DigestAlgorithm[];
 }
 
 export interface RunningProxy {
@@ -105,7 +109,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     host, port, advertise: advertise === '0.0.0.0' || advertise === '::' ? undefined : advertise,
     domain: o.domain ?? null, users, realm: o.realm ?? o.domain ?? 'sipflow', location, recorder, journal,
     reasons: o.reasons, relay: o.mediaRelay ? parsePortRange(o.relayPorts ?? '30000-30100') : null,
-    timers: o.timers, limits: o.limits, expires: o.expires,
+    timers: o.timers, limits: o.limits, expires: o.expires, allowRelay: o.allowRelay, digestAlgorithms: o.digestAlgorithms,
   });
   let bound: number;
   try {

@@ -8,7 +8,7 @@
 import { endpoint, unbracketed } from '../net/addr.js';
 import type { ParsedSip } from '../sip/parser.js';
 import { registerExpiry } from '../sip/register.js';
-import type { DigestAuth } from './digest.js';
+import type { Authenticator } from './authenticate.js';
 import type { Journal } from './journal.js';
 import type { LocationService } from './location.js';
 import type { HeaderList } from './responses.js';
@@ -30,7 +30,7 @@ interface Change { contact: string; expires: number; q: number | null }
 export class Registrar {
   constructor(
     private readonly location: LocationService,
-    private readonly auth: DigestAuth | null,
+    private readonly auth: Authenticator | null,
     private readonly journal: Journal,
     private readonly expires: ExpiryLimits,
   ) {}
@@ -42,11 +42,11 @@ export class Registrar {
     const user = to.user;
     const from = endpoint(src.ip, src.port);
     if (this.auth) {
-      const r = this.auth.verify('REGISTER', p.headersNamed('Authorization'));
+      const r = this.auth.check(p, src, 'www');
       if (!r.ok) {
         // A first REGISTER without credentials, or a stale nonce, is the normal challenge, not a failure.
-        if (r.reason !== 'missing' && !r.stale) this.journal.registrationFailed(p.callId, aorText, 401, from);
-        return { status: 401, headers: [['WWW-Authenticate', this.auth.challenge(r.stale)]] };
+        if (r.failure || r.status === 403) this.journal.registrationFailed(p.callId, aorText, r.status, from);
+        return { status: r.status, ...(r.reason ? { reason: r.reason } : {}), ...(r.headers ? { headers: r.headers } : {}) };
       }
       if (r.user !== user) {
         this.journal.registrationFailed(p.callId, aorText, 403, from);

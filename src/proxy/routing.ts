@@ -4,9 +4,23 @@
  * previous hop undone), then the next hop: the top Route (loose routing),
  * the contacts registered for a user of ours (the location service), or the
  * Request-URI's host. Requests for the proxy itself and REGISTERs are
- * answered here or handed to the registrar; calls that start here are
- * challenged (§22.3). The request is edited on the way (R-URI, Route set,
- * our Proxy-Authorization removed); forwarding is the proxy core's.
+ * answered here or handed to the registrar. The request is edited on the way
+ * (R-URI, Route set, our Proxy-Authorization removed); forwarding is the
+ * proxy core's.
+ *
+ * With users (digest authentication on) the proxy lets no one through:
+ * - every out-of-dialog request is challenged (407, §22.3), whatever its
+ *   method, and its From must be the authenticated user of this domain; the
+ *   one exception is an OPTIONS to the proxy itself (a keep-alive), which
+ *   reaches no user. ACK and CANCEL are never challenged (§22.1): the core
+ *   matches them to the INVITE they belong to.
+ * - an in-dialog request (To tag) is routed only when it follows this
+ *   proxy's Record-Route (its top Route names us) for a dialog the proxy
+ *   forwarded (call-table.ts): 403 without our Route, 481 for an unknown dialog;
+ * - no open relay: a request for a domain the proxy does not serve (or with
+ *   a Route elsewhere) is refused with 403 unless `allowRelay` is set, and
+ *   then only for an authenticated user.
+ * Every refusal is journaled.
  */
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
@@ -14,7 +28,9 @@ import type { SipUri } from '../model.js';
 import { parseEndpoint, unbracketed } from '../net/addr.js';
 import type { ParsedSip } from '../sip/parser.js';
 import { parseNameAddr, parseUri, parseVia } from '../sip/uri.js';
-import { md5, type DigestAuth } from './digest.js';
+import type { Authenticator } from './authenticate.js';
+import type { CallTable } from './call-table.js';
+import { md5 } from './digest.js';
 import type { LocalAddress } from './local-address.js';
 import type { Binding, LocationService } from './location.js';
 import type { SipMsg } from './message.js';
@@ -42,12 +58,55 @@ function uriOf(nameAddrOrUri: string): SipUri | null {
   return parseUri(t);
 }
 
+/** What the router needs besides the location service when authentication is on. */
+export interface AccessPolicy {
+  auth: Authenticator;
+  dialogs: CallTable;
+  /** Authenticated users may send requests to other domains (`--allow-relay`). */
+  allowRelay: boolean;
+  /** Journal a refusal. */
+  refused(text: string): void;
+}
+
 export class Router {
   constructor(
     private readonly local: LocalAddress,
     private readonly location: LocationService,
-    private readonly auth: DigestAuth | null,
+    private readonly policy: AccessPolicy | null,
   ) {}
+
+  /** Is this user one of ours (declared in the users file)? */
+  private hasUser(user: string): boolean { return this.policy?.auth.digest.hasUser(user) ?? false; }
+
+  /**
+   * The request follows this proxy's Record-Route: its top Route names us, or
+   * (a strict-routing previous hop) its Request-URI does and Routes follow.
+   */
+  followsOurRoute(m: SipMsg): boolean {
+    const routes = m.all('Route');
+    if (routes.length && this.local.isUs(uriOf(routes[0]!), false)) return true;
+    const u = parseUri(m.uri);
+    return !!u && routes.length > 0 && this.local.isUs(u, false) && u.params['lr'] === undefined;
+  }
+
+  /**
+   * With authentication on, may this in-dialog request (To tag) pass? Null
+   * when it may, else the answer (403: not through our Record-Route, 481: no
+   * such dialog). `viaUs` is followsOurRoute() before route pre-processing.
+   */
+  inDialogRefusal(p: ParsedSip, viaUs: boolean, from: string): Routing | null {
+    const policy = this.policy;
+    if (!policy) return null;
+    if (!viaUs) {
+      policy.refused(`refused in-dialog ${p.method} from ${from}: no Route naming this proxy (403) (${p.callId})`);
+      return answer(403, 'Forbidden - in-dialog request not routed through this proxy');
+    }
+    if (!policy.dialogs.knows(p)) {
+      policy.refused(`refused in-dialog ${p.method} from ${from}: no such dialog (481) (${p.callId})`);
+      return answer(481);
+    }
+    return null;
+  }
 
   /** §16.6 step 8: a hash of what identifies the request's routing, written into our branch to spot loops (§16.3 step 4). */
   loopHash(p: ParsedSip): string {
@@ -55,8 +114,9 @@ export class Router {
   }
 
   /** Decide what to do with a request that opened a server transaction; `m` is edited for forwarding. */
-  async route(p: ParsedSip, m: SipMsg): Promise<Routing> {
+  async route(p: ParsedSip, m: SipMsg, src: Addr): Promise<Routing> {
     const method = p.method!;
+    const from = `${src.ip.includes(':') ? `[${src.ip}]` : src.ip}:${src.port}`;
     // Max-Forwards (§16.3 step 3).
     const mfText = p.header('Max-Forwards');
     let mf = 70;
@@ -75,6 +135,12 @@ export class Router {
       const via = parseVia(v);
       if (via && via.branch?.startsWith(`z9hG4bK-sf${hash}-`) && this.local.isOurSentBy(via.host, via.port)) return answer(482);
     }
+    const policy = this.policy;
+    const inDialog = p.toTag !== null && method !== 'REGISTER';
+    if (policy && inDialog) {
+      const refusal = this.inDialogRefusal(p, this.followsOurRoute(m), from);
+      if (refusal) return refusal;
+    }
     // Pre-processing of routes (§16.4): strict-routing previous hop, then our own Route entries.
     let ruri = m.uri;
     const ruriParsed = parseUri(ruri);
@@ -85,36 +151,47 @@ export class Router {
     m.uri = ruri;
     this.dropOwnRoutes(m, routes);
 
+    const target = routes.length ? null : parseUri(ruri);
+    if (!routes.length && (!target || (target.scheme !== 'sip' && target.scheme !== 'sips'))) return answer(416);
+    const forUs = target !== null && (this.local.isUs(target, true) || this.local.isDomain(target.host));
+    if (target && method === 'REGISTER' && (forUs || target.user === null)) return { kind: 'register' };
+    if (target && forUs && target.user === null) {
+      // Requests to the proxy itself: an OPTIONS is answered (a keep-alive: no user is reached), nothing else is served.
+      return method === 'OPTIONS' ? answer(200, undefined, [['Allow', ALLOW], ['Accept', 'application/sdp']]) : answer(404);
+    }
+    if (policy && !inDialog) {
+      // Every out-of-dialog request is authenticated (§22.3), whatever its method.
+      const a = policy.auth.check(p, src, 'proxy');
+      if (!a.ok) {
+        if (a.status !== 407 || a.failure) policy.refused(`refused ${method} from ${from}: ${a.status}${a.reason ? ` ${a.reason}` : ''} (${p.callId})`);
+        return answer(a.status, a.reason, a.headers);
+      }
+      const fromUri = p.from?.uri ?? null;
+      const fromUser = fromUri?.user ?? null;
+      if (fromUser !== a.user || !fromUri || !this.local.isOurHost(fromUri.host)) {
+        policy.refused(`refused ${method} from ${from}: From ${fromUser ?? '?'}@${fromUri?.host ?? '?'} is not the authenticated ${a.user} (403) (${p.callId})`);
+        return answer(403, `Forbidden - From ${fromUser ?? '?'} is not ${a.user}`);
+      }
+      // Credentials are for this hop only (§22.3).
+      const auth = policy.auth.digest;
+      m.headers = m.headers.filter((h) => h.name !== 'Proxy-Authorization' || !auth.isOwnCredential(h.value));
+      if (!forUs && !policy.allowRelay) {
+        const where = routes.length ? `Route ${routes[0]}` : ruri;
+        policy.refused(`refused ${method} from ${from} (${a.user}) to ${where}: not a domain of this proxy, relaying is off (403) (${p.callId})`);
+        return answer(403, 'Forbidden - relaying to other domains is not allowed');
+      }
+    }
     if (routes.length) {
       // Loose routing: the next hop is the top Route; the R-URI stays.
       const u = uriOf(routes[0]!);
       if (!u) return answer(400, 'Bad Request - bad Route');
       return this.forward([{ uri: ruri, dest: await this.resolve(u) }], mf, hash);
     }
-    const target = parseUri(ruri);
-    if (!target || (target.scheme !== 'sip' && target.scheme !== 'sips')) return answer(416);
-
-    const forUs = this.local.isUs(target, true) || this.local.isDomain(target.host);
-    if (method === 'REGISTER' && (forUs || target.user === null)) return { kind: 'register' };
-    if (forUs && target.user === null) {
-      // Requests to the proxy itself.
-      return method === 'OPTIONS' ? answer(200, undefined, [['Allow', ALLOW], ['Accept', 'application/sdp']]) : answer(404);
-    }
-    // Digest authentication for calls that start here (in-dialog requests are not challenged).
-    if (this.auth && method === 'INVITE' && p.toTag === null) {
-      const r = this.auth.verify(method, p.headersNamed('Proxy-Authorization'));
-      if (!r.ok) return answer(407, undefined, [['Proxy-Authenticate', this.auth.challenge(r.stale)]]);
-      const fromUser = p.from?.uri?.user ?? null;
-      if (fromUser !== r.user) return answer(403, `Forbidden - From ${fromUser ?? '?'} is not ${r.user}`);
-      // Credentials are for this hop only (§22.3).
-      const auth = this.auth;
-      m.headers = m.headers.filter((h) => h.name !== 'Proxy-Authorization' || !auth.isOwnCredential(h.value));
-    }
-    if (!forUs) return this.forward([{ uri: ruri, dest: await this.resolve(target) }], mf, hash);
+    if (!forUs || !target) return this.forward([{ uri: ruri, dest: await this.resolve(target!) }], mf, hash);
     const user = target.user!;
     const bindings = this.location.lookup(user);
     if (bindings.length === 0) {
-      const known = this.location.isKnown(user) || (this.auth?.hasUser(user) ?? false);
+      const known = this.location.isKnown(user) || this.hasUser(user);
       return answer(known ? 480 : 404);
     }
     const targets: Target[] = [];
@@ -129,6 +206,7 @@ export class Router {
    * R-URI's host. Null when there is none.
    */
   async statelessNextHop(m: SipMsg): Promise<Addr | null> {
+    if (this.policy && !this.followsOurRoute(m)) return null;
     const routes = m.all('Route');
     this.dropOwnRoutes(m, routes);
     if (routes.length) {

@@ -60,8 +60,8 @@ export interface SippRun {
   /** -s: the user called or registered. */
   service?: string;
   keys?: Record<string, string | number>;
-  /** -au / -ap */
-  auth?: { user: string; password: string };
+  /** -au / -ap, and -auth_uri (without "sip:", sipp adds it): sipp's digest uri is "sip:remote" unless told; the proxy wants the Request-URI. */
+  auth?: { user: string; password: string; uri?: string };
   calls?: number;
   rate?: number;
   /** Concurrent calls limit (-l). */
@@ -84,7 +84,7 @@ export function runSipp(r: SippRun): Promise<SippResult> {
   ];
   if (r.service) args.push('-s', r.service);
   for (const [k, v] of Object.entries(r.keys ?? {})) args.push('-key', k, String(v));
-  if (r.auth) args.push('-au', r.auth.user, '-ap', r.auth.password);
+  if (r.auth) args.push('-au', r.auth.user, '-ap', r.auth.password, ...(r.auth.uri ? ['-auth_uri', r.auth.uri] : []));
   if (r.rate) args.push('-r', String(r.rate));
   if (r.limit) args.push('-l', String(r.limit));
   if (r.pauseMs !== undefined) args.push('-d', String(r.pauseMs));
@@ -152,7 +152,9 @@ export async function runLabScenario(name: string, trace: string, opts: { pauseM
   try {
     running = await startProxy({
       listen: `${LOOPBACK}:0`, db: null, record: trace, journalStderr: false, onJournal: (e) => journal.push(e),
-      usersFile: sc.auth ? USERS_FILE : null, realm: 'sipflow-lab', ...(opts.proxy ?? {}),
+      usersFile: sc.auth ? USERS_FILE : null, realm: 'sipflow-lab',
+      // sipp 3.6 answers only the first challenge and knows only MD5 among digest algorithms.
+      digestAlgorithms: ['MD5', 'SHA-256'], ...(opts.proxy ?? {}),
     });
     const proxyPort = running.port;
     const registrations: SippResult[] = [];
@@ -172,7 +174,7 @@ export async function runLabScenario(name: string, trace: string, opts: { pauseM
     await sleep(300); // let the callee's sipp bind its port
     const uac = await runSipp({
       scenario: sc.uac, proxyPort, localPort: alice, service: 'bob', keys: { caller: 'alice', ...(sc.uacKeys ?? {}) },
-      auth: sc.auth ? { user: 'alice', password: PASSWORDS['alice']! } : undefined, pauseMs: opts.pauseMs ?? 300, timeoutS: 20, cwd: work,
+      auth: sc.auth ? { user: 'alice', password: PASSWORDS['alice']!, uri: `bob@${LOOPBACK}:${proxyPort}` } : undefined, pauseMs: opts.pauseMs ?? 300, timeoutS: 20, cwd: work,
     });
     const uas = await uasP;
     await sleep(100); // the last datagrams

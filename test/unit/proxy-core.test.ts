@@ -122,12 +122,12 @@ test('digest: users file, challenge, qop=auth response verified, wrong password 
     const resp = md5(`${ha1}:${ch['nonce']}:00000001:abc:auth:${ha2}`);
     return `Digest username="alice", realm="lab", nonce="${ch['nonce']}", uri="sip:lab", response="${resp}", algorithm=MD5, cnonce="abc", qop=auth, nc=00000001`;
   };
-  assert.deepEqual(auth.verify('REGISTER', [make('secret')]), { ok: true, user: 'alice' });
-  assert.equal(auth.verify('REGISTER', [make('wrong')]).ok, false);
-  assert.equal(auth.verify('REGISTER', []).ok, false);
+  assert.deepEqual(auth.verify('REGISTER', 'sip:lab', [make('secret')]), { ok: true, user: 'alice' });
+  assert.equal(auth.verify('REGISTER', 'sip:lab', [make('wrong')]).ok, false);
+  assert.equal(auth.verify('REGISTER', 'sip:lab', []).ok, false);
   const old = new DigestAuth('lab', users, 300, () => Date.now() - 3600_000);
   const staleNonce = old.nonce();
-  assert.equal(auth.verify('REGISTER', [make('secret').replaceAll(ch['nonce']!, staleNonce)]).ok, false);
+  assert.equal(auth.verify('REGISTER', 'sip:lab', [make('secret').replaceAll(ch['nonce']!, staleNonce)]).ok, false);
 });
 
 test('registrar: several contacts per AoR, 200 lists the bindings, Expires: 0 and Contact: * unregister', async () => {
@@ -357,13 +357,15 @@ test('digest on the proxy: INVITE challenged with 407, From must be the authenti
     assert.equal(ch!.status, 407);
     const d = parseDigest(ch!.header('Proxy-Authenticate')!)!;
     const uri = `sip:bob@127.0.0.1:${p.port}`;
-    const cred = (user: string) => {
-      const resp = md5(`${md5(`${user}:lab:pw`)}:${d['nonce']}:00000001:xyz:auth:${md5(`INVITE:${uri}`)}`);
-      return `Proxy-Authorization: Digest username="${user}", realm="lab", nonce="${d['nonce']}", uri="${uri}", response="${resp}", algorithm=MD5, cnonce="xyz", qop=auth, nc=00000001\n`;
+    const cred = (user: string, nc: string) => {
+      const resp = md5(`${md5(`${user}:lab:pw`)}:${d['nonce']}:${nc}:xyz:auth:${md5(`INVITE:${uri}`)}`);
+      return `Proxy-Authorization: Digest username="${user}", realm="lab", nonce="${d['nonce']}", uri="${uri}", response="${resp}", algorithm=MD5, cnonce="xyz", qop=auth, nc=${nc}\n`;
     };
-    ua.send(request('INVITE', uri, { port: ua.port, callId: 'a1', cseq: 2, from: 'mallory', extra: cred('alice') }), p.port);
+    ua.send(request('INVITE', uri, { port: ua.port, callId: 'a1', cseq: 2, from: 'mallory', extra: cred('alice', '00000001') }), p.port);
     assert.equal((await ua.final())!.status, 403);
-    ua.send(request('INVITE', uri, { port: ua.port, callId: 'a1', cseq: 3, from: 'alice', extra: cred('alice') }), p.port);
+    ua.send(request('INVITE', uri, { port: ua.port, callId: 'a1', cseq: 3, from: 'alice', extra: cred('alice', '00000001') }), p.port);
+    assert.equal((await ua.final())!.status, 407, 'the same nc again is a replay');
+    ua.send(request('INVITE', uri, { port: ua.port, callId: 'a1', cseq: 4, from: 'alice', extra: cred('alice', '00000002') }), p.port);
     assert.equal((await ua.final())!.status, 404, 'authenticated, then routed: bob is unknown');
     ua.send(request('REGISTER', `sip:127.0.0.1:${p.port}`, { port: ua.port, from: 'alice', to: 'alice', extra: 'Contact: <sip:alice@127.0.0.1:9>\n' }), p.port);
     assert.equal((await ua.final())!.status, 401);

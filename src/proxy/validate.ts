@@ -1,0 +1,228 @@
+/**
+ * The proxy's strict reading of a message, on top of the shared parser
+ * (src/sip/parser.ts), which is lenient on purpose (it reads captures as
+ * Wireshark does). An element that acts on a message must refuse what
+ * RFC 3261 and the torture tests of RFC 4475 / RFC 5118 call invalid:
+ *
+ * - request line: one SP between its three parts, nothing after the
+ *   version (lwsstart, trws, lwsruri), no <> around the URI (ltgtruri),
+ *   SIP/2.0 only (505, badvers);
+ * - Request-URI of sip/sips: no headers (escruri), a host that is a name,
+ *   an IPv4 address or a valid bracketed IPv6 reference (ipv6-bad,
+ *   ipv6-bug-abnf-3-colons);
+ * - CSeq: a number below 2^31 and the request's method (scalar02,
+ *   mismatch01; 501 for an unknown method that does not match, mismatch02);
+ * - Max-Forwards 0-255; one Content-Length, a number, not more than the
+ *   datagram holds (mcl01, ncl, clerr: RFC 3261 §18.3);
+ * - header fields that take one value appear once (multi01);
+ * - From, To and Contact: balanced quotes (quotbal), a display name of
+ *   tokens or a quoted string (baddn), no spaces inside <> (badaspec), an
+ *   addr-spec without <> has no '?' or ',' (regbadct), no empty
+ *   parameters (badinv01); Via: no empty list items or parameters;
+ * - Proxy-Require: this proxy supports no extension (420 with Unsupported,
+ *   bext01; ACK and CANCEL exempt, §8.2.2.3).
+ *
+ * Answers are for requests; a response that fails is dropped.
+ */
+import { isIPv6 } from 'node:net';
+import { canonicalHeaderName, isSipParseError, parseSip, type ParsedSip } from '../sip/parser.js';
+import { parseVia } from '../sip/uri.js';
+import type { HeaderList } from './responses.js';
+
+export interface Refusal { status: number; reason: string; headers?: HeaderList }
+
+/** Methods this proxy knows (RFC 3261 and the usual extensions); others are forwarded as they are. */
+export const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'INFO', 'UPDATE', 'PRACK', 'MESSAGE', 'PUBLISH']);
+
+const SINGLE = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Expires'];
+const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
+const MAX_CSEQ = 2 ** 31 - 1;
+
+function bad(reason: string): Refusal { return { status: 400, reason: `Bad Request - ${reason}` }; }
+
+/** Split on `sep` outside quoted strings and <...> (empty items kept). */
+function splitTop(s: string, sep: string): string[] {
+  const out: string[] = [];
+  let q = false, angle = 0, start = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) { if (c === '\\') i++; else if (c === '"') q = false; continue; }
+    if (c === '"') q = true;
+    else if (c === '<') angle++;
+    else if (c === '>') angle = Math.max(0, angle - 1);
+    else if (c === sep && angle === 0) { out.push(s.slice(start, i)); start = i + 1; }
+  }
+  out.push(s.slice(start));
+  return out;
+}
+
+/** First `ch` outside quoted strings, -1 when none. */
+function indexOutsideQuotes(s: string, ch: string): number {
+  let q = false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i];
+    if (q) { if (c === '\\') i++; else if (c === '"') q = false; continue; }
+    if (c === '"') q = true;
+    else if (c === ch) return i;
+  }
+  return -1;
+}
+
+function quotesBalanced(s: string): boolean {
+  let q = false;
+  for (let i = 0; i < s.length; i++) {
+    if (q && s[i] === '\\') { i++; continue; }
+    if (s[i] === '"') q = !q;
+  }
+  return !q;
+}
+
+/** The host[:port] of a sip/sips URI is well formed (RFC 3261 §25.1, RFC 5118 §4.10 for IPv6 references). */
+export function validSipHostPort(uri: string): boolean {
+  const colon = uri.indexOf(':');
+  let rest = uri.slice(colon + 1);
+  const at = rest.lastIndexOf('@');
+  if (at >= 0) rest = rest.slice(at + 1);
+  const end = rest.search(/[;?]/);
+  const hp = end < 0 ? rest : rest.slice(0, end);
+  let host: string, port: string | null = null;
+  if (hp.startsWith('[')) {
+    const close = hp.indexOf(']');
+    if (close < 0) return false;
+    if (!isIPv6(hp.slice(1, close))) return false;
+    host = 'v6';
+    const after = hp.slice(close + 1);
+    if (after) { if (!after.startsWith(':')) return false; port = after.slice(1); }
+  } else {
+    const c = hp.indexOf(':');
+    host = c < 0 ? hp : hp.slice(0, c);
+    if (c >= 0) port = hp.slice(c + 1);
+    if (!/^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9.])?$/.test(host)) return false;
+  }
+  return port === null || /^\d{1,5}$/.test(port);
+}
+
+/** A name-addr or addr-spec with its parameters (From, To, one Contact): what is wrong with it, or null. */
+function nameAddrProblem(v: string, name: string): string | null {
+  const t = v.trim();
+  if (!quotesBalanced(t)) return `unterminated quoted string in ${name}`;
+  if (name === 'Contact' && t === '*') return null;
+  let params: string;
+  const lt = indexOutsideQuotes(t, '<');
+  if (lt >= 0) {
+    const gt = t.indexOf('>', lt);
+    if (gt < 0) return `unclosed < in ${name}`;
+    const inner = t.slice(lt + 1, gt);
+    if (inner !== inner.trim() || inner === '') return `spaces inside <> in ${name}`;
+    const display = t.slice(0, lt).trim();
+    if (display && !(display.startsWith('"') && display.endsWith('"') && display.length >= 2)
+      && !display.split(/[ \t]+/).every((w) => TOKEN.test(w))) return `display name of ${name} is neither tokens nor a quoted string`;
+    params = t.slice(gt + 1).trim();
+    if (params && !params.startsWith(';')) return `text after > in ${name}`;
+    params = params.slice(1);
+    if (!params && t.slice(gt + 1).trim() === '') return null;
+  } else {
+    const semi = t.indexOf(';');
+    const uri = (semi < 0 ? t : t.slice(0, semi)).trim();
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(uri)) return `${name} is not a URI`;
+    if (/[?,]/.test(uri)) return `${name} URI with '?' or ',' must be enclosed in <>`;
+    if (semi < 0) return null;
+    params = t.slice(semi + 1);
+  }
+  for (const p of splitTop(params, ';')) if (!p.trim()) return `empty parameter in ${name}`;
+  return null;
+}
+
+function viaProblem(v: string): string | null {
+  for (const item of splitTop(v, ',')) {
+    if (!item.trim()) return 'empty item in Via';
+    if (!parseVia(item)) return 'unparsable Via';
+    const parts = splitTop(item, ';');
+    for (let i = 1; i < parts.length; i++) if (!parts[i]!.trim()) return 'empty parameter in Via';
+  }
+  return null;
+}
+
+/**
+ * What the proxy answers to a parsed request that it must not act on, or
+ * null when it may. For a response: a reason to drop it (status 0), or null.
+ */
+export function strictCheck(p: ParsedSip): Refusal | null {
+  if (p.isRequest) {
+    const r = startLineProblem(p);
+    if (r) return r;
+  }
+  for (const name of SINGLE) {
+    const c = canonicalHeaderName(name);
+    let n = 0;
+    for (const h of p.headers) if (h.name === c && ++n > 1) return bad(`more than one ${name}`);
+  }
+  const cseq = /^\s*(\d+)\s+([!-~]+)\s*$/.exec(p.header('CSeq') ?? '');
+  if (!cseq || Number(cseq[1]) > MAX_CSEQ) return bad('CSeq number not below 2^31');
+  if (p.isRequest && cseq[2] !== p.method) {
+    return KNOWN_METHODS.has(p.method!) ? bad('CSeq method does not match the request method')
+      : { status: 501, reason: 'Not Implemented' };
+  }
+  const mf = p.header('Max-Forwards');
+  if (mf !== null && !(/^\s*\d{1,3}\s*$/.test(mf) && Number(mf) <= 255)) return bad('Max-Forwards not in 0-255');
+  const cl = p.header('Content-Length');
+  if (cl !== null && !/^\s*\d+\s*$/.test(cl)) return bad('Content-Length not a number');
+  if (p.truncatedBody) return bad('Content-Length larger than the datagram');
+  for (const name of ['From', 'To'] as const) {
+    const v = p.header(name);
+    const problem = v === null ? null : nameAddrProblem(v, name);
+    if (problem) return bad(problem);
+  }
+  for (const line of p.headersNamed('Contact')) {
+    if (!quotesBalanced(line)) return bad('unterminated quoted string in Contact');
+    for (const item of splitTop(line, ',')) {
+      const problem = nameAddrProblem(item, 'Contact');
+      if (problem) return bad(problem);
+    }
+  }
+  for (const line of p.headersNamed('Via')) {
+    const problem = viaProblem(line);
+    if (problem) return bad(problem);
+  }
+  if (p.isRequest && p.method !== 'ACK' && p.method !== 'CANCEL') {
+    const required = p.headersNamed('Proxy-Require').flatMap((v) => v.split(',')).map((x) => x.trim()).filter(Boolean);
+    if (required.length) return { status: 420, reason: 'Bad Extension', headers: [['Unsupported', required.join(', ')]] };
+  }
+  return null;
+}
+
+function startLineProblem(p: ParsedSip): Refusal | null {
+  const raw = p.raw;
+  let e = raw.indexOf('\n');
+  if (e < 0) e = raw.length;
+  const line = raw.slice(0, e).replace(/\r$/, '');
+  const parts = line.split(' ');
+  if (parts.length !== 3 || parts.some((x) => x === '' || /\s/.test(x))) return bad('malformed request line');
+  const [, uri, version] = parts as [string, string, string];
+  if (!/^SIP\/2\.0$/i.test(version)) return { status: 505, reason: 'Version Not Supported' };
+  if (uri.startsWith('<')) return bad('Request-URI enclosed in <>');
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri)?.[1]?.toLowerCase();
+  if (scheme === 'sip' || scheme === 'sips') {
+    if (!validSipHostPort(uri)) return bad('bad host in Request-URI');
+    const at = uri.lastIndexOf('@');
+    if (uri.slice(at + 1).includes('?')) return bad('headers in the Request-URI');
+  }
+  return null;
+}
+
+/**
+ * A request whose start line the parser cannot read (lwsruri: a space
+ * inside the URI) still deserves its 400 when its headers say where to send
+ * it: the message parsed again with a placeholder start line, for building
+ * the answer. Null when it is not such a request (or is an ACK).
+ */
+export function salvageRequest(buf: Buffer): ParsedSip | null {
+  let e = buf.indexOf(10);
+  if (e < 0) return null;
+  const first = buf.subarray(0, e).toString('latin1').replace(/\r$/, '');
+  const m = /^([!-~]+) .* SIP\/2\.0$/i.exec(first);
+  if (!m || m[1] === 'ACK' || m[1]!.startsWith('SIP/')) return null;
+  const fixed = Buffer.concat([Buffer.from(`${m[1]} sip:invalid SIP/2.0\r\n`, 'latin1'), buf.subarray(e + 1)]);
+  const p = parseSip(fixed);
+  return isSipParseError(p) || !p.via ? null : p;
+}
