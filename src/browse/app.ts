@@ -55,8 +55,8 @@ export interface AppOptions {
   live: boolean;
   /** Writes the chosen calls; resolves to the notice shown. */
   save(base: string, calls: Call[], listed: Call[]): Promise<string>;
-  /** Called on quit. */
-  quit(): void;
+  /** Called on quit (130: Ctrl-C, as a shell reports an interrupted command). */
+  quit(code?: number): void;
   /** Memory and rate figures for the status line (live). */
   stats?(): string;
   note?(): string | null;
@@ -116,7 +116,7 @@ export class App {
   /** Handle one input event; returns false when the app quits. */
   handle(ev: InputEvent): boolean {
     this.notice = null;
-    if (ev.type === 'key' && ev.ctrl && ev.name === 'c') { this.opts.quit(); return false; }
+    if (ev.type === 'key' && ev.ctrl && ev.name === 'c') { this.opts.quit(130); return false; }
     if (ev.type === 'mouse') { this.mouse(ev); return true; }
     if (this.prompt) { this.promptKey(ev); return true; }
     if (this.mode === 'help') { this.mode = this.flow ? 'flow' : 'list'; return true; }

@@ -51,7 +51,7 @@ export async function browse(opts: BrowseOptions): Promise<number> {
     live: feed.live,
     stats,
     note: () => feed.note,
-    quit: () => finish(0),
+    quit: (code = 0) => finish(code),
     async save(base, calls, listed) {
       if (!store.done && !feed.live) return 'the capture is still being read: save when it is done';
       const r = await saveCalls(base, store.view(), calls, listed, { paths: feed.paths, index: analysis.index, ascii: opts.ascii, epoch: store.epoch });

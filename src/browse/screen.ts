@@ -22,6 +22,12 @@ export class Screen {
   private active = false;
   private readonly onSignal = (sig: NodeJS.Signals) => { this.restore(); process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143); };
   private readonly onExit = () => this.restore();
+  // A bug must not leave the terminal raw, nor print a stack over the screen: one line, as every command does.
+  private readonly onCrash = (e: Error) => {
+    this.restore();
+    process.stderr.write(`sipflow: internal error: ${e?.message ?? String(e)}${process.env.SIPFLOW_DEBUG ? '\n' + e?.stack : ' (set SIPFLOW_DEBUG=1 for details)'}\n`);
+    process.exit(70);
+  };
 
   constructor() {
     if (process.stdin.isTTY) this.input = process.stdin as ReadStream;
@@ -43,6 +49,8 @@ export class Screen {
     this.input.resume();
     this.input.setEncoding('utf8');
     process.on('exit', this.onExit);
+    process.on('uncaughtException', this.onCrash);
+    process.on('unhandledRejection', this.onCrash);
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(s, this.onSignal);
     this.write(ENTER);
   }
@@ -57,6 +65,8 @@ export class Screen {
     this.write(LEAVE);
     this.input.pause();
     process.off('exit', this.onExit);
+    process.off('uncaughtException', this.onCrash);
+    process.off('unhandledRejection', this.onCrash);
     for (const s of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(s, this.onSignal);
   }
 

@@ -34,11 +34,15 @@ Examples:
   $ sipflow browse -i eth0 -f "port 5060"
   $ sipflow browse --hep-listen udp:0.0.0.0:9060`)
     .action(async (files: string[], flags: BrowseFlags) => {
+      let code: number;
       try {
-        process.exitCode = await run(files, flags);
+        code = await run(files, flags);
       } catch (e) {
-        process.exitCode = reportError(e);
+        code = reportError(e);
       }
+      // A live source may still hold a pending read (standard input, a FIFO, a socket) that nothing
+      // can cancel: the user quit, so the process ends here (everything on screen was written synchronously).
+      process.exit(code);
     });
 }
 

@@ -1,0 +1,186 @@
+/**
+ * `sipflow browse` driven in a real pseudo-terminal rendered by a real
+ * terminal emulator (tmux, test/helpers/pty.ts): keys in, screen text out.
+ *
+ * - the corpus capture Z1_transfercall: sort by state, filter "tablet", open
+ *   the flow, select the REFER, read its Refer-To in the message panel, save
+ *   the call, analyze the saved capture;
+ * - a live feed: a capture written at a steady rate piped into `browse -`,
+ *   rows appear and their state moves on;
+ * - the terminal is left in cooked mode after quit, Ctrl-C and SIGTERM;
+ *   NO_COLOR, --ascii, resize, help.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CORPUS, ROOT, corpusSkip } from '../helpers/corpus.js';
+import { CLI, sipflow } from '../helpers/cli.js';
+import { Tmux, shellQuote, tmuxSkip } from '../helpers/pty.js';
+
+const Z1 = join(CORPUS, 'mtaa', 'Z1_transfercall.pcapng');
+const z1Skip = tmuxSkip() || corpusSkip() || (existsSync(Z1) ? false : `${Z1} not in the corpus`);
+const FEED = join(ROOT, 'dist', 'test', 'helpers', 'pty-feed.js');
+const browse = (args: string) => `${shellQuote(process.execPath)} ${shellQuote(CLI)} browse ${args}`;
+
+/** Cooked mode: canonical input and echo are back on. */
+function cooked(stty: string): boolean {
+  return /(^|\s)icanon(\s|$)/.test(stty) && /(^|\s)echo(\s|$)/.test(stty);
+}
+
+test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REFER, save and re-analyze', { skip: z1Skip, timeout: 90000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sipflow-browse-'));
+  const t = new Tmux(browse(shellQuote(Z1)), { cols: 120, rows: 34, cwd: dir });
+  try {
+    let s = await t.waitFor(/2\/2 calls/);
+    assert.match(s, /mobillin@192\.168\.1\.14 +linPC@192\.168\.1\.14 +COMPLETED/);
+    // Sort by State: five columns on from "#".
+    t.keys('s', 's', 's', 's', 's');
+    s = await t.waitFor('State▲');
+    t.keys('r');
+    s = await t.waitFor('State▼');
+    // Filter as you type: both calls mention the tablet (call 1 through its REFER's Refer-To).
+    t.keys('/');
+    t.type('tablet');
+    s = await t.waitFor('filter "tablet"');
+    assert.match(s, /2\/2 calls/);
+    t.type('-nobody');
+    s = await t.waitFor('0/2 calls');
+    assert.match(s, /no call matches/);
+    for (let i = 0; i < 7; i++) t.keys('BSpace');
+    s = await t.waitFor(/2\/2 calls · filter "tablet"/);
+    t.keys('Enter');
+    // The state filter: only COMPLETED calls, both of them.
+    t.keys('f', 'f', 'f', 'f');
+    s = await t.waitFor('state COMPLETED');
+    assert.match(s, /2\/2 calls/);
+    t.keys('f');
+    s = await t.waitFor('state CANCELLED');
+    assert.match(s, /0\/2 calls/);
+    t.keys('f', 'f', 'f');
+    s = await t.waitFor(/2\/2 calls · filter "tablet"$/m);
+    // Sorted descending by state with equal states: index order; call 1 is the first row, selected. Open its flow.
+    t.keys('Home', 'Enter');
+    s = await t.waitFor('Call 1: sip:mobillin@192.168.1.14');
+    assert.match(s, /INVITE \(SDP\)/);
+    assert.match(s, /^INVITE sip:linPC@192\.168\.1\.14 SIP\/2\.0$/m, 'the message panel shows the selected INVITE');
+    // Down to the REFER.
+    for (let i = 0; i < 40 && !/^REFER sip:/m.test(t.screen()); i++) { t.keys('Down'); await new Promise((r) => setTimeout(r, 60)); }
+    s = await t.waitFor(/^REFER sip:mobillin@192\.168\.1\.15:39858;transport=udp SIP\/2\.0$/m);
+    assert.match(s, /^Refer-To: "tablet" <sip:tablet@192\.168\.1\.14:5060>$/m);
+    // The selected arrow is drawn in inverse video.
+    const ansi = t.screenAnsi();
+    assert.match(ansi, /\x1b\[7m[^\n]*809 +11\.361152[^\n]*REFER/);
+    // Events and streams in the panel, then back to the message.
+    t.keys('e');
+    s = await t.waitFor('events & streams');
+    assert.match(s, /RTP streams/);
+    t.keys('e');
+    await t.waitFor('Refer-To:');
+    // Save the call.
+    t.keys('w');
+    await t.waitFor('save as (base name): sipflow-call-1');
+    t.keys('C-u');
+    t.type('saved-call');
+    t.keys('Enter');
+    s = await t.waitFor(/saved saved-call\.pcapng/);
+    for (const f of ['saved-call.pcapng', 'saved-call.txt', 'saved-call.svg', 'saved-call.csv']) assert.ok(existsSync(join(dir, f)), f);
+    assert.match(readFileSync(join(dir, 'saved-call.txt'), 'utf8'), /REFER/);
+    assert.match(readFileSync(join(dir, 'saved-call.csv'), 'utf8'), /IS85~-elz3/);
+    // The saved capture is call 1 with its media, as extract would cut it.
+    const r = sipflow(['analyze', '--json', join(dir, 'saved-call.pcapng')]);
+    assert.equal(r.code, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as { calls: { callId: string; state: string; sipPackets: number }[]; rtpStreams: unknown[] };
+    assert.deepEqual(rep.calls.map((c) => c.callId), ['IS85~-elz3']);
+    assert.equal(rep.calls[0]!.state, 'COMPLETED');
+    assert.equal(rep.calls[0]!.sipPackets, 34);
+    assert.equal(rep.rtpStreams.length, 2);
+    // Back, help, quit: the terminal is cooked again.
+    t.keys('q');
+    await t.waitFor(/\d+\/2 calls/);
+    t.keys('?');
+    s = await t.waitFor('help (any key returns)');
+    assert.match(s, /filter as you type/);
+    t.keys('x', 'q');
+    await t.waitFor('[exit 0]');
+    assert.ok(cooked(t.stty()), 'terminal left in cooked mode');
+  } finally {
+    t.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('live: a capture growing on standard input shows its calls as they come and update', { skip: tmuxSkip(), timeout: 60000 }, async () => {
+  const t = new Tmux(`SIPFLOW_FEED_MS=120 SIPFLOW_FEED_CALLS=6 ${shellQuote(process.execPath)} ${shellQuote(FEED)} | ${browse('-')}`, { cols: 110, rows: 20 });
+  try {
+    let s = await t.waitFor(/ 1 +0\.000 .*Caller 1/);
+    assert.match(s, /standard input/);
+    const early = /(\d+)\/\d+ calls/.exec(s);
+    // Call 1 is set up, then answered, then completed as its messages arrive.
+    s = await t.waitFor(/ 1 +0\.000 +1\.5 .*COMPLETED +COMPLETED/, 15000);
+    s = await t.waitFor(/6\/6 calls/, 15000);
+    assert.ok(early && Number(early[1]) < 6, `calls appear one by one (first seen: ${early?.[0]})`);
+    assert.match(s, /live/);
+    assert.match(s, /pkt\/s/);
+    // The selection stays on its call as rows arrive: select call 2, then wait for the rest.
+    t.keys('Down');
+    await t.waitFor(/6 +3\.750 .*COMPLETED +COMPLETED/, 15000);
+    t.keys('Enter');
+    s = await t.waitFor('Call 2: ');
+    t.keys('q', 'q');
+    // The feeder idles once its calls are written (as tcpdump would until its next packet), so the
+    // pipeline does not end: wait for the browser itself to be gone.
+    for (let i = 0; i < 50 && browsing(t); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(browsing(t), false, 'browse exited');
+    assert.ok(cooked(t.stty()), 'terminal left in cooked mode');
+  } finally {
+    t.close();
+  }
+});
+
+test('Ctrl-C and SIGTERM leave the terminal cooked; NO_COLOR and --ascii draw plainly; resize redraws', { skip: tmuxSkip(), timeout: 60000 }, async () => {
+  const fixture = join(ROOT, 'fixtures', 'call-completed.pcapng');
+  const t = new Tmux(browse(`--ascii ${shellQuote(fixture)}`), { cols: 80, rows: 24, env: { NO_COLOR: '1' } });
+  try {
+    let s = await t.waitFor('1/1 calls');
+    t.keys('Enter');
+    s = await t.waitFor('INVITE');
+    assert.doesNotMatch(s, /[│─▶◀…]/, '--ascii: no box drawing');
+    assert.match(s, /\|/);
+    // No colours: SGR 3x/9x never appear (inverse and bold do).
+    assert.doesNotMatch(t.screenAnsi(), /\x1b\[(3[1-7]|9[0-7])m/);
+    t.resize(150, 40);
+    s = await t.waitFor(/^.{80,}\|INVITE sip:/m);
+    t.keys('C-c');
+    s = await t.waitFor('[exit 130]');
+    assert.ok(cooked(t.stty()), 'Ctrl-C: terminal cooked');
+  } finally {
+    t.close();
+  }
+  const u = new Tmux(browse(shellQuote(fixture)), { cols: 100, rows: 24 });
+  try {
+    await u.waitFor('1/1 calls');
+    u.keys('Enter');
+    await u.waitFor('INVITE');
+    assert.match(u.screenAnsi(), /\x1b\[36m/, 'requests in cyan when colour is allowed');
+    const pid = sipPid(u);
+    process.kill(pid, 'SIGTERM');
+    await u.waitFor('[exit 143]');
+    assert.ok(cooked(u.stty()), 'SIGTERM: terminal cooked');
+  } finally {
+    u.close();
+  }
+});
+
+/** Whether a `browse` process still runs in the pane. */
+function browsing(t: Tmux): boolean {
+  return t.pids().some((p) => { try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('browse'); } catch { return false; } });
+}
+
+/** The pid of the node process running in the pane (the pane's shell's child). */
+function sipPid(t: Tmux): number {
+  const out = t.pids();
+  assert.ok(out.length, 'browse process found');
+  return out[0]!;
+}
