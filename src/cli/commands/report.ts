@@ -3,7 +3,7 @@ import { Option } from 'commander';
 import { basename } from 'node:path';
 import type { CallFilter } from '../../filter.js';
 import { parseAliases } from '../../aliases.js';
-import { DEFAULT_MAX_BYTES } from '../../render/html/index.js';
+import { DEFAULT_MAX_BYTES, MAX_CALL_SECTIONS, MAX_CALL_STREAMS, MAX_LADDER_ROWS } from '../../render/html/index.js';
 import { DEFAULT_AUDIO_BYTES } from '../../render/html/audio.js';
 import { htmlReport } from '../../html-report.js';
 import { existsSync, statSync } from 'node:fs';
@@ -70,7 +70,10 @@ blocks every network access) and opens in any current browser:
   - light/dark schemes, and a print layout with one dialog per page.
 Size budget: the page aims at --max-size (default ${DEFAULT_MAX_BYTES / 1048576} MB) shared by the
 dialogs, between 8 KiB and 1 MiB each (plots are thinned, then message texts
-cut, with a note where it happened). Everything taken from packets is escaped.
+cut, with a note where it happened). When the dialogs do not all fit (or
+there are more than ${MAX_CALL_SECTIONS}), the page shows the worst ones (failed first,
+then by lost packets, MOS, setup time) and counts the others in its summary,
+with a note; ladders draw at most ${MAX_LADDER_ROWS} messages and ${MAX_CALL_STREAMS} streams a call. Everything taken from packets is escaped.
 Audio (--audio, off by default): each call's two directions as one WAV
 (16-bit, at most 16 kHz) inside the page, sharing --audio-max-size (default
 ${DEFAULT_AUDIO_BYTES / 1048576} MB) on top of --max-size: a call over its share is resampled to
@@ -163,7 +166,8 @@ Examples:
           }
           if (!flags.quiet) {
             const s = r.stats;
-            const cut = s.cutCalls ? `, budget cut ${s.cutCalls} dialog${s.cutCalls === 1 ? '' : 's'}` : '';
+            const cut = (s.cutCalls ? `, budget cut ${s.cutCalls} dialog${s.cutCalls === 1 ? '' : 's'}` : '') +
+              (s.omittedCalls ? `, ${s.omittedCalls} dialog${s.omittedCalls === 1 ? '' : 's'} only counted (over the page budget: the ${s.calls} worst are shown)` : '');
             process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtSize(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
               `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.renderMs} ms)\n`);
             if (!r.calls.length) process.stderr.write(`sipflow: no ${r.report.calls.length ? 'dialog matches the selection' : 'SIP dialogs found'} in ${name}; the report has a summary only\n`);

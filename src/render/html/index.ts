@@ -5,11 +5,11 @@
  * README.md in this folder for the page's layout, its size budget and its
  * safety rules.
  */
-export { renderHtmlReport, timelineSvg, type HtmlOptions, type HtmlStats } from './page.js';
+export { renderHtmlReport, timelineSvg, planPage, MAX_CALL_SECTIONS, MAX_STREAM_ROWS, type HtmlOptions, type HtmlStats } from './page.js';
 export { jsonForScript } from './escape.js';
 export { esc, cleanText } from '../escape.js';
 export { tone } from '../status.js';
 export {
   callBudget, callPayload, ladderFor, DEFAULT_MAX_BYTES, MAX_MESSAGE_CHARS, MAX_CALL_BYTES, MIN_CALL_BYTES,
-  MAX_LADDER_ROWS, MAX_LISTED_MESSAGES, type CallPayload,
+  MAX_LADDER_ROWS, MAX_LISTED_MESSAGES, MAX_CALL_STREAMS, type CallPayload,
 } from './payload.js';

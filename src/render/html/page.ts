@@ -19,7 +19,8 @@ import { CSS } from './styles.js';
 import { esc } from '../escape.js';
 import { jsonForScript } from './escape.js';
 import {
-  callBudget, callPayload, DEFAULT_MAX_BYTES, MAX_LADDER_ROWS, MAX_LISTED_MESSAGES, MAX_MESSAGE_CHARS, type CallPayload,
+  callBudget, callPayload, DEFAULT_MAX_BYTES, MAX_CALL_STREAMS, MAX_LADDER_ROWS, MAX_LISTED_MESSAGES, MAX_MESSAGE_CHARS,
+  MIN_CALL_BYTES, PAGE_BYTES_FIXED, PAGE_BYTES_PER_CALL, type CallPayload,
 } from './payload.js';
 import { MAX_SERIES_POINTS, type StreamSeries } from '../../media/series.js';
 import type { AudioClip } from './audio.js';
@@ -55,6 +56,47 @@ export interface HtmlStats {
   meanCallBytes: number;
   /** Calls whose payload the budget cut (texts, plots, ladder rows). */
   cutCalls: number;
+  /** Dialogs counted in the summary only: past the page budget or MAX_CALL_SECTIONS (see planPage). */
+  omittedCalls: number;
+  /** RTP streams of the shown dialogs left out of the stream table (MAX_STREAM_ROWS). */
+  omittedStreams: number;
+}
+
+/** Most dialogs a page gives a table row and a section, whatever the budget (a browser's table and DOM stay usable). */
+export const MAX_CALL_SECTIONS = 5000;
+/** Most rows of the RTP stream table. */
+export const MAX_STREAM_ROWS = 10000;
+/** What one stream-table row takes as JSON, about (for the budget). */
+const STREAM_ROW_BYTES = 200;
+
+/** Worst first: failed calls, then cancelled/unfinished ones, then by lost packets and MOS, then by setup time. */
+function worstFirst(calls: Call[], loss: (c: Call) => { lost: number; mos: number }): Call[] {
+  const rank = (c: Call): number => {
+    const t = tone(c.kind === 'call' ? (c.outcome ?? c.state) : c.outcome);
+    return t === 'bad' ? 0 : t === 'warn' || t === 'cancel' ? 1 : t === 'other' ? 2 : 3;
+  };
+  const keyed = calls.map((c) => ({ c, r: rank(c), ...loss(c) }));
+  keyed.sort((a, b) => a.r - b.r || b.lost - a.lost || a.mos - b.mos || (b.c.setupMs ?? -1) - (a.c.setupMs ?? -1) || a.c.index - b.c.index);
+  return keyed.map((k) => k.c);
+}
+
+/**
+ * Which dialogs get a table row and a section. Each shown dialog costs at
+ * least its row and section (PAGE_BYTES_PER_CALL) plus the floor of its
+ * data (MIN_CALL_BYTES); the stream table and the page's fixed part come
+ * off the budget first. When every dialog does not fit (or there are more
+ * than MAX_CALL_SECTIONS), the worst ones are shown, in index order, and
+ * the rest are only counted: the summary's counts, chips and note cover
+ * every dialog, so the page's size and the memory to build it stay bounded
+ * by the budget, not by the capture.
+ */
+export function planPage(calls: Call[], streamCount: number, maxBytes: number, loss: (c: Call) => { lost: number; mos: number }): { shown: Call[]; omitted: number } {
+  const fixed = PAGE_BYTES_FIXED + Math.min(streamCount, MAX_STREAM_ROWS) * STREAM_ROW_BYTES;
+  const fit = Math.max(1, Math.floor((maxBytes - fixed) / (PAGE_BYTES_PER_CALL + MIN_CALL_BYTES)));
+  const limit = Math.min(MAX_CALL_SECTIONS, fit);
+  if (calls.length <= limit) return { shown: calls, omitted: 0 };
+  const keep = new Set(worstFirst(calls, loss).slice(0, limit));
+  return { shown: calls.filter((c) => keep.has(c)), omitted: calls.length - limit };
 }
 
 /** Re-exported because ./index.ts exports it from this file. */
@@ -84,8 +126,10 @@ function niceStep(x: number): number {
 export function timelineSvg(report: Report, calls: Call[]): string {
   if (!calls.length) return '<p class="muted">No dialogs.</p>';
   const sorted = [...calls].sort((a, b) => a.start - b.start || a.index - b.index);
-  const x0 = Math.min(0, ...sorted.map((c) => c.start));
-  const x1 = Math.max(report.capture.durationS, ...sorted.map((c) => c.stop), x0 + 1e-3);
+  // Loops, not Math.min(...): a spread of many thousand arguments overflows the stack.
+  let x0 = 0, x1 = report.capture.durationS;
+  for (const c of sorted) { x0 = Math.min(x0, c.start); x1 = Math.max(x1, c.stop); }
+  x1 = Math.max(x1, x0 + 1e-3);
   const W = 1000, L = 8, R = 8;
   const MAX_LANES = 40;
   const span = x1 - x0;
@@ -152,17 +196,31 @@ function fmtBytes(n: number): string {
 
 /** The whole page. */
 export function renderHtmlReport(report: Report, opts: HtmlOptions = {}): { html: string; stats: HtmlStats } {
-  const calls = opts.calls ?? report.calls;
+  const allCalls = opts.calls ?? report.calls;
   const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  const budget = callBudget(calls.length, maxBytes);
   const streamsByIndex = new Map(report.rtpStreams.map((s) => [s.index, s]));
+  // By Call-ID once: looking each call's streams up in the whole list was calls x streams.
+  const streamsByCallId = new Map<string, RtpStream[]>();
+  for (const s of report.rtpStreams) {
+    if (s.callId === null) continue;
+    const l = streamsByCallId.get(s.callId);
+    if (l) l.push(s); else streamsByCallId.set(s.callId, [s]);
+  }
   const streamsOf = (c: Call): RtpStream[] => {
     const seen = new Set<number>();
     const out: RtpStream[] = [];
     for (const i of c.streams) { const s = streamsByIndex.get(i); if (s && !seen.has(i)) { seen.add(i); out.push(s); } }
-    for (const s of report.rtpStreams) if (s.callId === c.callId && !seen.has(s.index)) { seen.add(s.index); out.push(s); }
+    for (const s of streamsByCallId.get(c.callId) ?? []) if (!seen.has(s.index)) { seen.add(s.index); out.push(s); }
     return out.sort((a, b) => a.index - b.index);
   };
+  const lossOf = (c: Call) => {
+    let lost = 0, mos = 5;
+    for (const s of streamsOf(c)) { lost += Math.max(0, s.lost); if (typeof s.mos === 'number') mos = Math.min(mos, s.mos); }
+    return { lost, mos };
+  };
+  const plan = planPage(allCalls, report.rtpStreams.length, maxBytes, lossOf);
+  const calls = plan.shown;
+  const budget = callBudget(calls.length, maxBytes);
   const file = basename(report.file);
   const cap = report.capture;
 
@@ -181,11 +239,19 @@ export function renderHtmlReport(report: Report, opts: HtmlOptions = {}): { html
   }
 
   // --- Summary.
-  const hasCall = calls.some((c) => c.kind === 'call');
-  const byState = count(calls.filter((c) => c.kind === 'call'), (c) => c.state);
-  const byOutcome = count(calls, (c) => c.outcome);
-  const byKind = count(calls, (c) => KIND_NAME[c.kind] ?? c.kind);
-  const streams = payloads.flatMap((x) => x.p.streams.map((s) => ({ s, c: x.c })));
+  // The summary counts every dialog, shown or not.
+  const hasCall = allCalls.some((c) => c.kind === 'call');
+  const byState = count(allCalls.filter((c) => c.kind === 'call'), (c) => c.state);
+  const byOutcome = count(allCalls, (c) => c.outcome);
+  const byKind = count(allCalls, (c) => KIND_NAME[c.kind] ?? c.kind);
+  const shownStreams: { s: RtpStream; c: Call }[] = [];
+  let streamTotal = 0;
+  for (const x of payloads) {
+    streamTotal += x.p.streams.length;
+    for (const s of x.p.streams) if (shownStreams.length < MAX_STREAM_ROWS) shownStreams.push({ s, c: x.c });
+  }
+  const streams = shownStreams;
+  const omittedStreams = streamTotal - streams.length;
   const facts: [string, string][] = [
     ['File', `<code>${esc(report.file)}</code>`],
     ['Format', esc(cap.format) + (cap.truncated ? ' · <span class="s-bad">truncated</span>' : '')],
@@ -193,8 +259,8 @@ export function renderHtmlReport(report: Report, opts: HtmlOptions = {}): { html
     ['First frame', cap.firstTime ? esc(cap.firstTime) : '-'],
     ['Duration', `${cap.durationS.toFixed(3)} s`],
     ['Link types', esc(cap.linkTypes.join(', ') || '-')],
-    ['Dialogs', `${calls.length}${calls.length !== report.calls.length ? ` of ${report.calls.length}` : ''}`],
-    ['RTP streams', String(streams.length)],
+    ['Dialogs', `${allCalls.length}${allCalls.length !== report.calls.length ? ` of ${report.calls.length}` : ''}${plan.omitted ? ` (${calls.length} shown)` : ''}`],
+    ['RTP streams', `${report.rtpStreams.length}${streams.length !== report.rtpStreams.length ? ` (${streams.length} in the table)` : ''}`],
     ['Warnings', report.warnings.length ? `<span class="s-warn">${report.warnings.length}</span>` : '0'],
   ];
   const warnings = report.warnings.slice(0, 500).map((w) =>
@@ -246,7 +312,15 @@ export function renderHtmlReport(report: Report, opts: HtmlOptions = {}): { html
     `<script type="application/json" id="d-${c.index}">${json}</script>` +
     (opts.audio?.has(c.index) ? `\n<script type="application/json" id="a-${c.index}">${jsonForScript(opts.audio.get(c.index))}</script>` : '')).join('\n');
 
-  const notes = (opts.notes ?? []).map((n) => `<p class="note">${esc(n)}</p>`).join('');
+  const pageNotes = [...(opts.notes ?? [])];
+  if (plan.omitted) {
+    pageNotes.push(`Page budget: ${allCalls.length} dialogs do not fit in ${fmtBytes(maxBytes)} (--max-size) with at least ${fmtBytes(PAGE_BYTES_PER_CALL + MIN_CALL_BYTES)} each` +
+      `${allCalls.length > MAX_CALL_SECTIONS ? `, and a page shows at most ${MAX_CALL_SECTIONS}` : ''}: the table, the timeline and the sections show the ${calls.length} worst ` +
+      `(failed, then unfinished, then by lost packets, MOS and setup time); ${plan.omitted} dialogs are only counted in the summary above. ` +
+      'Filter (--state, --from, --to, --call-id) or raise --max-size to see them.');
+  }
+  if (omittedStreams) pageNotes.push(`RTP stream table limited to ${MAX_STREAM_ROWS} streams: ${omittedStreams} streams of the shown dialogs are in their sections only.`);
+  const notes = pageNotes.map((n) => `<p class="note">${esc(n)}</p>`).join('');
   const cutTexts = payloads.reduce((a, x) => a + x.p.msgs.filter((m) => m.cut).length, 0);
   const generated = opts.generated === undefined ? new Date() : opts.generated;
 
@@ -299,7 +373,7 @@ ${report.warnings.length ? `<details class="sub"${report.warnings.length <= 10 ?
 <label>Participant <select id="f-part"><option value="">any</option>${hostOptions}</select></label>
 <input id="f-text" type="search" placeholder="Search From, To, Call-ID, comment…" aria-label="Search">
 <button id="f-reset" type="button">Reset</button>
-<span id="f-count" class="muted">${calls.length} dialogs</span>
+<span id="f-count" class="muted">${calls.length} dialogs${plan.omitted ? ` of ${allCalls.length}` : ''}</span>
 </div>
 <div class="tablewrap">
 <table id="calls" class="sortable">
@@ -318,7 +392,7 @@ ${sections}
 </section>
 <footer>
 Generated by sipflow ${esc(report.version)}${generated ? ` on ${esc(generated.toISOString())}` : ''} from <code>${esc(file)}</code>.
-Size budget: at most ${fmtBytes(budget)} of data per dialog (the page aims at ${fmtBytes(maxBytes)}, shared by ${calls.length} dialog${calls.length === 1 ? '' : 's'}, between 8 KiB and 1 MiB each), ${MAX_MESSAGE_CHARS / 1024} KiB per message text, ${MAX_LADDER_ROWS} ladder rows, ${MAX_LISTED_MESSAGES} listed messages and ${MAX_SERIES_POINTS} plot points per stream.
+Size budget: at most ${fmtBytes(budget)} of data per dialog (the page aims at ${fmtBytes(maxBytes)}, shared by ${calls.length} dialog${calls.length === 1 ? '' : 's'}, between 8 KiB and 1 MiB each), ${MAX_MESSAGE_CHARS / 1024} KiB per message text, ${MAX_LADDER_ROWS} ladder rows, ${MAX_LISTED_MESSAGES} listed messages, ${MAX_CALL_STREAMS} streams and ${MAX_SERIES_POINTS} plot points per stream; at most ${MAX_CALL_SECTIONS} dialog sections and ${MAX_STREAM_ROWS} rows of the stream table.${plan.omitted ? ` ${plan.omitted} dialogs left out of the table and sections (counted in the summary).` : ''}
 ${cutCalls ? `The budget cut ${cutTexts} message text${cutTexts === 1 ? '' : 's'} in ${cutCalls} dialog${cutCalls === 1 ? '' : 's'} (noted where it happened).` : 'Nothing was cut.'}${opts.audio?.size ? ` Audio: ${opts.audio.size} call${opts.audio.size === 1 ? '' : 's'} with a player, ${fmtBytes([...opts.audio.values()].reduce((n, x) => n + x.b64.length, 0))} of WAV as base64.` : ''}
 </footer>
 </main>
@@ -329,6 +403,9 @@ ${cutCalls ? `The budget cut ${cutTexts} message text${cutTexts === 1 ? '' : 's'
   const bytes = Buffer.byteLength(html, 'utf8');
   return {
     html,
-    stats: { bytes, calls: calls.length, callBudget: budget, maxCallBytes: maxCall, meanCallBytes: calls.length ? Math.round(sumCall / calls.length) : 0, cutCalls },
+    stats: {
+      bytes, calls: calls.length, callBudget: budget, maxCallBytes: maxCall, meanCallBytes: calls.length ? Math.round(sumCall / calls.length) : 0, cutCalls,
+      omittedCalls: plan.omitted, omittedStreams,
+    },
   };
 }

@@ -32,6 +32,8 @@ export const DEFAULT_MAX_BYTES = 48 * 1024 * 1024;
 export const MAX_LADDER_ROWS = 400;
 export const MAX_LISTED_MESSAGES = 2000;
 export const MIN_SERIES_POINTS = 60;
+/** Most RTP streams one call section lists and draws (a flood of SSRCs in one call must not make a section of megabytes). */
+export const MAX_CALL_STREAMS = 200;
 /** Shortest a message text is cut to (the start line and the first headers). */
 const MIN_TEXT_CHARS = 240;
 
@@ -124,7 +126,7 @@ export function callBudget(calls: number, maxBytes = DEFAULT_MAX_BYTES): number 
 export function ladderFor(report: Report, call: Call, maxRows: number, opts: LadderOptions = {}): LadderParts & { cut: number } {
   const msgs = call.messages.length > maxRows ? call.messages.slice(0, maxRows) : call.messages;
   const cut = call.messages.length - msgs.length;
-  const ladder = buildLadder(report, [{ ...call, messages: msgs }], { sdp: true, rtp: true, ...opts });
+  const ladder = buildLadder(report, [{ ...call, messages: msgs }], { sdp: true, rtp: true, maxStreams: MAX_CALL_STREAMS, ...opts });
   let svg = renderLadderSvg(ladder, { caption: false });
   svg = svg.replace(/^<\?xml[^>]*\?>\s*/, '');
   svg = svg.replace(/<title>[^<]*<\/title>\s*/, '');
@@ -183,6 +185,10 @@ export function callPayload(report: Report, call: Call, streams: RtpStream[], op
   void _s;
   const listed = messages.length > MAX_LISTED_MESSAGES ? messages.slice(0, MAX_LISTED_MESSAGES) : messages;
   const notes: string[] = [];
+  if (streams.length > MAX_CALL_STREAMS) {
+    notes.push(`${streams.length} RTP streams: the ${MAX_CALL_STREAMS} with the most packets are listed and drawn, ${streams.length - MAX_CALL_STREAMS} left out`);
+    streams = [...streams].sort((a, b) => b.packets - a.packets || a.index - b.index).slice(0, MAX_CALL_STREAMS).sort((a, b) => a.index - b.index);
+  }
   const moreMsgs = call.sipPackets - listed.length;
   let style: string | null = null;
   let lad: (LadderParts & { cut: number }) | null = null;

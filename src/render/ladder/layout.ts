@@ -41,6 +41,14 @@ export interface LadderOptions {
    * interfaces can have timestamps that go backwards in frame order.
    */
   rows?: RowOrder;
+  /** Draw at most this many RTP spans, the ones with the most packets (Ladder.streamsCut counts the others). */
+  maxStreams?: number;
+  /**
+   * Draw at most this many rows (messages first in their order, then the
+   * spans that start before the last one kept); Ladder.rowsCut counts the
+   * others. Default: all.
+   */
+  maxRows?: number;
 }
 
 export interface Participant {
@@ -105,6 +113,10 @@ export interface Ladder {
   heading: string;
   /** One "from → to" line per call (prefixed by the call index when merged). */
   parties: string[];
+  /** RTP spans left out (LadderOptions.maxStreams). */
+  streamsCut: number;
+  /** Rows left out (LadderOptions.maxRows). */
+  rowsCut: number;
 }
 
 function kindName(c: Call): string {
@@ -210,6 +222,11 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
   if (calls.length > 1) msgs.sort((a, b) => a.m.frame - b.m.frame);
 
   const rows: LadderRow[] = [];
+  let rowsCut = 0;
+  if (opts.maxRows !== undefined && msgs.length > opts.maxRows) {
+    rowsCut = msgs.length - opts.maxRows;
+    msgs.length = Math.max(0, opts.maxRows);
+  }
   for (const { m, call } of msgs) {
     const from = column(m.src);
     const to = column(m.dst);
@@ -220,6 +237,7 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
     });
   }
 
+  let streamsCut = 0;
   if (opts.rtp) {
     // Media goes on its host's lifeline, whatever its port (SIP columns are
     // per host:port, media ports are not SIP endpoints): the column of the
@@ -245,7 +263,19 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
       }
       return i;
     };
-    const spans: RtpRow[] = streamsOf(report, calls).map(({ s, call }) => ({
+    let found = streamsOf(report, calls);
+    if (opts.maxStreams !== undefined && found.length > opts.maxStreams) {
+      streamsCut = found.length - opts.maxStreams;
+      found = [...found].sort((a, b) => b.s.packets - a.s.packets || a.s.index - b.s.index).slice(0, opts.maxStreams);
+    }
+    if (rowsCut && rows.length) {
+      // Spans after the last message kept belong to the part left out.
+      const last = rows[rows.length - 1]!.time;
+      const before = found.length;
+      found = found.filter((x) => x.s.start <= last);
+      rowsCut += before - found.length;
+    }
+    const spans: RtpRow[] = found.map(({ s, call }) => ({
       kind: 'rtp', frame: s.firstFrame, time: s.start, stop: s.stop, from: rtpColumn(s.src), to: rtpColumn(s.dst),
       label: rtpLabel(s), codec: s.codec, packets: s.packets, lost: s.lost, stream: s.index, call,
     }));
@@ -273,7 +303,7 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
   const subtitle = calls.map((c) => (calls.length > 1 ? `${c.index}: ` : '') + `Call-ID ${c.callId}`).join('\n');
   const heading = calls.length === 1 ? callHeading(calls[0]!) : `${calls.length} dialogs merged`;
   const parties = calls.length === 1 ? [callParties(calls[0]!)] : calls.map((c) => `${c.index}: ${callParties(c)} · ${callStatus(c)} · Call-ID ${c.callId}`);
-  return { file: report.file, calls, participants, rows, merged: calls.length > 1, title, subtitle, heading, parties };
+  return { file: report.file, calls, participants, rows, merged: calls.length > 1, title, subtitle, heading, parties, streamsCut, rowsCut };
 }
 
 /**
