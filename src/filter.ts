@@ -163,8 +163,11 @@ export function checkCallNumbers(report: Report, f: CallFilter): void {
   const have = new Set(report.calls.map((c) => c.index));
   const missing = f.calls.filter((n) => !have.has(n));
   if (!missing.length) return;
-  const max = report.calls.length ? Math.max(...have) : 0;
-  throw new FilterError(`--call ${missing.slice(0, 5).join(',')}: ${report.file} has ${max ? `calls 1 to ${max}` : 'no calls'} (numbers as "sipflow analyze --all" shows them)`);
+  const n = report.calls.length;
+  const its = n === 0 ? 'it has no dialogs'
+    : n <= 8 ? `its dialogs: ${report.calls.map((c) => `${c.index} (${c.kind})`).join(', ')}`
+      : `its dialogs are 1 to ${Math.max(...have)} ("sipflow analyze --all" lists them)`;
+  throw new FilterError(`--call ${missing.slice(0, 5).join(',')}: no call ${missing.slice(0, 5).join(',')} in ${report.file}; ${its}`);
 }
 
 /**

@@ -340,12 +340,10 @@ export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean
   return out.join('\n') + '\n';
 }
 
-/** Why the call table is empty: nothing in the capture, a filter, --all, or RTP that no SDP announced. */
+/** Why the call table is empty: nothing in the capture, a filter, or RTP that no SDP announced. */
 function emptyTableNote(report: Report, opts: TableOptions): string {
-  if (opts.unfiltered !== undefined && opts.unfiltered > 0) {
-    if (report.calls.length) return `the ${report.calls.length} dialog${report.calls.length === 1 ? '' : 's'} the filter kept ${report.calls.length === 1 ? 'is not an INVITE call' : 'are not INVITE calls'}: add --all to list ${report.calls.length === 1 ? 'it' : 'them'}`;
-    return emptyFilterNote(opts.unfiltered);
-  }
+  // (A filter that keeps only non-INVITE dialogs shows them: tableCalls lists every dialog when there is no INVITE.)
+  if (opts.unfiltered !== undefined && opts.unfiltered > 0) return emptyFilterNote(opts.unfiltered);
   const rtp = report.warnings.some((w) => w.code === 'rtp-without-sdp');
   return rtp ? 'no SIP dialogs found, but RTP that no SDP announced was seen (SRTP, or a capture without its signalling): --rtp-heuristic lists its streams'
     : 'no SIP dialogs found';

@@ -33,7 +33,7 @@ test('bad options exit 64 with one line naming the accepted values', () => {
     [['--rate', '12345'], /^sipflow: --rate 12345: accepted values are 8000, 11025, .*48000\n$/],
     [['--jitter-buffer', 'soon'], /^sipflow: --jitter-buffer soon: accepted values are milliseconds from 1 to 2000\n$/],
     [['--jitter-buffer', '0'], /accepted values are milliseconds/],
-    [['--call', 'x'], /^sipflow: --call x: accepted values are/],
+    [['--call', 'x'], /^sipflow: --call "x": expected call numbers/],
     [['--mono', '--stereo'], /^sipflow: --mono and --stereo: accepted is one of them/],
     [['--call', '9'], /^sipflow: --call 9: no call 9 in fixtures\/call-completed\.pcapng; its dialogs: 1 \(call\)\n$/],
     [['--stream', '7'], /^sipflow: --stream 7: no RTP stream 7 .*its streams: 1, 2\n$/],

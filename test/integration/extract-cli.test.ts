@@ -62,10 +62,10 @@ test('bad options exit 64 with one line naming the accepted values; nothing is w
   const out = join(tmp, 'never.pcapng');
   const cases: [string[], RegExp][] = [
     [['--format', 'pcapx', '-o', out], /Allowed choices are pcapng, pcap/],
-    [['--state', 'asleep', '-o', out], /--state "asleep": expected states or outcomes, comma-separated: call-setup, ringing, in-call/],
-    [['--outcome', 'fine', '-o', out], /--outcome "fine": expected outcomes, comma-separated: completed, answered/],
+    [['--state', 'asleep', '-o', out], /--state "asleep": asleep is not one of the states or outcomes, comma-separated: call-setup, ringing, in-call/],
+    [['--outcome', 'fine', '-o', out], /--outcome "fine": fine is not one of the outcomes, comma-separated: completed, answered/],
     [['--call', 'two', '-o', out], /--call "two": expected call numbers .* N, N,M or N-M/],
-    [['--call', '9', '-o', out], /--call 9: .* has calls 1 to 1/],
+    [['--call', '9', '-o', out], /--call 9: no call 9 in .*; its dialogs: 1 \(call\)/],
     [['--since', '-3', '-o', out], /--since "-3": expected seconds/],
     [['--since', '4', '--until', '1', '-o', out], /must run forward/],
     [[], /give -o FILE\.pcapng \(or --wireshark-filter/],

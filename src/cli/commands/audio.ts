@@ -2,13 +2,13 @@ import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { callAudio, type AudioOutput, type CallAudioOptions } from '../../call-audio.js';
-import type { CallFilter } from '../../filter.js';
+import type { RawCallFilter } from '../../filter.js';
+import { callFilterOf } from '../options.js';
 import { printable } from '../../render/terminal.js';
 import { EXIT_OK, UsageError, progressBar, reportError } from '../common.js';
 
-interface AudioFlags extends CallFilter {
+interface AudioFlags extends RawCallFilter {
   output?: string;
-  call?: string;
   stream?: string;
   mono?: boolean;
   stereo?: boolean;
@@ -54,8 +54,8 @@ export function audioOptions(flags: AudioFlags): CallAudioOptions {
     }
   }
   return {
-    callId: flags.callId, from: flags.from, to: flags.to, state: flags.state,
-    calls: numbers('--call', flags.call), streams: numbers('--stream', flags.stream),
+    ...callFilterOf({ ...flags, since: undefined, until: undefined }),
+    streams: numbers('--stream', flags.stream),
     mono: !!flags.mono, rate, jitterBufferMs, heuristic: !!flags.rtpHeuristic,
   };
 }
@@ -96,7 +96,8 @@ export function registerAudio(program: Command): void {
     .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
     .option('--from <text>', 'only calls whose From URI or display name contains text')
     .option('--to <text>', 'only calls whose To URI or display name contains text')
-    .option('--state <states>', 'only calls in these states or outcomes, comma-separated')
+    .option('--state <states>', 'only calls in these states or outcomes, comma-separated (rejected,in-call,busy; the State and Outcome columns\' words)')
+    .option('--outcome <outcomes>', 'only calls with these outcomes, comma-separated (busy,declined,one-way-audio...)')
     .option('--stereo', 'one stereo WAV per call, both directions on capture time: caller left, callee right (the default)')
     .option('--mono', 'one WAV per stream instead (an L16 stereo stream keeps its two channels)')
     .option('--rate <hz>', `output sample rate (${AUDIO_RATES.join(', ')}); default: the codec's`)
@@ -169,7 +170,7 @@ async function run(file: string, flags: AudioFlags): Promise<number> {
   for (const x of silent) {
     out(printable(`not written: stream ${x.stream.index}${x.call ? ` (call ${x.call.index})` : ''} ${x.stream.src} → ${x.stream.dst}: ${x.reason}`));
   }
-  if (!plans.length && !silent.length) out(`no audio streams${opts.calls || opts.streams || opts.callId || opts.from || opts.to || opts.state ? ' selected' : ''} in ${file}`);
+  if (!plans.length && !silent.length) out(`no audio streams${opts.calls || opts.streams || opts.callId || opts.from || opts.to || opts.state || opts.outcome ? ' selected' : ''} in ${file}`);
   if (report.warnings.some((w) => w.code === 'audio-limit')) out('! the audio memory budget was reached: later packets were not played');
   return EXIT_OK;
 }

@@ -21,7 +21,7 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('compare captures with their expected call flows (from "sipflow snapshot"); exit 1 when they differ')
     .argument('<paths...>', 'captures, or folders: every X.pcap/X.pcapng in a folder is checked against its X.flow.yaml')
-    .option('-e, --expect <flow>', 'the expected flow (default: the capture\'s sibling X.flow.yaml); one capture only')
+    .option('--expect <flow>', 'the expected flow (default: the capture\'s sibling X.flow.yaml); one capture only')
     .option('-m, --merge', 'read all the captures (files, the captures of folders told by content, quoted glob patterns) as one capture in timestamp order (mergecap\'s order), checked against --expect or the first capture\'s X.flow.yaml')
     .option('--strict-retransmissions', 'retransmissions count: the flow must list them')
     .option('--junit <file>', 'also write a JUnit XML report (a test case per call) for CI dashboards')

@@ -9,6 +9,7 @@ import {
 import type { RawFilterFlags } from '../../extract/filter.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError } from '../common.js';
 import { captureInputs } from '../inputs.js';
+import { addCallFilters } from '../options.js';
 
 /** The selection flags are parseExtractFilter's own (extract/filter.ts); the rest say what to write. */
 interface ExtractFlags extends RawFilterFlags {
@@ -24,20 +25,14 @@ interface ExtractFlags extends RawFilterFlags {
 }
 
 export function registerExtract(program: Command): void {
-  program
+  const cmd = program
     .command('extract')
     .description('cut calls out of captures: their SIP and media frames, exactly as captured, into a new pcapng (or pcap)')
     .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed, folders (their captures, told by content) or quoted glob patterns; several are read as one capture in timestamp order')
     .option('-o, --output <file>', 'the capture to write (pcapng unless --format pcap)')
-    .addOption(new Option('--format <format>', 'output format: pcapng keeps interfaces, link types and comments; pcap needs one link type').choices(EXTRACT_FORMATS).default('pcapng'))
-    .option('-c, --call <n>', 'calls by number (the # of "sipflow analyze --all"): N, N,M or N-M')
-    .option('--call-id <id>', 'the call with this Call-ID (or containing it)')
-    .option('--from <text>', 'calls whose From URI or display name contains text')
-    .option('--to <text>', 'calls whose To URI or display name contains text')
-    .option('--state <states>', 'calls in these states or outcomes, comma-separated (e.g. rejected,"in call")')
-    .option('--outcome <outcomes>', 'calls with these outcomes, comma-separated (busy, declined, one-way-audio...)')
-    .option('--since <seconds>', 'calls with SIP or media at or after this time (seconds from the first frame)')
-    .option('--until <seconds>', 'calls that began at or before this time (seconds from the first frame)')
+    .addOption(new Option('-f, --format <format>', 'output format: pcapng keeps interfaces, link types and comments; pcap needs one link type').choices(EXTRACT_FORMATS).default('pcapng'));
+  addCallFilters(cmd, { time: true, lead: 'calls' });
+  cmd
     .option('--sip-only', 'only the SIP frames (no RTP, RTCP, T.38...)')
     .option('--media-until-bye', 'leave out each call\'s media after its first BYE')
     .option('--rtp-heuristic', 'also take RTP no SDP announced, tied to its call by address (as analyze --rtp-heuristic)')

@@ -1,0 +1,140 @@
+/**
+ * The command-line contract, for every command: an enumerated or numeric
+ * option with a bad value exits 64 with one line that names what is accepted
+ * (checked before any capture is read), and the state/outcome/kind words are
+ * one vocabulary: what the table prints, --state/--outcome/--kind accept, and
+ * CSV, JSON and HTML spell the same way.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sipflow } from '../helpers/cli.js';
+import { CALL_KINDS, CALL_STATES, OUTCOMES } from '../../src/filter.js';
+import type { Report } from '../../src/model.js';
+import { MemorySink, PcapWriter } from '../../src/capture/writer.js';
+import { udpFrame } from '../../src/net/build.js';
+import { CALLEE, CALLER, rtpPackets } from '../helpers/rtp-capture.js';
+
+const FIX = 'fixtures/call-completed.pcapng';
+const tmp = mkdtempSync(join(tmpdir(), 'sipflow-contract-'));
+test.after(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** [command line, what the message must name]. The capture exists: the value alone is wrong. */
+const BAD: [string[], RegExp][] = [
+  [['analyze', FIX, '--state', 'bogus'], /--state "bogus": bogus is not one of the states or outcomes.*call-setup.*in-call.*one-way-audio/],
+  [['analyze', FIX, '--outcome', 'happy'], /--outcome "happy".*busy.*declined/],
+  [['analyze', FIX, '--kind', 'chat'], /--kind "chat".*registration.*options/],
+  [['analyze', FIX, '--call', 'x'], /--call "x": expected call numbers .* N, N,M or N-M/],
+  [['analyze', FIX, '-w', 'abc'], /--width <cols>' argument 'abc' is invalid\. expected terminal columns: a whole number from 40 to 10000/],
+  [['analyze', FIX, '-w', '10'], /from 40 to 10000/],
+  [['analyze', FIX, '--jobs', '0'], /--jobs <n>' argument '0' is invalid.*from 1 to 64/],
+  [['ladder', FIX, '--state', 'bogus'], /--state "bogus".*in-call/],
+  [['ladder', FIX, '-f', 'gif'], /Allowed choices are text, mermaid, md, svg, png, pdf/],
+  [['ladder', FIX, '--by', 'phone'], /Allowed choices are port, host/],
+  [['ladder', FIX, '-w', 'abc'], /whole number/],
+  [['ladder', FIX, '--scale', '0'], /--scale.*(between|above|from) 0/],
+  [['ladder', FIX, '--order', 'nosuch'], /--order.*nosuch/],
+  [['report', FIX, '--state', 'bogus', '-o', join(tmp, 'r.html')], /--state "bogus".*in-call/],
+  [['report', FIX, '--max-size', 'big', '-o', join(tmp, 'r.html')], /--max-size.*big/],
+  [['report', FIX, '--by', 'phone', '-o', join(tmp, 'r.html')], /Allowed choices are port, host/],
+  [['audio', FIX, '--rate', '1234', '-o', tmp], /--rate 1234: accepted values are 8000, 11025/],
+  [['audio', FIX, '--jitter-buffer', 'soon', '-o', tmp], /--jitter-buffer soon: accepted values are milliseconds/],
+  [['audio', FIX, '--state', 'bogus', '-o', tmp], /--state "bogus".*in-call/],
+  [['audio', FIX, '--stream', 'two', '-o', tmp], /--stream two: accepted values are stream or call numbers/],
+  [['extract', FIX, '--outcome', 'happy', '-o', join(tmp, 'x.pcapng')], /--outcome "happy".*busy/],
+  [['extract', FIX, '--since', 'soon', '-o', join(tmp, 'x.pcapng')], /--since "soon": expected seconds/],
+  [['extract', FIX, '-f', 'pcapx', '-o', join(tmp, 'x.pcapng')], /Allowed choices are pcapng, pcap/],
+  [['capinfo', FIX, '--bogus'], /unknown option '--bogus'/],
+  [['check', FIX, '--bogus'], /unknown option '--bogus'/],
+  [['proxy', '--link', 'ppp'], /Allowed choices are ethernet, raw/],
+  [['proxy', '--journal-format', 'xml'], /Allowed choices are text, json/],
+];
+
+for (const [args, re] of BAD) {
+  test(`bad value: sipflow ${args.filter((a) => !a.startsWith(tmp)).join(' ')} exits 64 naming what is accepted`, () => {
+    const r = sipflow(args);
+    assert.equal(r.code, 64, r.stderr);
+    assert.match(r.stderr, re);
+    assert.equal(r.stderr.trimEnd().split('\n').length, 1, `one line: ${r.stderr}`);
+    assert.match(r.stderr, /^sipflow: /);
+    assert.equal(r.stdout, '', 'nothing is printed before the options are checked');
+  });
+}
+
+/** Captures with many kinds of dialog between them: a call, a rejected call, registrations with and without auth. */
+const VOCAB_FILES = ['fixtures/call-completed.pcapng', 'fixtures/call-busy.pcapng', 'fixtures/call-cancelled.pcapng', 'fixtures/register-auth.pcapng', 'fixtures/proxy-register.pcapng'];
+
+test('one vocabulary: every state, outcome and kind in the JSON is accepted by the filters and spelled alike in the table and CSV', () => {
+  for (const file of VOCAB_FILES) {
+    const json = JSON.parse(sipflow(['analyze', file, '--json']).stdout) as Report;
+    const table = sipflow(['analyze', file, '-a', '-w', '250']).stdout;
+    const csv = sipflow(['analyze', file, '--csv']).stdout.trimEnd().split('\r\n');
+    const head = csv[0]!.split(',');
+    assert.ok(json.calls.length > 0, file);
+    for (const c of json.calls) {
+      assert.ok(CALL_STATES.includes(c.state), `${file}: state ${c.state} is in the vocabulary`);
+      assert.ok(CALL_KINDS.includes(c.kind), `${file}: kind ${c.kind}`);
+      for (const o of (c.outcome ?? '').split(', ').filter(Boolean)) assert.ok(OUTCOMES.includes(o), `${file}: outcome part ${o}`);
+      // The table's State column prints the JSON's state, its Kind column the kind.
+      const row = table.split('\n').find((l) => new RegExp(`^│ +${c.index} │`).test(l));
+      assert.ok(row, `${file}: row ${c.index} in the table`);
+      assert.ok(row!.includes(` ${c.state} `), `${file}: the table shows state ${c.state}: ${row}`);
+      if (json.calls.some((x) => x.kind !== 'call')) assert.ok(row!.includes(` ${c.kind} `), `${file}: kind ${c.kind} in the table`);
+      // CSV: the same words.
+      const cells = csv.find((l) => l.startsWith(`${c.index},`))!.split(',');
+      assert.equal(cells[head.indexOf('state')], c.state);
+      assert.equal(cells[head.indexOf('kind')], c.kind);
+      // The filters accept exactly these words and select this dialog.
+      const typed = (w: string) => w.toLowerCase().replace(/ /g, '-');
+      for (const [flag, word] of [['--state', c.state], ['--kind', c.kind], ...(c.outcome ? [['--outcome', c.outcome.split(', ')[0]!]] : [])] as [string, string][]) {
+        const r = sipflow(['analyze', file, flag, typed(word), '-a', '--json']);
+        assert.equal(r.code, 0, `${flag} ${typed(word)}: ${r.stderr}`);
+        assert.ok((JSON.parse(r.stdout) as Report).calls.some((x) => x.index === c.index), `${file}: ${flag} ${typed(word)} selects call ${c.index}`);
+      }
+    }
+  }
+});
+
+test('one vocabulary in the HTML report: its State, Outcome and Kind filters offer the words of the JSON', () => {
+  const out = join(tmp, 'vocab.html');
+  const r = sipflow(['report', 'fixtures/register-auth.pcapng', 'fixtures/call-busy.pcapng', '--merge', '-a', '-o', out]);
+  assert.equal(r.code, 0, r.stderr);
+  const html = readFileSync(out, 'utf8');
+  const options = (id: string) => {
+    const m = new RegExp(`<select id="${id}">([\\s\\S]*?)</select>`).exec(html);
+    assert.ok(m, `select #${id}`);
+    return [...m![1]!.matchAll(/<option value="([^"]*)"/g)].map((x) => x[1]!).filter(Boolean);
+  };
+  for (const s of options('f-state')) assert.ok(CALL_STATES.includes(s as never), `state filter offers ${s}`);
+  for (const o of options('f-outcome')) assert.ok(OUTCOMES.includes(o), `outcome filter offers ${o}`);
+  for (const k of options('f-kind')) assert.ok(CALL_KINDS.includes(k as never), `kind filter offers ${k}`);
+});
+
+test('a filter that leaves nothing says how many dialogs it dropped; one that keeps only registrations lists them', () => {
+  const none = sipflow(['analyze', FIX, '--state', 'busy']);
+  assert.equal(none.code, 0);
+  assert.match(none.stdout, /no dialog matches the filter \(the capture has 1 dialog; all were filtered out\)/);
+  const reg = sipflow(['analyze', 'fixtures/call-completed.pcapng', 'fixtures/register-auth.pcapng', '--merge', '--outcome', 'registered', '-w', '200']);
+  assert.equal(reg.code, 0, reg.stderr);
+  assert.match(reg.stdout, /│ registration │ REJECTED │ REGISTERED │/);
+  assert.doesNotMatch(reg.stdout, /COMPLETED/);
+});
+
+test('RTP without SDP and no SIP: the empty table points to --rtp-heuristic', () => {
+  // 100 packets of G.711 one way, no signalling (an SRTP or mid-call capture looks the same to the reader).
+  const w = new PcapWriter(new MemorySink(), { linkType: 1, nanosecond: true });
+  const packets = rtpPackets({ from: CALLER, to: CALLEE, payloads: Array.from({ length: 100 }, () => new Uint8Array(160).fill(0xd5)), tsStep: 160, start: 0, interval: 0.02, pt: 8 });
+  for (const [t, payload] of packets) {
+    const sec = Math.floor(t);
+    w.writePacket(1700000000 + sec, Math.round((t - sec) * 1e9), udpFrame({ src: CALLER.ip, dst: CALLEE.ip, sport: CALLER.port, dport: CALLEE.port, payload }));
+  }
+  const file = join(tmp, 'rtp-only.pcap');
+  writeFileSync(file, w.toBytes());
+  const r = sipflow(['analyze', file, '-w', '200']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /no SIP dialogs found, but RTP that no SDP announced was seen .*--rtp-heuristic lists its streams/);
+  const h = sipflow(['analyze', file, '--rtp-heuristic', '--json']);
+  assert.equal((JSON.parse(h.stdout) as Report).rtpStreams.length, 1, 'and --rtp-heuristic finds the stream');
+});
