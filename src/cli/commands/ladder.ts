@@ -8,7 +8,7 @@ import { filterReport, type CallFilter } from '../../filter.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
 import {
-  GROUP_BY, isImage, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable, ROW_ORDERS,
+  GROUP_BY, isImage, LADDER_LIMITS, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable, ROW_ORDERS,
   renderLadderSvg, renderText, unknownColumns, writeLadders, type LadderFormat, type RowOrder,
 } from '../../render/ladder/index.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, UsageError, writeOutput } from '../common.js';
@@ -170,7 +170,12 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
     process.stderr.write(`sipflow: ${report.calls.length ? 'no dialog matches the selection' : 'no SIP dialogs found'} in ${name}\n`);
     return EXIT_INPUT;
   }
-  const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, rows: flags.rows, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.merge });
+  const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, rows: flags.rows, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.merge, ...LADDER_LIMITS });
+  const cutOnes = list.filter((l) => l.rowsCut || l.streamsCut);
+  if (cutOnes.length) {
+    process.stderr.write(`sipflow: ${cutOnes.length} diagram${cutOnes.length === 1 ? '' : 's'} reached the limits (${LADDER_LIMITS.maxRows} rows, ${LADDER_LIMITS.maxColumns} columns, ${LADDER_LIMITS.maxStreams} RTP streams): ` +
+      `${cutOnes.reduce((a, l) => a + l.rowsCut, 0)} messages and ${cutOnes.reduce((a, l) => a + l.streamsCut, 0)} streams not drawn (each diagram says so)\n`);
+  }
   if (flags.order?.length) {
     const { unknown, accepted } = unknownColumns(list, flags.order);
     if (unknown.length) throw new UsageError(`--order: no column ${unknown.map((u) => `"${u}"`).join(', ')}; the columns: ${accepted.slice(0, 20).join(', ')}${accepted.length > 20 ? ` and ${accepted.length - 20} more` : ''}`);

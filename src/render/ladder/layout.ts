@@ -49,7 +49,19 @@ export interface LadderOptions {
    * others. Default: all.
    */
   maxRows?: number;
+  /**
+   * Stop at the first message that would open a column past this many
+   * (a flood of one-message dialogs merged would be as wide as it is long);
+   * the rest count in Ladder.rowsCut. Default: no limit.
+   */
+  maxColumns?: number;
 }
+
+/** Most dialogs a merged diagram's caption names one by one. */
+export const CAPTION_CALLS = 50;
+
+/** The CLI's limits for one diagram (`sipflow ladder`): beyond them the diagram stops with a note. */
+export const LADDER_LIMITS = { maxRows: 10000, maxColumns: 60, maxStreams: 500 } as const;
 
 export interface Participant {
   /** Stable key: the endpoint, or the IP with by = "host". */
@@ -227,7 +239,14 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
     rowsCut = msgs.length - opts.maxRows;
     msgs.length = Math.max(0, opts.maxRows);
   }
-  for (const { m, call } of msgs) {
+  const keyOf = (ep: string) => (by === 'host' ? hostOf(ep) : ep);
+  for (let k = 0; k < msgs.length; k++) {
+    const { m, call } = msgs[k]!;
+    if (opts.maxColumns !== undefined) {
+      const a = keyOf(m.src), b = keyOf(m.dst);
+      const opened = (col.has(a) ? 0 : 1) + (a !== b && !col.has(b) ? 1 : 0);
+      if (participants.length + opened > opts.maxColumns) { rowsCut += msgs.length - k; msgs.length = k; break; }
+    }
     const from = column(m.src);
     const to = column(m.dst);
     rows.push({
@@ -297,12 +316,17 @@ export function buildLadder(report: Report, calls: Call[], opts: LadderOptions =
 
   if (opts.order?.length) reorder(participants, rows, opts.order);
 
+  // Captions name at most CAPTION_CALLS dialogs: a merged flood would have a caption as long as the capture.
+  const named = calls.length > CAPTION_CALLS ? calls.slice(0, CAPTION_CALLS) : calls;
+  const more = calls.length - named.length;
+  const moreText = more ? `, … ${more} more` : '';
   const title = calls.length === 1
     ? callTitle(calls[0]!)
-    : `${calls.length} dialogs: ${calls.map((c) => `${c.index} ${callStatus(c)}`).join(', ')}`;
-  const subtitle = calls.map((c) => (calls.length > 1 ? `${c.index}: ` : '') + `Call-ID ${c.callId}`).join('\n');
+    : `${calls.length} dialogs: ${named.map((c) => `${c.index} ${callStatus(c)}`).join(', ')}${moreText}`;
+  const subtitle = named.map((c) => (calls.length > 1 ? `${c.index}: ` : '') + `Call-ID ${c.callId}`).join('\n') + (more ? `\n… ${more} more dialogs` : '');
   const heading = calls.length === 1 ? callHeading(calls[0]!) : `${calls.length} dialogs merged`;
-  const parties = calls.length === 1 ? [callParties(calls[0]!)] : calls.map((c) => `${c.index}: ${callParties(c)} · ${callStatus(c)} · Call-ID ${c.callId}`);
+  const parties = calls.length === 1 ? [callParties(calls[0]!)] : named.map((c) => `${c.index}: ${callParties(c)} · ${callStatus(c)} · Call-ID ${c.callId}`);
+  if (more) parties.push(`… ${more} more dialogs`);
   return { file: report.file, calls, participants, rows, merged: calls.length > 1, title, subtitle, heading, parties, streamsCut, rowsCut };
 }
 

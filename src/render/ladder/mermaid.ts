@@ -8,6 +8,7 @@
  * can end a statement, open HTML or inject directives.
  */
 import { marginTime, rowText, type Ladder } from './layout.js';
+import { cutNote } from './text.js';
 
 /**
  * Escape text for a Mermaid label (message text, note, participant alias).
@@ -77,6 +78,8 @@ export function renderMermaid(ladder: Ladder, opts: MermaidOptions = {}): string
       L.push(`    Note over ${over}: ${mermaidEscape(r.sdp)}`);
     }
   }
+  const cut = cutNote(ladder);
+  if (cut && ladder.participants.length) L.push(`    Note over ${id(0)}: ${mermaidEscape(cut)}`);
   return L.join('\n') + '\n';
 }
 

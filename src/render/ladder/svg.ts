@@ -12,6 +12,7 @@ import { xmlEscape } from '../escape.js';
 import { LIGHT, ROW_TONE } from '../status.js';
 import { displayWidth } from '../terminal.js';
 import { marginTime, rowClass, rowText, widenGaps, type Ladder, type LadderRow } from './layout.js';
+import { cutNote } from './text.js';
 
 export interface SvgOptions {
   /** Font size of labels in px (default 13). */
@@ -94,6 +95,8 @@ export function renderLadderSvg(ladder: Ladder, opts: SvgOptions = {}): string {
     }
     const file = ladder.file.split(/[\\/]/).pop() ?? ladder.file;
     const sub = ladder.merged ? [file] : [`${file} · ${ladder.subtitle}`];
+    const cut = cutNote(ladder);
+    if (cut) sub.push(cut);
     for (const l of sub) {
       y += small + 5;
       caption.push(`<text class="sub" x="${pad}" y="${f1(y)}">${xmlEscape(clip(l, 200))}</text>`);

@@ -298,5 +298,15 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
       out.push(sl.render(paint));
     }
   });
+  const cut = cutNote(ladder);
+  if (cut) out.push(paint(fix(cut), 'margin'));
   return out.join('\n') + '\n';
+}
+
+/** What a diagram's limits left out, in words, or null (every format says it the same way). */
+export function cutNote(ladder: Ladder): string | null {
+  const parts: string[] = [];
+  if (ladder.rowsCut) parts.push(`${ladder.rowsCut} more message${ladder.rowsCut === 1 ? '' : 's'}`);
+  if (ladder.streamsCut) parts.push(`${ladder.streamsCut} more RTP stream${ladder.streamsCut === 1 ? '' : 's'}`);
+  return parts.length ? `(${parts.join(' and ')} not drawn: the diagram's limit; select fewer calls with --call or a filter)` : null;
 }
