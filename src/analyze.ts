@@ -17,7 +17,7 @@ import { TcpSipReassembler } from './sip/tcp-stream.js';
 import { CallTracker } from './sip/calls.js';
 import { createMediaTap, type MediaOptions } from './media/stage.js';
 import { createQualityTap } from './media/quality.js';
-import { isoTime } from './time.js';
+import { isoTimeOrNull } from './time.js';
 import { VERSION } from './version.js';
 
 export interface AnalyzeOptions extends NetDecoderOptions {
@@ -210,7 +210,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
       format: info.format,
       frames: info.frames,
       linkTypes: info.linkTypes,
-      firstTime: info.firstTsSec === null ? null : isoTime(info.firstTsSec, info.firstTsNsec!),
+      firstTime: info.firstTsSec === null ? null : isoTimeOrNull(info.firstTsSec, info.firstTsNsec!),
       durationS: info.minTime === null ? 0 : round6(info.maxTime! - info.minTime),
       truncated: info.truncated,
     },

@@ -26,6 +26,7 @@ export interface CapInfo {
 }
 
 function resolution(units: number): string {
+  if (units === 1) return 'seconds'; // if_tsresol 0 (or 0x80): whole seconds
   const exp = Math.log10(units);
   if (Number.isInteger(exp)) return exp === 6 ? 'microseconds' : exp === 9 ? 'nanoseconds' : exp === 3 ? 'milliseconds' : `10^-${exp} s`;
   return `2^-${Math.log2(units)} s`;

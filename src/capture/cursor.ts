@@ -11,7 +11,7 @@
  */
 import type { CaptureInfo, Frame, Warning } from '../model.js';
 import { CaptureParser, type RawRecord } from './parser.js';
-import { GzipTruncatedError, openSource } from './source.js';
+import { GzipTruncatedError, InputError, openSource } from './source.js';
 
 export interface CursorOptions {
   /** Raw records with the frames (extract's copy pass). */
@@ -100,7 +100,8 @@ export class CaptureCursor {
     try {
       r = await this.it!.next();
     } catch (e) {
-      if (!(e instanceof GzipTruncatedError) || this.parser.info.bytes === 0) throw e;
+      if (!(e instanceof GzipTruncatedError)) throw e;
+      if (this.parser.info.bytes === 0) throw new InputError(`${this.parser.info.file}: corrupt gzip data before any capture data (${e.message})`);
       // As readCapture: a gzip stream cut short keeps the frames before the cut.
       this.parser.info.gzip = true;
       const info = this.parser.end();

@@ -1,7 +1,7 @@
 /** Read a whole capture through the push parser: the capture stage's entry point. */
 import type { CaptureInfo, Frame, Warning } from '../model.js';
 import { CaptureParser, type RawRecord } from './parser.js';
-import { GzipTruncatedError, openSource } from './source.js';
+import { GzipTruncatedError, InputError, openSource } from './source.js';
 
 export { CaptureParser, NotACaptureError, sniffFormat, MAX_RECORD_BYTES, MAX_PCAP_PACKET, type RawRecord } from './parser.js';
 export { InputError, openSource } from './source.js';
@@ -32,7 +32,7 @@ export async function readCapture(path: string, opts: ReadOptions): Promise<Capt
     }
   } catch (e) {
     if (!(e instanceof GzipTruncatedError)) throw e;
-    if (parser.info.bytes === 0) throw e;
+    if (parser.info.bytes === 0) throw new InputError(`${parser.info.file}: corrupt gzip data before any capture data (${e.message})`);
     parser.info.gzip = true;
     const info = parser.end();
     info.truncated = true;

@@ -161,10 +161,11 @@ interface MergedClock {
 function mergedInfo(paths: readonly string[], infos: CaptureInfo[], clock: MergedClock): CaptureInfo {
   const interfaces: CaptureInterface[] = [];
   const linkTypes: string[] = [];
+  const seen = new Set<string>(); // up to 65 536 names per file: a list search would be quadratic
   let sections = 0;
   for (const info of infos) {
     for (const i of info.interfaces) interfaces.push({ ...i, section: i.section + sections });
-    for (const l of info.linkTypes) if (!linkTypes.includes(l)) linkTypes.push(l);
+    for (const l of info.linkTypes) if (!seen.has(l)) { seen.add(l); linkTypes.push(l); }
     sections += info.sections;
   }
   return {

@@ -9,9 +9,17 @@
  */
 import type { CaptureFormat, CaptureInfo, CaptureInterface, Frame, Warning } from '../model.js';
 import { linkTypeName } from './linktypes.js';
+import { isoTime, isoRepresentable } from '../time.js';
 
 /** Largest pcap record / pcapng block accepted (Wireshark's own limit is of this order). */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/**
+ * Interfaces described in one capture (all sections), beyond which further
+ * interface blocks are counted and not kept (their packets are skipped as
+ * packets of an undescribed interface): a 20-byte block each, a hostile file
+ * could otherwise describe 50 million of them per GB.
+ */
+export const MAX_INTERFACES = 100_000;
 /** Largest captured packet accepted in a classic pcap record (WTAP_MAX_PACKET_SIZE_STANDARD). */
 export const MAX_PCAP_PACKET = 262144;
 
@@ -122,6 +130,8 @@ export class CaptureParser {
   private offset = 0;
   private stopped = false;
   private format: CaptureFormat | null = null;
+  /** Whether a time outside the years 0000-9999 was warned about (once per capture). */
+  private oddTimeWarned = false;
 
   // classic pcap state
   private le = true;
@@ -228,6 +238,7 @@ export class CaptureParser {
     const info = this.info;
     const number = ++info.frames;
     iface.frames++;
+    if (!this.oddTimeWarned && !isoRepresentable(tsSec)) this.oddTime(number, iface, tsSec, tsNsec);
     const t = tsSec + tsNsec / 1e9;
     if (info.firstTsSec === null) {
       info.firstTsSec = tsSec; info.firstTsNsec = tsNsec; info.minTime = t; info.maxTime = t;
@@ -246,9 +257,28 @@ export class CaptureParser {
     });
   }
 
+  /**
+   * Any 64-bit count of any if_tsresol unit, plus any if_tsoffset, is a
+   * timestamp a file can hold: keep it (frames stay in file order, times
+   * relative to the first), say once that it is no date, and let the
+   * printers write it as raw seconds.
+   */
+  private oddTime(number: number, iface: CaptureInterface, tsSec: number, tsNsec: number): void {
+    this.oddTimeWarned = true;
+    const units = iface.tsUnitsPerSecond === 1e6 ? '' : `, ${iface.tsUnitsPerSecond.toPrecision(3)} units per second`;
+    const offset = iface.tsOffset ? `, if_tsoffset ${iface.tsOffset} s` : '';
+    this.cb.onWarning({
+      frame: number, code: 'timestamp-out-of-range',
+      message: `timestamp ${isoTime(tsSec, tsNsec)} (interface ${iface.id}${units}${offset}), outside the years 0000-9999; times are kept as the file gives them and printed as raw seconds`,
+    });
+  }
+
+  /** Link type names already in info.linkTypes: a set, as a file may describe 300 000 interfaces (a list search was quadratic). */
+  private readonly linkTypeSeen = new Set<string>();
+
   private addInterface(iface: CaptureInterface): void {
     this.info.interfaces.push(iface);
-    if (!this.info.linkTypes.includes(iface.linkTypeName)) this.info.linkTypes.push(iface.linkTypeName);
+    if (!this.linkTypeSeen.has(iface.linkTypeName)) { this.linkTypeSeen.add(iface.linkTypeName); this.info.linkTypes.push(iface.linkTypeName); }
   }
 
   // ---------------------------------------------------------------- pcap
@@ -389,8 +419,17 @@ export class CaptureParser {
     return pos;
   }
 
+  /** Interface blocks over MAX_INTERFACES, not kept. */
+  private ifacesDropped = 0;
+
   private readIdb(buf: Uint8Array, dv: DataView, body: number, bodyEnd: number, pos: number): boolean {
     if (bodyEnd - body < 8) { this.stop('bad-block-length', `interface block at byte ${this.offset + pos} is too short`); return false; }
+    if (this.info.interfaces.length >= MAX_INTERFACES) {
+      if (this.ifacesDropped++ === 0) {
+        this.cb.onWarning({ frame: null, code: 'interface-limit', message: `more than ${MAX_INTERFACES} interfaces described (interface limit): the interface block at byte ${this.offset + pos} and later ones were not kept, their packets are skipped` });
+      }
+      return true;
+    }
     const linkType = dv.getUint16(body, this.le);
     const snapLen = dv.getUint32(body + 4, this.le);
     const iface: CaptureInterface = {

@@ -67,29 +67,7 @@ export async function openSource(path: string, opts: { chunkBytes?: number } = {
     consumed += first.length;
     if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
       isGzip = true;
-      const gunzip = createGunzip({ chunkSize: CHUNK });
-      // Feed compressed chunks in the background; errors surface through the gunzip stream.
-      (async () => {
-        try {
-          gunzip.write(first);
-          for (;;) {
-            const r = await it.next();
-            if (r.done) break;
-            consumed += r.value.length;
-            if (!gunzip.write(r.value)) await new Promise((res) => gunzip.once('drain', res));
-          }
-          gunzip.end();
-        } catch (e) {
-          gunzip.destroy(e as Error);
-        }
-      })();
-      try {
-        for await (const c of gunzip) yield c as Buffer;
-      } catch (e) {
-        // A gzip stream cut short is a truncated capture: report it as the end of input.
-        const msg = (e as Error).message;
-        throw new GzipTruncatedError(msg);
-      }
+      yield* gunzipChunks(first, it, (n) => { consumed += n; }, path === '-' ? 'standard input' : path);
       return;
     }
     if (first.length) yield first;
@@ -106,6 +84,90 @@ export async function openSource(path: string, opts: { chunkBytes?: number } = {
     try { yield* gen(); } finally { if (stream !== process.stdin) stream.destroy(); }
   }
   return { chunks: chunks(), gzip: () => isGzip, size, consumed: () => consumed };
+}
+
+/** Compressed bytes handed to zlib at once: what a corrupt stream can lose is the output of one slice. */
+const GZIP_SLICE = 16 * 1024;
+/** Decompressed bytes queued ahead of the parser before the feeder waits (backpressure). */
+const GZIP_QUEUE = 4 * CHUNK;
+/** A gzip member ends with CRC32 and ISIZE: fed apart, so a bad checksum costs no data. */
+const GZIP_TRAILER = 8;
+
+/**
+ * Gunzip a stream whose first bytes were `first`, yielding decompressed chunks.
+ *
+ * Why not `for await (… of gunzip)`: zlib drops the output of the write in
+ * which it meets an error, and a destroyed stream drops what it buffered, so
+ * a capture with a bad CRC (the last 8 bytes) lost every frame — and a small
+ * one was then "empty". Here the input goes in slices of GZIP_SLICE, the last
+ * GZIP_TRAILER bytes on their own, and the output is queued as it comes: an
+ * error surfaces after everything decompressed before it, as
+ * GzipTruncatedError (the caller keeps the frames and warns `cut short`).
+ */
+async function* gunzipChunks(first: Uint8Array, it: AsyncIterator<Buffer>, onConsumed: (n: number) => void, label: string): AsyncGenerator<Uint8Array> {
+  const gunzip = createGunzip({ chunkSize: CHUNK });
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let failure: Error | null = null;
+  let ended = false;
+  let wake: (() => void) | null = null;
+  let resume: (() => void) | null = null;
+  const poke = () => { const w = wake; wake = null; w?.(); };
+  gunzip.on('data', (c: Buffer) => { queue.push(c); queued += c.length; poke(); });
+  gunzip.on('error', (e) => { failure ??= e; ended = true; poke(); });
+  gunzip.on('end', () => { ended = true; poke(); });
+
+  const write = (b: Uint8Array) => new Promise<void>((res) => { gunzip.write(b, () => res()); });
+  const feed = async (b: Uint8Array) => {
+    for (let o = 0; o < b.length && !failure; o += GZIP_SLICE) {
+      await write(b.subarray(o, Math.min(b.length, o + GZIP_SLICE)));
+      while (queued > GZIP_QUEUE && !failure) await new Promise<void>((res) => { resume = res; });
+    }
+  };
+  // The feeder holds one chunk back, so that the stream's last bytes (the trailer) go in alone.
+  (async () => {
+    try {
+      let held: Uint8Array = first;
+      for (;;) {
+        const r = await it.next();
+        if (failure) return;
+        if (r.done) break;
+        onConsumed(r.value.length);
+        await feed(held);
+        held = r.value;
+      }
+      const cut = Math.max(0, held.length - GZIP_TRAILER);
+      await feed(held.subarray(0, cut));
+      if (!failure) await feed(held.subarray(cut));
+      gunzip.end();
+    } catch (e) {
+      failure ??= new InputError(`${label}: cannot read (${(e as Error).message})`);
+      ended = true;
+      poke();
+    }
+  })();
+  let drained = false;
+  try {
+    for (;;) {
+      if (queue.length) {
+        const c = queue.shift()!;
+        queued -= c.length;
+        if (queued <= GZIP_QUEUE) { const r = resume as (() => void) | null; resume = null; r?.(); }
+        yield c;
+        continue;
+      }
+      if (ended) { drained = true; break; }
+      await new Promise<void>((res) => { wake = res; });
+    }
+  } finally {
+    // Also when the reader stopped early: release the feeder and zlib.
+    const error = drained ? failure as Error | null : null;
+    failure ??= new Error('closed');
+    const r = resume as (() => void) | null; resume = null; r?.();
+    gunzip.destroy();
+    if (error instanceof InputError) throw error;
+    if (error) throw new GzipTruncatedError(error.message);
+  }
 }
 
 /** The compressed stream ended early or was corrupt: everything before it was delivered. */
