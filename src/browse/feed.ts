@@ -16,7 +16,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
-import { createWriteStream, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdtempSync, openSync, rmSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../analyze.js';
@@ -33,8 +33,10 @@ export type FeedSpec =
   | { kind: 'iface'; iface: string; filter?: string }
   | { kind: 'hep'; host: string; port: number };
 
-/** A source failed in a way the user can fix: one line, shown and exit 2. */
-export class FeedError extends Error {}
+/** A source that cannot start: one line; exit 69 (EX_UNAVAILABLE) when a tool is missing, else 2. */
+export class FeedError extends Error {
+  constructor(message: string, readonly exitCode = 69) { super(message); }
+}
 
 export interface Feed {
   /** What the status line calls the source. */
@@ -53,16 +55,24 @@ export function parseHepListen(s: string): { host: string; port: number } {
   const t = s.replace(/^udp:/i, '');
   const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d+)$/.exec(t) ?? (/^(\d+)$/.test(t) ? [t, undefined, '', t] : null);
   const port = m ? Number(m[3]) : NaN;
-  if (!m || !(port > 0 && port < 65536)) throw new FeedError(`--hep-listen ${s}: expected udp:ADDR:PORT (e.g. udp:0.0.0.0:9060)`);
+  if (!m || !(port > 0 && port < 65536)) throw new FeedError(`--hep-listen ${s}: expected udp:ADDR:PORT (e.g. udp:0.0.0.0:9060)`, 64);
   return { host: m[1] ?? (m[2] || '0.0.0.0'), port };
 }
 
-function fifo(): { dir: string; path: string } {
+/**
+ * A FIFO for a live source, with a descriptor of our own opened read-write:
+ * that open never blocks, and while we hold it neither does the reader's
+ * open, nor does the reader see the end of the stream when the tool writing
+ * into it has not started yet. Closing it (close()) ends the stream, which
+ * also releases a read waiting in libuv's thread pool (process.exit would
+ * wait for it).
+ */
+function fifo(): { dir: string; path: string; fd: number } {
   const dir = mkdtempSync(join(tmpdir(), 'sipflow-browse-'));
   const path = join(dir, 'feed.pcapng');
   const r = spawnSync('mkfifo', [path], { stdio: 'ignore' });
-  if (r.status !== 0) { rmSync(dir, { recursive: true, force: true }); throw new FeedError('cannot create a FIFO for the live feed (mkfifo failed)'); }
-  return { dir, path };
+  if (r.status !== 0) { rmSync(dir, { recursive: true, force: true }); throw new FeedError('cannot create a FIFO for the live feed (mkfifo failed)', 2); }
+  return { dir, path, fd: openSync(path, 'r+') };
 }
 
 function which(cmd: string): string | null {
@@ -97,29 +107,46 @@ function ifaceFeed(iface: string, filter: string | undefined): Feed {
   const child: ChildProcess = spawn(dumpcap ?? tcpdump!, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const feed: Feed = {
     label: `${dumpcap ? 'dumpcap' : 'tcpdump'} -i ${iface}`, live: true, paths: [f.path], note: null,
-    close() { if (child.exitCode === null) child.kill('SIGTERM'); rmSync(f.dir, { recursive: true, force: true }); },
+    close() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      release();
+      rmSync(f.dir, { recursive: true, force: true });
+    },
   };
+  let held = true;
+  const release = () => { if (held) { held = false; try { closeSync(f.fd); } catch { /* closed */ } } };
   let err = '';
   child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (d: string) => { err = (err + d).slice(-2000); const last = err.trim().split('\n').pop(); if (last) feed.note = last; });
+  child.stderr!.on('data', (d: string) => {
+    err = (err + d).slice(-2000);
+    // dumpcap names its output file (our FIFO) on stderr: not worth a status line.
+    const last = err.trim().split('\n').filter((l) => !/^File: /.test(l)).pop();
+    if (last) feed.note = last;
+  });
   child.on('error', (e) => { feed.note = `${dumpcap ? 'dumpcap' : 'tcpdump'}: ${e.message}`; });
   child.on('exit', (code) => {
     if (code) feed.note = `${dumpcap ? 'dumpcap' : 'tcpdump'} exited with ${code}: ${err.trim().split('\n').pop() ?? ''}`;
-    // If it died before opening the FIFO the reader would wait for a writer for ever: open and close it.
-    try { createWriteStream(f.path).end(); } catch { /* removed already */ }
+    // Our descriptor kept the stream open while the tool started; now the stream ends with it.
+    release();
   });
   return feed;
 }
 
 function hepFeed(host: string, port: number): Feed {
   const f = fifo();
-  const ws = createWriteStream(f.path);
+  // Writing through our own read-write descriptor: no open to wait for.
+  const ws = createWriteStream('', { fd: f.fd });
   ws.on('error', () => { /* the reader went away (quit) */ });
   const writer = new PcapngWriter(new StreamSink(ws), { application: 'sipflow browse --hep-listen', interfaces: [{ linkType: LINKTYPE.RAW, tsUnitsPerSecond: 1e9, name: `hep ${host}:${port}` }] });
   const sock: Socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   const feed: Feed = {
     label: `HEP udp:${host}:${port}`, live: true, paths: [f.path], note: null,
-    close() { try { sock.close(); } catch { /* closed */ } try { writer.close(); } catch { /* closed */ } rmSync(f.dir, { recursive: true, force: true }); },
+    close() {
+      try { sock.close(); } catch { /* closed */ }
+      try { writer.close(); } catch { /* closed */ }
+      try { closeSync(f.fd); } catch { /* closed */ }
+      rmSync(f.dir, { recursive: true, force: true });
+    },
   };
   sock.on('message', (msg, rinfo) => {
     // The agent's datagram as the capture reader would see it on the collector: IP/UDP to 9060, stamped now.

@@ -4,9 +4,13 @@
  * `SIPFLOW_FEED_MS` ms, default 150), call after call: INVITE, 180, 200, ACK,
  * then the BYE and its 200 a few messages later. Runs until killed or
  * SIPFLOW_FEED_CALLS calls (default 6) are done, then keeps stdout open.
+ * With SIPFLOW_FEED_HEP=PORT the same messages go as HEP3 packets over UDP
+ * to 127.0.0.1:PORT (what Kamailio's siptrace sends) instead, and it exits
+ * when done.
  */
+import { createSocket } from 'node:dgram';
 import { FileSink, PcapWriter } from '../../src/capture/writer.js';
-import { udpFrame } from '../../src/net/build.js';
+import { hep3, udpFrame } from '../../src/net/build.js';
 
 const every = Number(process.env.SIPFLOW_FEED_MS ?? 150);
 const calls = Number(process.env.SIPFLOW_FEED_CALLS ?? 6);
@@ -36,16 +40,24 @@ for (let n = 1; n <= calls; n++) {
   at(0, 'INVITE'); at(1, '180'); at(2, '200'); at(3, 'ACK'); at(8, 'BYE'); at(9, '200BYE');
 }
 
+const hepPort = process.env.SIPFLOW_FEED_HEP ? Number(process.env.SIPFLOW_FEED_HEP) : null;
+const sock = hepPort ? createSocket('udp4') : null;
 // The browser quit (the pipe closed): stop quietly, as tcpdump does.
 process.on('uncaughtException', (e: NodeJS.ErrnoException) => process.exit(e.code === 'EPIPE' ? 0 : 1));
-const w = new PcapWriter(new FileSink(1), { linkType: 1 });
+const w = hepPort ? null : new PcapWriter(new FileSink(1), { linkType: 1 });
 let t = 1_700_000_000;
 let i = 0;
 const timer = setInterval(() => {
-  if (i >= steps.length) { clearInterval(timer); setInterval(() => {}, 1 << 30); return; }
+  if (i >= steps.length) {
+    clearInterval(timer);
+    if (sock) sock.close(); else setInterval(() => {}, 1 << 30);
+    return;
+  }
   for (const s of steps[i] ?? []) {
     const m = sip(s.n, s.kind);
-    w.writePacket(Math.floor(t), Math.round((t % 1) * 1e9), udpFrame({ src: m.src, dst: m.dst, sport: 5060, dport: 5060, payload: Buffer.from(m.text) }));
+    const payload = Buffer.from(m.text);
+    if (sock) sock.send(hep3({ src: m.src, dst: m.dst, srcPort: 5060, dstPort: 5060, payload, timeSec: Math.floor(t) }), hepPort!, '127.0.0.1');
+    else w!.writePacket(Math.floor(t), Math.round((t % 1) * 1e9), udpFrame({ src: m.src, dst: m.dst, sport: 5060, dport: 5060, payload }));
   }
   t += 0.25;
   i++;

@@ -12,6 +12,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -184,3 +186,68 @@ function sipPid(t: Tmux): number {
   assert.ok(out.length, 'browse process found');
   return out[0]!;
 }
+
+test('--hep-listen: HEP3 packets (as Kamailio siptrace sends them) become calls', { skip: tmuxSkip(), timeout: 60000 }, async () => {
+  const port = 20000 + (process.pid % 20000);
+  const t = new Tmux(browse(`--hep-listen udp:127.0.0.1:${port}`), { cols: 110, rows: 20 });
+  try {
+    await t.waitFor(`listening for HEP on udp:127.0.0.1:${port}`);
+    const r = spawnSync(process.execPath, [FEED], { env: { ...process.env, SIPFLOW_FEED_HEP: String(port), SIPFLOW_FEED_MS: '40', SIPFLOW_FEED_CALLS: '4' }, timeout: 20000 });
+    assert.equal(r.status, 0);
+    const s = await t.waitFor(/4\/4 calls/);
+    assert.match(s, /HEP udp:127\.0\.0\.1/);
+    assert.match(s, / 4 .*Caller 4 .*COMPLETED +COMPLETED/);
+    // The flow shows HEP's original endpoints, not the collector's socket.
+    t.keys('Enter');
+    await t.waitFor('192.0.2.10:5060');
+    t.keys('q', 'q');
+    await t.waitFor('[exit 0]');
+  } finally {
+    t.close();
+  }
+});
+
+const canCapture = spawnSync('dumpcap', ['-i', 'lo', '-a', 'duration:1', '-q', '-w', '/dev/null'], { stdio: 'ignore', timeout: 10000 }).status === 0;
+
+test('-i lo: dumpcap started by browse, SIP sent over loopback shows up', { skip: tmuxSkip() || (canCapture ? false : 'dumpcap cannot capture on lo here (not installed or no privileges)'), timeout: 60000 }, async () => {
+  const port = 30000 + (process.pid % 20000);
+  const t = new Tmux(browse(`-i lo -f ${shellQuote(`udp port ${port}`)}`), { cols: 110, rows: 20 });
+  try {
+    await t.waitFor(/dumpcap -i lo/);
+    // dumpcap needs a moment to open the interface.
+    await new Promise((r) => setTimeout(r, 1500));
+    const sock = createSocket('udp4');
+    for (let i = 1; i <= 3; i++) {
+      const msg = `OPTIONS sip:probe@127.0.0.1:${port} SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:${port + 1};branch=z9hG4bKif${i}\r\nFrom: <sip:mon@ex.test>;tag=${i}\r\nTo: <sip:probe@ex.test>\r\nCall-ID: iface-${i}@ex.test\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n`;
+      await new Promise<void>((res) => sock.send(msg, port, '127.0.0.1', () => res()));
+    }
+    sock.close();
+    const s = await t.waitFor(/3\/3 calls/, 15000);
+    assert.match(s, /options/);
+    t.keys('q');
+    await t.waitFor('[exit 0]');
+  } finally {
+    t.close();
+  }
+});
+
+test('-i without dumpcap or tcpdump says what to install, exit 69', () => {
+  const r = sipflow(['browse', '-i', 'eth0'], { env: { PATH: '/nonexistent' } });
+  assert.equal(r.code, 69);
+  assert.match(r.stderr, /^sipflow: -i eth0: neither dumpcap nor tcpdump is installed \(Debian\/Ubuntu: apt-get install tshark/);
+  assert.equal(r.stderr.trim().split('\n').length, 1);
+});
+
+test('browse: usage errors and unusable files are one line', () => {
+  let r = sipflow(['browse']);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /browse reads one source/);
+  r = sipflow(['browse', '--max-calls', '0', 'x.pcap']);
+  assert.equal(r.code, 64);
+  r = sipflow(['browse', 'does-not-exist.pcap']);
+  assert.equal(r.code, 2);
+  assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+  r = sipflow(['browse', '--hep-listen', 'udp:nowhere', ]);
+  assert.equal(r.code, 64);
+  assert.match(r.stderr, /expected udp:ADDR:PORT/);
+});

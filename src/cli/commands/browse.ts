@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { stat } from 'node:fs/promises';
-import { EXIT_INPUT, EXIT_USAGE, reportError, UsageError } from '../common.js';
+import { EXIT_USAGE, reportError, UsageError } from '../common.js';
 import { captureInputs } from '../inputs.js';
 
 interface BrowseFlags {
@@ -66,14 +66,14 @@ async function run(files: string[], flags: BrowseFlags): Promise<number> {
       spec = { kind: 'files', paths };
     }
   } catch (e) {
-    if (e instanceof FeedError) throw new UsageError(e.message);
+    if (e instanceof FeedError) { process.stderr.write(`sipflow: ${e.message}\n`); return e.exitCode; }
     throw e;
   }
   const color = flags.color !== false && !(process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');
   try {
     return await browse({ spec, color, ascii: !!flags.ascii, maxCalls, heuristic: flags.rtpHeuristic });
   } catch (e) {
-    if (e instanceof FeedError) { process.stderr.write(`sipflow: ${e.message}\n`); return EXIT_INPUT; }
+    if (e instanceof FeedError) { process.stderr.write(`sipflow: ${e.message}\n`); return e.exitCode; }
     if (e instanceof Error && /needs a terminal/.test(e.message)) { process.stderr.write(`sipflow: ${e.message}\n`); return EXIT_USAGE; }
     throw e;
   }
