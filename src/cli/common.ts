@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { inputProblem } from '../capture/input-problem.js';
 import { FilterError } from '../filter.js';
+import { clipStart, displayWidth, printable } from '../render/terminal.js';
 
 export const EXIT_OK = 0;
 /** `check`: the flow differs from what was expected. */
@@ -68,9 +69,16 @@ export function progressBar(label: string, enabled: boolean): Progress {
           if (!loading) { loading = true; void import('cli-progress').then((m) => { lib = (m.default ?? m) as typeof cliProgress; }); }
           return;
         }
+        // The whole line fits the terminal: the name is shortened (keeping its end) and the bar sized so
+        // that the percentage and the ETA always show.
+        const cols = process.stderr.columns || 80;
+        const mib = String(Math.max(1, Math.round(total / 1048576)));
+        const fixed = ` [] 100% | ${mib}/${mib} MiB | ETA 9999s`.length;
+        const name = clipStart(printable(label), Math.max(8, Math.min(40, cols - fixed - 12)));
         bar = new lib.SingleBar({
           stream: process.stderr, clearOnComplete: true, hideCursor: true,
-          format: `${label} [{bar}] {percentage}% | {value}/{total} MiB | ETA {eta}s`,
+          barsize: Math.max(5, Math.min(40, cols - 1 - fixed - displayWidth(name))),
+          format: `${name} [{bar}] {percentage}% | {value}/{total} MiB | ETA {eta}s`,
         }, lib.Presets.shades_classic);
         bar.start(Math.max(1, Math.round(total / 1048576)), 0);
       }

@@ -1,11 +1,12 @@
 /** Text rendering of `sipflow capinfo`. */
 import chalk from 'chalk';
 import type { CapInfo } from '../capinfo.js';
+import { printable } from './terminal.js';
 
 export function renderCapinfo(ci: CapInfo): string {
   const L: string[] = [];
   const row = (k: string, v: string | number) => L.push(`${chalk.bold(k.padEnd(22))}${v}`);
-  row('File', ci.file);
+  row('File', printable(ci.file));
   row('Format', `${ci.format}${ci.gzip ? ' (gzip-compressed)' : ''}${ci.format === 'pcapng' ? `, ${ci.sections} section${ci.sections === 1 ? '' : 's'}` : ''}`);
   row('Bytes read', ci.bytes);
   row('Frames', ci.frames);
@@ -16,12 +17,12 @@ export function renderCapinfo(ci: CapInfo): string {
   row('Truncated', ci.truncated ? chalk.red('yes') : 'no');
   row('Interfaces', ci.interfaces.length);
   for (const i of ci.interfaces) {
-    L.push(`  #${i.id}${ci.sections > 1 ? ` (section ${i.section})` : ''}  ${i.linkTypeName} (${i.linkType})  ${i.frames} frames  snaplen ${i.snapLen}  ${i.tsResolution}${i.tsOffset ? `  offset ${i.tsOffset} s` : ''}${i.name ? `  ${i.name}` : ''}`);
+    L.push(`  #${i.id}${ci.sections > 1 ? ` (section ${i.section})` : ''}  ${i.linkTypeName} (${i.linkType})  ${i.frames} frames  snaplen ${i.snapLen}  ${i.tsResolution}${i.tsOffset ? `  offset ${i.tsOffset} s` : ''}${i.name ? `  ${printable(i.name)}` : ''}`);
   }
   const n = ci.net;
   row('IPv4 / IPv6', `${n.ipv4} / ${n.ipv6}`);
   row('UDP / TCP', `${n.udp} / ${n.tcp}`);
-  row('IP fragments', `${n.fragments} (${n.reassembled} datagrams reassembled)`);
+  row('IP fragments', `${n.fragments} (${n.reassembled} datagram${n.reassembled === 1 ? '' : 's'} reassembled)`);
   if (n.tunnels) row('Tunnelled packets', n.tunnels);
   // Each encapsulation layer decoded (a frame inside two tunnels counts in both).
   const encaps = Object.entries(n.encapsulations ?? {});
@@ -32,7 +33,8 @@ export function renderCapinfo(ci: CapInfo): string {
   for (const [name, count] of Object.entries(n.unsupportedLinkTypes)) row('Not decoded', `${count} frames of ${name}`);
   for (const [what, count] of Object.entries(n.undecoded ?? {})) row('Not decoded', `${count} frames of ${what}`);
   for (const [port, count] of Object.entries(n.tls ?? {})) row('Not decrypted', `TLS on port ${port}: ${count} frames`);
-  row('Warnings', ci.warnings.length ? chalk.yellow(String(ci.warnings.length)) : '0');
-  for (const w of ci.warnings) L.push(`  ${chalk.yellow('!')} ${w.frame !== null ? `frame ${w.frame}: ` : ''}${w.message}`);
+  // The reader's and decoder's warnings only: analyze counts these and adds the SIP and media ones (its header's count).
+  row('Capture warnings', `${ci.warnings.length ? chalk.yellow(String(ci.warnings.length)) : '0'} (file format and packets; analyze adds SIP and media warnings)`);
+  for (const w of ci.warnings) L.push(`  ${chalk.yellow('!')} ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`);
   return L.join('\n') + '\n';
 }

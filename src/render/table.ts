@@ -69,6 +69,12 @@ interface Column extends LayoutColumn {
   paint?(s: string, c: Call): string;
 }
 
+/** Stream number i: at position i-1 in a whole report, elsewhere in a filtered one (indexes are the whole capture's). */
+function streamByIndex(report: Report, i: number): RtpStream | undefined {
+  const s = report.rtpStreams[i - 1];
+  return s && s.index === i ? s : report.rtpStreams.find((x) => x.index === i);
+}
+
 /** First codec of each media section, with the audio packet time (SDP a=ptime, else measured): "opus/48000 20ms, VP8/90000". */
 export function mediaSummary(c: Call, report: Report): string {
   const parts: string[] = [];
@@ -77,7 +83,7 @@ export function mediaSummary(c: Call, report: Report): string {
     if (!codec) continue;
     let ptime = m.ptimeMs;
     if (ptime === null && m.type === 'audio') {
-      const measured = c.streams.map((i) => report.rtpStreams[i - 1]).find((s) => s && s.mediaType === 'audio' && s.ptimeMs > 0);
+      const measured = c.streams.map((i) => streamByIndex(report, i)).find((s) => s && s.mediaType === 'audio' && s.ptimeMs > 0);
       if (measured) ptime = Math.round(measured.ptimeMs);
     }
     const p = `${codec}${m.type === 'audio' && ptime ? ` ${ptime}ms` : ''}`;
@@ -92,7 +98,7 @@ export function rtpSummary(c: Call, report: Report): string {
   let pkts = 0;
   let kbps = 0;
   for (const i of c.streams) {
-    const s = report.rtpStreams[i - 1];
+    const s = streamByIndex(report, i);
     if (!s) continue;
     pkts += s.packets;
     kbps += s.kbps;
@@ -366,7 +372,7 @@ export interface CsvOptions {
 
 /** The call table as CSV: one row per dialog; with `file`, a first column naming the capture. */
 export function renderCsv(report: Report, calls: Call[], opts: CsvOptions = {}): string {
-  const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'codecs', 'rtpStreams', 'rtpPackets', 'minMos', 'minMosWorst5s'];
+  const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'codec', 'codecs', 'rtpStreams', 'rtpPackets', 'minMos', 'minMosWorst5s'];
   const lines = opts.header === false ? [] : [(opts.file ? ['file', ...head] : head).join(',')];
   // By index, not position: a filtered report keeps its streams' indexes.
   const byIndex = new Map(report.rtpStreams.map((s) => [s.index, s]));
@@ -379,7 +385,8 @@ export function renderCsv(report: Report, calls: Call[], opts: CsvOptions = {}):
     const minWorst = scored.length ? Math.min(...scored.map((s) => s.mosWorst5s ?? s.mos!)) : null;
     const row = [c.index, c.callId, c.kind, c.partial, c.start, c.stop, c.durationS, c.setupMs, c.from, c.fromDisplay, c.to, c.toDisplay,
       c.initialSpeaker, c.state, c.outcome, c.sipPackets, c.firstFrame, c.lastFrame, c.comment,
-      [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets, minMos, minWorst];
+      // codec: the table's Codec cell (first codec of each media section, the one negotiated); codecs: every codec the SDP listed.
+      c.media.length ? mediaSummary(c, report) : null, [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets, minMos, minWorst];
     lines.push((opts.file ? [report.file, ...row] : row).map(csvCell).join(','));
   }
   return lines.length ? lines.join('\r\n') + '\r\n' : '';
