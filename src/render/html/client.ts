@@ -248,7 +248,7 @@ function build(body, p, sec) {
   p.notes.forEach(function (n) { add(body, el('p', { 'class': 'note', text: 'Size budget: ' + n + '.' })); });
 
   /* ladder + message pane */
-  var fitBtn = p.ladder ? el('button', { type: 'button', 'class': 'small noprint', title: 'Scale the ladder to the width of its box, or show it at its own size', text: 'Fit width' }) : null;
+  var fitBtn = p.ladder ? el('button', { type: 'button', 'class': 'small noprint', title: 'Show the ladder at its own size (scrolling), or scaled to the width of its box (the default)', text: 'Own size' }) : null;
   add(body, el('h3', null, ['Ladder ', fitBtn]));
   var pane = el('aside', { 'class': 'msgpane empty' }, el('div', { 'class': 'ph', text: 'Click an arrow in the ladder or a row of the message list to see the full SIP message.' }));
   var lad = el('div', { 'class': 'ladder' });
@@ -259,7 +259,8 @@ function build(body, p, sec) {
   if (fitBtn) fitBtn.addEventListener('click', function () {
     var svg = lad.querySelector('svg'); if (!svg) return;
     lad._manual = true;
-    svg.classList.toggle('fit');
+    var fit = svg.classList.toggle('fit');
+    fitBtn.textContent = fit ? 'Own size' : 'Fit width';
   });
   var groups = $$('g[data-row]', lad);
   var hl = null;
@@ -401,8 +402,8 @@ function build(body, p, sec) {
 }
 
 /*
- * A ladder a little wider than its box is scaled down to fit; a much wider
- * one scrolls. Measured after the frame, all ladders at once (reading a
+ * A ladder wider than its box is scaled down to the box's width by default
+ * (the button next to "Ladder" shows it at its own size, scrolling). Measured after the frame, all ladders at once (reading a
  * width right after inserting a ladder would lay the page out once per call
  * when many are opened together).
  */
@@ -412,7 +413,7 @@ function fitAll(list) {
   list.forEach(function (box, k) {
     var svg = box.querySelector('svg'); if (!svg || box._manual) return;
     var w = Number(svg.getAttribute('width')), avail = widths[k];
-    svg.classList.toggle('fit', avail > 0 && w > avail && avail / w >= 0.72);
+    svg.classList.toggle('fit', avail > 0 && w > avail);
   });
 }
 function laterFit(box) {

@@ -61,9 +61,80 @@ const MAX_SIDE = 16000;
 /** Longest PDF page (Chromium caps pages at 200 in = 19200 CSS px). */
 const MAX_PDF_PAGE = 19000;
 
-function htmlPage(svg: string): string {
+/**
+ * The page the SVG is shown in. Its <title> is the diagram's (already
+ * escaped in the SVG): Chromium writes it as the PDF's document title.
+ */
+export function htmlPage(svg: string): string {
   const body = svg.replace(/^<\?xml[^>]*>\s*/, '');
-  return `<!DOCTYPE html><html><head><meta charset="utf-8"><style>html,body{margin:0;padding:0;background:#fff}svg{display:block}</style></head><body>${body}</body></html>`;
+  const title = /<title>([^<]*)<\/title>/.exec(body)?.[1] ?? 'sipflow ladder';
+  return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>${title}</title><style>html,body{margin:0;padding:0;background:#fff}svg{display:block}.pg{break-after:page;overflow:hidden}.pg:last-child{break-after:auto}</style></head><body>${body}</body></html>`;
+}
+
+/** PDF page height for a diagram `width` px wide: A4 portrait proportions, at least 800 px. */
+export function pdfPageHeight(width: number): number {
+  return Math.min(MAX_PDF_PAGE, Math.max(800, Math.round(width * 1.414)));
+}
+
+/**
+ * Runs in the page: cut the diagram into pages of `pageH` px at row
+ * boundaries (one <g> per row), each page after the first starting with
+ * the participant boxes again. The diagram stays in the document once; each
+ * page shows a slice of it through <use> and a viewBox. Returns the pages.
+ */
+export function paginate(pageH: number): number {
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  const doc = (globalThis as any).document;
+  const svg = doc.querySelector('svg');
+  const W = svg.width.baseVal.value, H = svg.height.baseVal.value;
+  const rows: { y: number }[] = [...svg.querySelectorAll('g')].map((g: any) => g.getBBox()).filter((b: any) => b.height > 0);
+  const firstRow = rows.length ? Math.min(...rows.map((b) => b.y)) : H;
+  const boxes = [...svg.querySelectorAll('rect.box')].map((r: any) => r.getBBox()).filter((b: any) => b.y < firstRow);
+  const headTop = boxes.length ? Math.min(...boxes.map((b: any) => b.y)) - 4 : 0;
+  const headBottom = boxes.length ? Math.max(...boxes.map((b: any) => b.y + b.height)) + 4 : 0;
+  const headH = Math.max(0, headBottom - headTop);
+  const cuts = rows.map((b) => b.y - 3).filter((y) => y > headBottom).sort((a, b) => a - b);
+  const pages: [number, number][] = [];
+  let start = 0;
+  while (start < H - 1) {
+    const room = pages.length ? pageH - headH : pageH;
+    let end = Math.min(H, start + room);
+    if (end < H) {
+      let best = -1;
+      for (const c of cuts) if (c > start + 20 && c <= end) best = c;
+      if (best > 0) end = best;
+    }
+    pages.push([start, end]);
+    start = end;
+  }
+  svg.id = 'sipflow-ladder';
+  const NS = 'http://www.w3.org/2000/svg';
+  const holder = doc.createElementNS(NS, 'svg');
+  holder.setAttribute('width', '0'); holder.setAttribute('height', '0');
+  holder.setAttribute('style', 'position:absolute');
+  const defs = doc.createElementNS(NS, 'defs');
+  holder.appendChild(defs);
+  doc.body.appendChild(holder);
+  defs.appendChild(svg);
+  const slice = (y: number, h: number) => {
+    const v = doc.createElementNS(NS, 'svg');
+    v.setAttribute('width', String(W)); v.setAttribute('height', String(h));
+    v.setAttribute('viewBox', `0 ${y} ${W} ${h}`);
+    const use = doc.createElementNS(NS, 'use');
+    use.setAttribute('href', '#sipflow-ladder');
+    v.appendChild(use);
+    return v;
+  };
+  pages.forEach(([a, b], k) => {
+    const div = doc.createElement('div');
+    div.className = 'pg';
+    div.style.height = `${pageH}px`;
+    if (k > 0 && headH > 0) div.appendChild(slice(headTop, headH));
+    div.appendChild(slice(a, b - a));
+    doc.body.appendChild(div);
+  });
+  return pages.length;
+  /* eslint-enable @typescript-eslint/no-explicit-any */
 }
 
 function svgSize(svg: string): { width: number; height: number } {
@@ -133,14 +204,22 @@ export class Rasterizer {
     return page.screenshot({ clip: { x: 0, y: 0, width, height }, type: 'png' });
   }
 
-  /** Print one SVG document to a PDF page of its own size (tall diagrams continue on further pages). */
+  /**
+   * Print one SVG document to PDF, titled as the diagram: one page of its
+   * own size when it is short, else pages of A4 proportions (pdfPageHeight)
+   * cut between rows, each repeating the participant boxes.
+   */
   async pdf(svg: string): Promise<Buffer> {
     const { width, height } = svgSize(svg);
     const { page } = await this.page(1);
     await page.setViewportSize({ width, height: Math.min(height, 4000) });
     await page.setContent(htmlPage(svg), { waitUntil: 'load' });
     await page.evaluate(() => (globalThis as unknown as { document: { fonts: { ready: Promise<unknown> } } }).document.fonts.ready.then(() => true));
-    const pageH = Math.min(height + 1, MAX_PDF_PAGE);
+    const pageH = pdfPageHeight(width);
+    if (height + 1 <= pageH) {
+      return page.pdf({ width: `${width}px`, height: `${height + 1}px`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' } });
+    }
+    await (page as unknown as { evaluate<T, A>(fn: (a: A) => T, a: A): Promise<T> }).evaluate(paginate, pageH);
     return page.pdf({ width: `${width}px`, height: `${pageH}px`, printBackground: true, margin: { top: '0', right: '0', bottom: '0', left: '0' } });
   }
 
