@@ -32,7 +32,7 @@ export function headerLine(report: Report, width = Infinity): string {
   const c = report.capture;
   const w = report.warnings.length;
   const parts = [
-    chalk.bold(report.file),
+    chalk.bold(printable(report.file)),
     c.format,
     `${c.frames} frames`,
     `${c.durationS.toFixed(3)} s`,

@@ -101,9 +101,74 @@ export function pad(s: string, n: number, right = false): string {
   return right ? fill + s : s + fill;
 }
 
+/**
+ * Break text into lines of at most `width` display columns at spaces (a word
+ * longer than a line is cut into pieces); lines after the first start with
+ * `indent`. Text that fits is one line.
+ */
+export function wrapWords(text: string, width: number, indent = ''): string[] {
+  if (!Number.isFinite(width) || displayWidth(text) <= width) return [text];
+  const lines: string[] = [];
+  let line = '';
+  let lineW = 0;
+  const room = () => width - (lines.length ? displayWidth(indent) : 0);
+  const flush = () => { lines.push(lines.length ? indent + line : line); line = ''; lineW = 0; };
+  for (const word of text.split(' ')) {
+    let w = displayWidth(word);
+    if (lineW > 0 && lineW + 1 + w > room()) flush();
+    let rest = word;
+    // A word wider than a whole line: cut it where the line ends.
+    while (w > room() && room() > 0) {
+      const c = cells(rest);
+      const k = Math.max(1, room() - lineW - (lineW ? 1 : 0));
+      const head = c.slice(0, k).join('');
+      line += (lineW ? ' ' : '') + head;
+      lineW += (lineW ? 1 : 0) + displayWidth(head);
+      flush();
+      rest = c.slice(k).join('');
+      w = displayWidth(rest);
+    }
+    if (!rest) continue;
+    line += (lineW ? ' ' : '') + rest;
+    lineW += (lineW ? 1 : 0) + w;
+  }
+  if (line || !lines.length) flush();
+  return lines;
+}
+
+/** Join parts with `sep`, starting a new line before a part that would cross `width` (parts are never split). Colour codes do not count. */
+export function joinWrapped(parts: string[], sep: string, width: number): string {
+  if (!Number.isFinite(width)) return parts.join(sep);
+  if (parts.length === 1) return wrapWords(parts[0]!, width).join('\n');
+  const out: string[] = [];
+  let line = '';
+  for (const p of parts) {
+    const candidate = line ? line + sep + p : p;
+    if (line && visibleWidth(candidate) > width) { out.push(line); line = p; } else line = candidate;
+  }
+  out.push(line);
+  return out.join('\n');
+}
+
+/** Display width of text that may hold SGR colour codes. */
+function visibleWidth(s: string): number {
+  // eslint-disable-next-line no-control-regex
+  return displayWidth(s.replace(/\u001b\[[0-9;]*m/g, ''));
+}
+
 export interface TableColumn {
   head: string;
   align?: 'left' | 'right';
+  /** A cell wider than the column wraps at spaces onto a second line (then is cut), instead of being cut at once. */
+  wrap?: boolean;
+}
+
+/** A cell's lines: one, or for a wrapping column up to two at word boundaries, each clipped to the width. */
+function cellLines(text: string, width: number, wrap: boolean | undefined): string[] {
+  if (!wrap || displayWidth(text) <= width) return [clip(text, width)];
+  const lines = wrapWords(text, width);
+  if (lines.length <= 2) return lines.map((l) => clip(l, width));
+  return [clip(lines[0]!, width), clip(lines.slice(1).join(' '), width)];
 }
 
 /**
@@ -120,12 +185,21 @@ export function drawTable(
   const border = (s: string) => (chalk.level ? chalk.grey(s) : s);
   const rule = (l: string, m: string, r: string) => border(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
   const bar = border('│');
-  const line = (cells: string[], paintCell: (text: string, k: number) => string) =>
-    bar + cells.map((cell, k) => {
-      const text = clip(printable(cell), widths[k]!);
-      const fill = ' '.repeat(Math.max(0, widths[k]! - displayWidth(text)));
-      return ' ' + (cols[k]!.align === 'right' ? fill + paintCell(text, k) : paintCell(text, k) + fill) + ' ';
-    }).join(bar) + bar;
+  // A row is one line, or two when a wrapping column's cell needs them.
+  const line = (cells: string[], paintCell: (text: string, k: number) => string) => {
+    const parts = cells.map((cell, k) => cellLines(printable(cell), widths[k]!, cols[k]!.wrap));
+    const height = Math.max(...parts.map((p) => p.length));
+    const lines: string[] = [];
+    for (let l = 0; l < height; l++) {
+      lines.push(bar + parts.map((p, k) => {
+        const text = p[l] ?? '';
+        const fill = ' '.repeat(Math.max(0, widths[k]! - displayWidth(text)));
+        const painted = text ? paintCell(text, k) : '';
+        return ' ' + (cols[k]!.align === 'right' ? fill + painted : painted + fill) + ' ';
+      }).join(bar) + bar);
+    }
+    return lines.join('\n');
+  };
   const out = [rule('┌', '┬', '┐'), line(cols.map((c) => c.head), (t) => chalk.bold(t)), rule('├', '┼', '┤')];
   rows.forEach((r, ri) => out.push(line(r, (t, k) => paint(t, ri, k))));
   out.push(rule('└', '┴', '┘'));
