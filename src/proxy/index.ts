@@ -12,6 +12,8 @@ export { SipProxy } from './proxy.js';
 export { Recorder } from './recorder.js';
 export { Journal } from './journal.js';
 export { defaultRegistrationsFile, DEFAULT_REGISTRATIONS_HELP } from './state-dir.js';
+export { explainStartError } from './errors.js';
+export { parseAlgorithms } from './digest.js';
 
 export interface ProxyOptions {
   listen?: string;
@@ -26,6 +28,8 @@ export interface ProxyOptions {
    */
   db?: string | null;
   record?: string | null;
+  /** Replace the trace file when it exists (else the next free name is used). */
+  force?: boolean;
   rotateSizeMB?: number;
   rotateTimeS?: number;
   link?: RecordLink;
@@ -103,7 +107,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
     path: o.record, link: o.link ?? 'ethernet',
     rotateBytes: o.rotateSizeMB ? Math.round(o.rotateSizeMB * 1024 * 1024) : 0,
     rotateSeconds: o.rotateTimeS ?? 0,
-    comment: `listening on udp ${endpoint(host, port)}`,
+    comment: `listening on udp ${endpoint(host, port)}`, force: !!o.force,
   }) : null;
   const proxy = new SipProxy({
     host, port, advertise: advertise === '0.0.0.0' || advertise === '::' ? undefined : advertise,

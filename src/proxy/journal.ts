@@ -8,7 +8,8 @@
  * Text lines go to stderr and to an optional file; `json` writes one JSON
  * object a line ({"time","callId","event","text",...}).
  */
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { CallEventBuilder, eventText } from '../events.js';
 import type { CallEventData, SipMessage } from '../model.js';
 import { parseSdp, type Sdp } from '../media/sdp.js';
@@ -46,7 +47,11 @@ export class Journal {
   constructor(private readonly opts: JournalOptions = {}) {
     this.format = opts.format ?? 'text';
     this.maxCalls = opts.maxCalls ?? 20000;
-    if (opts.file) this.fd = openSync(opts.file, 'a');
+    if (opts.file) {
+      // As -o elsewhere: the folder is created.
+      mkdirSync(dirname(opts.file), { recursive: true });
+      this.fd = openSync(opts.file, 'a');
+    }
   }
 
   /** Write one call event. */

@@ -127,6 +127,8 @@ export class SipProxy {
   private droppedIdle = 0;
   /** Nonce lifetime of the digest authentication (s), null when it is off. */
   readonly nonceTtlS: number | null;
+  /** Digest algorithms offered, in order (empty when authentication is off). */
+  readonly digestAlgorithms: readonly string[];
 
   constructor(cfg: ProxyConfig) {
     this.location = cfg.location ?? new LocationService(null);
@@ -144,6 +146,7 @@ export class SipProxy {
     const local = new LocalAddress(this.transport, cfg.domain ?? null);
     const digest = cfg.users ? new DigestAuth(cfg.realm ?? cfg.domain ?? 'sipflow', cfg.users, NONCE_TTL_S, Date.now, 100000, cfg.digestAlgorithms ?? DIGEST_ALGORITHMS) : null;
     this.nonceTtlS = digest?.nonceTtlS ?? null;
+    this.digestAlgorithms = digest?.algorithms ?? [];
     const auth = digest ? new Authenticator(digest, new AuthGuard(limits.guard, (ip, n, sec) => note(`authentication: ${n} failures from ${ip}: its requests are refused for ${sec} s`)), note) : null;
     this.relay = cfg.relay ? new MediaRelay({
       bindIp: cfg.host, advertiseIp: cfg.advertise ?? cfg.host, portMin: cfg.relay.portMin, portMax: cfg.relay.portMax,

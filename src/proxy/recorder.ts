@@ -7,7 +7,14 @@
  * with one synchronous write: a crash or a SIGINT at any moment leaves a file
  * that is valid up to its last packet. Rotation by size or time closes the
  * current file and opens the next one ("trace.pcapng" -> "trace-0001.pcapng"...).
+ *
+ * A capture is never overwritten (a restarted proxy once left 220 bytes of
+ * a 612 MB trace): every file is created exclusively; when the name is
+ * taken, the next free one is used ("trace.pcapng" -> "trace.1.pcapng",
+ * a rotated "trace-0001.pcapng" -> "trace-0002.pcapng"...), and `force`
+ * allows replacing the first file only. The folder is created.
  */
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { FileSink, PcapngWriter } from '../capture/writer.js';
 import { LINK_TYPE_OF, udpFrame } from '../net/build.js';
@@ -27,6 +34,8 @@ export interface RecorderOptions {
   comment?: string;
   /** Called with the path of every file opened. */
   onFile?(path: string): void;
+  /** Replace the first file when it exists (`--force`); otherwise the next free name is used. */
+  force?: boolean;
   /** Clock, for tests: milliseconds since the epoch. */
   now?: () => number;
 }
@@ -35,6 +44,7 @@ export interface RecorderOptions {
 export class Recorder {
   private writer: PcapngWriter | null = null;
   private sink: FileSink | null = null;
+  private fd: number | null = null;
   private readonly link: RecordLink;
   private fileIndex = 0;
   private openedAt = 0;
@@ -52,6 +62,8 @@ export class Recorder {
   constructor(private readonly opts: RecorderOptions) {
     this.link = opts.link ?? 'ethernet';
     this.now = opts.now ?? Date.now;
+    const dir = dirname(opts.path);
+    if (dir) mkdirSync(dir, { recursive: true });
     this.open();
   }
 
@@ -66,9 +78,43 @@ export class Recorder {
     return join(dirname(path), `${base}-${String(n).padStart(4, '0')}${ext}`);
   }
 
+  /** The path asked for. */
+  get requestedFile(): string { return this.opts.path; }
+
+  /** "trace.pcapng", 3 -> "trace.3.pcapng": where a capture goes when its name is taken. */
+  static freeName(path: string, n: number): string {
+    if (n === 0) return path;
+    const ext = extname(path);
+    return join(dirname(path), `${basename(path, ext)}.${n}${ext}`);
+  }
+
+  /** Create a file that does not exist yet: `name(0)`, else `name(1)`... (`force`: replace `name(0)`). */
+  private static create(name: (n: number) => string, force: boolean): { fd: number; path: string; n: number } {
+    if (force) return { fd: openSync(name(0), 'w'), path: name(0), n: 0 };
+    for (let n = 0; ; n++) {
+      const path = name(n);
+      try {
+        return { fd: openSync(path, 'wx'), path, n };
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || n >= 100000) throw e;
+      }
+    }
+  }
+
   private open(): void {
-    const path = Recorder.rotatedName(this.opts.path, this.fileIndex++);
-    this.sink = new FileSink(path);
+    // The first file is FILE (or FILE.n when taken); rotated ones follow it as FILE-0001..., skipping any taken.
+    let fd: number, path: string;
+    if (this.fileIndex === 0) {
+      ({ fd, path } = Recorder.create((n) => Recorder.freeName(this.opts.path, n), !!this.opts.force));
+      this.fileIndex = 1;
+    } else {
+      const first = this.files[0]!, from = this.fileIndex;
+      let n: number;
+      ({ fd, path, n } = Recorder.create((k) => Recorder.rotatedName(first, from + k), false));
+      this.fileIndex = from + n + 1;
+    }
+    this.fd = fd;
+    this.sink = new FileSink(fd);
     const comment = `Recorded by sipflow ${VERSION} proxy${this.opts.comment ? ' ' + this.opts.comment : ''}`;
     this.writer = new PcapngWriter(this.sink, { comment, application: `sipflow ${VERSION}` });
     this.writer.addInterface({
@@ -114,12 +160,18 @@ export class Recorder {
   /** Close the current file and start the next one. */
   rotate(): void {
     this.writer?.close();
+    this.closeFd();
     this.open();
   }
 
   close(): void {
     try { this.writer?.close(); } catch { /* already closed */ }
     this.writer = null;
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd !== null) { try { closeSync(this.fd); } catch { /* closed */ } this.fd = null; }
   }
 }
 

@@ -3,7 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { EXIT_USAGE, UsageError } from '../common.js';
 import { endpoint } from '../../net/addr.js';
-import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
+import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, explainStartError, parseAlgorithms, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
 
 interface ProxyFlags {
   listen: string;
@@ -14,6 +14,7 @@ interface ProxyFlags {
   /** A file, false with --no-db, absent for the default file. */
   db?: string | false;
   record?: string;
+  force?: boolean;
   rotateSize?: string;
   rotateTime?: string;
   link: 'ethernet' | 'raw';
@@ -25,6 +26,10 @@ interface ProxyFlags {
   relayPorts: string;
   maxTransactions?: string;
   maxCalls?: string;
+  maxCallsPerSource?: string;
+  sessionTime?: string;
+  allowRelay?: boolean;
+  digestAlgorithms?: string;
   stats?: string;
 }
 
@@ -43,11 +48,14 @@ export function registerProxy(program: Command): void {
     .option('-l, --listen <addr>', 'UDP address and port to listen on (host:port, [v6]:port)', '127.0.0.1:5060')
     .option('--advertise <ip>', 'address written in Via, Record-Route and relayed SDP (default: the listen address)')
     .option('-d, --domain <domain>', 'SIP domain served: requests for user@domain are looked up among registrations')
-    .option('-u, --users <file>', 'users file ("user:password" lines): enables digest authentication (401 REGISTER, 407 INVITE)')
+    .option('-u, --users <file>', 'users file ("user:password" lines): digest authentication of every request from outside a dialog (401 REGISTER, 407 others); no relaying to other domains')
+    .option('--allow-relay', 'with --users: authenticated users may send requests to other domains (otherwise 403)')
+    .option('--digest-algorithms <list>', 'digest challenges offered, in order of preference: SHA-256,MD5 (default), MD5,SHA-256 for clients that read only the first (sipp 3.6), or one of them')
     .option('--realm <realm>', 'digest realm (default: the domain, else "sipflow")')
     .option('--db <file>', `SQLite file keeping registrations across restarts (default: ${DEFAULT_REGISTRATIONS_HELP}; its folder is created)`)
     .option('--no-db', 'keep registrations in memory only (nothing written)')
-    .option('-r, --record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file')
+    .option('-r, --record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file (its folder is created; an existing file is never overwritten: FILE.1.pcapng... is used instead)')
+    .option('--force', 'with --record: replace the trace file when it exists')
     .option('--rotate-size <MB>', 'start a new trace file when the current one reaches this size')
     .option('--rotate-time <S>', 'start a new trace file every S seconds')
     .addOption(new Option('--link <type>', 'link-layer framing of recorded packets').choices(['ethernet', 'raw']).default('ethernet'))
@@ -59,7 +67,9 @@ export function registerProxy(program: Command): void {
     .option('--media-relay', 'rewrite SDP so RTP flows through the proxy, relay it and record it')
     .option('--relay-ports <low-high>', 'UDP port range for the media relay (pairs: RTP even, RTCP odd)', '30000-30100')
     .option('--max-transactions <n>', 'most transactions kept at once (503 beyond)')
-    .option('--max-calls <n>', 'most calls followed at once (503 to new INVITEs beyond)')
+    .option('--max-calls <n>', 'most calls followed at once (503 to new INVITEs beyond; default 20000)')
+    .option('--max-calls-per-source <n>', 'most open calls from one source address (503 beyond; default a quarter of --max-calls)')
+    .option('--session-time <S>', 'forget an established call with no request for S seconds, unless RFC 4028 session timers set it (default 7200)')
     .option('--stats <S>', 'print a statistics line (messages, transactions, calls, memory) every S seconds')
     .addHelpText('after', `
 Stop with Ctrl-C (SIGINT) or SIGTERM: the trace is closed and stays valid; even
@@ -81,17 +91,31 @@ Examples:
         for (const r of flags.reason) { const [c, t] = parseReason(r); reasons[c] = t; }
         const mt = positive('--max-transactions', flags.maxTransactions);
         const mc = positive('--max-calls', flags.maxCalls);
+        const mcs = positive('--max-calls-per-source', flags.maxCallsPerSource);
+        const session = positive('--session-time', flags.sessionTime);
+        let digestAlgorithms;
+        try {
+          digestAlgorithms = flags.digestAlgorithms === undefined ? undefined : parseAlgorithms(flags.digestAlgorithms);
+        } catch (e) { throw new UsageError((e as Error).message); }
+        if (flags.allowRelay && !flags.users) throw new UsageError('--allow-relay needs --users: without authentication the proxy relays for anyone already');
+        if (flags.force && !flags.record) throw new UsageError('--force goes with --record');
         running = await startProxy({
           listen: flags.listen, advertise: flags.advertise, domain: flags.domain ?? null, usersFile: flags.users ?? null,
-          realm: flags.realm, db: flags.db === false ? null : flags.db ?? defaultRegistrationsFile(), record: flags.record ?? null,
+          realm: flags.realm, db: flags.db === false ? null : flags.db ?? defaultRegistrationsFile(), record: flags.record ?? null, force: !!flags.force,
+          allowRelay: !!flags.allowRelay, digestAlgorithms,
           rotateSizeMB: positive('--rotate-size', flags.rotateSize), rotateTimeS: positive('--rotate-time', flags.rotateTime),
           link: flags.link, journal: flags.journal ?? null, journalFormat: flags.journalFormat, journalStderr: !flags.quiet,
           reasons, mediaRelay: !!flags.mediaRelay, relayPorts: flags.relayPorts,
-          limits: { ...(mt ? { maxTransactions: mt } : {}), ...(mc ? { maxCalls: mc } : {}) },
+          limits: {
+            ...(mt ? { maxTransactions: mt } : {}), ...(mc ? { maxCalls: mc } : {}), ...(mcs ? { maxCallsPerSource: mcs } : {}),
+            ...(session ? { callIdleMs: session * 1000 } : {}),
+          },
         });
       } catch (e) {
         const err = e as NodeJS.ErrnoException;
-        process.stderr.write(`sipflow proxy: ${err.message}\n`);
+        const db = flags.db === false ? null : flags.db ?? defaultRegistrationsFile();
+        const said = explainStartError(e, { listen: flags.listen, usersFile: flags.users, record: flags.record, journal: flags.journal, db });
+        process.stderr.write(`sipflow proxy: ${said ?? err.message}\n`);
         process.exitCode = e instanceof UsageError || /^bad |must be|cannot contain|expected/.test(err.message) ? EXIT_USAGE : 2;
         return;
       }
@@ -118,9 +142,9 @@ Examples:
       });
       journal.note(`sipflow proxy listening on udp ${endpoint(host, port)}`
         + `${flags.domain ? `, domain ${flags.domain}` : ''}`
-        + `${flags.users ? ', digest authentication on' : ''}`
+        + `${flags.users ? `, digest authentication on (${proxy.digestAlgorithms.join(' and ')}, nonces valid ${proxy.nonceTtlS} s)${flags.allowRelay ? ', relaying for authenticated users' : ', no relaying to other domains'}` : ''}`
         + `, registrations in ${proxy.location.storeKind}`
-        + `${recorder ? `, recording to ${recorder.currentFile}` : ''}`
+        + `${recorder ? `, recording to ${recorder.currentFile}${recorder.currentFile !== recorder.requestedFile ? ` (${recorder.requestedFile} exists and is never overwritten; --force replaces it)` : ''}` : ''}`
         + `${flags.mediaRelay ? `, media relay on ports ${flags.relayPorts}` : ''}`);
       if (statsS) {
         const lag = monitorEventLoopDelay({ resolution: 10 });
