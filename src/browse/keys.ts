@@ -64,7 +64,8 @@ export function decodeKeys(s: string): InputEvent[] {
           continue;
         }
         if (fin === '~') { const name = CSI_TILDE[params.split(';')[0]!]; if (name) out.push(key(name)); continue; }
-        if (fin === '[' ) continue;
+        // The Linux console's F1-F5: ESC [ [ A..E.
+        if (fin === '[') { const f = s[i]; if (f && f >= 'A' && f <= 'E') { out.push(key(`f${f.charCodeAt(0) - 64}`)); i++; } continue; }
         const name = CSI_FINAL[fin];
         if (name) out.push(key(name));
         continue;
