@@ -89,11 +89,12 @@ var callTable = $('#calls');
 var callRows = callTable ? Array.prototype.slice.call(callTable.tBodies[0].rows) : [];
 callRows.forEach(function (r) { r._q = (r.textContent + ' ' + (r.getAttribute('data-q') || '')).toLowerCase(); });
 function applyFilter() {
-  var st = $('#f-state').value, pt = $('#f-part').value, kd = $('#f-kind').value;
+  var st = $('#f-state').value, oc = $('#f-outcome').value, pt = $('#f-part').value, kd = $('#f-kind').value;
   var words = $('#f-text').value.toLowerCase().split(/\s+/).filter(Boolean);
   var shown = 0;
   callRows.forEach(function (r) {
-    var ok = (!st || r.getAttribute('data-state') === st || r.getAttribute('data-outcome') === st) &&
+    var ok = (!st || r.getAttribute('data-state') === st) &&
+      (!oc || (', ' + r.getAttribute('data-outcome') + ',').indexOf(', ' + oc + ',') >= 0) &&
       (!kd || r.getAttribute('data-kind') === kd) &&
       (!pt || (' ' + r.getAttribute('data-parts') + ' ').indexOf(' ' + pt + ' ') >= 0);
     for (var i = 0; ok && i < words.length; i++) if (r._q.indexOf(words[i]) < 0) ok = false;
@@ -105,10 +106,10 @@ function applyFilter() {
   $('#f-count').textContent = shown === callRows.length ? callRows.length + ' dialogs' : shown + ' of ' + callRows.length + ' dialogs';
 }
 if (callTable) {
-  ['#f-state', '#f-part', '#f-kind'].forEach(function (s) { $(s).addEventListener('change', applyFilter); });
+  ['#f-state', '#f-outcome', '#f-part', '#f-kind'].forEach(function (s) { $(s).addEventListener('change', applyFilter); });
   $('#f-text').addEventListener('input', applyFilter);
   $('#f-reset').addEventListener('click', function () {
-    $('#f-state').value = ''; $('#f-part').value = ''; $('#f-kind').value = ''; $('#f-text').value = ''; applyFilter();
+    $('#f-state').value = ''; $('#f-outcome').value = ''; $('#f-part').value = ''; $('#f-kind').value = ''; $('#f-text').value = ''; applyFilter();
   });
   callTable.tBodies[0].addEventListener('click', function (e) {
     var tr = e.target.closest('tr'); if (!tr) return;

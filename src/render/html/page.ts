@@ -267,8 +267,14 @@ export function renderHtmlReport(report: Report, opts: HtmlOptions = {}): { html
     `<li>${w.frame !== null ? `frame ${w.frame}: ` : ''}<code>${esc(w.code)}</code> ${esc(w.message)}</li>`).join('');
 
   // --- Call table.
+  // The filters offer the words of the table, CSV and JSON: Wireshark's states, sipflow's outcomes (each part of
+  // "ANSWERED, NO AUDIO"), the dialog kinds.
   const stateOptions = new Set<string>();
-  for (const c of calls) { stateOptions.add(c.state); if (c.outcome) stateOptions.add(c.outcome); }
+  const outcomeOptions = new Set<string>();
+  for (const c of calls) {
+    stateOptions.add(c.state);
+    for (const o of (c.outcome ?? '').split(', ')) if (o) outcomeOptions.add(o);
+  }
   const hostCount = new Map<string, number>();
   const rows = payloads.map(({ c, p }) => {
     const hosts = new Set<string>();
@@ -283,7 +289,7 @@ export function renderHtmlReport(report: Report, opts: HtmlOptions = {}): { html
       `<td class="n" data-v="${c.start}">${f3(c.start)}</td>` +
       `<td class="n" data-v="${c.durationS ?? -1}">${c.durationS === null ? '-' : c.durationS.toFixed(1)}</td>` +
       `<td class="n" data-v="${c.setupMs ?? -1}">${c.setupMs === null ? '-' : Math.round(c.setupMs)}</td>` +
-      `<td>${esc(KIND_NAME[c.kind] ?? c.kind)}${c.partial ? ' <span class="muted">(partial)</span>' : ''}</td>` +
+      `<td>${esc(c.kind)}${c.partial ? ' <span class="muted">(partial)</span>' : ''}</td>` +
       `<td class="wrap" title="${esc(party(c.from, c.fromDisplay))}">${esc(party(c.from, c.fromDisplay))}</td>` +
       `<td class="wrap" title="${esc(party(c.to, c.toDisplay))}">${esc(party(c.to, c.toDisplay))}</td>` +
       `<td>${stateCell(c)}</td>` +
@@ -369,7 +375,8 @@ ${report.warnings.length ? `<details class="sub"${report.warnings.length <= 10 ?
 <h2>Dialogs</h2>
 <div class="filters noprint">
 <label>State <select id="f-state"><option value="">any</option>${[...stateOptions].sort().map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('')}</select></label>
-<label>Kind <select id="f-kind"><option value="">any</option>${kinds.map((k) => `<option value="${esc(k)}">${esc(KIND_NAME[k] ?? k)}</option>`).join('')}</select></label>
+<label>Outcome <select id="f-outcome"><option value="">any</option>${[...outcomeOptions].sort().map((s) => `<option value="${esc(s)}">${esc(s)}</option>`).join('')}</select></label>
+<label>Kind <select id="f-kind"><option value="">any</option>${kinds.map((k) => `<option value="${esc(k)}">${esc(k)}</option>`).join('')}</select></label>
 <label>Participant <select id="f-part"><option value="">any</option>${hostOptions}</select></label>
 <input id="f-text" type="search" placeholder="Search From, To, Call-ID, comment…" aria-label="Search">
 <button id="f-reset" type="button">Reset</button>
