@@ -367,7 +367,8 @@ export class App {
     const selFrom = first - view.head, selTo = last - view.head;
     if (selFrom < f.top) f.top = selFrom;
     if (selTo >= f.top + rowsH) f.top = selTo - rowsH + 1;
-    f.top = Math.max(0, f.top);
+    // No blank space under the last row while earlier rows are hidden (after a resize, say).
+    f.top = Math.max(0, Math.min(f.top, view.lines.length - view.head - rowsH));
     for (let k = 0; k < rowsH; k++) {
       const li = view.head + f.top + k;
       if (li >= view.lines.length) { ladder.push(new Line()); continue; }

@@ -21,6 +21,8 @@ export interface BrowseOptions {
   /** Calls kept with their messages on a live feed (older ended ones are summarised). */
   maxCalls: number;
   heuristic?: boolean;
+  /** Start with every dialog listed (analyze --all). */
+  all?: boolean;
 }
 
 /** Most redraws per second while data arrives (keys redraw at once). */
@@ -58,6 +60,7 @@ export async function browse(opts: BrowseOptions): Promise<number> {
       return `saved ${r.files.join(', ')} (${r.frames} frames: ${r.how})`;
     },
   }, screen.cols, screen.rows);
+  if (opts.all) app.list = { ...app.list, all: true };
 
   const draw = () => {
     app.cols = screen.cols;

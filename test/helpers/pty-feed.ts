@@ -14,6 +14,8 @@ import { hep3, udpFrame } from '../../src/net/build.js';
 
 const every = Number(process.env.SIPFLOW_FEED_MS ?? 150);
 const calls = Number(process.env.SIPFLOW_FEED_CALLS ?? 6);
+/** Steps written per tick (a load test: 6 steps every 10 ms is 200 calls/s). */
+const batch = Number(process.env.SIPFLOW_FEED_BATCH ?? 1);
 const A = '192.0.2.10', B = '192.0.2.20';
 
 function sip(n: number, kind: 'INVITE' | '180' | '200' | 'ACK' | 'BYE' | '200BYE'): { src: string; dst: string; text: string } {
@@ -53,12 +55,14 @@ const timer = setInterval(() => {
     if (sock) sock.close(); else setInterval(() => {}, 1 << 30);
     return;
   }
-  for (const s of steps[i] ?? []) {
-    const m = sip(s.n, s.kind);
-    const payload = Buffer.from(m.text);
-    if (sock) sock.send(hep3({ src: m.src, dst: m.dst, srcPort: 5060, dstPort: 5060, payload, timeSec: Math.floor(t) }), hepPort!, '127.0.0.1');
-    else w!.writePacket(Math.floor(t), Math.round((t % 1) * 1e9), udpFrame({ src: m.src, dst: m.dst, sport: 5060, dport: 5060, payload }));
+  for (let b = 0; b < batch && i < steps.length; b++) {
+    for (const s of steps[i] ?? []) {
+      const m = sip(s.n, s.kind);
+      const payload = Buffer.from(m.text);
+      if (sock) sock.send(hep3({ src: m.src, dst: m.dst, srcPort: 5060, dstPort: 5060, payload, timeSec: Math.floor(t) }), hepPort!, '127.0.0.1');
+      else w!.writePacket(Math.floor(t), Math.round((t % 1) * 1e9), udpFrame({ src: m.src, dst: m.dst, sport: 5060, dport: 5060, payload }));
+    }
+    t += every / 1000 / batch * (batch > 1 ? 1 : 250 / every);
+    i++;
   }
-  t += 0.25;
-  i++;
 }, every);

@@ -11,6 +11,7 @@ interface BrowseFlags {
   ascii?: boolean;
   color?: boolean;
   rtpHeuristic?: boolean;
+  all?: boolean;
 }
 
 export function registerBrowse(program: Command): void {
@@ -22,6 +23,7 @@ export function registerBrowse(program: Command): void {
     .option('-f, --capture-filter <bpf>', 'with -i: a capture filter, e.g. "port 5060 or portrange 10000-20000"')
     .option('--hep-listen <addr>', 'receive HEP/EEP (v1-v3) on udp:ADDR:PORT, as Kamailio siptrace, FreeSWITCH, Asterisk and heplify send it')
     .option('--max-calls <n>', 'live: calls kept with their messages; older ended calls are summarised (row kept, messages dropped)', '5000')
+    .option('-a, --all', 'start with every dialog listed (registrations, OPTIONS...), as analyze --all; the a key toggles it')
     .option('--ascii', 'ASCII line drawing only')
     .option('--rtp-heuristic', 'also find RTP streams no SDP announced')
     .option('--no-color', 'no colours (NO_COLOR too)')
@@ -71,7 +73,7 @@ async function run(files: string[], flags: BrowseFlags): Promise<number> {
   }
   const color = flags.color !== false && !(process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '');
   try {
-    return await browse({ spec, color, ascii: !!flags.ascii, maxCalls, heuristic: flags.rtpHeuristic });
+    return await browse({ spec, color, ascii: !!flags.ascii, maxCalls, heuristic: flags.rtpHeuristic, all: !!flags.all });
   } catch (e) {
     if (e instanceof FeedError) { process.stderr.write(`sipflow: ${e.message}\n`); return e.exitCode; }
     if (e instanceof Error && /needs a terminal/.test(e.message)) { process.stderr.write(`sipflow: ${e.message}\n`); return EXIT_USAGE; }
