@@ -164,7 +164,7 @@ export function strictCheck(p: ParsedSip): Refusal | null {
       : { status: 501, reason: 'Not Implemented' };
   }
   const mf = p.header('Max-Forwards');
-  if (mf !== null && !(/^\s*\d{1,3}\s*$/.test(mf) && Number(mf) <= 255)) return bad('Max-Forwards not in 0-255');
+  if (mf !== null && !(/^\s*\d{1,9}\s*$/.test(mf) && Number(mf) <= 255)) return bad('Max-Forwards not in 0-255');
   const cl = p.header('Content-Length');
   if (cl !== null && !/^\s*\d+\s*$/.test(cl)) return bad('Content-Length not a number');
   if (p.truncatedBody) return bad('Content-Length larger than the datagram');
