@@ -152,7 +152,7 @@ test('credentials: a replay, another Request-URI, another From are refused', asy
   assert.match(journal(), /authentication failed: MESSAGE from 127\.0\.0\.1:\d+ \(uri-mismatch\)/);
 });
 
-test('REGISTER: a replayed Authorization cannot move bob's binding (401, stale=false)', async () => {
+test('REGISTER: a replayed Authorization cannot move the binding of bob (401, stale=false)', async () => {
   const spec = { method: 'REGISTER', ruri: `sip:${LOOPBACK}:${p.port}`, port: bob.port, from: 'bob', to: 'bob', callId: 'bob-reg-2', extra: 'Expires: 3600\n' };
   const { res, cred } = await authed(bob, spec, 'bob', 'pw-bob', 'www');
   assert.equal(res.status, 200);
