@@ -47,7 +47,7 @@ export function differenceLines(raw: Difference, indent = '      ', flowFile: st
   // Actual values come from packets: no control character may reach the terminal.
   const d: Difference = { ...raw, message: printable(raw.message), expected: raw.expected && printable(raw.expected), actual: raw.actual && printable(raw.actual) };
   const frame = (f: number | null, prefix = 'frame') => (f === null ? '' : chalk.dim(`  (${prefix} ${f})`));
-  const at = d.line && flowFile ? chalk.dim(`  (${flowFile}:${d.line})`) : '';
+  const at = d.line && flowFile ? chalk.dim(`  (${printable(flowFile)}:${d.line})`) : '';
   const label = (s: string) => indent + pad(s, 15);
   const exp = (s: string) => chalk.green(s);
   const act = (s: string) => chalk.red(s);
@@ -77,9 +77,10 @@ export function differenceLines(raw: Difference, indent = '      ', flowFile: st
 /** Human-readable report of one capture (its diff when it differs). */
 export function renderText(o: FileOutcome, opts: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
-  const head = `${chalk.bold(o.capture)}${o.expect ? chalk.dim(` vs ${o.expect}`) : ''}`;
+  // File names are as untrusted as packets (a capture can be named anything).
+  const head = `${chalk.bold(printable(o.capture))}${o.expect ? chalk.dim(` vs ${printable(o.expect)}`) : ''}`;
   if (o.error) {
-    lines.push(`${chalk.red('✗')} ${head}: ${chalk.red('cannot check')}: ${o.error}`);
+    lines.push(`${chalk.red('✗')} ${head}: ${chalk.red('cannot check')}: ${printable(o.error)}`);
     return lines.join('\n') + '\n';
   }
   const r = o.result!;
@@ -96,11 +97,11 @@ export function renderText(o: FileOutcome, opts: { verbose?: boolean } = {}): st
     if (c.ok && !opts.verbose) continue;
     lines.push(`  ${c.ok ? chalk.green('✓') : chalk.red('✗')} ${callTitle(c)}`);
     if (!c.ok && Object.keys(c.participants).length && c.status === 'mismatch') {
-      lines.push(chalk.dim(`      participants: ${Object.entries(c.participants).map(([n, a]) => `${n} = ${a}`).join('; ')}`));
+      lines.push(chalk.dim(printable(`      participants: ${Object.entries(c.participants).map(([n, a]) => `${n} = ${a}`).join('; ')}`)));
     }
     for (const d of c.differences) lines.push(...differenceLines(d, '      ', o.expect));
   }
-  for (const n of r.notes) lines.push(chalk.yellow(`  note: ${n}`));
+  for (const n of r.notes) lines.push(chalk.yellow(`  note: ${printable(n)}`));
   return lines.join('\n') + '\n';
 }
 

@@ -9,6 +9,7 @@
  */
 import { marginTime, rowText, type Ladder } from './layout.js';
 import { cutNote } from './text.js';
+import { hasTerminalUnsafe } from '../escape.js';
 
 /**
  * Escape text for a Mermaid label (message text, note, participant alias).
@@ -20,7 +21,8 @@ export function mermaidEscape(s: string): string {
   let out = '';
   for (const ch of s) {
     const cp = ch.codePointAt(0)!;
-    if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp === 0x2028 || cp === 0x2029) { out += ' '; continue; }
+    // Controls, separators and the invisible bidi controls (terminalText's set): a space, in labels as in comments.
+    if (hasTerminalUnsafe(ch)) { out += ' '; continue; }
     switch (ch) {
       case '#': case ';': case '<': case '>': case '&': case '"': case '%': case '`':
         out += `#${cp};`;
@@ -34,7 +36,7 @@ export function mermaidEscape(s: string): string {
 
 /** Text for a "%%" comment line: one line, no '%', '{' or '}' (nothing Mermaid could read as a directive). */
 export function commentText(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  return [...s].map((ch) => (hasTerminalUnsafe(ch) ? ' ' : ch)).join('')
     .replace(/[%{}]/g, (ch) => `#${ch.charCodeAt(0)};`);
 }
 
@@ -86,7 +88,7 @@ export function renderMermaid(ladder: Ladder, opts: MermaidOptions = {}): string
 /** Markdown: a caption line and the diagram in a ```mermaid fence. */
 export function renderMarkdown(ladder: Ladder, opts: MermaidOptions = {}): string {
   // The caption is Markdown text: escape what Markdown or HTML would interpret.
-  const md = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
+  const md = (s: string) => [...s].map((ch) => (hasTerminalUnsafe(ch) ? ' ' : ch)).join('')
     .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
     .replace(/([\\`*_\[\]|~])/g, "\\$1");
   const caption = `**${md(ladder.title)}** — ${md(ladder.file)}`;
