@@ -165,7 +165,7 @@ test('sipflow ladder: formats, files per call, exit codes', { skip: corpusSkip()
     for (const n of names) assert.equal(XMLValidator.validate(readFileSync(join(dir, 'svg', n), 'utf8')), true);
     assert.equal(svg.out.trim().split('\n').length, 4);
     // --merge: one diagram.
-    const merged = cli(['ladder', conf, '--all', '--merge', '-f', 'mermaid', '--call', '1,2']);
+    const merged = cli(['ladder', conf, '--all', '--combine', '-f', 'mermaid', '--call', '1,2']);
     assert.equal(merged.code, 0, merged.err);
     assert.match(merged.out, /\(call 2\) INVITE/);
     // Several SVGs to standard output would not be one document.

@@ -4,7 +4,8 @@ import chalk from 'chalk';
 import { existsSync, statSync } from 'node:fs';
 import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
-import { filterReport, type CallFilter } from '../../filter.js';
+import { emptyFilterNote, filterReport, isFiltering, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg, widthOption } from '../options.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
 import {
@@ -18,9 +19,10 @@ import { captureInputs } from '../inputs.js';
 /** sysexits EX_UNAVAILABLE: a tool the command needs (Chromium) is not there. */
 export const EXIT_UNAVAILABLE = 69;
 
-interface LadderFlags extends CallFilter {
-  call?: string;
+interface LadderFlags extends RawCallFilter {
   all?: boolean;
+  combine?: boolean;
+  rtpHeuristic?: boolean;
   format: LadderFormat;
   output?: string;
   merge?: boolean;
@@ -33,48 +35,37 @@ interface LadderFlags extends CallFilter {
   rtp?: boolean;
   ascii?: boolean;
   color?: boolean;
-  width?: string;
-  scale?: string;
+  width?: number;
+  scale?: number;
   quiet?: boolean;
 }
 
 
 const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
-/** The calls to draw: --call N[,M], else the filters, else the INVITE dialogs (all with --all). */
-export function selectCalls(report: Report, flags: Pick<LadderFlags, 'call' | 'all'>): Call[] {
-  if (flags.call !== undefined) {
-    const wanted = flags.call.split(',').map((s) => s.trim()).filter(Boolean);
-    const out: Call[] = [];
-    for (const w of wanted) {
-      const n = Number(w);
-      const c = Number.isInteger(n) ? report.calls.find((x) => x.index === n) : undefined;
-      if (!c) {
-        const have = report.calls.map((x) => `${x.index} (${x.kind})`).join(', ') || 'none';
-        throw new UsageError(`no call ${w} in ${report.file}; its dialogs: ${have}`);
-      }
-      out.push(c);
-    }
-    return out;
-  }
-  return tableCalls(report, !!flags.all);
+/**
+ * The calls to draw: those the filters keep (a filtered report), of the
+ * table's kinds: INVITE dialogs, every dialog with --all, --kind or --call
+ * (a call asked for by number is drawn whatever it is).
+ */
+export function selectCalls(report: Report, filter: CallFilter, all: boolean): Call[] {
+  return tableCalls(report, all || filter.calls !== undefined || filter.kind !== undefined);
 }
 
 export function registerLadder(program: Command): void {
-  program
+  const cmd = program
     .command('ladder')
     .description('draw the ladder (sequence) diagram of SIP calls: text, Mermaid, Markdown, SVG, PNG or PDF')
     .argument('<files...>', 'pcap or pcapng file, optionally gzip-compressed; "-" reads standard input; several files, a folder or a quoted glob pattern are read as one capture in timestamp order (mergecap\'s order and frame numbers)')
-    .option('-c, --call <n>', 'only call number N (the # of `sipflow analyze`); several as N,M')
-    .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
     .option('-a, --all', 'every dialog (registrations, SUBSCRIBE, OPTIONS ...), not only INVITE calls')
-    .option('--from <text>', 'only calls whose From URI or display name contains text')
-    .option('--to <text>', 'only calls whose To URI or display name contains text')
-    .option('--state <states>', 'only calls in these states or outcomes, comma-separated')
     .addOption(new Option('-f, --format <format>', 'output format').choices(LADDER_FORMATS).default('text'))
     .option('-o, --output <path>', 'write to this file, or into this directory one file per call (<index>-<Call-ID>.<ext>)')
-    .option('-m, --merge', 'one diagram of all selected calls instead of one per call (several captures are always read as one)')
-    .option('-r, --recursive', 'folders: also the captures in their subfolders')
+    .option('--combine', 'one diagram of all selected calls instead of one per call')
+    .option('-m, --merge', 'several captures as one in timestamp order (always so for ladder; one diagram is --combine)');
+  addCallFilters(cmd);
+  addRecursive(cmd);
+  addRtpHeuristic(cmd);
+  cmd
     .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(GROUP_BY).default('port'))
     .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy names every port of the host, 192.168.1.14:5060=proxy that endpoint only (it wins over the host\'s name); repeatable or comma-separated', collect)
     .option('--order <columns>', 'put these columns first (alias names, hosts or host:port), comma-separated; a name that matches no column is an error', collect)
@@ -83,8 +74,8 @@ export function registerLadder(program: Command): void {
     .option('--rtp', 'draw each RTP stream of the call as one span (codec, packets, first-last time)')
     .option('--ascii', 'text: ASCII only, no box-drawing characters')
     .option('--no-color', 'text: no colours (NO_COLOR is honoured too; off when piped)')
-    .option('-w, --width <cols>', 'text: fit this many columns (default: the terminal width; unlimited when piped)')
-    .option('--scale <n>', 'png: device pixels per SVG pixel (default 2)')
+    .addOption(widthOption('text: fit this many columns (default: the terminal width; unlimited when piped)', 20))
+    .addOption(new Option('--scale <n>', 'png: device pixels per SVG pixel (default 2)').argParser(numArg(0, 8, 'device pixels per SVG pixel', true)))
     .option('-q, --quiet', 'do not list the files written')
     .addHelpText('after', `
 Columns are the SIP endpoints (host:port) in order of first appearance;
@@ -102,7 +93,7 @@ all its media ports. --alias HOST=name names every column of the host,
 with --all, or when the capture has no INVITE).
 
 With several diagrams and -o, each call goes into its own file in the -o
-directory; --merge draws them all in one diagram. PNG and PDF are rendered
+directory; --combine draws them all in one diagram. PNG and PDF are rendered
 from the SVG by a headless Chromium (one browser for all diagrams): the
 optional package playwright-core and a Chromium (apt-get install chromium,
 or SIPFLOW_CHROMIUM=/path) are needed; without them the command exits 69.
@@ -113,11 +104,12 @@ Examples:
   $ sipflow ladder trace.pcapng -f md > call.md
   $ sipflow ladder trace.pcapng -f svg --call 1 -o call1.svg
   $ sipflow ladder trace.pcapng -f png -o ladders/        # one PNG per call
-  $ sipflow ladder trace.pcapng -f pdf --all --merge -o flow.pdf
+  $ sipflow ladder trace.pcapng -f pdf --all --combine -o flow.pdf
   $ sipflow ladder fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --all
 
 Several captures (rotated files, two capture points) are one capture: a call
-that spans them is one call. --merge has its own meaning here (one diagram).`)
+that spans them is one call (-m/--merge means that here as in every command;
+one diagram of several calls is --combine).`)
     .action(async (args: string[], flags: LadderFlags) => {
       const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
@@ -148,10 +140,11 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
   const name = typeof file === 'string' ? file : mergedName(file);
   let aliases: Record<string, string>;
   try { aliases = parseAliases(flags.alias); } catch (e) { throw new UsageError((e as Error).message); }
-  const width = flags.width !== undefined ? Math.max(20, Number(flags.width) || 0)
-    : flags.output === undefined && process.stdout.isTTY ? process.stdout.columns || 120 : Infinity;
-  const scale = flags.scale !== undefined ? Number(flags.scale) : undefined;
-  if (scale !== undefined && !(scale > 0 && scale <= 8)) throw new UsageError('--scale expects a number between 0 and 8');
+  const width = flags.width ?? (flags.output === undefined && process.stdout.isTTY ? process.stdout.columns || 120 : Infinity);
+  const scale = flags.scale;
+  const filter = callFilterOf(flags);
+  // -m/--merge drew one diagram before it meant what it means in every command: say where that went.
+  if (flags.merge && !flags.combine && !flags.quiet) process.stderr.write('sipflow: ladder reads several captures as one anyway; one diagram of all the calls is --combine\n');
   const format = flags.format;
 
   const bar = progressBar(name, !flags.quiet);
@@ -159,18 +152,18 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
   try {
     report = await analyze(file, {
       onProgress: (d, t) => bar.update(d, t),
-      media: flags.sdp || flags.rtp ? { heuristic: false } : false,
+      media: flags.sdp || flags.rtp || flags.rtpHeuristic ? { heuristic: !!flags.rtpHeuristic } : false,
     });
   } finally {
     bar.stop();
   }
-  const filtered = filterReport(report, flags);
-  const calls = selectCalls(filtered, flags);
+  const filtered = filterReport(report, filter);
+  const calls = selectCalls(filtered, filter, !!flags.all);
   if (!calls.length) {
-    process.stderr.write(`sipflow: ${report.calls.length ? 'no dialog matches the selection' : 'no SIP dialogs found'} in ${name}\n`);
+    process.stderr.write(`sipflow: ${name}: ${report.calls.length && isFiltering(filter) ? emptyFilterNote(report.calls.length) : 'no SIP dialogs found'}\n`);
     return EXIT_INPUT;
   }
-  const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, rows: flags.rows, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.merge, ...LADDER_LIMITS });
+  const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, rows: flags.rows, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.combine, ...LADDER_LIMITS });
   const cutOnes = list.filter((l) => l.rowsCut || l.streamsCut);
   if (cutOnes.length) {
     process.stderr.write(`sipflow: ${cutOnes.length} diagram${cutOnes.length === 1 ? '' : 's'} reached the limits (${LADDER_LIMITS.maxRows} rows, ${LADDER_LIMITS.maxColumns} columns, ${LADDER_LIMITS.maxStreams} RTP streams): ` +
@@ -186,7 +179,7 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
   // Standard output.
   if (out === undefined) {
     if (isImage(format)) {
-      if (list.length > 1) throw new UsageError(`${list.length} diagrams: give -o DIR for one ${format.toUpperCase()} per call, or --merge, or --call N`);
+      if (list.length > 1) throw new UsageError(`${list.length} diagrams: give -o DIR for one ${format.toUpperCase()} per call, or --combine, or --call N`);
       if (process.stdout.isTTY) throw new UsageError(`${format.toUpperCase()} is binary: give -o FILE (or redirect standard output)`);
       const r = await Rasterizer.open({ scale });
       try {
@@ -196,7 +189,7 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
       return EXIT_OK;
     }
     if ((format === 'svg' || format === 'mermaid') && list.length > 1) {
-      throw new UsageError(`${list.length} diagrams: give -o DIR for one ${format === 'svg' ? 'SVG' : 'Mermaid'} file per call, or --merge, or --call N`);
+      throw new UsageError(`${list.length} diagrams: give -o DIR for one ${format === 'svg' ? 'SVG' : 'Mermaid'} file per call, or --combine, or --call N`);
     }
     process.stdout.write(list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
     return EXIT_OK;

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { basename } from 'node:path';
-import type { CallFilter } from '../../filter.js';
+import { isFiltering, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg } from '../options.js';
 import { parseAliases } from '../../aliases.js';
 import { DEFAULT_MAX_BYTES, MAX_CALL_SECTIONS, MAX_CALL_STREAMS, MAX_LADDER_ROWS } from '../../render/html/index.js';
 import { DEFAULT_AUDIO_BYTES } from '../../render/html/audio.js';
@@ -11,16 +12,16 @@ import { mergedName } from '../../capture/merge.js';
 import { EXIT_OK, EXIT_USAGE, progressBar, reportError, writeOutput } from '../common.js';
 import { captureInputs, outputPath } from '../inputs.js';
 
-interface ReportFlags extends CallFilter {
+interface ReportFlags extends RawCallFilter {
   output?: string;
   all?: boolean;
   rtpHeuristic?: boolean;
   plots?: boolean;
   alias?: string[];
   by: 'port' | 'host';
-  maxSize?: string;
+  maxSize?: number;
   audio?: boolean;
-  audioMaxSize?: string;
+  audioMaxSize?: number;
   quiet?: boolean;
   merge?: boolean;
   recursive?: boolean;
@@ -39,25 +40,23 @@ function fmtSize(n: number): string {
 }
 
 export function registerReport(program: Command): void {
-  program
+  const cmd = program
     .command('report')
     .description('write one self-contained HTML report: summary, call table, ladders, SIP messages, media and RTP plots')
     .argument('<files...>', 'pcap or pcapng files, optionally gzip-compressed, folders (their captures, told by content) or quoted glob patterns')
     .option('-o, --output <path>', 'HTML file to write ("-" for standard output; default: <capture name>.html); for several captures the folder to write one page each into (default: the current folder)')
-    .option('-m, --merge', 'read all the files as one capture in timestamp order (mergecap\'s order and frame numbers): one page')
-    .option('-r, --recursive', 'folders: also the captures in their subfolders (their pages go into the same subfolders of -o)')
-    .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs')
-    .option('--rtp-heuristic', 'also find RTP streams no SDP announced (captures that start mid-call); marked heuristic')
-    .option('--no-plots', 'leave out the per-stream jitter and inter-arrival plots (a smaller page)')
-    .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
-    .option('--from <text>', 'only calls whose From URI or display name contains text')
-    .option('--to <text>', 'only calls whose To URI or display name contains text')
-    .option('--state <states>', 'only calls in these states or outcomes, comma-separated')
+    .option('-m, --merge', 'read all the files as one capture in timestamp order (mergecap\'s order and frame numbers): one page');
+  addRecursive(cmd, ' (their pages go into the same subfolders of -o)');
+  cmd.option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs');
+  addRtpHeuristic(cmd);
+  cmd.option('--no-plots', 'leave out the per-stream jitter and inter-arrival plots (a smaller page)');
+  addCallFilters(cmd);
+  cmd
     .option('--alias <addr=name>', 'name a ladder column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable', collect)
     .addOption(new Option('--by <what>', 'ladder columns per address and port, or per host').choices(['port', 'host']).default('port'))
-    .option('--max-size <MB>', `size budget of the page in MB, shared by the calls (default ${DEFAULT_MAX_BYTES / 1048576})`)
+    .addOption(new Option('--max-size <MB>', `size budget of the page in MB, shared by the calls (default ${DEFAULT_MAX_BYTES / 1048576})`).argParser(numArg(0, 4096, 'a size in MB', true)))
     .option('--audio', 'per call an audio player: both directions\' waveforms (caller above), DTMF and events marked, click to play from there')
-    .option('--audio-max-size <MB>', `size budget of all audio players in MB, on top of --max-size (default ${DEFAULT_AUDIO_BYTES / 1048576})`)
+    .addOption(new Option('--audio-max-size <MB>', `size budget of all audio players in MB, on top of --max-size (default ${DEFAULT_AUDIO_BYTES / 1048576})`).argParser(numArg(0, 4096, 'a size in MB', true)))
     .option('-q, --quiet', 'do not print what was written')
     .addHelpText('after', `
 The page works offline (inline CSS, script and SVG; a Content-Security-Policy
@@ -86,26 +85,10 @@ Examples:
   $ sipflow report fixtures/ -o reports/fixtures/     # one page per capture of the folder
   $ sipflow report 'rotated/*.pcap*' --merge -o day.html`)
     .action(async (args: string[], flags: ReportFlags) => {
-      let maxBytes: number | undefined;
-      if (flags.maxSize !== undefined) {
-        const mb = Number(flags.maxSize);
-        if (!(mb > 0 && mb <= 4096)) {
-          process.stderr.write('sipflow: --max-size expects a size in MB between 0 and 4096\n');
-          process.exitCode = EXIT_USAGE;
-          return;
-        }
-        maxBytes = Math.round(mb * 1048576);
-      }
-      let audioMaxBytes: number | undefined;
-      if (flags.audioMaxSize !== undefined) {
-        const mb = Number(flags.audioMaxSize);
-        if (!(mb > 0 && mb <= 4096)) {
-          process.stderr.write('sipflow: --audio-max-size expects a size in MB between 0 and 4096\n');
-          process.exitCode = EXIT_USAGE;
-          return;
-        }
-        audioMaxBytes = Math.round(mb * 1048576);
-      }
+      const maxBytes = flags.maxSize !== undefined ? Math.round(flags.maxSize * 1048576) : undefined;
+      const audioMaxBytes = flags.audioMaxSize !== undefined ? Math.round(flags.audioMaxSize * 1048576) : undefined;
+      let filter: CallFilter;
+      try { filter = callFilterOf(flags); } catch (e) { process.exitCode = reportError(e); return; }
       let aliases: Record<string, string>;
       try { aliases = parseAliases(flags.alias); } catch (e) {
         process.stderr.write(`sipflow: ${(e as Error).message}\n`);
@@ -151,8 +134,8 @@ Examples:
         try {
           const r = await htmlReport(file, {
             media: { heuristic: !!flags.rtpHeuristic },
-            filter: { callId: flags.callId, from: flags.from, to: flags.to, state: flags.state },
-            all: !!flags.all,
+            filter,
+            all: !!flags.all || filter.kind !== undefined || filter.calls !== undefined,
             plots: flags.plots !== false,
             ladder: { aliases, by: flags.by },
             maxBytes,
@@ -170,7 +153,7 @@ Examples:
               (s.omittedCalls ? `, ${s.omittedCalls} dialog${s.omittedCalls === 1 ? '' : 's'} only counted (over the page budget: the ${s.calls} worst are shown)` : '');
             process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtSize(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
               `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.renderMs} ms)\n`);
-            if (!r.calls.length) process.stderr.write(`sipflow: no ${r.report.calls.length ? 'dialog matches the selection' : 'SIP dialogs found'} in ${name}; the report has a summary only\n`);
+            if (!r.calls.length) process.stderr.write(`sipflow: ${name}: ${isFiltering(filter) ? 'no dialog matches the filter' : 'no SIP dialogs found'}; the report has a summary only\n`);
           }
           return EXIT_OK;
         } catch (e) {
