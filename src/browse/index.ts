@@ -57,7 +57,8 @@ export async function browse(opts: BrowseOptions): Promise<number> {
     async save(base, calls, listed) {
       if (!store.done && !feed.live) return 'the capture is still being read: save when it is done';
       const r = await saveCalls(base, store.view(), calls, listed, { paths: feed.paths, index: analysis.index, ascii: opts.ascii, epoch: store.epoch });
-      return `saved ${r.files.join(', ')} (${r.frames} frames: ${r.how})`;
+      // The capture first (what the user asked for), then its companions by extension only: the line stays short.
+      return `saved ${r.files[0]} (${r.frames} frames: ${r.how}) and its .txt, .svg ladder and .csv list`;
     },
   }, screen.cols, screen.rows);
   if (opts.all) app.list = { ...app.list, all: true };

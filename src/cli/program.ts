@@ -42,7 +42,7 @@ for (const name of commandsFor(process.argv.slice(2))) (await COMMANDS[name]!())
 
 program.addHelpText('after', `
 Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error,
-69 no browser for PNG/PDF ladders.
+69 no browser for PNG/PDF ladders (or no dumpcap/tcpdump for browse -i).
 
 Examples:
   $ sipflow analyze trace.pcapng                      call list and RTP streams

@@ -114,6 +114,7 @@ test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REF
 });
 
 test('live: a capture growing on standard input shows its calls as they come and update', { skip: tmuxSkip(), timeout: 60000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sipflow-browse-live-'));
   const t = new Tmux(`SIPFLOW_FEED_MS=120 SIPFLOW_FEED_CALLS=6 ${shellQuote(process.execPath)} ${shellQuote(FEED)} | ${browse('-')}`, { cols: 110, rows: 20 });
   try {
     let s = await t.waitFor(/ 1 +0\.000 .*Caller 1/);
@@ -130,6 +131,18 @@ test('live: a capture growing on standard input shows its calls as they come and
     await t.waitFor(/6 +3\.750 .*COMPLETED +COMPLETED/, 15000);
     t.keys('Enter');
     s = await t.waitFor('Call 2: ');
+    assert.match(s, /^BYE sip:bob2@192\.0\.2\.20 SIP\/2\.0$|^INVITE sip:bob2@192\.0\.2\.20 SIP\/2\.0$/m);
+    // Save from a live feed: the SIP messages rebuilt as frames; the saved file analyzes to the same call.
+    t.keys('w');
+    await t.waitFor('save as (base name): sipflow-call-2');
+    t.keys('C-u');
+    t.type(join(dir, 'live-2'));
+    t.keys('Enter');
+    s = await t.waitFor(/saved .*live-2\.pcapng \(6 frames: SIP messages rebuilt/);
+    const r = sipflow(['analyze', '--json', join(dir, 'live-2.pcapng')]);
+    assert.equal(r.code, 0, r.stderr);
+    const rep = JSON.parse(r.stdout) as { calls: { callId: string; state: string; sipPackets: number; fromDisplay: string }[] };
+    assert.deepEqual(rep.calls.map((c) => [c.callId, c.state, c.sipPackets, c.fromDisplay]), [['live-2@sipflow.test', 'COMPLETED', 6, 'Caller 2']]);
     t.keys('q', 'q');
     // The feeder idles once its calls are written (as tcpdump would until its next packet), so the
     // pipeline does not end: wait for the browser itself to be gone.
@@ -138,6 +151,7 @@ test('live: a capture growing on standard input shows its calls as they come and
     assert.ok(cooked(t.stty()), 'terminal left in cooked mode');
   } finally {
     t.close();
+    rmSync(dir, { recursive: true, force: true });
   }
 });
 
@@ -194,9 +208,9 @@ test('--hep-listen: HEP3 packets (as Kamailio siptrace sends them) become calls'
     await t.waitFor(`listening for HEP on udp:127.0.0.1:${port}`);
     const r = spawnSync(process.execPath, [FEED], { env: { ...process.env, SIPFLOW_FEED_HEP: String(port), SIPFLOW_FEED_MS: '40', SIPFLOW_FEED_CALLS: '4' }, timeout: 20000 });
     assert.equal(r.status, 0);
-    const s = await t.waitFor(/4\/4 calls/);
+    await t.waitFor(/4\/4 calls/);
+    const s = await t.waitFor(/ 4 .*Caller 4 .*COMPLETED +COMPLETED/);
     assert.match(s, /HEP udp:127\.0\.0\.1/);
-    assert.match(s, / 4 .*Caller 4 .*COMPLETED +COMPLETED/);
     // The flow shows HEP's original endpoints, not the collector's socket.
     t.keys('Enter');
     await t.waitFor('192.0.2.10:5060');
