@@ -14,6 +14,7 @@ interface CheckFlags {
   quiet?: boolean;
   color?: boolean;
   merge?: boolean;
+  rtpHeuristic?: boolean;
 }
 
 export function registerCheck(program: Command): void {
@@ -24,6 +25,7 @@ export function registerCheck(program: Command): void {
     .option('--expect <flow>', 'the expected flow (default: the capture\'s sibling X.flow.yaml); one capture only')
     .option('-m, --merge', 'read all the captures (files, the captures of folders told by content, quoted glob patterns) as one capture in timestamp order (mergecap\'s order), checked against --expect or the first capture\'s X.flow.yaml')
     .option('--strict-retransmissions', 'retransmissions count: the flow must list them')
+    .option('--rtp-heuristic', 'also RTP streams no SDP announced, for media expectations written by snapshot --rtp-heuristic')
     .option('--junit <file>', 'also write a JUnit XML report (a test case per call) for CI dashboards')
     .option('--json', 'print the results as JSON instead of the diff')
     .option('-v, --verbose', 'list the calls that match too')
@@ -85,7 +87,7 @@ async function run(paths: string[], flags: CheckFlags): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const media = { heuristic: false };
+  const media = { heuristic: !!flags.rtpHeuristic };
   const outcomes: FileOutcome[] = [];
   for (const j of jobs) {
     let o: FileOutcome;

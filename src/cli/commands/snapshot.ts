@@ -16,6 +16,7 @@ interface SnapshotFlags {
   media?: boolean;
   retransmissions?: boolean;
   force?: boolean;
+  rtpHeuristic?: boolean;
   quiet?: boolean;
   color?: boolean;
   merge?: boolean;
@@ -34,7 +35,8 @@ export function registerSnapshot(program: Command): void {
     .option('--alias <addr=name>', 'name a participant: 192.0.2.1=pbx (all ports) or 192.0.2.1:5060=pbx; repeatable or comma-separated', collect, [])
     .option('--media', 'add media expectations: codecs, RTP both ways, loss and jitter limits')
     .option('--retransmissions', 'keep retransmissions, marked "(retransmission)" (for check --strict-retransmissions)')
-    .option('-f, --force', 'folder mode: overwrite flow files that exist')
+    .option('--force', 'folder mode: overwrite flow files that exist')
+    .option('--rtp-heuristic', 'with --media: also RTP streams no SDP announced (captures that start mid-call); check them with check --rtp-heuristic')
     .option('-m, --merge', 'read the captures (files, folders, quoted glob patterns) as one capture in timestamp order (mergecap\'s order): one flow')
     .option('-q, --quiet', 'no progress or summary on stderr')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
@@ -60,7 +62,7 @@ Examples:
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const media = flags.media ? { heuristic: false } : false;
+      const media = flags.media ? { heuristic: !!flags.rtpHeuristic } : false;
       if (flags.media && !media) process.stderr.write('sipflow: warning: this sipflow has no media analysis; no media expectations written\n');
       const opts: SnapshotOptions = { all: !!flags.all, aliases, media: !!media, retransmissions: !!flags.retransmissions };
       const render = (r: Parameters<typeof snapshotFlow>[0]) => {
