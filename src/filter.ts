@@ -41,18 +41,8 @@ export interface CallFilter {
   until?: number;
 }
 
-/** The filter options as the command line gives them (strings), before checking. */
-export interface RawCallFilter {
-  call?: string;
-  callId?: string;
-  from?: string;
-  to?: string;
-  state?: string;
-  outcome?: string;
-  kind?: string;
-  since?: string;
-  until?: string;
-}
+/** The filter options as the command line gives them, before checking: every value a string, --call for `calls`. */
+export type RawCallFilter = { [K in Exclude<keyof CallFilter, 'calls'>]?: string } & { call?: string };
 
 /** A filter value that cannot be used (the CLI exits 64 with its message). */
 export class FilterError extends Error {
