@@ -170,6 +170,36 @@ test('App: sort by any column both ways, filter on any header, quick filters, ma
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
 
+test('App: the mouse: wheel scrolls, a click selects and a second opens, a header click sorts (again: reversed)', async () => {
+  const { store, dir } = await analyzed(capture(6, (i) => `User ${i}`));
+  try {
+    const a = app(store, 120, 20);
+    a.frame();
+    const mouse = (action: 'wheelup' | 'wheeldown' | 'press', x: number, y: number) => { a.handle({ type: 'mouse', action, x, y }); a.frame(); };
+    mouse('wheeldown', 10, 5);
+    assert.equal(a.selected?.index, 4);
+    mouse('wheelup', 10, 5);
+    assert.equal(a.selected?.index, 1);
+    // Row k of the list is screen line k + 2 (title, header).
+    mouse('press', 10, 4);
+    assert.equal(a.selected?.index, 3);
+    assert.equal(a.mode, 'list');
+    mouse('press', 10, 4);
+    assert.equal(a.mode, 'flow');
+    assert.equal(a.flow!.calls[0]!.index, 3);
+    a.handle(key('q'));
+    a.frame();
+    // The header: find the Pkts column on screen and click it.
+    const header = a.frame()[1]!.replace(SGR, '');
+    const x = header.indexOf('Pkts');
+    mouse('press', x, 1);
+    assert.equal(COLUMNS[a.list.sortCol]!.head, 'Pkts');
+    assert.equal(a.list.sortDesc, false);
+    mouse('press', x, 1);
+    assert.equal(a.list.sortDesc, true);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
 test('visibleCalls: non-INVITE dialogs only with --all (the a key) or a kind filter', () => {
   const mk = (index: number, kind: Call['kind']): Call => ({
     index, callId: `c${index}`, kind, partial: false, from: 'sip:a@x', to: 'sip:b@x', fromDisplay: null, toDisplay: null, initialSpeaker: '1.1.1.1',
