@@ -214,3 +214,69 @@ test('PNG and PDF through one browser', { skip: chromiumSkip, timeout: 120_000 }
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+/** Pages of a PDF Chromium wrote (its page objects), and its document title. */
+function pdfFacts(b: Buffer): { pages: number; title: string | null; boxes: string[] } {
+  const s = b.toString('latin1');
+  const pages = (s.match(/\/Type\s*\/Page(?!s)/g) ?? []).length;
+  // A literal string, or UTF-16BE in hex (<FEFF...>) when the title is not ASCII.
+  const lit = /\/Title\s*\(([^)]*)\)/.exec(s)?.[1];
+  const hex = /\/Title\s*<([0-9A-Fa-f]+)>/.exec(s)?.[1];
+  const title = lit ?? (hex ? Buffer.from(hex.replace(/^feff/i, ''), 'hex').swap16().toString('utf16le') : null);
+  return { pages, title, boxes: [...s.matchAll(/\/MediaBox\s*\[([^\]]*)\]/g)].map((m) => m[1]!.trim()) };
+}
+
+test('PDF: a long diagram is paginated between rows, each page A4-proportioned, the title set', { skip: chromiumSkip, timeout: 120_000 }, () => {
+  const transfer = join(CORPUS, 'mtaa', 'Z1_transfercall.pcapng');
+  const dir = mkdtempSync(join(tmpdir(), 'sipflow-pdf-'));
+  try {
+    const short = cli(['ladder', DECLINE, '-f', 'pdf', '-o', join(dir, 'd.pdf')]);
+    assert.equal(short.code, 0, short.err);
+    const d = pdfFacts(readFileSync(join(dir, 'd.pdf')));
+    assert.equal(d.pages, 1, 'a short diagram is one page of its own size');
+    assert.match(d.title ?? '', /^Call 1: sip:mobillin@192\.168\.1\.14 .* REJECTED \(DECLINED\)$/);
+    const long = cli(['ladder', existsSync(transfer) ? transfer : DECLINE, '--all', '--combine', '--rtp', '-f', 'pdf', '-o', join(dir, 't.pdf')]);
+    assert.equal(long.code, 0, long.err);
+    const t = pdfFacts(readFileSync(join(dir, 't.pdf')));
+    if (!existsSync(transfer)) return;
+    assert.ok(t.pages >= 2, `${t.pages} pages`);
+    assert.equal(t.title, '2 dialogs: 1 COMPLETED, 2 COMPLETED');
+    // Every page the same A4-like size (height ~ 1.414 x width).
+    const [w, h] = t.boxes[0]!.split(/\s+/).slice(2).map(Number);
+    assert.ok(Math.abs(h! / w! - 1.414) < 0.02, `page ${w} x ${h}`);
+    assert.ok(t.boxes.every((b) => b === t.boxes[0]), t.boxes.join(' | '));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+const VIDEO = join(CORPUS, 'mtaa', 'Z1_videocall.pcapng');
+
+test('Z1_videocall --rtp: media on its host\'s lifeline (the SDP announcer\'s), no port columns', { skip: corpusSkip() || (existsSync(VIDEO) ? false : `${VIDEO} not found`) }, async () => {
+  const report = await analyze(VIDEO, { media: { heuristic: false } });
+  const call = report.calls.find((c) => c.kind === 'call')!;
+  const l = buildLadder(report, [call], { rtp: true });
+  const keys = l.participants.map((p) => p.key);
+  // SIP columns are host:port; 192.168.1.14 has two (the proxy's 5060, linPC's 63033): no media port gets a column.
+  assert.deepEqual(keys, ['192.168.1.15:39858', '192.168.1.14:5060', '192.168.1.14:63033', '91.127.224.214']);
+  const span = (src: string, dst: string) => {
+    const s = report.rtpStreams.find((x) => x.src === src && x.dst === dst)!;
+    const r = l.rows.find((x) => x.kind === 'rtp' && x.stream === s.index)!;
+    return [keys[r.from], keys[r.to]];
+  };
+  // 192.168.1.15:7078 -> 192.168.1.14:7078 starts on 192.168.1.15's lifeline and ends on linPC's, which announced 7078 in its 200 OK.
+  assert.deepEqual(span('192.168.1.15:7078', '192.168.1.14:7078'), ['192.168.1.15:39858', '192.168.1.14:63033']);
+  assert.deepEqual(span('192.168.1.14:9078', '192.168.1.15:9078'), ['192.168.1.14:63033', '192.168.1.15:39858']);
+  // A media host that sent no SIP: one column named by the host.
+  assert.deepEqual(span('192.168.1.14:7078', '91.127.224.214:7078'), ['192.168.1.14:63033', '91.127.224.214']);
+  // The text ladder's Delta column and --rows time on this multi-interface capture (timestamps go backwards in frame order).
+  const text = renderLadderText(l, { caption: false });
+  assert.match(text, /^Frame +Time +Delta /m);
+  assert.match(text, /^ +4 +0\.001199 -0\.019 /m);
+  const byTime = buildLadder(report, [call], { rows: 'time' });
+  const times = byTime.rows.map((r) => r.time);
+  assert.deepEqual(times, [...times].sort((a, b) => a - b));
+  const cmd = cli(['ladder', VIDEO, '--rows', 'time', '--order', 'nosuch']);
+  assert.equal(cmd.code, 64);
+  assert.match(cmd.err, /--order: no column "nosuch"; the columns: 192\.168\.1\.15:39858/);
+});

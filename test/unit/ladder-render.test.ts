@@ -7,13 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import chalk from 'chalk';
-import { displayWidth } from '../../src/render/terminal.js';
+import { displayWidth, printable } from '../../src/render/terminal.js';
 import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
 import {
   buildLadder, diagramFileName, mermaidEscape, renderLadderSvg, renderLadderText,
   renderMarkdown, renderMermaid, ROW_ORDERS, sanitizeCallId, unknownColumns,
 } from '../../src/render/ladder/index.js';
-import { xmlEscape } from '../../src/render/escape.js';
+import { hasTerminalUnsafe, terminalText, xmlEscape } from '../../src/render/escape.js';
 import { hostOf } from '../../src/net/addr.js';
 import { parseAliases } from '../../src/aliases.js';
 
@@ -320,4 +320,30 @@ test('file names and helpers', () => {
   assert.equal(hostOf('10.0.0.1:5060'), '10.0.0.1');
   assert.throws(() => parseAliases(['nothing']), /ADDRESS=NAME/);
   assert.deepEqual(parseAliases(['[2001:db8::1]=pbx']), { '2001:db8::1': 'pbx' });
+});
+
+test('mermaid: a Call-ID or file name holding a directive cannot become one; bidi controls never reach a diagram', () => {
+  const r = basic();
+  r.file = 'x%%{init: {"theme":"dark"}}%%.pcapng';
+  r.calls[0]!.callId = '%%{init: {"theme":"forest"}}%%\u202e@x';
+  r.calls[0]!.messages[4]!.label = '180 \u202eRinging\u2066 %%{init}%%';
+  const l = buildLadder(r, r.calls, { aliases: { '10.0.0.2': 'pro\u202exy%%{x}%%' } });
+  const src = renderMermaid(l);
+  // Mermaid looks for %%{...}%% anywhere in the source: only comment starts may hold '%'.
+  assert.ok(!src.replace(/^ {4}%% /gm, '').includes('%'), src);
+  assert.ok(!/[{}]/.test(src.split('\n').filter((x) => x.startsWith('    %%')).join('')), 'no brace in a comment');
+  assert.match(src, /^ {4}%% Call-ID #37;#37;#123;init: #123;"theme":"forest"#125;#125;#37;#37; @x$/m);
+  assert.ok(!/[\u202a-\u202e\u2066-\u2069\u200e\u200f]/.test(src), 'bidi controls in the Mermaid source');
+  assert.ok(!/[\u202a-\u202e\u2066-\u2069]/.test(renderMarkdown(l)));
+  for (const t of [renderLadderText(l, {}), renderLadderText(l, { ascii: true })]) assert.ok(!/[\u202a-\u202e\u2066-\u2069\u200e\u200f]/.test(t), 'bidi controls in a text ladder');
+});
+
+test('terminalText: control, separator and bidi characters become U+FFFD; text, emoji and joiners stay', () => {
+  const bad = ['\u0000', '\u001b', '\u0007', '\u007f', '\u0085', '\u009b', '\u2028', '\u2029', '\u202a', '\u202b', '\u202c', '\u202d', '\u202e', '\u2066', '\u2067', '\u2068', '\u2069', '\u200e', '\u200f', '\u061c', '\ufff9', '\ufffb'];
+  for (const ch of bad) {
+    assert.equal(terminalText(`a${ch}b`), 'a\ufffdb', `U+${ch.charCodeAt(0).toString(16)}`);
+    assert.equal(printable(`a${ch}b`), 'a\ufffdb', 'printable() is the same rule');
+    assert.ok(hasTerminalUnsafe(ch));
+  }
+  for (const ok of ['plain', 'Jiří', '代理', '👩\u200d💻', 'ک\u200cه', 'שלום', 'مرحبا']) assert.equal(terminalText(ok), ok);
 });
