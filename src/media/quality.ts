@@ -34,6 +34,12 @@ export const DEFAULT_JITTER_BUFFER_MS = 40;
 const MIN_WINDOW_S = WINDOW_S / 2;
 /** Sender reports remembered per SSRC, to match the LSR of later report blocks. */
 const SR_KEPT = 16;
+/**
+ * Windows kept per stream (a day of 5 s windows): a stream whose packet times
+ * jump (a hostile or broken capture, timestamps years apart) shares the last
+ * one instead of allocating a window per 5 s of the jump.
+ */
+const MAX_WINDOWS = 17280;
 
 export interface QualityOptions {
   /** Score as heard through a fixed jitter buffer of this many ms (late packets count as lost). */
@@ -89,7 +95,7 @@ export function createQualityTap(opts: QualityOptions = {}): QualityTap {
     let ext = (t.maxSeq & ~0xffff) | p.seq;
     if (ext - t.maxSeq > 0x8000) ext -= 0x10000;
     else if (t.maxSeq - ext > 0x8000) ext += 0x10000;
-    const wi = Math.max(0, Math.floor((p.time - t.start) / WINDOW_S));
+    const wi = Math.min(MAX_WINDOWS - 1, Math.max(0, Math.floor((p.time - t.start) / WINDOW_S)));
     while (t.windows.length <= wi) t.windows.push({ maxSeq: t.maxSeq, received: 0, discarded: 0, runs: 0 });
     const w = t.windows[wi]!;
     if (ext > t.maxSeq) {
@@ -133,6 +139,8 @@ export function createQualityTap(opts: QualityOptions = {}): QualityTap {
 
   /** Round trip between the two ends of a stream, from the loops RTCP let us measure (s), or null. */
   function roundTrip(s: RtpStream, streams: RtpStream[]): number | null {
+    // Without any RTCP loop there is nothing to find (and the search below, per stream, was quadratic in a stream flood).
+    if (loops.size === 0) return null;
     const mean = (ssrc: number) => { const l = loops.get(ssrc); return l && l.n ? l.sum / l.n : null; };
     const own = mean(Number(s.ssrc));
     const back = streams.find((o) => o !== s && o.callId === s.callId && o.src === s.dst && o.dst === s.src && mean(Number(o.ssrc)) !== null);

@@ -16,7 +16,11 @@ export interface ReassemblyLimits {
   maxOpen: number;
   /** Capture seconds after which an incomplete datagram is dropped. */
   maxAgeS: number;
+  /** Most fragment bytes held over all open datagrams; the oldest is dropped beyond it (default 64 MiB). */
+  maxBufferedBytes?: number;
 }
+
+const DEFAULT_MAX_BUFFERED = 64 * 1024 * 1024;
 
 export const DEFAULT_REASSEMBLY_LIMITS: ReassemblyLimits = {
   maxDatagramBytes: 65535,
@@ -53,6 +57,10 @@ export class Reassembler {
   private readonly open = new Map<string, Pending>();
   readonly stats: ReassemblyStats = { fragments: 0, reassembled: 0, duplicates: 0, overlaps: 0, dropped: 0 };
   private lastSweep = 0;
+  /** Fragments since the last sweep: a sweep visits every open datagram, so it waits for as many fragments (amortised O(1) even when time jumps back and forth). */
+  private sinceSweep = 0;
+  /** Fragment bytes held in all open datagrams. */
+  private buffered = 0;
   /**
    * The frames whose fragments made the datagram `add` just returned,
    * ascending (what `sipflow extract` copies for a reassembled packet).
@@ -72,21 +80,22 @@ export class Reassembler {
    */
   add(key: string, offset: number, more: boolean, data: Uint8Array, frame: number, time: number): Uint8Array | null {
     this.stats.fragments++;
-    if (time - this.lastSweep > 1 || time < this.lastSweep) this.sweep(time, frame);
+    this.sinceSweep++;
+    if ((time - this.lastSweep > 1 || time < this.lastSweep) && this.sinceSweep >= Math.min(this.open.size, 1024)) this.sweep(time, frame);
     let p = this.open.get(key);
     if (!p) {
       if (this.open.size >= this.limits.maxOpen) {
         const oldest = this.open.keys().next().value as string;
         const o = this.open.get(oldest)!;
-        this.open.delete(oldest);
-        this.drop(frame, `more than ${this.limits.maxOpen} IP datagrams under reassembly; dropped the one begun in frame ${o.firstFrame}`);
+        this.remove(oldest, o);
+        this.drop(frame, `more than ${this.limits.maxOpen} IP datagrams under reassembly (reassembly limit); dropped the one begun in frame ${o.firstFrame}`);
       }
       p = { pieces: [], total: -1, firstFrame: frame, firstTime: time, bytes: 0 };
       this.open.set(key, p);
     }
     const end = offset + data.length;
     if (end > this.limits.maxDatagramBytes) {
-      this.open.delete(key);
+      this.remove(key, p);
       this.drop(frame, `IP fragment reaches byte ${end}, beyond the ${this.limits.maxDatagramBytes}-byte reassembly limit; datagram begun in frame ${p.firstFrame} dropped`);
       return null;
     }
@@ -94,17 +103,27 @@ export class Reassembler {
       if (q.offset === offset && q.data.length === data.length) { this.stats.duplicates++; return null; }
     }
     if (p.pieces.length >= this.limits.maxFragments) {
-      this.open.delete(key);
+      this.remove(key, p);
       this.drop(frame, `IP datagram begun in frame ${p.firstFrame} has more than ${this.limits.maxFragments} fragments; dropped`);
       return null;
     }
+    const cap = this.limits.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED;
+    while (this.buffered + data.length > cap && this.open.size > 1) {
+      const oldest = this.open.keys().next().value as string;
+      if (oldest === key) break;
+      const o = this.open.get(oldest)!;
+      this.remove(oldest, o);
+      this.drop(frame, `more than ${cap} bytes of IP fragments held (reassembly limit); dropped the datagram begun in frame ${o.firstFrame}`);
+    }
     p.pieces.push({ offset, data: data.slice(), frame });
     p.bytes += data.length;
+    this.buffered += data.length;
     if (!more) {
       if (p.total >= 0 && p.total !== end) this.stats.overlaps++;
       p.total = end;
     }
-    if (p.total < 0) return null;
+    // Pieces that cannot cover [0, total) yet: no need to sort them (keeps a flood of fragments linear).
+    if (p.total < 0 || p.bytes < p.total) return null;
     // Complete when the pieces cover [0, total) without a gap.
     const sorted = p.pieces.slice().sort((a, b) => a.offset - b.offset);
     let covered = 0;
@@ -124,7 +143,7 @@ export class Reassembler {
       out.set(q.data.subarray(from - q.offset, qEnd - q.offset), from);
       filled = qEnd;
     }
-    this.open.delete(key);
+    this.remove(key, p);
     this.stats.reassembled++;
     this.completedFrames = [...new Set(p.pieces.map((q) => q.frame))].sort((a, b) => a - b);
     return out;
@@ -133,12 +152,17 @@ export class Reassembler {
   /** Drop reassemblies older than maxAgeS of capture time. */
   private sweep(time: number, frame: number): void {
     this.lastSweep = time;
+    this.sinceSweep = 0;
     for (const [k, p] of this.open) {
       if (time - p.firstTime > this.limits.maxAgeS) {
-        this.open.delete(k);
+        this.remove(k, p);
         this.drop(frame, `IP datagram begun in frame ${p.firstFrame} still incomplete after ${this.limits.maxAgeS} s; dropped`);
       }
     }
+  }
+
+  private remove(key: string, p: Pending): void {
+    if (this.open.delete(key)) this.buffered -= p.bytes;
   }
 
   private drop(frame: number, message: string): void {
@@ -153,5 +177,6 @@ export class Reassembler {
       this.warn({ frame: p.firstFrame, code: 'reassembly-incomplete', message: `IP datagram begun in frame ${p.firstFrame} never completed (${p.pieces.length} fragments, ${p.bytes} bytes)` });
     }
     this.open.clear();
+    this.buffered = 0;
   }
 }
