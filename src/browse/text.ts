@@ -69,7 +69,8 @@ export function renderLine(line: Line, width: number, paint: Paint): string {
   const base = open(line.base, paint.color);
   for (const s of line.segs) {
     if (used >= width) break;
-    let t = paint.ascii ? asciiOnly(s.text) : s.text;
+    // Every segment passes safe() here, the one way to the screen: callers escape too, this is the backstop.
+    let t = paint.ascii ? asciiOnly(s.text) : safe(s.text);
     const w = displayWidth(t);
     if (used + w > width) { t = clip(t, width - used, ell); }
     const st = open(s.style, paint.color);
