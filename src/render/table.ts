@@ -370,9 +370,30 @@ export interface CsvOptions {
   file?: boolean;
 }
 
+/**
+ * sipflow's own answer to "what was each request answered": every final
+ * response of the dialog as METHOD:code, the method from its CSeq, once per
+ * transaction (retransmissions and a proxy's second hop aside):
+ * "INVITE:200 BYE:200", or "CANCEL:200 INVITE:487" where Wireshark's Comment
+ * says "INVITE 200 487".
+ */
+export function finalResponses(c: Call): string {
+  const out: string[] = [];
+  // Once per transaction and code: a proxy's two hops share the CSeq and answer alike.
+  const seen = new Set<string>();
+  for (const m of c.messages) {
+    if (m.status === null || m.status < 200 || m.retransmission) continue;
+    const key = `${m.cseq} ${m.status}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(`${m.cseq.split(' ').pop()}:${m.status}`);
+  }
+  return out.join(' ');
+}
+
 /** The call table as CSV: one row per dialog; with `file`, a first column naming the capture. */
 export function renderCsv(report: Report, calls: Call[], opts: CsvOptions = {}): string {
-  const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'codec', 'codecs', 'rtpStreams', 'rtpPackets', 'minMos', 'minMosWorst5s'];
+  const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'finalResponses', 'codec', 'codecs', 'rtpStreams', 'rtpPackets', 'minMos', 'minMosWorst5s'];
   const lines = opts.header === false ? [] : [(opts.file ? ['file', ...head] : head).join(',')];
   // By index, not position: a filtered report keeps its streams' indexes.
   const byIndex = new Map(report.rtpStreams.map((s) => [s.index, s]));
@@ -384,7 +405,7 @@ export function renderCsv(report: Report, calls: Call[], opts: CsvOptions = {}):
     const minMos = scored.length ? Math.min(...scored.map((s) => s.mos!)) : null;
     const minWorst = scored.length ? Math.min(...scored.map((s) => s.mosWorst5s ?? s.mos!)) : null;
     const row = [c.index, c.callId, c.kind, c.partial, c.start, c.stop, c.durationS, c.setupMs, c.from, c.fromDisplay, c.to, c.toDisplay,
-      c.initialSpeaker, c.state, c.outcome, c.sipPackets, c.firstFrame, c.lastFrame, c.comment,
+      c.initialSpeaker, c.state, c.outcome, c.sipPackets, c.firstFrame, c.lastFrame, c.comment, finalResponses(c),
       // codec: the table's Codec cell (first codec of each media section, the one negotiated); codecs: every codec the SDP listed.
       c.media.length ? mediaSummary(c, report) : null, [...new Set(c.media.flatMap((m) => m.codecs))].join(' '), c.streams.length, rtpPackets, minMos, minWorst];
     lines.push((opts.file ? [report.file, ...row] : row).map(csvCell).join(','));

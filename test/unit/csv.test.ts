@@ -31,3 +31,17 @@ test('csv: several files make one table (one header, a file column); a filtered 
   const head = renderCsv(f, f.calls).split('\r\n')[0]!.split(',');
   assert.equal(Number(row[head.indexOf('rtpPackets')]), b.rtpStreams.find((s) => s.index === 2)!.packets);
 });
+
+test('csv: finalResponses names the method each final response answers, once per transaction; codec is the table cell, codecs the SDP list', async () => {
+  const cancelled = await analyze(join(ROOT, 'fixtures', 'call-cancelled.pcapng'));
+  const completed = await analyze(join(ROOT, 'fixtures', 'call-completed.pcapng'));
+  const cell = (r: typeof cancelled, name: string) => {
+    const [head, row] = renderCsv(r, r.calls).trimEnd().split('\r\n');
+    return row!.split(',')[head!.split(',').indexOf(name)];
+  };
+  assert.equal(cell(cancelled, 'comment'), 'INVITE 200 487', "Wireshark's Comment: the 200 answers the CANCEL");
+  assert.equal(cell(cancelled, 'finalResponses'), 'CANCEL:200 INVITE:487');
+  assert.equal(cell(completed, 'finalResponses'), 'INVITE:200 BYE:200', 'the proxy\'s second hop is the same transaction');
+  assert.equal(cell(completed, 'codec'), 'PCMU/8000 20ms');
+  assert.equal(cell(completed, 'codecs'), 'PCMU/8000 PCMA/8000 telephone-event/8000');
+});
