@@ -57,9 +57,15 @@ export function registerAnalyze(program: Command): void {
   cmd
     .addHelpText('after', `
 The table lists INVITE dialogs (all dialogs with --all, or when the capture has
-no INVITE). State is Wireshark's VoIP Calls state; Outcome is sipflow's finer
-label (COMPLETED, BUSY, DECLINED, CANCELLED, AUTH, DIVERTED, ...). Comment is
-the INVITE followed by every final response code, as in Wireshark.
+no INVITE; a Kind column then says which). State is Wireshark's VoIP Calls
+state for every dialog; Outcome is sipflow's finer label (COMPLETED, BUSY,
+DECLINED, CANCELLED, AUTH, DIVERTED, REGISTERED...). --state, --outcome and
+--kind take these words as printed (any case, - for spaces: in-call). Comment
+is Wireshark's: the first request, then each final response whose CSeq number
+is the INVITE's ("INVITE 200 487": the 200 answers the CANCEL); the CSV's
+finalResponses says which method each answers (CANCEL:200 INVITE:487).
+Narrow terminals drop Comment, RTP, Codec first, then show State and Outcome
+in one column, and say what they hid.
 
 Examples:
   $ sipflow analyze fixtures/call-completed.pcapng
