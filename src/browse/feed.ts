@@ -175,6 +175,9 @@ export function startAnalysis(feed: Feed, store: CallStore, opts: { heuristic?: 
     onFrame: (f) => store.onFrame(f.capLen, f.tsSec, f.tsNsec),
     onSip: (_m, track) => store.onSip(track),
   };
+  // Live calls show their RTP as it flows (their statistics come when they are over). Files need
+  // not: the pass ends with every stream, and listening would make the media tap publish each packet.
+  if (feed.live) tap.onRtp = (p) => store.onRtp(p.stream.callId, `${p.stream.src}>${p.stream.dst}#${p.stream.ssrc}`);
   const taps: Tap[] = index ? [index, tap] : [tap];
   const done = analyze(feed.paths, {
     keepRaw: true, media: { heuristic: !!opts.heuristic }, taps,

@@ -8,6 +8,7 @@ import type { Call, Report } from '../model.js';
 import { mediaSummary, party, rtpSummary } from '../render/table.js';
 import { tone } from '../render/status.js';
 import { clip, displayWidth, Line, safe, type Style } from './text.js';
+import { liveRtpCell } from './store.js';
 
 export interface ListColumn {
   head: string;
@@ -40,7 +41,7 @@ export const COLUMNS: ListColumn[] = [
   { head: 'Outcome', min: 8, max: 24, flex: 1, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), key: (c) => c.outcome ?? '~', style: (c) => (c.outcome ? statusStyle(c.outcome) : 'dim') },
   { head: 'Pkts', min: 4, max: 6, flex: 0, right: true, cell: (c) => String(c.sipPackets), key: (c) => c.sipPackets },
   { head: 'Codec', min: 6, max: 24, flex: 1, cell: (c, r) => mediaSummary(c, r), key: (c, r) => mediaSummary(c, r) },
-  { head: 'RTP', min: 5, max: 14, flex: 0, right: true, cell: (c, r) => rtpSummary(c, r), key: (c, r) => rtpPackets(c, r) },
+  { head: 'RTP', min: 5, max: 16, flex: 0, right: true, cell: (c, r) => (c.streams.length ? rtpSummary(c, r) : liveRtpCell(c) ?? '-'), key: (c, r) => rtpPackets(c, r) },
   { head: 'Comment', min: 8, max: 40, flex: 2, cell: (c) => c.comment, key: (c) => c.comment },
 ];
 

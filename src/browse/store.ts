@@ -13,6 +13,19 @@ import type { Call, Report, RtpStream, Warning } from '../model.js';
 import type { CallTrack } from '../sip/calls.js';
 import { settle } from '../sip/calls.js';
 
+/**
+ * RTP seen so far of calls whose statistics are not settled yet (a live call:
+ * the analysis hands its streams over when the call is over). Keyed by the
+ * Call object, so it goes with it.
+ */
+const liveRtp = new WeakMap<Call, { streams: Set<string>; packets: number }>();
+
+/** "2×/1410 live": streams and packets of a live call's RTP so far, or null. */
+export function liveRtpCell(c: Call): string | null {
+  const r = liveRtp.get(c);
+  return r ? `${r.streams.size}×/${r.packets} live` : null;
+}
+
 /** Summaries kept per call allowed with messages, before the oldest are forgotten. */
 export const SUMMARY_FACTOR = 10;
 
@@ -62,9 +75,22 @@ export class CallStore {
     this.bytes += capLen;
   }
 
+  /** An RTP packet of a live call (the media tap tied it to the call's SDP). */
+  onRtp(callId: string | null, stream: string): void {
+    if (callId === null) return;
+    const c = this.open.get(callId)?.call;
+    if (!c) return;
+    let r = liveRtp.get(c);
+    if (!r) liveRtp.set(c, r = { streams: new Set(), packets: 0 });
+    r.streams.add(stream);
+    r.packets++;
+    // Counting is not worth a redraw of its own: the next message or the rate tick draws it.
+  }
+
   /** Streaming: the call is over and its streams are numbered. */
   retire(call: Call, streams: RtpStream[]): void {
     this.open.delete(call.callId);
+    liveRtp.delete(call);
     for (const s of streams) this.streams.set(s.index, s);
     if (!this.known.has(call)) { this.known.add(call); this.calls.push(call); }
     this.bound();

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeKeys, type KeyEvent } from '../../src/browse/keys.js';
 import { safe, Line, renderLine } from '../../src/browse/text.js';
-import { CallStore, SUMMARY_FACTOR } from '../../src/browse/store.js';
+import { CallStore, SUMMARY_FACTOR, liveRtpCell } from '../../src/browse/store.js';
 import { App } from '../../src/browse/app.js';
 import { COLUMNS, initialList, visibleCalls } from '../../src/browse/list.js';
 import { openFeed, parseHepListen, startAnalysis, FeedError } from '../../src/browse/feed.js';
@@ -235,6 +235,20 @@ test('CallStore: past --max-calls the oldest ended calls lose their messages, pa
   // The screen says so.
   const a = app(store);
   assert.match(a.frame().at(-1)!.replace(SGR, ''), /27 calls summarised, 7 forgotten \(--max-calls 3\)/);
+});
+
+test('CallStore: a live call counts its RTP until its statistics arrive', () => {
+  const store = new CallStore('live', 10);
+  const call = { index: 1, callId: 'r1', kind: 'call', messages: [], streams: [] } as unknown as Call;
+  store.onSip({ call } as never);
+  assert.equal(liveRtpCell(call), null);
+  for (let i = 0; i < 5; i++) store.onRtp('r1', 'a>b#1');
+  store.onRtp('r1', 'b>a#2');
+  store.onRtp('other', 'x>y#3');
+  store.onRtp(null, 'x>y#4');
+  assert.equal(liveRtpCell(call), '2×/6 live');
+  store.retire(call, []);
+  assert.equal(liveRtpCell(call), null, 'the settled streams take over');
 });
 
 test('parseHepListen: udp:ADDR:PORT, [v6]:PORT, PORT; bad values are FeedErrors', () => {
