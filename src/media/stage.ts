@@ -169,10 +169,13 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   let pubBytes: Uint8Array = new Uint8Array(0);
   let pubOff = 0;
   let pubView: Uint8Array | null = null;
-  const published: RtpPacket = {
+  const published = {
     stream: null as unknown as RtpStreamRef, frame: 0, time: 0, seq: 0, timestamp: 0, extTimestamp: 0, payloadType: 0,
-    marker: false, clockRate: 0, get payload() { return (pubView ??= pubBytes.subarray(pubOff)); }, jitterMs: 0, deltaMs: 0, packets: 0,
-  };
+    marker: false, clockRate: 0, jitterMs: 0, deltaMs: 0, packets: 0,
+  } as RtpPacket;
+  // Defined afterwards, not as a getter in the literal: V8 keeps a literal with an accessor in
+  // dictionary mode, which makes every store to this record a slow generic one.
+  Object.defineProperty(published, 'payload', { get: () => (pubView ??= pubBytes.subarray(pubOff)), enumerable: true });
   /** What was announced at each endpoint (latest SDP wins). */
   const announced = new EndpointIndex<Announced>();
   /** One direction of a UDP flow -> its streams (or heuristic candidate). */
