@@ -33,7 +33,7 @@ export const HELP: [string, string][] = [
   ['q  Esc  ←', 'back to the call list'],
   ['Anywhere', ''],
   ['?  F1', 'this help'],
-  ['q', 'quit (from the call list); Ctrl-C quits at once'],
+  ['q', 'quit (from the call list); Ctrl-C quits at once; Ctrl-Z suspends (fg resumes)'],
 ];
 
 export interface FlowState {
@@ -57,6 +57,8 @@ export interface AppOptions {
   save(base: string, calls: Call[], listed: Call[]): Promise<string>;
   /** Called on quit (130: Ctrl-C, as a shell reports an interrupted command). */
   quit(code?: number): void;
+  /** Ctrl-Z: give the terminal back and stop, as a shell job does (raw mode swallows the signal key). */
+  suspend?(): void;
   /** Memory and rate figures for the status line (live). */
   stats?(): string;
   note?(): string | null;
@@ -117,6 +119,7 @@ export class App {
   handle(ev: InputEvent): boolean {
     this.notice = null;
     if (ev.type === 'key' && ev.ctrl && ev.name === 'c') { this.opts.quit(130); return false; }
+    if (ev.type === 'key' && ev.ctrl && ev.name === 'z') { this.opts.suspend?.(); return true; }
     if (ev.type === 'mouse') { this.mouse(ev); return true; }
     if (this.prompt) { this.promptKey(ev); return true; }
     if (this.mode === 'help') { this.mode = this.flow ? 'flow' : 'list'; return true; }

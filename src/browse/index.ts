@@ -54,6 +54,12 @@ export async function browse(opts: BrowseOptions): Promise<number> {
     stats,
     note: () => feed.note,
     quit: (code = 0) => finish(code),
+    suspend: () => {
+      screen.restore();
+      process.once('SIGCONT', () => { screen.start(); screen.invalidate(); draw(); });
+      // No SIGTSTP handler is installed, so its default action stops the process until fg.
+      process.kill(process.pid, 'SIGTSTP');
+    },
     async save(base, calls, listed) {
       if (!store.done && !feed.live) return 'the capture is still being read: save when it is done';
       const r = await saveCalls(base, store.view(), calls, listed, { paths: feed.paths, index: analysis.index, ascii: opts.ascii, epoch: store.epoch });
