@@ -132,6 +132,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     const msg = toSipMessage(parsed, messageMeta(d, round9(rel(d.tsSec, d.tsNsec))));
     if (d.carriers) msg.carriers = d.carriers;
     const track = tracker.add(msg);
+    if (track === null) return; // over the call limit (warned)
     for (const t of sipTaps) t.onSip!(msg, track);
   };
 

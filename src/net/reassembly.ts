@@ -88,7 +88,7 @@ export class Reassembler {
         const oldest = this.open.keys().next().value as string;
         const o = this.open.get(oldest)!;
         this.remove(oldest, o);
-        this.drop(frame, `more than ${this.limits.maxOpen} IP datagrams under reassembly (reassembly limit); dropped the one begun in frame ${o.firstFrame}`);
+        this.drop(frame, `more than ${this.limits.maxOpen} IP datagrams under reassembly; dropped the one begun in frame ${o.firstFrame}`);
       }
       p = { pieces: [], total: -1, firstFrame: frame, firstTime: time, bytes: 0 };
       this.open.set(key, p);
@@ -165,17 +165,24 @@ export class Reassembler {
     if (this.open.delete(key)) this.buffered -= p.bytes;
   }
 
+  /** Drops listed one by one; the rest are summed up at the end (a fragment flood would fill the warning list). */
+  private static readonly LISTED_DROPS = 20;
+
   private drop(frame: number, message: string): void {
     this.stats.dropped++;
-    this.warn({ frame, code: 'reassembly-limit', message });
+    if (this.stats.dropped <= Reassembler.LISTED_DROPS) this.warn({ frame, code: 'reassembly-limit', message });
   }
 
   /** Report what never completed, at end of capture. */
   finish(): void {
+    const dropped = this.stats.dropped;
+    if (dropped > Reassembler.LISTED_DROPS) this.warn({ frame: null, code: 'reassembly-limit', message: `${dropped} IP datagrams dropped by the reassembly limits in all (the first ${Reassembler.LISTED_DROPS} are listed)` });
+    let incomplete = 0;
     for (const p of this.open.values()) {
       this.stats.dropped++;
-      this.warn({ frame: p.firstFrame, code: 'reassembly-incomplete', message: `IP datagram begun in frame ${p.firstFrame} never completed (${p.pieces.length} fragments, ${p.bytes} bytes)` });
+      if (++incomplete <= Reassembler.LISTED_DROPS) this.warn({ frame: p.firstFrame, code: 'reassembly-incomplete', message: `IP datagram begun in frame ${p.firstFrame} never completed (${p.pieces.length} fragments, ${p.bytes} bytes)` });
     }
+    if (incomplete > Reassembler.LISTED_DROPS) this.warn({ frame: null, code: 'reassembly-incomplete', message: `${incomplete} IP datagrams never completed in all (the first ${Reassembler.LISTED_DROPS} are listed)` });
     this.open.clear();
     this.buffered = 0;
   }

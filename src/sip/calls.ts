@@ -12,6 +12,14 @@ import { grantedExpiry } from './register.js';
 /** Retired Call-IDs whose index is remembered (about 100 bytes each). */
 export const MAX_RETIRED_IDS = 100000;
 
+/**
+ * Calls (Call-IDs) held in memory at once: every call of the capture unless
+ * the analysis streams them out (`--ndjson`). A SIP flood of new Call-IDs
+ * would otherwise grow without bound (a few KB each, report included);
+ * beyond it, messages of new Call-IDs are counted and not analysed (call-limit).
+ */
+export const MAX_CALLS = 100_000;
+
 /** Messages kept per call for the report; beyond it they are counted, not stored. */
 export const MAX_MESSAGES_PER_CALL = 20000;
 
@@ -143,16 +151,26 @@ export class CallTracker {
    */
   private readonly retiredIndex = new Map<string, number>();
 
-  constructor(private readonly warn: (w: Warning) => void, private readonly opts: { keepRaw?: boolean } = {}) {}
+  /** Messages of Call-IDs refused for MAX_CALLS, and how many Call-IDs (approximately: refused ones are not remembered). */
+  private refusedMessages = 0;
+
+  constructor(private readonly warn: (w: Warning) => void, private readonly opts: { keepRaw?: boolean; maxCalls?: number } = {}) {}
 
   get calls(): Call[] { return [...this.byId.values()].map((t) => t.call); }
   get tracks(): readonly CallTrack[] { return [...this.byId.values()]; }
   track(callId: string): CallTrack | undefined { return this.byId.get(callId); }
 
-  /** Feed one SIP message (in frame order). Returns its call track. */
-  add(m: SipMessage): CallTrack {
+  /** Feed one SIP message (in frame order). Returns its call track, or null when the call limit refused a new Call-ID. */
+  add(m: SipMessage): CallTrack | null {
     let t = this.byId.get(m.callId);
     if (!t) {
+      const max = this.opts.maxCalls ?? MAX_CALLS;
+      if (this.byId.size >= max) {
+        if (this.refusedMessages++ === 0) {
+          this.warn({ frame: m.frame, code: 'call-limit', message: `more than ${max} calls in memory at once (call limit): from this frame on, SIP messages of new Call-IDs are counted, not analysed (--ndjson streams calls out and keeps few in memory)` });
+        }
+        return null;
+      }
       t = this.create(m);
       this.byId.set(m.callId, t);
     }
@@ -193,6 +211,7 @@ export class CallTracker {
 
   /** Compute derived fields (outcome, setup time, duration). Call once at the end. */
   finish(): Call[] {
+    if (this.refusedMessages) this.warn({ frame: null, code: 'call-limit', message: `${this.refusedMessages} SIP messages of Call-IDs beyond the call limit were not analysed` });
     for (const t of this.byId.values()) settle(t);
     return this.calls;
   }
