@@ -13,6 +13,7 @@ import { InputError } from '../../capture/index.js';
 import { mergedName } from '../../capture/merge.js';
 import { renderSummary, summarize, type CaptureSummary } from '../../render/summary.js';
 import { captureInputs } from '../inputs.js';
+import { writeJson } from '../json-out.js';
 import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, intArg, widthOption } from '../options.js';
 
 interface AnalyzeFlags extends RawCallFilter {
@@ -146,7 +147,8 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
         }
       }
       if (flags.summary) printSummary();
-      else if (flags.json) process.stdout.write(JSON.stringify(files.length === 1 ? reports[0] ?? null : reports, null, 2) + '\n');
+      // In pieces, not one string: a report of thousands of calls would otherwise be held twice more (text, bytes).
+      else if (flags.json) writeJson(process.stdout, files.length === 1 ? reports[0] ?? null : reports);
       process.exitCode = code;
     });
 }
