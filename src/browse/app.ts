@@ -74,6 +74,7 @@ export class App {
   prompt: { kind: 'filter' | 'save'; text: string; before: string } | null = null;
   flow: FlowState | null = null;
   notice: string | null = null;
+  helpTop = 0;
   private visible: Call[] = [];
   private visibleKey = '';
   private lastHeaderCols: { start: number; end: number; col: number }[] = [];
@@ -122,8 +123,17 @@ export class App {
     if (ev.type === 'key' && ev.ctrl && ev.name === 'z') { this.opts.suspend?.(); return true; }
     if (ev.type === 'mouse') { this.mouse(ev); return true; }
     if (this.prompt) { this.promptKey(ev); return true; }
-    if (this.mode === 'help') { this.mode = this.flow ? 'flow' : 'list'; return true; }
-    if (ev.name === '?' || ev.name === 'f1') { this.mode = 'help'; return true; }
+    if (this.mode === 'help') {
+      // The arrows and pages scroll a help taller than the terminal; any other key returns.
+      const page = Math.max(1, this.rows - 3);
+      if (ev.name === 'down') this.helpTop++;
+      else if (ev.name === 'up') this.helpTop--;
+      else if (ev.name === 'pagedown' || ev.name === ' ') this.helpTop += page;
+      else if (ev.name === 'pageup') this.helpTop -= page;
+      else this.mode = this.flow ? 'flow' : 'list';
+      return true;
+    }
+    if (ev.name === '?' || ev.name === 'f1') { this.mode = 'help'; this.helpTop = 0; return true; }
     if (this.mode === 'flow') return this.flowKey(ev);
     return this.listKey(ev);
   }
@@ -423,15 +433,32 @@ export class App {
   }
 
   private helpFrame(): Line[] {
-    const out: Line[] = [this.titleLine('help (any key returns)')];
+    // Keys in a column of their own, descriptions wrapped to the width.
+    const keyW = Math.min(Math.max(...HELP.map(([k, d]) => (d ? displayWidth(k) : 0))) + 1, Math.floor(this.cols / 3));
+    const descW = Math.max(10, this.cols - keyW - 4);
+    const body: Line[] = [];
     for (const [k, d] of HELP) {
-      if (!d) { out.push(new Line()); out.push(new Line().add(' ' + k, 'head')); continue; }
-      out.push(new Line().add('   ' + k.padEnd(24), 'bold').add(d));
+      if (!d) { body.push(new Line()); body.push(new Line().add(' ' + k, 'head')); continue; }
+      wrap(d, descW).forEach((part, i) => body.push(new Line().add('   ' + (i === 0 ? k : '').padEnd(keyW), 'bold').add(' ' + part)));
     }
-    out.push(new Line());
-    out.push(new Line().add('   Colours follow the call table (NO_COLOR or --no-color turns them off); --ascii draws without box characters.', 'dim'));
-    return out;
+    body.push(new Line());
+    for (const part of wrap('Colours follow the call table (NO_COLOR or --no-color turns them off); --ascii draws without box characters.', this.cols - 4)) body.push(new Line().add('   ' + part, 'dim'));
+    const height = this.rows - 2;
+    this.helpTop = Math.max(0, Math.min(this.helpTop, body.length - height));
+    const more = body.length > height ? ` · ${this.helpTop + 1}-${Math.min(body.length, this.helpTop + height)}/${body.length}, ↑↓ PgUp PgDn scroll` : '';
+    return [this.titleLine(`help (any key returns${more})`), ...body.slice(this.helpTop, this.helpTop + height)];
   }
+}
+
+/** Words of `s` in lines of at most `w` columns. */
+function wrap(s: string, w: number): string[] {
+  const out: string[] = [];
+  let line = '';
+  for (const word of s.split(' ')) {
+    if (line && displayWidth(line) + 1 + displayWidth(word) > w) { out.push(line); line = word; } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) out.push(line);
+  return out;
 }
 
 /** A Line's segments clipped to `w` columns and padded to exactly `w` (for side-by-side panes). */
