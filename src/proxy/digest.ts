@@ -3,7 +3,7 @@
  * qop=auth; SHA-256 offered first, MD5 beside it for older clients, RFC 8760):
  * users file, nonces, challenges and verification.
  *
- * Nonces are "<issued-ms-hex>.<hmac>" signed with a per-process secret, so a
+ * Nonces are "<issued-ms-hex>-<sequence>.<hmac>" signed with a per-process secret, so a
  * forged or foreign nonce is recognised without state; a nonce older than
  * `nonceTtlS` (300 s) is answered with a fresh challenge carrying stale=true.
  * Replays are refused: the highest `nc` accepted per nonce is kept (a nonce
@@ -161,20 +161,23 @@ export class DigestAuth {
   /** Credentials (an Authorization or Proxy-Authorization value) meant for this realm. */
   isOwnCredential(value: string): boolean { return parseDigest(value)?.['realm'] === this.realm; }
 
+  private nonceSeq = 0;
+
+  /** "<issued-ms-hex>-<sequence-hex>.<hmac>": unique per challenge (two in one millisecond differ), so nc counts per challenge. */
   nonce(): string {
-    const ts = this.now().toString(16);
-    return `${ts}.${createHmac('sha256', this.secret).update(ts).digest('hex').slice(0, 32)}`;
+    const id = `${this.now().toString(16)}-${(this.nonceSeq++ & 0xffffffff).toString(16)}`;
+    return `${id}.${createHmac('sha256', this.secret).update(id).digest('hex').slice(0, 32)}`;
   }
 
   /** The nonce's issue time when it is one of ours ('bad' otherwise), and whether it is still young enough. */
   private checkNonce(n: string): { state: 'ok' | 'stale' | 'bad'; issued: number } {
     const dot = n.indexOf('.');
     if (dot < 0) return { state: 'bad', issued: 0 };
-    const ts = n.slice(0, dot);
-    const want = Buffer.from(createHmac('sha256', this.secret).update(ts).digest('hex').slice(0, 32));
+    const id = n.slice(0, dot);
+    const want = Buffer.from(createHmac('sha256', this.secret).update(id).digest('hex').slice(0, 32));
     const got = Buffer.from(n.slice(dot + 1));
     if (got.length !== want.length || !timingSafeEqual(got, want)) return { state: 'bad', issued: 0 };
-    const issued = parseInt(ts, 16);
+    const issued = parseInt(id, 16);
     const age = this.now() - issued;
     return { state: age >= 0 && age <= this.nonceTtlS * 1000 ? 'ok' : 'stale', issued };
   }

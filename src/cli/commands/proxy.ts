@@ -30,6 +30,7 @@ interface ProxyFlags {
   sessionTime?: string;
   allowRelay?: boolean;
   digestAlgorithms?: string;
+  timerT1?: string;
   stats?: string;
 }
 
@@ -70,6 +71,7 @@ export function registerProxy(program: Command): void {
     .option('--max-calls <n>', 'most calls followed at once (503 to new INVITEs beyond; default 20000)')
     .option('--max-calls-per-source <n>', 'most open calls from one source address (503 beyond; default a quarter of --max-calls)')
     .option('--session-time <S>', 'forget an established call with no request for S seconds, unless RFC 4028 session timers set it (default 7200)')
+    .option('--timer-t1 <ms>', 'RFC 3261 T1, the round-trip estimate behind every retransmission timer and the 64×T1 lifetimes (default 500)')
     .option('--stats <S>', 'print a statistics line (messages, transactions, calls, memory) every S seconds')
     .addHelpText('after', `
 Stop with Ctrl-C (SIGINT) or SIGTERM: the trace is closed and stays valid; even
@@ -93,6 +95,7 @@ Examples:
         const mc = positive('--max-calls', flags.maxCalls);
         const mcs = positive('--max-calls-per-source', flags.maxCallsPerSource);
         const session = positive('--session-time', flags.sessionTime);
+        const t1 = positive('--timer-t1', flags.timerT1);
         let digestAlgorithms;
         try {
           digestAlgorithms = flags.digestAlgorithms === undefined ? undefined : parseAlgorithms(flags.digestAlgorithms);
@@ -106,6 +109,7 @@ Examples:
           rotateSizeMB: positive('--rotate-size', flags.rotateSize), rotateTimeS: positive('--rotate-time', flags.rotateTime),
           link: flags.link, journal: flags.journal ?? null, journalFormat: flags.journalFormat, journalStderr: !flags.quiet,
           reasons, mediaRelay: !!flags.mediaRelay, relayPorts: flags.relayPorts,
+          ...(t1 ? { timers: { t1, t2: Math.max(t1, 4000), linger: 64 * t1 } } : {}),
           limits: {
             ...(mt ? { maxTransactions: mt } : {}), ...(mc ? { maxCalls: mc } : {}), ...(mcs ? { maxCallsPerSource: mcs } : {}),
             ...(session ? { callIdleMs: session * 1000 } : {}),
