@@ -1,0 +1,141 @@
+/**
+ * The proxy's rules one module at a time, on values built in memory: the
+ * digest nonce ledger (replays, eviction), SHA-256 credentials, the failure
+ * guard, the call table's lifetimes (64×T1, RFC 4028 session timers), the
+ * recorder never overwriting a capture, and the start errors in words.
+ */
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DigestAuth, parseAlgorithms, parseDigest } from '../../src/proxy/digest.js';
+import { AuthGuard } from '../../src/proxy/auth-guard.js';
+import { CallTable, sessionExpiresMs } from '../../src/proxy/call-table.js';
+import { Recorder } from '../../src/proxy/recorder.js';
+import { explainStartError } from '../../src/proxy/errors.js';
+import { validSipHostPort } from '../../src/proxy/validate.js';
+import { parseSip, type ParsedSip } from '../../src/sip/parser.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'sipflow-proxy-rules-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const users = new Map([['alice', 'secret']]);
+
+function cred(auth: DigestAuth, o: { nonce?: string; nc: number; uri?: string; alg?: 'MD5' | 'SHA-256'; pw?: string }): string {
+  const alg = o.alg ?? 'MD5';
+  const H = (s: string) => createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s).digest('hex');
+  const nonce = o.nonce ?? parseDigest(auth.challenge())!['nonce']!;
+  const nc = o.nc.toString(16).padStart(8, '0');
+  const uri = o.uri ?? 'sip:lab';
+  const resp = H(`${H(`alice:lab:${o.pw ?? 'secret'}`)}:${nonce}:${nc}:cn:auth:${H(`REGISTER:${uri}`)}`);
+  return `Digest username="alice", realm="lab", nonce="${nonce}", uri="${uri}", response="${resp}", algorithm=${alg}, cnonce="cn", qop=auth, nc=${nc}`;
+}
+
+test('digest: nc must grow per nonce; the uri must be the Request-URI; SHA-256 verified; only offered algorithms', () => {
+  const auth = new DigestAuth('lab', users);
+  const nonce = parseDigest(auth.challenge())!['nonce']!;
+  assert.deepEqual(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nonce, nc: 1 })]), { ok: true, user: 'alice' });
+  assert.deepEqual(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nonce, nc: 1 })]), { ok: false, stale: false, reason: 'replay' });
+  assert.equal(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nonce, nc: 2 })]).ok, true);
+  assert.deepEqual(auth.verify('REGISTER', 'sip:other', [cred(auth, { nc: 1 })]), { ok: false, stale: false, reason: 'uri-mismatch' });
+  assert.equal(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nc: 1, alg: 'SHA-256' })]).ok, true);
+  assert.equal(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nc: 1, alg: 'SHA-256', pw: 'guess' })]).ok, false);
+  const md5Only = new DigestAuth('lab', users, 300, Date.now, 1000, ['MD5']);
+  assert.deepEqual(md5Only.verify('REGISTER', 'sip:lab', [cred(md5Only, { nc: 1, alg: 'SHA-256' })]), { ok: false, stale: false, reason: 'malformed' });
+  assert.deepEqual(auth.challenges().map((c) => parseDigest(c)!['algorithm']), ['SHA-256', 'MD5']);
+  // Two challenges in the same millisecond are two nonces.
+  const still = new DigestAuth('lab', users, 300, () => 1_700_000_000_000);
+  assert.notEqual(still.nonce(), still.nonce());
+  assert.deepEqual(parseAlgorithms('md5, sha-256'), ['MD5', 'SHA-256']);
+  assert.throws(() => parseAlgorithms('SHA1'), /bad digest algorithm "SHA1"/);
+});
+
+test('digest: the ledger is bounded, and a nonce it forgot counts as stale (never replayable)', () => {
+  const auth = new DigestAuth('lab', users, 300, Date.now, 2);
+  const n = [0, 1, 2].map(() => parseDigest(auth.challenge())!['nonce']!);
+  for (const nonce of n) assert.equal(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nonce, nc: 1 })]).ok, true);
+  assert.ok(auth.trackedNonces <= 2);
+  assert.deepEqual(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nonce: n[0], nc: 5 })]), { ok: false, stale: true, reason: 'bad-nonce' });
+  assert.equal(auth.verify('REGISTER', 'sip:lab', [cred(auth, { nonce: n[2], nc: 2 })]).ok, true);
+});
+
+test('auth guard: 5 failures lock a source, each new lockout lasts twice as long, other sources are not affected', () => {
+  let now = 0;
+  const locks: string[] = [];
+  const g = new AuthGuard({ maxFailures: 5, windowMs: 60_000, lockMs: 10_000, maxLockMs: 25_000, maxSources: 2 }, (ip, n, s) => locks.push(`${ip} ${n} ${s}`), () => now);
+  for (let i = 0; i < 4; i++) g.failed('10.0.0.1');
+  assert.equal(g.refusedFor('10.0.0.1'), 0);
+  g.failed('10.0.0.1');
+  assert.equal(g.refusedFor('10.0.0.1'), 10_000);
+  assert.equal(g.refusedFor('10.0.0.2'), 0);
+  now = 10_001;
+  for (let i = 0; i < 5; i++) g.failed('10.0.0.1');
+  assert.equal(g.refusedFor('10.0.0.1'), 20_000);
+  now = 40_000;
+  for (let i = 0; i < 5; i++) g.failed('10.0.0.1');
+  assert.equal(g.refusedFor('10.0.0.1'), 25_000, 'capped');
+  assert.deepEqual(locks, ['10.0.0.1 5 10', '10.0.0.1 5 20', '10.0.0.1 5 25']);
+  g.failed('10.0.0.2'); g.failed('10.0.0.3');
+  assert.equal(g.size, 2, 'bounded');
+});
+
+function msg(text: string): ParsedSip {
+  const p = parseSip(Buffer.from(text.replace(/\n/g, '\r\n')));
+  assert.ok(!('error' in p));
+  return p as ParsedSip;
+}
+
+test('call table: an unACKed answer goes after 64×T1, Session-Expires sets the idle time, sources are counted', () => {
+  const t = new CallTable({ maxCalls: 10, maxCallsPerSource: 1, callIdleMs: 3_600_000 }, 1000, 32_000);
+  const invite = msg('INVITE sip:b@x SIP/2.0\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\nFrom: <sip:a@x>;tag=A\nTo: <sip:b@x>\nCall-ID: c1\nCSeq: 1 INVITE\nSession-Expires: 90;refresher=uac\nContent-Length: 0\n\n');
+  assert.equal(sessionExpiresMs(invite), 90_000);
+  t.open(invite, '10.0.0.1');
+  assert.equal(t.refuses(msg('INVITE sip:b@x SIP/2.0\nVia: SIP/2.0/UDP a;branch=z9hG4bK2\nFrom: <sip:a@x>;tag=B\nTo: <sip:b@x>\nCall-ID: c2\nCSeq: 1 INVITE\nContent-Length: 0\n\n'), '10.0.0.1'), 'source');
+  const ok = msg('SIP/2.0 200 OK\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\nFrom: <sip:a@x>;tag=A\nTo: <sip:b@x>;tag=Z\nCall-ID: c1\nCSeq: 1 INVITE\nContent-Length: 0\n\n');
+  t.answered('c1', ok);
+  const now = Date.now();
+  assert.deepEqual(t.sweep(now + 31_000), []);
+  assert.deepEqual(t.sweep(now + 33_000), [{ callId: 'c1', why: 'unacked' }]);
+  assert.equal(t.sources().size, 0);
+  // ACKed: the session time (90 s + 32 s grace) applies, not the hour.
+  t.open(invite, '10.0.0.1');
+  t.answered('c1', ok);
+  t.touch(msg('ACK sip:b@x SIP/2.0\nVia: SIP/2.0/UDP a;branch=z9hG4bK3\nFrom: <sip:a@x>;tag=A\nTo: <sip:b@x>;tag=Z\nCall-ID: c1\nCSeq: 1 ACK\nContent-Length: 0\n\n'));
+  assert.deepEqual(t.sweep(Date.now() + 100_000), []);
+  assert.deepEqual(t.sweep(Date.now() + 123_000), [{ callId: 'c1', why: 'idle' }]);
+});
+
+test('recorder: an existing capture is never overwritten; the next free name is used; --force replaces; the folder is created', () => {
+  const path = join(dir, 'deep', 'er', 'trace.pcapng');
+  const r1 = new Recorder({ path });
+  r1.udp('127.0.0.1', 1, '127.0.0.1', 2, Buffer.from('x'));
+  r1.close();
+  const before = readFileSync(path);
+  const r2 = new Recorder({ path });
+  assert.equal(r2.currentFile, join(dir, 'deep', 'er', 'trace.1.pcapng'));
+  r2.close();
+  assert.deepEqual(readFileSync(path), before, 'the first trace is untouched');
+  // Rotation skips a name that is taken too.
+  writeFileSync(join(dir, 'deep', 'er', 'trace-0001.pcapng'), 'someone else');
+  const r3 = new Recorder({ path, force: true, rotateBytes: 1 });
+  assert.equal(r3.currentFile, path);
+  r3.udp('127.0.0.1', 1, '127.0.0.1', 2, Buffer.from('a'));
+  r3.udp('127.0.0.1', 1, '127.0.0.1', 2, Buffer.from('b'));
+  assert.equal(r3.currentFile, join(dir, 'deep', 'er', 'trace-0002.pcapng'));
+  r3.close();
+  assert.equal(readFileSync(join(dir, 'deep', 'er', 'trace-0001.pcapng'), 'utf8'), 'someone else');
+  assert.ok(existsSync(join(dir, 'deep', 'er', 'trace-0002.pcapng')));
+});
+
+test('start errors say what to do', () => {
+  const inUse = Object.assign(new Error('bind EADDRINUSE 127.0.0.1:5060'), { code: 'EADDRINUSE', syscall: 'bind', address: '127.0.0.1', port: 5060 });
+  assert.match(explainStartError(inUse, { listen: '127.0.0.1:5060' })!, /^cannot listen on udp 127\.0\.0\.1:5060: the port is in use .*--listen$/);
+  const missing = Object.assign(new Error("ENOENT: no such file or directory, open 'u.txt'"), { code: 'ENOENT', syscall: 'open', path: 'u.txt' });
+  assert.equal(explainStartError(missing, { listen: 'x', usersFile: 'u.txt' }), 'cannot read the users file u.txt (--users): no such file or folder');
+  assert.equal(explainStartError(new Error('bad port in "x"'), { listen: 'x' }), null);
+  assert.ok(validSipHostPort('sip:[2001:db8::10]:5070'));
+  assert.ok(!validSipHostPort('sip:2001:db8::10'));
+  assert.ok(!validSipHostPort('sip:user@[2001:db8:::192.0.2.1]'));
+});
