@@ -55,7 +55,16 @@ export class Screen {
     this.write(ENTER);
   }
 
-  onResize(cb: () => void): void { this.output.on('resize', () => { this.last = []; cb(); }); }
+  onResize(cb: () => void): void {
+    this.output.on('resize', () => { this.last = []; cb(); });
+    // Node refreshes the size of process.stdout on SIGWINCH only (through the stream's _refreshSize,
+    // which emits 'resize'); a /dev/tty stream of our own gets the same call. getWindowSize() would
+    // only return the cached size.
+    if (this.output !== process.stdout) {
+      const out = this.output as unknown as { _refreshSize?(): void };
+      process.on('SIGWINCH', () => out._refreshSize?.());
+    }
+  }
 
   /** Give the terminal back: cooked mode, main screen, cursor, no mouse. Safe to call twice. */
   restore(): void {
