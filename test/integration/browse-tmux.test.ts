@@ -115,7 +115,7 @@ test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REF
 
 test('live: a capture growing on standard input shows its calls as they come and update', { skip: tmuxSkip(), timeout: 60000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipflow-browse-live-'));
-  const t = new Tmux(`SIPFLOW_FEED_MS=120 SIPFLOW_FEED_CALLS=6 ${shellQuote(process.execPath)} ${shellQuote(FEED)} | ${browse('-')}`, { cols: 110, rows: 20 });
+  const t = new Tmux(`SIPFLOW_FEED_MS=300 SIPFLOW_FEED_CALLS=6 ${shellQuote(process.execPath)} ${shellQuote(FEED)} | ${browse('-')}`, { cols: 110, rows: 20 });
   try {
     let s = await t.waitFor(/ 1 +0\.000 .*Caller 1/);
     assert.match(s, /standard input/);
