@@ -157,7 +157,8 @@ Examples:
           const s = proxy.getStats();
           const maxLag = Math.round(lag.max / 1e6);
           lag.reset();
-          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB, max event-loop delay ${maxLag} ms`);
+          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(process.memoryUsage().rss / 1048576)} MB, max event-loop delay ${maxLag} ms`
+            + `, call sources ${s.callSources} (at most ${s.maxCallsOneSource} calls from one), refused: ${s.rejectedInvalid} invalid, ${s.rejectedOverload} overload (${s.rejectedPerSource} per source), forgotten calls: ${s.droppedUnacked} never ACKed, ${s.droppedIdle} idle`);
         }, statsS * 1000);
       }
       // Runs until a signal.
