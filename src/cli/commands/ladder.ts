@@ -89,8 +89,13 @@ With --rtp, media is drawn on its host's lifeline: the column of the SIP
 endpoint on that host whose SDP announced the media address and port, else
 the host's first SIP column; a host that sent no SIP gets one column for
 all its media ports. --alias HOST=name names every column of the host,
---alias HOST:PORT=name one column (the endpoint's name wins). Without --call/--call-id every INVITE call is drawn (every dialog
-with --all, or when the capture has no INVITE).
+--alias HOST:PORT=name one column (the endpoint's name wins).
+
+Without --call/--call-id every INVITE call is drawn (every dialog with
+--all, or when the capture has no INVITE). One diagram draws at most
+${LADDER_LIMITS.maxRows} rows, ${LADDER_LIMITS.maxColumns} columns and ${LADDER_LIMITS.maxStreams} RTP streams, then says what it left out.
+PDF: a tall diagram is cut between rows into A4-proportioned pages that
+repeat the participant boxes; the document title is the diagram's.
 
 With several diagrams and -o, each call goes into its own file in the -o
 directory; --combine draws them all in one diagram. PNG and PDF are rendered
