@@ -106,6 +106,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   let haveFirst = false;
   const rel = (sec: number, nsec: number) => (sec - firstSec) + (nsec - firstNsec) / 1e9;
   let malformedSip = 0;
+  let suspiciousSip = 0;
 
   let sipMessages = 0;
   /** Datagrams on the SIP port that were not SIP: count, first frame and size. */
@@ -128,6 +129,11 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     if (!parsed.callId) {
       warn({ frame: d.frame, code: 'sip-no-call-id', message: `SIP ${parsed.isRequest ? parsed.method : parsed.status} without Call-ID ignored` });
       return;
+    }
+    // What the parser tolerated (RFC 4475's invalid messages that parse): the message is kept, and said.
+    const found = parsed.problems;
+    if (found.length && ++suspiciousSip <= MALFORMED_LISTED) {
+      warn({ frame: d.frame, code: 'sip-suspicious', message: `SIP ${parsed.isRequest ? parsed.method : parsed.status} read despite: ${found.join('; ')}` });
     }
     const msg = toSipMessage(parsed, messageMeta(d, round9(rel(d.tsSec, d.tsNsec))));
     if (d.carriers) msg.carriers = d.carriers;
@@ -237,6 +243,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
       ? `1 datagram on port ${SIP_PORT} is not SIP (${notSipBytes} bytes in frame ${notSipFrame}${what}); not decoded`
       : `${notSip} datagrams on port ${SIP_PORT} are not SIP (the first, frame ${notSipFrame}, has ${notSipBytes} bytes${what}); not decoded` });
   }
+  if (suspiciousSip > MALFORMED_LISTED) warn({ frame: null, code: 'sip-suspicious', message: `${suspiciousSip} SIP messages read despite grammar problems in all (the first ${MALFORMED_LISTED} are listed)` });
   if (malformedSip > MALFORMED_LISTED) warn({ frame: null, code: 'sip-malformed', message: `${malformedSip} malformed SIP messages in all (the first ${MALFORMED_LISTED} are listed)` });
   for (const t of taps) t.finish?.(report);
   if (suppressed) warnings.push({ frame: null, code: 'warning-limit', message: `${suppressed} further warnings not listed` });

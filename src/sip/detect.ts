@@ -10,8 +10,11 @@
 
 /** Longest start line considered (request URIs can be long, but not longer). */
 export const MAX_START_LINE = 8192;
-/** Longest method name accepted. */
-export const MAX_METHOD_LENGTH = 32;
+/**
+ * Longest method name accepted. A method is any token (RFC 3261 25.1); RFC
+ * 4475 3.1.1.2's valid `intmeth` has 43 characters, which a limit of 32 lost.
+ */
+export const MAX_METHOD_LENGTH = 256;
 
 /** 1 for RFC 3261 token characters: alphanum and - . ! % * _ + ` ' ~ */
 export const TOKEN_CHAR: Uint8Array = (() => {

@@ -13,6 +13,7 @@
  * sequences become U+FFFD).
  */
 import { isAscii, isUtf8 } from 'node:buffer';
+import { isIPv6 } from 'node:net';
 import type { NameAddr, PacketMeta, SipHeader, SipMessage } from '../model.js';
 import { endpoint } from '../net/addr.js';
 import { TOKEN_CHAR } from './detect.js';
@@ -241,6 +242,7 @@ export class ParsedSip {
       if (this.fromValue !== null && this.from!.uri === null) this._found.push(`unparsable From URI "${clip(this.from!.uriText)}"`);
       if (this.toValue !== null && this.to!.uri === null) this._found.push(`unparsable To URI "${clip(this.to!.uriText)}"`);
       if (this.viaValue !== null && this.via === null) this._found.push(`unparsable Via "${clip(this.viaValue)}"`);
+      grammarProblems(this, this._found);
     }
     return this._found;
   }
@@ -282,6 +284,67 @@ export class ParsedSip {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Header fields whose values are lists of name-addr / via-parm with parameters (RFC 3261 25.1). */
+const PARAM_LIST_HEADERS = new Set(['Via', 'Contact', 'From', 'To', 'Route', 'Record-Route']);
+/** Fields whose value is one name-addr or addr-spec. */
+const ADDRESS_HEADERS = new Set(['Contact', 'From', 'To', 'Route', 'Record-Route', 'Reply-To']);
+
+/**
+ * RFC 3261 grammar violations the parser tolerates (it reads what it can, as
+ * Wireshark does) and the analyzer reports: the invalid messages of RFC 4475
+ * 3.1.2 and RFC 5118 4.2/4.10 that parse. Run once, on first read of `problems`.
+ */
+function grammarProblems(p: ParsedSip, out: string[]): void {
+  const uri = p.requestUri;
+  if (uri !== null) {
+    if (uri.startsWith('<')) out.push(`Request-URI "${clip(uri)}" enclosed in <>`);
+    else {
+      const sip = /^sips?:/i.test(uri);
+      // 19.1.5: a Request-URI carries no header part (the ? escapes of a URI taken from a Contact);
+      // a '?' in the userinfo is a character of the user (RFC 4475's valid intmeth).
+      if (sip && afterUserinfo(uri).includes('?')) out.push(`Request-URI "${clip(uri)}" carries URI headers`);
+      const host = sip ? uriHost(uri) : null;
+      if (host !== null) {
+        if (host.startsWith('[')) {
+          const close = host.indexOf(']');
+          if (close < 0 || !isIPv6(host.slice(1, close))) out.push(`Request-URI "${clip(uri)}" has an invalid IPv6 reference`);
+        } else if (host.indexOf(':') !== host.lastIndexOf(':')) {
+          out.push(`Request-URI "${clip(uri)}" has an IPv6 address without brackets (RFC 5118)`);
+        }
+      }
+    }
+  }
+  for (const h of p.headers) {
+    if (PARAM_LIST_HEADERS.has(h.name)) {
+      const bare = h.value.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+      // Separators inside <...> belong to the URI (a user part may hold ";;"), not to the list.
+      const outer = bare.replace(/<[^>]*>/g, '<>');
+      if (/;\s*[;,]|,\s*,|[;,]\s*$/.test(outer)) out.push(`empty parameter or list element in ${h.name} "${clip(h.value)}"`);
+      if (ADDRESS_HEADERS.has(h.name)) {
+        if (/<\s|\s>/.test(bare)) out.push(`whitespace inside <> in ${h.name} "${clip(h.value)}"`);
+        // 20.10: an addr-spec holding a comma, question mark or semicolon must be enclosed in <>.
+        else if (!bare.includes('<') && /^[^;]*\?/.test(bare)) out.push(`URI with headers not enclosed in <> in ${h.name} "${clip(h.value)}"`);
+      }
+    } else if (h.name === 'Date' && !/\bGMT$/.test(h.value)) {
+      out.push(`Date "${clip(h.value)}" not in GMT`);
+    }
+  }
+}
+
+/** What follows the scheme and the userinfo of a URI: host, port, parameters, headers. */
+function afterUserinfo(uri: string): string {
+  const rest = uri.slice(uri.indexOf(':') + 1);
+  const at = rest.lastIndexOf('@');
+  return at >= 0 ? rest.slice(at + 1) : rest;
+}
+
+/** The host[:port] part of a sip/sips URI (after the userinfo), without parameters or headers. */
+function uriHost(uri: string): string {
+  const rest = afterUserinfo(uri);
+  const end = rest.search(/[;?]/);
+  return end >= 0 ? rest.slice(0, end) : rest;
+}
 
 /** First value of a header of any message-like object (ParsedSip or the model's SipMessage), or null. */
 export function header(p: { headers: readonly SipHeader[] }, name: string): string | null {
