@@ -2,21 +2,17 @@
  * Text for the browser's screen: packet strings neutralised for the terminal
  * and lines built from styled segments, clipped and padded by display columns.
  *
- * Everything drawn is built here, so nothing from a packet reaches the
- * terminal without passing `safe()`: control characters (ESC, CR, C1...) and
- * the bidirectional overrides and isolates (U+202A-202E, U+2066-2069), which
- * would reorder the rest of a line on screen, become U+FFFD.
+ * Everything drawn passes `safe()` (renderLine applies it to every segment):
+ * the shared terminal escaper (render/escape.ts terminalText: control
+ * characters, C1, line separators, the bidirectional overrides, isolates and
+ * marks) so the browser neutralises exactly what the tables and ladders do.
  */
-import { clip, displayWidth, printable } from '../render/terminal.js';
-
-// Bidi embeddings/overrides, isolates and the Arabic letter mark: they reorder what follows them.
-const BIDI = /[\u202a-\u202e\u2066-\u2069\u061c]/g;
-const HAS_BIDI = /[\u202a-\u202e\u2066-\u2069\u061c]/;
+import { clip, displayWidth } from '../render/terminal.js';
+import { terminalText } from '../render/escape.js';
 
 /** A packet string made harmless for the terminal. */
 export function safe(s: string): string {
-  const p = printable(s);
-  return HAS_BIDI.test(p) ? p.replace(BIDI, '\ufffd') : p;
+  return terminalText(s);
 }
 
 /** Replace everything outside printable ASCII (for --ascii). */
