@@ -347,3 +347,22 @@ test('terminalText: control, separator and bidi characters become U+FFFD; text, 
   }
   for (const ok of ['plain', 'Jiří', '代理', '👩\u200d💻', 'ک\u200cه', 'שלום', 'مرحبا']) assert.equal(terminalText(ok), ok);
 });
+
+test('limits: a diagram past maxRows/maxColumns/maxStreams says what it left out, in every format', () => {
+  const calls = Array.from({ length: 80 }, (_, i) => call(i + 1, `c${i}`, [msg(i + 1, i * 0.01, `10.1.0.${i}:5060`, P, 'INVITE')]));
+  const r = report(calls);
+  const l = buildLadder(r, calls, { maxColumns: 10 });
+  assert.equal(l.participants.length, 10);
+  assert.equal(l.rows.length, 9);
+  assert.equal(l.rowsCut, 71);
+  assert.match(renderLadderText(l, {}), /\(71 more messages not drawn: the diagram's limit/);
+  assert.match(renderMermaid(l), /^ {4}Note over P1: \(71 more messages not drawn/m);
+  const svg = renderLadderSvg(l);
+  assert.equal(XMLValidator.validate(svg), true);
+  assert.match(svg, /71 more messages not drawn/);
+  // A merged caption names 50 dialogs, then says how many more.
+  assert.match(l.title, /^80 dialogs: 1 COMPLETED, .*50 COMPLETED, … 30 more$/);
+  assert.equal(l.parties.length, 51);
+  const rows = buildLadder(r, calls, { maxRows: 5 });
+  assert.deepEqual([rows.rows.length, rows.rowsCut], [5, 75]);
+});
