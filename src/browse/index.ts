@@ -35,6 +35,7 @@ export async function browse(opts: BrowseOptions): Promise<number> {
   const analysis = startAnalysis(feed, store, { heuristic: opts.heuristic });
   let screen: Screen;
   try { screen = new Screen(); } catch (e) { feed.close(); throw e; }
+  screen.beforeExit = () => feed.close();
 
   // Packets per second over the last second, and memory, for the status line.
   let rate = 0;

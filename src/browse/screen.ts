@@ -20,12 +20,20 @@ export class Screen {
   private readonly output: WriteStream | NodeJS.WriteStream;
   private last: string[] = [];
   private active = false;
-  private readonly onSignal = (sig: NodeJS.Signals) => { this.restore(); process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143); };
+  /** Run before the process ends on a signal or a crash (the feed's children, sockets and FIFOs). */
+  beforeExit: (() => void) | null = null;
+  private readonly onSignal = (sig: NodeJS.Signals) => {
+    this.restore();
+    // A read still waiting on a live FIFO in libuv's thread pool would hold process.exit: close the feed first.
+    try { this.beforeExit?.(); } catch { /* exiting anyway */ }
+    process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143);
+  };
   private readonly onExit = () => this.restore();
   // A bug must not leave the terminal raw, nor print a stack over the screen: one line, as every command does.
   private readonly onCrash = (e: Error) => {
     this.restore();
     process.stderr.write(`sipflow: internal error: ${e?.message ?? String(e)}${process.env.SIPFLOW_DEBUG ? '\n' + e?.stack : ' (set SIPFLOW_DEBUG=1 for details)'}\n`);
+    try { this.beforeExit?.(); } catch { /* exiting anyway */ }
     process.exit(70);
   };
 

@@ -219,6 +219,18 @@ test('--hep-listen: HEP3 packets (as Kamailio siptrace sends them) become calls'
   } finally {
     t.close();
   }
+  // The terminal goes away (SIGHUP) while the FIFO read waits: the process still ends.
+  const u = new Tmux(browse(`--hep-listen udp:127.0.0.1:${port + 1}`), { cols: 100, rows: 20 });
+  let pid = 0;
+  try {
+    await u.waitFor('listening for HEP');
+    pid = sipPid(u);
+  } finally {
+    u.close();
+  }
+  let alive = true;
+  for (let i = 0; i < 50 && alive; i++) { await new Promise((r) => setTimeout(r, 100)); alive = existsSync(`/proc/${pid}`); }
+  assert.equal(alive, false, 'browse ended on SIGHUP');
 });
 
 const canCapture = spawnSync('dumpcap', ['-i', 'lo', '-a', 'duration:1', '-q', '-w', '/dev/null'], { stdio: 'ignore', timeout: 10000 }).status === 0;
