@@ -104,7 +104,7 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
       await sleep(300);
       const uac = await runSipp({
         scenario: 'uac-auth-call.xml', proxyPort, localPort: alice, service: 'bob', keys: { caller: 'alice' }, calls, rate, limit: rate * 4,
-        auth: { user: 'alice', password: PASSWORDS['alice']!, uri: `bob@127.0.0.1:${proxyPort}` }, pauseMs: 200, timeoutS: seconds + 20, cwd: work,
+        auth: { user: 'alice', password: PASSWORDS['alice']!, uri: `bob@127.0.0.1:${proxyPort}` }, pauseMs: 200, timeoutS: seconds + 12, cwd: work,
         extra: ['-timeout_error', '-buff_size', '4194304'],
       });
       const elapsed = (Date.now() - t0) / 1000 - 0.3;
