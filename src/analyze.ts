@@ -154,6 +154,9 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     const message = d.tcp === null;
     const sip = message && looksLikeSip(d.payload);
     if (sip) onSipBytes(d.payload, d, false);
+    // A start line that is SIP by its version but not by the strict check (RFC 4475's "<sip:...>" or
+    // spaced Request-URI, a 10-digit status code): parsed, so that it is warned about with its frame.
+    else if (message && (d.dstPort === SIP_PORT || d.srcPort === SIP_PORT) && brokenSipStart(d.payload)) onSipBytes(d.payload, d, false);
     else if (message && (d.dstPort === SIP_PORT || d.srcPort === SIP_PORT) && !keepAlive(d.payload)) {
       if (notSip++ === 0) { notSipFrame = d.frame; notSipBytes = d.payload.length; }
       if (notSipPadding && !padding(d.payload)) notSipPadding = false;
@@ -248,6 +251,16 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   for (const t of taps) t.finish?.(report);
   if (suppressed) warnings.push({ frame: null, code: 'warning-limit', message: `${suppressed} further warnings not listed` });
   return report;
+}
+
+/** Whether a payload's first line names a SIP version ("SIP/2.0 ..." or "... SIP/2.0") within its first 1 KiB. */
+function brokenSipStart(b: Uint8Array): boolean {
+  const n = Math.min(b.length, 1024);
+  let end = 0;
+  while (end < n && b[end] !== 13 && b[end] !== 10) end++;
+  if (end === n && n < b.length) return false;
+  const line = Buffer.from(b.buffer, b.byteOffset, end).toString('latin1');
+  return /^SIP\/\d/.test(line) || / SIP\/\d+\.\d+\s*$/.test(line);
 }
 
 function round6(x: number): number { return Math.round(x * 1e6) / 1e6; }
