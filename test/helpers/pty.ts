@@ -60,7 +60,7 @@ export class Tmux {
   resize(cols: number, rows: number): void { this.tmux(['resize-window', '-t', '0', '-x', String(cols), '-y', String(rows)]); }
 
   /** Wait until the screen matches, or fail with the screen in the message. */
-  async waitFor(what: RegExp | string, timeoutMs = 10000): Promise<string> {
+  async waitFor(what: RegExp | string, timeoutMs = 20000): Promise<string> {
     const until = Date.now() + timeoutMs;
     let s = '';
     for (;;) {

@@ -31,7 +31,7 @@ function cooked(stty: string): boolean {
   return /(^|\s)icanon(\s|$)/.test(stty) && /(^|\s)echo(\s|$)/.test(stty);
 }
 
-test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REFER, save and re-analyze', { skip: z1Skip, timeout: 90000 }, async () => {
+test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REFER, save and re-analyze', { skip: z1Skip, timeout: 120000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipflow-browse-'));
   const t = new Tmux(browse(shellQuote(Z1)), { cols: 120, rows: 34, cwd: dir });
   try {
@@ -113,7 +113,7 @@ test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REF
   }
 });
 
-test('live: a capture growing on standard input shows its calls as they come and update', { skip: tmuxSkip(), timeout: 60000 }, async () => {
+test('live: a capture growing on standard input shows its calls as they come and update', { skip: tmuxSkip(), timeout: 120000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sipflow-browse-live-'));
   const t = new Tmux(`SIPFLOW_FEED_MS=300 SIPFLOW_FEED_CALLS=6 ${shellQuote(process.execPath)} ${shellQuote(FEED)} | ${browse('-')}`, { cols: 110, rows: 20 });
   try {
@@ -155,7 +155,7 @@ test('live: a capture growing on standard input shows its calls as they come and
   }
 });
 
-test('Ctrl-C and SIGTERM leave the terminal cooked; NO_COLOR and --ascii draw plainly; resize redraws', { skip: tmuxSkip(), timeout: 60000 }, async () => {
+test('Ctrl-C and SIGTERM leave the terminal cooked; NO_COLOR and --ascii draw plainly; resize redraws', { skip: tmuxSkip(), timeout: 120000 }, async () => {
   const fixture = join(ROOT, 'fixtures', 'call-completed.pcapng');
   const t = new Tmux(browse(`--ascii ${shellQuote(fixture)}`), { cols: 80, rows: 24, env: { NO_COLOR: '1' } });
   try {
@@ -201,7 +201,7 @@ function sipPid(t: Tmux): number {
   return out[0]!;
 }
 
-test('--hep-listen: HEP3 packets (as Kamailio siptrace sends them) become calls', { skip: tmuxSkip(), timeout: 60000 }, async () => {
+test('--hep-listen: HEP3 packets (as Kamailio siptrace sends them) become calls', { skip: tmuxSkip(), timeout: 120000 }, async () => {
   const port = 20000 + (process.pid % 20000);
   const t = new Tmux(browse(`--hep-listen udp:127.0.0.1:${port}`), { cols: 110, rows: 20 });
   try {
@@ -235,7 +235,7 @@ test('--hep-listen: HEP3 packets (as Kamailio siptrace sends them) become calls'
 
 const canCapture = spawnSync('dumpcap', ['-i', 'lo', '-a', 'duration:1', '-q', '-w', '/dev/null'], { stdio: 'ignore', timeout: 10000 }).status === 0;
 
-test('-i lo: dumpcap started by browse, SIP sent over loopback shows up', { skip: tmuxSkip() || (canCapture ? false : 'dumpcap cannot capture on lo here (not installed or no privileges)'), timeout: 60000 }, async () => {
+test('-i lo: dumpcap started by browse, SIP sent over loopback shows up', { skip: tmuxSkip() || (canCapture ? false : 'dumpcap cannot capture on lo here (not installed or no privileges)'), timeout: 120000 }, async () => {
   const port = 30000 + (process.pid % 20000);
   const t = new Tmux(browse(`-i lo -f ${shellQuote(`udp port ${port}`)}`), { cols: 110, rows: 20 });
   try {
