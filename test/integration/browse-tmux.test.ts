@@ -237,7 +237,7 @@ const canCapture = spawnSync('dumpcap', ['-i', 'lo', '-a', 'duration:1', '-q', '
 
 test('-i lo: dumpcap started by browse, SIP sent over loopback shows up', { skip: tmuxSkip() || (canCapture ? false : 'dumpcap cannot capture on lo here (not installed or no privileges)'), timeout: 120000 }, async () => {
   const port = 30000 + (process.pid % 20000);
-  const t = new Tmux(browse(`-i lo -f ${shellQuote(`udp port ${port}`)}`), { cols: 110, rows: 20 });
+  const t = new Tmux(browse(`-i lo --capture-filter ${shellQuote(`udp port ${port}`)}`), { cols: 110, rows: 20 });
   try {
     await t.waitFor(/dumpcap -i lo/);
     // dumpcap needs a moment to open the interface.

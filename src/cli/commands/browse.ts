@@ -20,7 +20,8 @@ export function registerBrowse(program: Command): void {
     .description('interactive terminal browser: call list, call flow with each message, save calls (files, standard input, a live interface or HEP)')
     .argument('[files...]', 'pcap or pcapng files (several are merged), optionally gzip-compressed; "-" reads a live capture from standard input')
     .option('-i, --interface <iface>', 'capture live on this interface with dumpcap (or tcpdump) when installed')
-    .option('-f, --capture-filter <bpf>', 'with -i: a capture filter, e.g. "port 5060 or portrange 10000-20000"')
+    // Long only: -f is --format in every other command.
+    .option('--capture-filter <bpf>', 'with -i: a capture filter, e.g. "port 5060 or portrange 10000-20000"')
     .option('--hep-listen <addr>', 'receive HEP/EEP (v1-v3) on udp:ADDR:PORT, as Kamailio siptrace, FreeSWITCH, Asterisk and heplify send it')
     .option('--max-calls <n>', 'live: calls kept with their messages; older ended calls are summarised (row kept, messages dropped)', '5000')
     .option('-a, --all', 'start with every dialog listed (registrations, OPTIONS...), as analyze --all; the a key toggles it')
@@ -33,7 +34,7 @@ Keys: ? or F1 in the browser lists them all (Enter opens a call's flow, / filter
 Examples:
   $ sipflow browse trace.pcapng
   $ tcpdump -i any -U -w - port 5060 or portrange 10000-20000 | sipflow browse -
-  $ sipflow browse -i eth0 -f "port 5060"
+  $ sipflow browse -i eth0 --capture-filter "port 5060"
   $ sipflow browse --hep-listen udp:0.0.0.0:9060`)
     .action(async (files: string[], flags: BrowseFlags) => {
       let code: number;
