@@ -50,6 +50,9 @@ const BAD: [string[], RegExp][] = [
   [['check', FIX, '--bogus'], /unknown option '--bogus'/],
   [['proxy', '--link', 'ppp'], /Allowed choices are ethernet, raw/],
   [['proxy', '--journal-format', 'xml'], /Allowed choices are text, json/],
+  [['proxy', '--no-db', '--rotate-size', 'abc'], /--rotate-size must be a positive number, not "abc"/],
+  [['proxy', '--no-db', '--max-calls', '-5'], /--max-calls must be a positive number/],
+  [['proxy', '--no-db', '--media-relay', '--relay-ports', '5-1'], /port range "5-1" must be within 1024-65535/],
 ];
 
 for (const [args, re] of BAD) {
@@ -58,7 +61,7 @@ for (const [args, re] of BAD) {
     assert.equal(r.code, 64, r.stderr);
     assert.match(r.stderr, re);
     assert.equal(r.stderr.trimEnd().split('\n').length, 1, `one line: ${r.stderr}`);
-    assert.match(r.stderr, /^sipflow: /);
+    assert.match(r.stderr, /^sipflow( proxy)?: /);
     assert.equal(r.stdout, '', 'nothing is printed before the options are checked');
   });
 }
