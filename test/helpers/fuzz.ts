@@ -18,20 +18,10 @@ import { fragmentIpv4, ipv4, tcpFrame, udp, udpFrames, ethernet } from '../../sr
 import { ETHERTYPE_IPV4, IPPROTO_UDP } from '../../src/net/constants.js';
 import { CLI } from './cli.js';
 import { ROOT } from './corpus.js';
+import { rng } from './rng.js';
 
 // ---------------------------------------------------------------- randomness
 
-/** mulberry32: a small seeded PRNG, so every case is reproducible from its seed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const int = (r: () => number, n: number): number => Math.floor(r() * n);
 
 export interface FuzzCase {

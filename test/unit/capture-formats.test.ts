@@ -22,6 +22,7 @@ import type { CaptureInfo, Frame, Warning } from '../../src/model.js';
 import { CaptureParser, NotACaptureError, readCapture, sniffFormat, InputError, MAX_PCAP_PACKET } from '../../src/capture/index.js';
 import { FileSink, MemorySink, PcapngWriter, PcapWriter, tsresolUnits, unitsTsresol } from '../../src/capture/writer.js';
 import { udpFrame } from '../../src/net/build.js';
+import { rng } from '../helpers/rng.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -41,17 +42,6 @@ function rec(f: Frame): FrameRec {
   };
 }
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Split bytes into chunks: 'whole', 1-byte chunks, or random sizes (mostly 1..13, some up to 300) from a seed. */
 function split(bytes: Uint8Array, how: 'whole' | 'bytes' | number): Uint8Array[] {

@@ -30,6 +30,7 @@ import {
   fragmentIpv6, ipv4, ipv4Bytes, ipv6, ipv6Bytes, loop, macBytes, nullLoopback, sll, sll2, tcp, tcpFrame, transportChecksum,
   udp, udpFrame, udpFrames, type LinkKind,
 } from '../../src/net/build.js';
+import { rng } from '../helpers/rng.js';
 
 // ---------------------------------------------------------------- helpers
 
@@ -39,16 +40,6 @@ interface D extends Omit<Datagram, 'payload'> { payload: string }
 /** `open`: datagrams still under reassembly at the end of the capture, before finish(). */
 interface Result { dgrams: D[]; warnings: Warning[]; stats: NetStats; frames: number; open: number }
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Write the packets as pcapng (byte order from the seed; one interface per
