@@ -20,6 +20,7 @@ import { readCapture } from '../src/capture/index.js';
 import { NetDecoder } from '../src/net/decoder.js';
 import { analyze } from '../src/analyze.js';
 import { DEFAULT_FRAMES, DEFAULT_SEED, generateSynthetic, type SyntheticStats } from './synthetic.js';
+import { arg } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -27,10 +28,6 @@ const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 /** Bump when synthetic.ts changes what it writes: the cached capture is then regenerated. */
 const GENERATOR_VERSION = 1;
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 const flag = (name: string) => process.argv.includes(name);
 
 interface Row {

@@ -10,12 +10,12 @@
  * bench/synthetic.ts and deletes it afterwards unless --keep is given.
  * Each run is a child under /usr/bin/time -v (peak RSS of the process).
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from './synthetic.js';
+import { arg, measureChild } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -23,28 +23,6 @@ const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 /** About 4 GB of the synthetic mix (250 bytes a frame on average). */
 const DEFAULT_FRAMES = 16_300_000;
 const TARGET_MB: Record<string, number> = { '--ndjson': 150, '--json': 300 };
-
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-
-/** One child under /usr/bin/time -v, stdout to /dev/null: wall, CPU, peak RSS. */
-function measure(cmd: string[]): { wallS: number; cpuS: number | null; rssMb: number | null; status: number | null; err: string } {
-  const time = existsSync('/usr/bin/time');
-  const argv = time ? ['/usr/bin/time', '-v', ...cmd] : cmd;
-  const devnull = openSync('/dev/null', 'w');
-  const t0 = performance.now();
-  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', devnull, 'pipe'], maxBuffer: 64 << 20 });
-  const wallS = (performance.now() - t0) / 1000;
-  closeSync(devnull);
-  const err = r.stderr.toString();
-  const num = (re: RegExp) => { const m = re.exec(err); return m ? Number(m[1]) : null; };
-  const user = num(/User time \(seconds\): ([\d.]+)/);
-  const sys = num(/System time \(seconds\): ([\d.]+)/);
-  const rss = num(/Maximum resident set size \(kbytes\): (\d+)/);
-  return { wallS, cpuS: user !== null && sys !== null ? user + sys : null, rssMb: rss === null ? null : rss / 1024, status: r.status, err: err.split('\n').filter((l) => !/^\t/.test(l) && l.trim()).join('\n') };
-}
 
 const given = arg('--file');
 const file = given ? resolve(given) : join(OUT, 'synthetic-big.pcapng');
@@ -60,11 +38,11 @@ const gb = statSync(file).size / 1e9;
 console.log(`${file}: ${gb.toFixed(2)} GB; load average ${loadavg()[0]!.toFixed(1)} on entry`);
 let ok = true;
 for (const mode of ['--ndjson', '--json']) {
-  const m = measure([process.execPath, CLI, 'analyze', mode, file]);
+  const m = measureChild([process.execPath, CLI, 'analyze', mode, file]);
   const target = TARGET_MB[mode]!;
   const met = m.status === 0 && m.rssMb !== null && m.rssMb < target;
   ok &&= met;
-  console.log(`analyze ${mode.padEnd(8)} ${m.wallS.toFixed(1)} s wall, ${m.cpuS?.toFixed(1) ?? '?'} s CPU, peak RSS ${m.rssMb?.toFixed(0) ?? '?'} MB (target < ${target} MB: ${met ? 'met' : 'missed'})${m.status === 0 ? '' : ` exit ${m.status}: ${m.err.split('\n')[0]}`}`);
+  console.log(`analyze ${mode.padEnd(8)} ${m.wallS.toFixed(1)} s wall, ${m.cpuS?.toFixed(1) ?? '?'} s CPU, peak RSS ${m.rssMb?.toFixed(0) ?? '?'} MB (target < ${target} MB: ${met ? 'met' : 'missed'})${m.status === 0 ? '' : ` exit ${m.status}: ${m.stderr.split('\n')[0]}`}`);
 }
 if (!given && !process.argv.includes('--keep')) rmSync(file, { force: true });
 process.exitCode = ok ? 0 : 1;

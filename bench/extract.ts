@@ -15,39 +15,23 @@
  * the test suite: it takes minutes.
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCapture } from '../src/capture/index.js';
 import { analyze } from '../src/analyze.js';
 import { generateSynthetic } from './synthetic.js';
+import { arg, measureChild, type ChildMeasure } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'bench', 'out');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
+interface Measured extends ChildMeasure { what: string }
 
-interface Measured { what: string; wallS: number; cpuS: number | null; rssMb: number | null; status: number | null; stderr: string }
-
-/** Run under /usr/bin/time -v (peak RSS), stdout discarded. */
+/** One child measured (bench/measure.ts), named for the table. */
 function measure(what: string, cmd: string[]): Measured {
-  const time = existsSync('/usr/bin/time');
-  const argv = time ? ['/usr/bin/time', '-v', ...cmd] : cmd;
-  const devnull = openSync('/dev/null', 'w');
-  const t0 = performance.now();
-  const r = spawnSync(argv[0]!, argv.slice(1), { stdio: ['ignore', devnull, 'pipe'], maxBuffer: 64 << 20 });
-  const wallS = (performance.now() - t0) / 1000;
-  closeSync(devnull);
-  const err = r.stderr.toString();
-  const num = (re: RegExp) => { const m = re.exec(err); return m ? Number(m[1]) : null; };
-  const user = num(/User time \(seconds\): ([\d.]+)/);
-  const sys = num(/System time \(seconds\): ([\d.]+)/);
-  const rss = num(/Maximum resident set size \(kbytes\): (\d+)/);
-  return { what, wallS, cpuS: user !== null && sys !== null ? user + sys : null, rssMb: rss === null ? null : rss / 1024, status: r.status, stderr: err.split('\n').filter((l) => !/^\t/.test(l) && l.trim()).join('\n') };
+  return { what, ...measureChild(cmd) };
 }
 
 /** The Call-ID of the INVITE with SDP found after `skipFrames` frames (a reader-only pass that stops there). */
