@@ -17,10 +17,8 @@ import { readdirSync, existsSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/analyze.js';
-import { readCapture } from '../src/capture/index.js';
-import { NetDecoder } from '../src/net/decoder.js';
 import { tshark } from '../test/helpers/corpus.js';
-import { resentFrames, sipRows, tsharkStreams, wiresharkCalls } from '../test/helpers/voip-oracle.js';
+import { resentFrames, sipRows, tsharkStreams, tsharkUdpPayloadRows, udpPayloadRows, wiresharkCalls } from '../test/helpers/voip-oracle.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CORPUS = process.env.SIPFLOW_CORPUS ? resolve(process.env.SIPFLOW_CORPUS) : resolve(ROOT, '..', 'shared', 'corpus');
@@ -28,14 +26,8 @@ const CORPUS = process.env.SIPFLOW_CORPUS ? resolve(process.env.SIPFLOW_CORPUS) 
 interface CaptureResult { file: string; items: number; agreeing: number; differences: string[] }
 
 async function udpPayloads(file: string): Promise<string[]> {
-  const ours = new Set<string>();
-  const dec = new NetDecoder((d) => {
-    if (d.transport === 'UDP') ours.add(`${d.frame}\t${d.srcPort}\t${d.dstPort}\t${Buffer.from(d.payload).toString('hex')}`);
-  }, () => {});
-  await readCapture(file, { onFrame: (f) => dec.decode(f), onWarning() {} });
-  dec.finish();
-  const theirs = new Set(tshark(['-r', file, '-Y', 'udp && !icmp && !icmpv6', '-T', 'fields', '-E', 'occurrence=l',
-    '-e', 'frame.number', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'udp.payload']));
+  const ours = await udpPayloadRows(file);
+  const theirs = new Set(tsharkUdpPayloadRows(file, 'udp && !icmp && !icmpv6'));
   const out: string[] = [];
   for (const x of theirs) if (!ours.has(x)) out.push(`UDP payload missing: ${x.slice(0, 50)}`);
   for (const x of ours) if (!theirs.has(x)) out.push(`UDP payload extra: ${x.slice(0, 50)}`);

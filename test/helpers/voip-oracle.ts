@@ -7,6 +7,8 @@
  */
 import assert from 'node:assert/strict';
 import { tshark } from './corpus.js';
+import { readCapture } from '../../src/capture/index.js';
+import { NetDecoder } from '../../src/net/decoder.js';
 
 const AGG = '\u0001';
 
@@ -162,4 +164,23 @@ export function tsharkStreams(file: string, extra: string[] = []): StreamRow[] {
 export function sameMin(ours: number, row: StreamRow, theirs: number): boolean {
   if (row.packets === 1 && theirs === -1) return ours === 0;
   return Math.abs(ours - theirs) <= 0.0011;
+}
+
+/**
+ * The innermost UDP payloads of a capture as "frame\tsrcport\tdstport\thex"
+ * rows: ours (the decoder's datagrams) and tshark's (the last UDP layer of
+ * each frame that `displayFilter` keeps), to compare as sets.
+ */
+export async function udpPayloadRows(file: string): Promise<Set<string>> {
+  const ours = new Set<string>();
+  const dec = new NetDecoder((d) => {
+    if (d.transport === 'UDP') ours.add(`${d.frame}\t${d.srcPort}\t${d.dstPort}\t${Buffer.from(d.payload).toString('hex')}`);
+  }, () => {});
+  await readCapture(file, { onFrame: (f) => dec.decode(f), onWarning() {} });
+  dec.finish();
+  return ours;
+}
+
+export function tsharkUdpPayloadRows(file: string, displayFilter = 'udp'): string[] {
+  return tshark(['-r', file, '-Y', displayFilter, '-T', 'fields', '-E', 'occurrence=l', '-e', 'frame.number', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'udp.payload']);
 }

@@ -27,11 +27,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { analyze } from '../../src/analyze.js';
-import { readCapture } from '../../src/capture/index.js';
-import { NetDecoder } from '../../src/net/decoder.js';
 import type { Report } from '../../src/model.js';
 import { hasTshark, tshark } from '../helpers/corpus.js';
-import { plainUri, resentFrames, sameMin, sipRows, tsharkStreams, wiresharkCalls } from '../helpers/voip-oracle.js';
+import { plainUri, resentFrames, sameMin, sipRows, tsharkStreams, tsharkUdpPayloadRows, udpPayloadRows, wiresharkCalls } from '../helpers/voip-oracle.js';
 import { ENCAPSULATIONS, hepCaptures, transportCapture, tunnelCapture } from '../helpers/wild-fixtures.js';
 
 const skip = hasTshark() ? false : 'tshark is not installed (apt-get install tshark)';
@@ -80,13 +78,8 @@ function assertStreams(report: Report, oracleFile: string): number {
 
 /** The innermost UDP payloads equal tshark's (the last UDP layer of each frame). */
 async function assertUdp(file: string): Promise<void> {
-  const ours = new Set<string>();
-  const dec = new NetDecoder((d) => {
-    if (d.transport === 'UDP') ours.add(`${d.frame}\t${d.srcPort}\t${d.dstPort}\t${Buffer.from(d.payload).toString('hex')}`);
-  }, () => {});
-  await readCapture(file, { onFrame: (f) => dec.decode(f), onWarning() {} });
-  dec.finish();
-  const theirs = tshark(['-r', file, '-Y', 'udp', '-T', 'fields', '-E', 'occurrence=l', '-e', 'frame.number', '-e', 'udp.srcport', '-e', 'udp.dstport', '-e', 'udp.payload']);
+  const ours = await udpPayloadRows(file);
+  const theirs = tsharkUdpPayloadRows(file);
   assert.deepEqual([...ours].sort(), theirs.sort());
 }
 
