@@ -173,7 +173,16 @@ export function filterReport(r: Report, f: CallFilter): Report {
   return { ...r, calls, rtpStreams: r.rtpStreams.filter((s) => s.callId !== null && keep.has(s.callId)) };
 }
 
-/** "3 of 12 dialogs match" style line for a filter that left nothing: how many it dropped. */
+/**
+ * Whether a filter asks for dialogs of any kind: --kind names them, and a
+ * dialog asked for by number (--call) is shown whatever it is. Tables
+ * otherwise list INVITE dialogs unless --all.
+ */
+export function namesAnyKind(f: CallFilter): boolean {
+  return f.kind !== undefined || f.calls !== undefined;
+}
+
+/** The line for a filter that left nothing: how many dialogs the capture had. */
 export function emptyFilterNote(total: number): string {
   return `no dialog matches the filter (the capture has ${total} dialog${total === 1 ? '' : 's'}; all were filtered out)`;
 }

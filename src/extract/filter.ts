@@ -5,7 +5,7 @@
  * window counts a call's media too (the frame index knows its last packet).
  */
 import type { Call, Report } from '../model.js';
-import { CALL_STATES, FilterError, OUTCOMES, checkCallNumbers, isFiltering, matchCall, parseCallFilter, type CallFilter, type RawCallFilter } from '../filter.js';
+import { CALL_STATES, FilterError, OUTCOMES, checkCallNumbers, matchCall, parseCallFilter, type CallFilter, type RawCallFilter } from '../filter.js';
 
 export { CALL_STATES, FilterError, OUTCOMES };
 
@@ -15,10 +15,6 @@ export type RawFilterFlags = RawCallFilter;
 /** Check and convert the command-line filter options. Throws FilterError. */
 export function parseExtractFilter(f: RawFilterFlags): ExtractFilter {
   return parseCallFilter(f);
-}
-
-export function isSelecting(f: ExtractFilter): boolean {
-  return isFiltering(f);
 }
 
 /**

@@ -141,3 +141,17 @@ test('RTP without SDP and no SIP: the empty table points to --rtp-heuristic', ()
   const h = sipflow(['analyze', file, '--rtp-heuristic', '--json']);
   assert.equal((JSON.parse(h.stdout) as Report).rtpStreams.length, 1, 'and --rtp-heuristic finds the stream');
 });
+
+test('--call and --kind name dialogs of any kind: analyze, ladder and report show them without --all', () => {
+  // proxy-call.pcapng: 1 is bob's REGISTER, 2 the call.
+  const table = sipflow(['analyze', 'fixtures/proxy-call.pcapng', '--call', '1,2', '-w', '200']);
+  assert.equal(table.code, 0, table.stderr);
+  assert.match(table.stdout, /│ 1 │[^\n]*│ registration │/);
+  assert.match(table.stdout, /│ 2 │[^\n]*│ call +│/);
+  const ladder = sipflow(['ladder', 'fixtures/proxy-call.pcapng', '--call', '1,2']);
+  assert.equal(ladder.code, 0, ladder.stderr);
+  assert.match(ladder.stdout, /^Registration 1: /m);
+  assert.match(ladder.stdout, /^Call 2: /m);
+  const kind = sipflow(['analyze', 'fixtures/proxy-call.pcapng', '--kind', 'registration', '--csv']);
+  assert.deepEqual(kind.stdout.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[2]), ['registration']);
+});

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { analyze } from '../../analyze.js';
-import { filterReport, isFiltering, matchCall, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { filterReport, isFiltering, matchCall, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
 import { callLines, endLines, ndjsonLine } from '../../render/ndjson.js';
 import { renderAnalyze, renderCsv } from '../../render/table.js';
 import type { Call, Report } from '../../model.js';
@@ -84,8 +84,8 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
       let filter: CallFilter;
       // Every option is checked before a capture is read.
       try { filter = callFilterOf(flags); } catch (e) { process.exitCode = reportError(e); return; }
-      // --kind names non-INVITE dialogs: the table shows them without --all.
-      const all = !!flags.all || filter.kind !== undefined;
+      // --kind and --call name dialogs of any kind: the table shows them without --all.
+      const all = !!flags.all || namesAnyKind(filter);
       const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const paths = expanded.inputs.map((i) => i.path);

@@ -54,7 +54,7 @@ export function audioOptions(flags: AudioFlags): CallAudioOptions {
     }
   }
   return {
-    ...callFilterOf({ ...flags, since: undefined, until: undefined }),
+    ...callFilterOf(flags),
     streams: numbers('--stream', flags.stream),
     mono: !!flags.mono, rate, jitterBufferMs, heuristic: !!flags.rtpHeuristic,
   };

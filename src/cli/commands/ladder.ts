@@ -4,7 +4,7 @@ import chalk from 'chalk';
 import { existsSync, statSync } from 'node:fs';
 import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
-import { emptyFilterNote, filterReport, isFiltering, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { emptyFilterNote, filterReport, isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
 import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg, widthOption } from '../options.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
@@ -49,7 +49,7 @@ const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v
  * (a call asked for by number is drawn whatever it is).
  */
 export function selectCalls(report: Report, filter: CallFilter, all: boolean): Call[] {
-  return tableCalls(report, all || filter.calls !== undefined || filter.kind !== undefined);
+  return tableCalls(report, all || namesAnyKind(filter));
 }
 
 export function registerLadder(program: Command): void {

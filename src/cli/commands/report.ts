@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { basename } from 'node:path';
-import { isFiltering, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
 import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg } from '../options.js';
 import { parseAliases } from '../../aliases.js';
 import { DEFAULT_MAX_BYTES, MAX_CALL_SECTIONS, MAX_CALL_STREAMS, MAX_LADDER_ROWS } from '../../render/html/index.js';
@@ -135,7 +135,7 @@ Examples:
           const r = await htmlReport(file, {
             media: { heuristic: !!flags.rtpHeuristic },
             filter,
-            all: !!flags.all || filter.kind !== undefined || filter.calls !== undefined,
+            all: !!flags.all || namesAnyKind(filter),
             plots: flags.plots !== false,
             ladder: { aliases, by: flags.by },
             maxBytes,
