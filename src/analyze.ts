@@ -49,6 +49,8 @@ export interface AnalyzeOptions extends NetDecoderOptions {
   idleS?: number;
 }
 
+/** The empty payload the reused tap record starts with. */
+const EMPTY = new Uint8Array(0);
 /** Most malformed SIP messages listed one by one; the rest are counted in one warning. */
 const MALFORMED_LISTED = 50;
 /** The SIP ports whose non-SIP datagrams are reported (something else speaks there, or junk). */
@@ -147,12 +149,17 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     onWarning: warn,
   });
 
-  // One record reused for every datagram handed to taps: no object per packet.
-  const pkt: TransportPacket = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, payload: new Uint8Array(0), ipLength: 0, tcp: null, carriers: undefined };
+  // One record reused for every datagram handed to taps: no object per packet. Its payload is
+  // given in place (bytes, start, end); the `payload` view is made only when a tap reads it.
+  const pkt = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, bytes: EMPTY, start: 0, end: 0, ipLength: 0, tcp: null, carriers: undefined } as Omit<TransportPacket, 'payload'> as TransportPacket;
+  let pktView: Uint8Array | null = null;
+  // Defined after the literal: a literal with an accessor stays in V8's slow dictionary mode.
+  Object.defineProperty(pkt, 'payload', { get: () => (pktView ??= pkt.bytes!.subarray(pkt.start, pkt.end)), enumerable: true });
   const net = new NetDecoder((d) => {
     // Whole messages: UDP datagrams, SCTP user messages, what HEP carried. TCP goes through stream reassembly.
     const message = d.tcp === null;
-    const sip = message && looksLikeSip(d.payload);
+    const inPlace = d.bytes;
+    const sip = message && (inPlace ? looksLikeSip(inPlace, d.start, d.end) : looksLikeSip(d.payload));
     if (sip) onSipBytes(d.payload, d, false);
     // A start line that is SIP by its version but not by the strict check (RFC 4475's "<sip:...>" or
     // spaced Request-URI, a 10-digit status code): parsed, so that it is warned about with its frame.
@@ -165,7 +172,9 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     if (listeners?.length) {
       pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst; pkt.srcKey = d.srcKey; pkt.dstKey = d.dstKey;
       pkt.srcPort = d.srcPort; pkt.dstPort = d.dstPort; pkt.transport = d.transport; pkt.time = rel(d.tsSec, d.tsNsec);
-      pkt.payload = d.payload; pkt.ipLength = d.ipLength; pkt.tcp = d.tcp; pkt.carriers = d.carriers;
+      if (inPlace) { pkt.bytes = inPlace; pkt.start = d.start!; pkt.end = d.end!; pktView = null; }
+      else { const p = d.payload; pkt.bytes = p; pkt.start = 0; pkt.end = p.length; pktView = p; }
+      pkt.ipLength = d.ipLength; pkt.tcp = d.tcp; pkt.carriers = d.carriers;
       if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);
       else for (const t of listeners) t.onTcp!(pkt);
     }

@@ -34,6 +34,13 @@ export interface Frame {
   origLen: number;
   /** Captured bytes. A view valid only during the callback. */
   data: Uint8Array;
+  /**
+   * Where `data` lies when the reader knows it: `bytes[offset, offset + capLen)`.
+   * The network decoder reads the frame there, so no view is made for it
+   * (the reader's frames make `data` only when something reads it).
+   */
+  readonly bytes?: Uint8Array;
+  readonly offset?: number;
 }
 
 /** A pcapng interface (or the single pseudo-interface of a classic pcap). */
@@ -142,6 +149,13 @@ export interface Datagram extends PacketMeta {
   ipVersion: 4 | 6;
   /** Transport payload. A view valid only during the callback. */
   payload: Uint8Array;
+  /**
+   * Where the payload lies, when the decoder gives it in place: `bytes[start, end)`.
+   * Hot consumers read it there; `payload` (a view) is then made only when read.
+   */
+  bytes?: Uint8Array;
+  start?: number;
+  end?: number;
   /** Total length of the innermost IP packet (header + payload), for bitrates. */
   ipLength: number;
   /** True when the IP datagram was reassembled from fragments. */

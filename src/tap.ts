@@ -22,6 +22,14 @@ export interface TransportPacket extends PacketMeta {
   time: number;
   /** Transport payload: a view valid during the call. */
   payload: Uint8Array;
+  /**
+   * The same bytes in place, `bytes[start, end)`, when the pipeline gives them so
+   * (analyze() always does): a tap that reads them there spares the view
+   * `payload` would make. Absent on packets built elsewhere; read `payload` then.
+   */
+  bytes?: Uint8Array;
+  start?: number;
+  end?: number;
   /** Length of the innermost IP packet (header + payload), for bitrates. */
   ipLength: number;
   /** TCP sequence, acknowledgement and flags (null for UDP). */

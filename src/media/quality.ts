@@ -22,7 +22,7 @@ import type { Call, RtpStream, StreamQuality } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TransportPacket } from '../tap.js';
 import { codecImpairment, eModelRater, type CodecImpairment, type EModelResult } from './emodel.js';
 import { FixedJitterBuffer } from './jitter-buffer.js';
-import { looksLikeRtcp, parseRtcp } from './rtcp.js';
+import { looksLikeRtcp, looksLikeRtcpAt, parseRtcp } from './rtcp.js';
 
 /** Seconds per quality window. */
 export const WINDOW_S = 5;
@@ -114,7 +114,8 @@ export function createQualityTap(opts: QualityOptions = {}): QualityTap {
   }
 
   function onUdp(d: TransportPacket): void {
-    if (!looksLikeRtcp(d.payload)) return;
+    // In place when the packet gives its bytes: no payload view for every RTP packet.
+    if (d.bytes ? !looksLikeRtcpAt(d.bytes, d.start!, d.end!) : !looksLikeRtcp(d.payload)) return;
     const info = parseRtcp(d.payload);
     info.senders.forEach((ssrc, i) => {
       const ntp = info.senderNtp[i] ?? 0;

@@ -28,7 +28,12 @@ export interface RtcpPacketInfo {
 
 /** True when the payload looks like a compound RTCP packet (version 2, PT 200-204). */
 export function looksLikeRtcp(b: Uint8Array): boolean {
-  return b.length >= 8 && (b[0]! >> 6) === 2 && b[1]! >= 200 && b[1]! <= 204;
+  return looksLikeRtcpAt(b, 0, b.length);
+}
+
+/** {@link looksLikeRtcp} of the bytes b[o, e), read in place. */
+export function looksLikeRtcpAt(b: Uint8Array, o: number, e: number): boolean {
+  return e - o >= 8 && (b[o]! >> 6) === 2 && b[o + 1]! >= 200 && b[o + 1]! <= 204;
 }
 
 /** Parse a compound RTCP packet; stops quietly at the first malformed part. */

@@ -29,7 +29,7 @@ import { analysisClockRate, codecName, nominalClockRate, PT_CN, PT_CN_OLD } from
 import { parseSdp, sdpSummary, type RtpMapEntry, type Sdp, type SdpMedia } from './sdp.js';
 import { RtpStats, TimestampUnwrapper } from './rtp-stats.js';
 import { DtmfDecoder, infoDtmfDigit } from './dtmf.js';
-import { looksLikeRtcp, parseRtcp } from './rtcp.js';
+import { looksLikeRtcp, looksLikeRtcpAt, parseRtcp } from './rtcp.js';
 import { addrKey, EndpointIndex, FlowIndex } from './endpoint-index.js';
 import { gatewaySdps, isGatewayPort } from './gateway-sdp.js';
 
@@ -168,6 +168,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   /** The record handed to onRtp taps, reused for every packet; its payload view is made only when a tap reads it. */
   let pubBytes: Uint8Array = new Uint8Array(0);
   let pubOff = 0;
+  let pubEnd = 0;
   let pubView: Uint8Array | null = null;
   const published = {
     stream: null as unknown as RtpStreamRef, frame: 0, time: 0, seq: 0, timestamp: 0, extTimestamp: 0, payloadType: 0,
@@ -175,7 +176,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   } as RtpPacket;
   // Defined afterwards, not as a getter in the literal: V8 keeps a literal with an accessor in
   // dictionary mode, which makes every store to this record a slow generic one.
-  Object.defineProperty(published, 'payload', { get: () => (pubView ??= pubBytes.subarray(pubOff)), enumerable: true });
+  Object.defineProperty(published, 'payload', { get: () => (pubView ??= pubBytes.subarray(pubOff, pubEnd)), enumerable: true });
   /** What was announced at each endpoint (latest SDP wins). */
   const announced = new EndpointIndex<Announced>();
   /** One direction of a UDP flow -> its streams (or heuristic candidate). */
@@ -294,11 +295,15 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   }
 
   function onUdp(d: TransportPacket): void {
-    const p = d.payload;
+    // The payload in place, b[o, e) (no view for the RTP path), or the view when the packet has no bytes.
+    const inPlace = d.bytes;
+    const b = inPlace ?? d.payload;
+    const o = inPlace ? d.start! : 0;
+    const e = inPlace ? d.end! : b.length;
     const time = d.time;
-    if (isGatewayPort(d.srcPort, d.dstPort) && p.length > 0 && p[0]! < 0x80) {
+    if (isGatewayPort(d.srcPort, d.dstPort) && e > o && b[o]! < 0x80) {
       // MGCP / MEGACO text: its SDP announces media (for no SIP call); the message itself is not media.
-      for (const text of gatewaySdps(p, d.srcPort, d.dstPort)) announce(null, parseSdp(text));
+      for (const text of gatewaySdps(d.payload, d.srcPort, d.dstPort)) announce(null, parseSdp(text));
       return;
     }
     // Numeric address keys (the decoder's; worked out from the text for packets built elsewhere).
@@ -314,17 +319,17 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     }
     if (!a) {
       if (opts.heuristic) heuristic(d, time, flow);
-      else if (p.length >= 12 && (p[0]! >> 6) === 2 && !hintFull) watchUnannounced(d);
+      else if (e - o >= 12 && (b[o]! >> 6) === 2 && !hintFull) watchUnannounced(d);
       return;
     }
     const cm = a.call;
     if (cm && !cm.mediaPathSeen && cm.answerTime !== null && time >= cm.answerTime) cm.mediaPathSeen = true;
     if (a.other) { otherMedia(d, time, flow, a); return; }
-    if (p.length < 8 || (p[0]! >> 6) !== 2) return; // STUN, DTLS, ZRTP... (RFC 7983)
-    if (a.rtcp || looksLikeRtcp(p)) { rtcp(p); return; }
-    if (p.length < 12) return;
+    if (e - o < 8 || (b[o]! >> 6) !== 2) return; // STUN, DTLS, ZRTP... (RFC 7983)
+    if (a.rtcp || looksLikeRtcpAt(b, o, e)) { rtcp(d.payload); return; }
+    if (e - o < 12) return;
     if (!flow) { flow = newFlow(d); flow.ann = a; flow.gen = gen; }
-    rtp(d, time, p, flow, a, false);
+    rtp(d, time, b, o, e, flow, a, false);
   }
 
   /** A packet of a non-RTP section (T.38 after a fax re-INVITE...): counted per direction and call, never RTP. */
@@ -391,9 +396,9 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     return s;
   }
 
-  /** One RTP packet of a flow, read with the payload map of `a` (null for heuristic streams). */
-  function rtp(d: Endpoints & { ipLength: number }, time: number, p: Uint8Array, flow: Flow, a: Announced | null, heuristicStream: boolean, call: CallMedia | null = null): void {
-    const ssrc = ((p[8]! << 24) | (p[9]! << 16) | (p[10]! << 8) | p[11]!) >>> 0;
+  /** One RTP packet of a flow, p[o, e), read with the payload map of `a` (null for heuristic streams). */
+  function rtp(d: Endpoints & { ipLength: number }, time: number, p: Uint8Array, o: number, e: number, flow: Flow, a: Announced | null, heuristicStream: boolean, call: CallMedia | null = null): void {
+    const ssrc = ((p[o + 8]! << 24) | (p[o + 9]! << 16) | (p[o + 10]! << 8) | p[o + 11]!) >>> 0;
     let s = flow.last;
     if (s === null || s.ssrc !== ssrc) {
       s = flow.streams.get(ssrc) ?? null;
@@ -404,10 +409,10 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       }
       flow.last = s;
     }
-    const pt = p[1]! & 0x7f;
-    const marker = (p[1]! & 0x80) !== 0;
-    const seq = (p[2]! << 8) | p[3]!;
-    const ts = ((p[4]! << 24) | (p[5]! << 16) | (p[6]! << 8) | p[7]!) >>> 0;
+    const pt = p[o + 1]! & 0x7f;
+    const marker = (p[o + 1]! & 0x80) !== 0;
+    const seq = (p[o + 2]! << 8) | p[o + 3]!;
+    const ts = ((p[o + 4]! << 24) | (p[o + 5]! << 16) | (p[o + 6]! << 8) | p[o + 7]!) >>> 0;
     let clock: number;
     let event = false;
     if (a) {
@@ -425,16 +430,16 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     s.stats.add(time * 1000, seq, extTs, pt, marker, clock, d.ipLength);
     if (!event && !ctx.rtpListened) return;
     // Payload after the fixed header, CSRCs and extension.
-    let off = 12 + (p[0]! & 0x0f) * 4;
-    if (p[0]! & 0x10 && off + 4 <= p.length) off += 4 + ((p[off + 2]! << 8) | p[off + 3]!) * 4;
-    if (event && off < p.length) (s.dtmf ??= new DtmfDecoder()).add(p.subarray(off), ts, s.rtpmap.get(pt)?.rate || 8000, d.frame, time);
+    let off = o + 12 + (p[o]! & 0x0f) * 4;
+    if (p[o]! & 0x10 && off + 4 <= e) off += 4 + ((p[off + 2]! << 8) | p[off + 3]!) * 4;
+    if (event && off < e) (s.dtmf ??= new DtmfDecoder()).add(p.subarray(off, e), ts, s.rtpmap.get(pt)?.rate || 8000, d.frame, time);
     if (ctx.rtpListened) {
-      const o = published;
-      o.stream = s; o.frame = d.frame; o.time = time; o.seq = seq; o.timestamp = ts; o.extTimestamp = extTs;
-      o.payloadType = pt; o.marker = marker; o.clockRate = clock;
-      pubBytes = p; pubOff = off < p.length ? off : p.length; pubView = null;
-      o.jitterMs = s.stats.jitter; o.deltaMs = s.stats.delta; o.packets = s.stats.packets;
-      ctx.emitRtp(o);
+      const r = published;
+      r.stream = s; r.frame = d.frame; r.time = time; r.seq = seq; r.timestamp = ts; r.extTimestamp = extTs;
+      r.payloadType = pt; r.marker = marker; r.clockRate = clock;
+      pubBytes = p; pubOff = off < e ? off : e; pubEnd = e; pubView = null;
+      r.jitterMs = s.stats.jitter; r.deltaMs = s.stats.delta; r.packets = s.stats.packets;
+      ctx.emitRtp(r);
     }
   }
 
@@ -474,7 +479,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     const pt = p[1]! & 0x7f;
     if (!(pt <= 34 || pt >= 96)) return;
     if (existing && existing.held === null && existing.streams.size) {
-      rtp(d, time, p, existing, null, true, null);
+      rtp(d, time, p, 0, p.length, existing, null, true, null);
       return;
     }
     let flow = existing;
@@ -502,7 +507,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     candidates--;
     // The call is chosen in finish(): the SIP of a call caught mid-way may come after its RTP.
     const meta = { src: d.src, dst: d.dst, srcPort: d.srcPort, dstPort: d.dstPort };
-    for (const x of h) rtp({ ...meta, frame: x.frame, ipLength: x.ipLength }, x.time, x.payload, flow, null, true, null);
+    for (const x of h) rtp({ ...meta, frame: x.frame, ipLength: x.ipLength }, x.time, x.payload, 0, x.payload.length, flow, null, true, null);
   }
 
   /**

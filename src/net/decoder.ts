@@ -33,6 +33,8 @@ const FIRST_HINT: Uint8Array = (() => {
   return t;
 })();
 
+/** The empty payload the reused UDP record starts with. */
+const EMPTY = new Uint8Array(0);
 /** Slots of the decoder's dotted-quad cache (direct-mapped by address). */
 const V4_NAMES = 1024;
 
@@ -82,10 +84,12 @@ export class NetDecoder {
    * common path allocates no object but the payload view): the callee reads
    * it during the call and copies what it keeps, as taps do with theirs.
    */
-  private readonly udp: Datagram = {
+  private readonly udp = {
     frame: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP',
-    payload: new Uint8Array(0), ipLength: 0, reassembled: false, tcp: null, carriers: undefined,
-  };
+    bytes: EMPTY, start: 0, end: 0, ipLength: 0, reassembled: false, tcp: null, carriers: undefined,
+  } as Omit<Datagram, 'payload'> as Datagram;
+  /** The udp record's payload view, made when first read (most packets are read in place: RTP). */
+  private udpView: Uint8Array | null = null;
 
   constructor(
     private readonly onDatagram: (d: Datagram) => void,
@@ -100,6 +104,10 @@ export class NetDecoder {
       malformed: () => this.malformed(),
     });
     this.sctp = new SctpDecoder(this.stats, warn, opts.sctpLimits);
+    // After the literal, not a getter in it: V8 keeps a literal with an accessor in dictionary
+    // mode, which makes every store to this per-packet record a slow generic one.
+    const udp = this.udp;
+    Object.defineProperty(udp, 'payload', { get: () => (this.udpView ??= udp.bytes!.subarray(udp.start, udp.end)), enumerable: true });
     this.sctpSink = { sctpMessage: (sp, dp, payload, carriers) => this.sctpMessage(sp, dp, payload, carriers), malformed: () => this.malformed() };
   }
 
@@ -110,21 +118,25 @@ export class NetDecoder {
     this.frame = frame;
     this.time = frame.tsSec + frame.tsNsec / 1e9;
     this.reassembledNow = false;
-    const b = frame.data;
-    const n = b.length;
+    // The frame's bytes in place when the reader says where they lie (no view made), else its data.
+    const inPlace = frame.bytes;
+    const b = inPlace ?? frame.data;
+    const o = inPlace ? frame.offset! : 0;
+    const n = inPlace ? o + frame.capLen : b.length;
+    const len = n - o;
     switch (frame.linkType) {
       case LINKTYPE.ETHERNET:
-        return this.ethernet(b, 0, n, 0);
+        return this.ethernet(b, o, n, 0);
       case LINKTYPE.NULL:
       case LINKTYPE.LOOP: {
-        if (n < 4) return this.malformed();
+        if (len < 4) return this.malformed();
         // NULL stores the family in the capturing host's byte order, LOOP in network order;
         // Npcap files mix them, so accept either order for both.
-        const le = b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24);
-        const be = (b[0]! << 24) | (b[1]! << 16) | (b[2]! << 8) | b[3]!;
+        const le = b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24);
+        const be = (b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!;
         const fam = (le & 0xffff0000) === 0 ? le : be;
-        if (fam === AF.INET) return this.ip(b, 4, n, 0);
-        if (AF_INET6.has(fam)) return this.ip(b, 4, n, 0);
+        if (fam === AF.INET) return this.ip(b, o + 4, n, 0);
+        if (AF_INET6.has(fam)) return this.ip(b, o + 4, n, 0);
         this.stats.notIp++;
         return;
       }
@@ -133,13 +145,13 @@ export class NetDecoder {
       case LINKTYPE.RAW_OPENBSD:
       case LINKTYPE.IPV4:
       case LINKTYPE.IPV6:
-        return this.ip(b, 0, n, 0);
+        return this.ip(b, o, n, 0);
       case LINKTYPE.LINUX_SLL:
-        if (n < 16) return this.malformed();
-        return this.ethertype((b[14]! << 8) | b[15]!, b, 16, n, 0);
+        if (len < 16) return this.malformed();
+        return this.ethertype((b[o + 14]! << 8) | b[o + 15]!, b, o + 16, n, 0);
       case LINKTYPE.LINUX_SLL2:
-        if (n < 20) return this.malformed();
-        return this.ethertype((b[0]! << 8) | b[1]!, b, 20, n, 0);
+        if (len < 20) return this.malformed();
+        return this.ethertype((b[o]! << 8) | b[o + 1]!, b, o + 20, n, 0);
       default: {
         const name = linkTypeName(frame.linkType);
         this.stats.unsupportedLinkTypes[name] = (this.stats.unsupportedLinkTypes[name] ?? 0) + 1;
@@ -315,7 +327,7 @@ export class NetDecoder {
         const d = this.udp;
         d.frame = this.frame.number; d.tsSec = this.frame.tsSec; d.tsNsec = this.frame.tsNsec; d.ipVersion = ver;
         d.src = src; d.dst = dst; d.srcKey = srcKey; d.dstKey = dstKey; d.srcPort = srcPort; d.dstPort = dstPort;
-        d.payload = b.subarray(off + 8, uend); d.ipLength = ipLength; d.reassembled = this.reassembledNow;
+        d.bytes = b; d.start = off + 8; d.end = uend; this.udpView = null; d.ipLength = ipLength; d.reassembled = this.reassembledNow;
         d.carriers = this.reassembledNow ? this.carriers : undefined;
         this.onDatagram(d);
         return;

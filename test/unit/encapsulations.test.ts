@@ -20,7 +20,7 @@ interface Out { dgrams: (Omit<Datagram, 'payload'> & { payload: string })[]; war
 function decode(frames: (ScriptFrame | Uint8Array)[], opts: ConstructorParameters<typeof NetDecoder>[2] = {}): Out {
   const dgrams: Out['dgrams'] = [];
   const warnings: Warning[] = [];
-  const dec = new NetDecoder((d) => dgrams.push({ ...d, payload: Buffer.from(d.payload).toString('latin1') }), (w) => warnings.push(w), opts);
+  const dec = new NetDecoder(({ bytes: _b, start: _s, end: _e, ...d }) => dgrams.push({ ...d, payload: Buffer.from(d.payload).toString('latin1') }), (w) => warnings.push(w), opts);
   frames.forEach((f, i) => {
     const data = f instanceof Uint8Array ? f : f.data;
     const t = f instanceof Uint8Array ? i / 1000 : f.t;

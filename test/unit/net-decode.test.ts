@@ -61,7 +61,7 @@ function run(pkts: Pkt[], limits: Partial<ReassemblyLimits> = {}, seed = 1): Res
   const once = (chunks: Uint8Array[]): Result => {
     const dgrams: D[] = [];
     const warnings: Warning[] = [];
-    const dec = new NetDecoder((d) => dgrams.push({ ...d, payload: Buffer.from(d.payload).toString('latin1') }), (x) => warnings.push(x), { limits });
+    const dec = new NetDecoder(({ bytes: _b, start: _s, end: _e, ...d }) => dgrams.push({ ...d, payload: Buffer.from(d.payload).toString('latin1') }), (x) => warnings.push(x), { limits });
     let frames = 0;
     const parser = new CaptureParser('mem', {
       onFrame(f) { assert.equal(f.number, ++frames); dec.decode(f); },
