@@ -5,11 +5,11 @@
  *
  *   npx tsc -p . && node dist/bench/ladder.js [calls=1000] [pngs=20]
  */
-import chalk from 'chalk';
+import { color } from '../src/render/color.js';
 import type { Call, CallMessage, Report, RtpStream } from '../src/model.js';
 import { buildLadder, Rasterizer, RasterizerUnavailable, renderLadderSvg, renderLadderText, renderMermaid } from '../src/render/ladder/index.js';
 
-chalk.level = 0;
+color.level = 0;
 
 /** A proxied INVITE call: 16 SIP messages (with a retransmission) and two RTP streams. */
 function synthCall(i: number, t0: number, frame0: number, streams: RtpStream[]): Call {

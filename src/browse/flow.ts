@@ -5,7 +5,7 @@
  * shows the selected message's full text, or an RTP stream's statistics, or
  * the events and streams of the calls.
  */
-import chalk from 'chalk';
+import { color } from '../render/color.js';
 import type { Call, CallMessage, Report, RtpStream } from '../model.js';
 import { buildLadder, renderLadderText, rowClass, type Ladder, type LadderRow } from '../render/ladder/index.js';
 import { eventTone, ROW_TONE } from '../render/status.js';
@@ -29,10 +29,10 @@ const TONE_STYLE = { ok: 'green', warn: 'yellow', bad: 'red', cancel: 'magenta',
 export function buildFlow(report: Report, calls: Call[], opts: { width: number; rtp: boolean; ascii: boolean }): FlowView {
   const ladder = buildLadder(report, calls, { rtp: opts.rtp, sdp: true });
   // Plain text: the browser paints rows itself (the selected one in inverse).
-  const level = chalk.level;
-  chalk.level = 0;
+  const level = color.level;
+  color.level = 0;
   let text: string;
-  try { text = renderLadderText(ladder, { width: opts.width, ascii: opts.ascii, caption: false }); } finally { chalk.level = level; }
+  try { text = renderLadderText(ladder, { width: opts.width, ascii: opts.ascii, caption: false }); } finally { color.level = level; }
   const lines = text.replace(/\n$/, '').split('\n');
   // The header ends with the rule line under "Frame Time"; every row starts on a line whose margin shows its frame.
   let head = lines.findIndex((l) => /^[─-]{4,}/.test(l)) + 1;

@@ -18,7 +18,7 @@ import { PcapngWriter, FileSink } from '../capture/writer.js';
 import { LINKTYPE } from '../capture/linktypes.js';
 import { udpFrames } from '../net/build.js';
 import { hostOf, parseEndpoint } from '../net/addr.js';
-import chalk from 'chalk';
+import { color } from '../render/color.js';
 
 export interface SaveResult {
   files: string[];
@@ -50,9 +50,9 @@ export async function saveCalls(
     how = 'SIP messages rebuilt from a live feed (no media)';
   }
   const ladder = buildLadder(report, calls, { rtp: true, sdp: true });
-  const level = chalk.level;
-  chalk.level = 0;
-  try { writeFileSync(n.txt, renderLadderText(ladder, { ascii: source.ascii })); } finally { chalk.level = level; }
+  const level = color.level;
+  color.level = 0;
+  try { writeFileSync(n.txt, renderLadderText(ladder, { ascii: source.ascii })); } finally { color.level = level; }
   writeFileSync(n.svg, renderLadderSvg(ladder));
   writeFileSync(n.csv, renderCsv(report, listed));
   return { files: [n.pcap, n.txt, n.svg, n.csv], how, frames };

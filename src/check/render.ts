@@ -1,9 +1,9 @@
 /**
- * Check results -> what people and machines read: a diff per call (chalk
+ * Check results -> what people and machines read: a diff per call (render/color.ts
  * decides on colour: the CLI turns it off when stdout is not a terminal),
  * JUnit XML for CI dashboards, and JSON.
  */
-import chalk from 'chalk';
+import { color } from '../render/color.js';
 import type { CallResult, CheckResult, Difference } from './match.js';
 import { VERSION } from '../version.js';
 import { printable } from '../render/terminal.js';
@@ -46,11 +46,11 @@ function pad(s: string, n: number): string {
 export function differenceLines(raw: Difference, indent = '      ', flowFile: string | null = null): string[] {
   // Actual values come from packets: no control character may reach the terminal.
   const d: Difference = { ...raw, message: printable(raw.message), expected: raw.expected && printable(raw.expected), actual: raw.actual && printable(raw.actual) };
-  const frame = (f: number | null, prefix = 'frame') => (f === null ? '' : chalk.dim(`  (${prefix} ${f})`));
-  const at = d.line && flowFile ? chalk.dim(`  (${printable(flowFile)}:${d.line})`) : '';
+  const frame = (f: number | null, prefix = 'frame') => (f === null ? '' : color.dim(`  (${prefix} ${f})`));
+  const at = d.line && flowFile ? color.dim(`  (${printable(flowFile)}:${d.line})`) : '';
   const label = (s: string) => indent + pad(s, 15);
-  const exp = (s: string) => chalk.green(s);
-  const act = (s: string) => chalk.red(s);
+  const exp = (s: string) => color.green(s);
+  const act = (s: string) => color.red(s);
   switch (d.type) {
     case 'field':
       return [`${label(d.field!)}expected ${exp(d.expected!)}, actual ${act(d.actual!)}`];
@@ -78,30 +78,30 @@ export function differenceLines(raw: Difference, indent = '      ', flowFile: st
 export function renderText(o: FileOutcome, opts: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   // File names are as untrusted as packets (a capture can be named anything).
-  const head = `${chalk.bold(printable(o.capture))}${o.expect ? chalk.dim(` vs ${printable(o.expect)}`) : ''}`;
+  const head = `${color.bold(printable(o.capture))}${o.expect ? color.dim(` vs ${printable(o.expect)}`) : ''}`;
   if (o.error) {
-    lines.push(`${chalk.red('✗')} ${head}: ${chalk.red('cannot check')}: ${printable(o.error)}`);
+    lines.push(`${color.red('✗')} ${head}: ${color.red('cannot check')}: ${printable(o.error)}`);
     return lines.join('\n') + '\n';
   }
   const r = o.result!;
   const bad = r.calls.filter((c) => !c.ok).length;
   const total = r.calls.length;
   lines.push(r.ok
-    ? `${chalk.green('✓')} ${head}: ${chalk.green('matches')} (${total} call${total === 1 ? '' : 's'})`
-    : `${chalk.red('✗')} ${head}: ${chalk.red('differs')} (${bad} of ${total} call${total === 1 ? '' : 's'})`);
+    ? `${color.green('✓')} ${head}: ${color.green('matches')} (${total} call${total === 1 ? '' : 's'})`
+    : `${color.red('✗')} ${head}: ${color.red('differs')} (${bad} of ${total} call${total === 1 ? '' : 's'})`);
   for (const c of r.calls) {
     if (c.ok && !opts.verbose && !r.ok) {
-      lines.push(`  ${chalk.green('✓')} ${callTitle(c)}`);
+      lines.push(`  ${color.green('✓')} ${callTitle(c)}`);
       continue;
     }
     if (c.ok && !opts.verbose) continue;
-    lines.push(`  ${c.ok ? chalk.green('✓') : chalk.red('✗')} ${callTitle(c)}`);
+    lines.push(`  ${c.ok ? color.green('✓') : color.red('✗')} ${callTitle(c)}`);
     if (!c.ok && Object.keys(c.participants).length && c.status === 'mismatch') {
-      lines.push(chalk.dim(printable(`      participants: ${Object.entries(c.participants).map(([n, a]) => `${n} = ${a}`).join('; ')}`)));
+      lines.push(color.dim(printable(`      participants: ${Object.entries(c.participants).map(([n, a]) => `${n} = ${a}`).join('; ')}`)));
     }
     for (const d of c.differences) lines.push(...differenceLines(d, '      ', o.expect));
   }
-  for (const n of r.notes) lines.push(chalk.yellow(`  note: ${printable(n)}`));
+  for (const n of r.notes) lines.push(color.yellow(`  note: ${printable(n)}`));
   return lines.join('\n') + '\n';
 }
 
@@ -113,13 +113,13 @@ export function renderSummary(outcomes: FileOutcome[]): string {
   const parts = [`${ok} match`, `${differ} differ`];
   if (errors) parts.push(`${errors} could not be checked`);
   const text = `${outcomes.length} capture${outcomes.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
-  return (differ || errors ? chalk.red(text) : chalk.green(text)) + '\n';
+  return (differ || errors ? color.red(text) : color.green(text)) + '\n';
 }
 
 /** Plain-text diff of one call, for JUnit failure bodies. */
 function plainCall(c: CallResult, flowFile: string | null): string {
-  const level = chalk.level;
-  chalk.level = 0;
+  const level = color.level;
+  color.level = 0;
   try {
     const lines = [callTitle(c)];
     if (Object.keys(c.participants).length && c.status === 'mismatch') {
@@ -128,7 +128,7 @@ function plainCall(c: CallResult, flowFile: string | null): string {
     for (const d of c.differences) lines.push(...differenceLines(d, '  ', flowFile));
     return lines.join('\n');
   } finally {
-    chalk.level = level;
+    color.level = level;
   }
 }
 

@@ -2,7 +2,7 @@
  * What every command shares: exit codes, one-line errors, colour choice,
  * and the stderr progress bar (TTY only, shown after one second).
  */
-import chalk from 'chalk';
+import { color } from '../render/color.js';
 import type cliProgress from 'cli-progress';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -20,8 +20,8 @@ export const EXIT_USAGE = 64;
 
 /** Decide on colour once: --no-color, NO_COLOR, FORCE_COLOR and whether stdout is a terminal. */
 export function setupColor(noColor: boolean | undefined): void {
-  if (noColor || process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') chalk.level = 0;
-  else if (!process.stdout.isTTY && process.env.FORCE_COLOR === undefined) chalk.level = 0;
+  if (noColor || process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') color.level = 0;
+  else if (!process.stdout.isTTY && process.env.FORCE_COLOR === undefined) color.level = 0;
 }
 
 /** A command line that cannot be run (a bad option value, a call that is not there): one line, exit 64. */

@@ -1,11 +1,11 @@
 /** Text rendering of `sipflow capinfo`. */
-import chalk from 'chalk';
+import { color } from './color.js';
 import type { CapInfo } from '../capinfo.js';
 import { printable } from './terminal.js';
 
 export function renderCapinfo(ci: CapInfo): string {
   const L: string[] = [];
-  const row = (k: string, v: string | number) => L.push(`${chalk.bold(k.padEnd(22))}${v}`);
+  const row = (k: string, v: string | number) => L.push(`${color.bold(k.padEnd(22))}${v}`);
   row('File', printable(ci.file));
   row('Format', `${ci.format}${ci.gzip ? ' (gzip-compressed)' : ''}${ci.format === 'pcapng' ? `, ${ci.sections} section${ci.sections === 1 ? '' : 's'}` : ''}`);
   row('Bytes read', ci.bytes);
@@ -13,8 +13,8 @@ export function renderCapinfo(ci: CapInfo): string {
   row('First frame', ci.firstTime ?? '-');
   row('Last frame', ci.lastTime ?? '-');
   row('Duration', `${ci.durationS.toFixed(6)} s`);
-  row('Time order', ci.timeOrdered ? 'in order' : chalk.yellow('timestamps go backwards in places (frames keep file order, as in Wireshark)'));
-  row('Truncated', ci.truncated ? chalk.red('yes') : 'no');
+  row('Time order', ci.timeOrdered ? 'in order' : color.yellow('timestamps go backwards in places (frames keep file order, as in Wireshark)'));
+  row('Truncated', ci.truncated ? color.red('yes') : 'no');
   row('Interfaces', ci.interfaces.length);
   for (const i of ci.interfaces) {
     L.push(`  #${i.id}${ci.sections > 1 ? ` (section ${i.section})` : ''}  ${i.linkTypeName} (${i.linkType})  ${i.frames} frames  snaplen ${i.snapLen}  ${i.tsResolution}${i.tsOffset ? `  offset ${i.tsOffset} s` : ''}${i.name ? `  ${printable(i.name)}` : ''}`);
@@ -34,7 +34,7 @@ export function renderCapinfo(ci: CapInfo): string {
   for (const [what, count] of Object.entries(n.undecoded ?? {})) row('Not decoded', `${count} frames of ${what}`);
   for (const [port, count] of Object.entries(n.tls ?? {})) row('Not decrypted', `TLS on port ${port}: ${count} frames`);
   // The reader's and decoder's warnings only: analyze counts these and adds the SIP and media ones (its header's count).
-  row('Capture warnings', `${ci.warnings.length ? chalk.yellow(String(ci.warnings.length)) : '0'} (file format and packets; analyze adds SIP and media warnings)`);
-  for (const w of ci.warnings) L.push(`  ${chalk.yellow('!')} ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`);
+  row('Capture warnings', `${ci.warnings.length ? color.yellow(String(ci.warnings.length)) : '0'} (file format and packets; analyze adds SIP and media warnings)`);
+  for (const w of ci.warnings) L.push(`  ${color.yellow('!')} ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`);
   return L.join('\n') + '\n';
 }

@@ -9,7 +9,7 @@
  * this module: its rowClass() repeats responseClass() and the stylesheet maps
  * the classes to these colours (r-ok is --ok ...).
  */
-import chalk from 'chalk';
+import { color } from './color.js';
 
 /** A SIP message's class: request, 1xx, 2xx, 3xx, error (>= 400). */
 export type ResponseClass = 'req' | 'prov' | 'ok' | 'redir' | 'err';
@@ -53,12 +53,12 @@ export function eventTone(kind: string): Tone {
  */
 export const ROW_TONE = { ok: 'ok', redir: 'warn', err: 'bad', rtp: 'cancel' } as const satisfies Record<string, Tone>;
 
-/** Terminal colour of each tone (chalk.level decides whether it shows). */
+/** Terminal colour of each tone (color.level decides whether it shows). */
 export const TERMINAL: Record<Tone, (s: string) => string> = {
-  ok: (s) => chalk.green(s),
-  warn: (s) => chalk.yellow(s),
-  bad: (s) => chalk.red(s),
-  cancel: (s) => chalk.magenta(s),
+  ok: (s) => color.green(s),
+  warn: (s) => color.yellow(s),
+  bad: (s) => color.red(s),
+  cancel: (s) => color.magenta(s),
   other: (s) => s,
 };
 

@@ -1,9 +1,9 @@
 /**
  * Report -> terminal: the header line, the call and stream tables (drawn by
- * terminal.ts, coloured with chalk) sized to the terminal, events and warnings.
+ * terminal.ts, coloured with render/color.ts) sized to the terminal, events and warnings.
  * Renderers never parse; they only format the Report.
  */
-import chalk from 'chalk';
+import { color } from './color.js';
 import type { Call, Report, RtpStream } from '../model.js';
 import { displayWidth, drawTable, joinWrapped, printable, wrapWords } from './terminal.js';
 import { emptyFilterNote } from '../filter.js';
@@ -32,14 +32,14 @@ export function headerLine(report: Report, width = Infinity): string {
   const c = report.capture;
   const w = report.warnings.length;
   const parts = [
-    chalk.bold(printable(report.file)),
+    color.bold(printable(report.file)),
     c.format,
     `${c.frames} frames`,
     `${c.durationS.toFixed(3)} s`,
     c.linkTypes.join(' + ') || 'no interfaces',
-    w ? chalk.yellow(`${w} warning${w === 1 ? '' : 's'}`) : '0 warnings',
+    w ? color.yellow(`${w} warning${w === 1 ? '' : 's'}`) : '0 warnings',
   ];
-  if (c.truncated) parts.push(chalk.red('truncated'));
+  if (c.truncated) parts.push(color.red('truncated'));
   return joinWrapped(parts, '  ·  ', width);
 }
 
@@ -121,11 +121,11 @@ function columns(report: Report, withMedia: boolean, withKind: boolean): Column[
     { head: 'To', flex: 3, min: 10, good: 16, cell: (c) => party(c.to, c.toDisplay) },
   ];
   // The dialog kind, in the words of CSV/JSON `kind` and of --kind, when the table holds more than INVITE dialogs.
-  if (withKind) cols.push({ head: 'Kind', flex: 0, min: 4, cell: (c) => c.kind, paint: (s, c) => (c.kind === 'call' ? s : chalk.dim(s)) });
+  if (withKind) cols.push({ head: 'Kind', flex: 0, min: 4, cell: (c) => c.kind, paint: (s, c) => (c.kind === 'call' ? s : color.dim(s)) });
   cols.push(
     // Wireshark's VoIP Calls state, for every dialog, as in CSV/JSON `state` and --state.
     { head: 'State', flex: 0, min: 10, cell: (c) => c.state, paint: (s, c) => colorStatus(s, c.state) },
-    { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorStatus(s, c.outcome) : chalk.dim(s)) },
+    { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorStatus(s, c.outcome) : color.dim(s)) },
     // Narrow tables show State and Outcome in one column (layout step MERGE_STATE).
     { head: 'Outcome (State)', flex: 1, min: 8, hidden: true, cell: outcomeAndState, paint: (s, c) => colorStatus(s, c.outcome ?? c.state) },
     { head: 'Pkts', flex: 0, min: 4, align: 'right', cell: (c) => String(c.sipPackets) },
@@ -237,7 +237,7 @@ export function layoutColumns(cols: LayoutColumn[], rows: string[][], width: num
 
 /** The note under a table that had to leave columns out. */
 export function hiddenNote(hidden: string[], width: number): string {
-  return chalk.dim(joinWrapped([`(${width} columns: ${hidden.join(', ')} not shown; -w 200 shows them, --csv and --json have every field)`], ' ', width));
+  return color.dim(joinWrapped([`(${width} columns: ${hidden.join(', ')} not shown; -w 200 shows them, --csv and --json have every field)`], ' ', width));
 }
 
 /**
@@ -274,7 +274,7 @@ function mosCell(m: number | null | undefined): string {
 /** MOS tones: below 3.6 most users are dissatisfied (G.109), below 4.0 some are. */
 function paintMos(t: string, m: number | null | undefined): string {
   if (m === null || m === undefined) return t;
-  return m < 3.6 ? chalk.red(t) : m < 4 ? chalk.yellow(t) : t;
+  return m < 3.6 ? color.red(t) : m < 4 ? color.yellow(t) : t;
 }
 
 export function renderStreamTable(report: Report, width: number, note = false): string {
@@ -305,7 +305,7 @@ export function renderStreamTable(report: Report, width: number, note = false): 
   const table = drawTable(cols, widths, rows.map((r) => keep.map((i) => r[i]!)), (t, ri, k) => {
     const s = report.rtpStreams[ri]!;
     const head = cols[k]!.head;
-    if (head === 'Lost' && s.lost > 0) return chalk.red(t);
+    if (head === 'Lost' && s.lost > 0) return color.red(t);
     if (head === 'MOS') return paintMos(t, s.mos);
     if (head === 'Worst 5s') return paintMos(t, s.mosWorst5s);
     return t;
@@ -317,8 +317,8 @@ export function renderEvents(report: Report, calls: Call[]): string {
   const L: string[] = [];
   for (const c of calls) {
     if (!c.events.length) continue;
-    L.push(chalk.bold(`Call ${c.index}`) + chalk.dim(`  ${printable(c.callId)}`));
-    for (const e of c.events) L.push(`  ${e.time.toFixed(3).padStart(9)}  ${chalk.dim('#' + e.frame)}  ${TERMINAL[eventTone(e.kind)](printable(e.text))}`);
+    L.push(color.bold(`Call ${c.index}`) + color.dim(`  ${printable(c.callId)}`));
+    for (const e of c.events) L.push(`  ${e.time.toFixed(3).padStart(9)}  ${color.dim('#' + e.frame)}  ${TERMINAL[eventTone(e.kind)](printable(e.text))}`);
   }
   return L.join('\n');
 }
@@ -329,9 +329,9 @@ export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean
   const out: string[] = [];
   if (!quiet) out.push(headerLine(report, opts.width));
   if (calls.length) out.push(renderCallTable(report, calls, opts.width, !quiet));
-  else if (!quiet) out.push(chalk.dim(joinWrapped([emptyTableNote(report, opts)], ' ', opts.width)));
+  else if (!quiet) out.push(color.dim(joinWrapped([emptyTableNote(report, opts)], ' ', opts.width)));
   if (opts.streams && report.rtpStreams.length) {
-    if (!quiet) out.push(chalk.bold('RTP streams'));
+    if (!quiet) out.push(color.bold('RTP streams'));
     out.push(renderStreamTable(report, opts.width, !quiet));
   }
   if (opts.events) {
@@ -340,8 +340,8 @@ export function renderAnalyze(report: Report, opts: TableOptions, quiet: boolean
   }
   if (!quiet && report.warnings.length) {
     const shown = report.warnings.slice(0, 5);
-    for (const w of shown) out.push(chalk.yellow(wrapWords(`! ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`, opts.width, '  ').join('\n')));
-    if (report.warnings.length > shown.length) out.push(chalk.yellow(`! … ${report.warnings.length - shown.length} more (see --json)`));
+    for (const w of shown) out.push(color.yellow(wrapWords(`! ${w.frame !== null ? `frame ${w.frame}: ` : ''}${printable(w.message)}`, opts.width, '  ').join('\n')));
+    if (report.warnings.length > shown.length) out.push(color.yellow(`! … ${report.warnings.length - shown.length} more (see --json)`));
   }
   return out.join('\n') + '\n';
 }

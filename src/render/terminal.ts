@@ -7,7 +7,7 @@
  * Packet strings are untrusted: an ESC in a display name must not reach the
  * terminal as an escape sequence, and a CJK name must not break the borders.
  */
-import chalk from 'chalk';
+import { color } from './color.js';
 import { terminalText } from './escape.js';
 
 /** Replace control and bidi characters (escape.ts terminalText): nothing from a packet may move the cursor or reorder a line. */
@@ -182,7 +182,7 @@ export function drawTable(
   cols: TableColumn[], widths: number[], rows: string[][],
   paint: (text: string, row: number, col: number) => string = (t) => t,
 ): string {
-  const border = (s: string) => (chalk.level ? chalk.grey(s) : s);
+  const border = (s: string) => (color.level ? color.gray(s) : s);
   const rule = (l: string, m: string, r: string) => border(l + widths.map((w) => '─'.repeat(w + 2)).join(m) + r);
   const bar = border('│');
   // A row is one line, or two when a wrapping column's cell needs them.
@@ -200,7 +200,7 @@ export function drawTable(
     }
     return lines.join('\n');
   };
-  const out = [rule('┌', '┬', '┐'), line(cols.map((c) => c.head), (t) => chalk.bold(t)), rule('├', '┼', '┤')];
+  const out = [rule('┌', '┬', '┐'), line(cols.map((c) => c.head), (t) => color.bold(t)), rule('├', '┼', '┤')];
   rows.forEach((r, ri) => out.push(line(r, (t, k) => paint(t, ri, k))));
   out.push(rule('└', '┴', '┘'));
   return out.join('\n');

@@ -12,13 +12,13 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { spawnSync } from 'node:child_process';
 import { basename, join } from 'node:path';
 import { tmpdir } from 'node:os';
-import chalk from 'chalk';
+import { color } from '../../src/render/color.js';
 import { XMLValidator } from 'fast-xml-parser';
 import { analyze } from '../../src/analyze.js';
 import { buildLadder, findChromium, renderLadderSvg, renderLadderText, renderMarkdown, renderMermaid, type Ladder, type LadderOptions } from '../../src/render/ladder/index.js';
 import { CORPUS, ROOT, corpusSkip, tshark, tsharkSkip } from '../helpers/corpus.js';
 
-chalk.level = 0;
+color.level = 0;
 
 const EXPECTED = join(ROOT, 'test', 'expected', 'ladder');
 const DECLINE = join(CORPUS, 'mtaa', 'Z1_decline.pcapng');

@@ -69,7 +69,7 @@ test('in a real terminal (tmux) the table fits the terminal and matches the -w o
   const file = join(CORPUS, 'mtaa/Z1_transfercall.pcapng');
   const tmux = (...a: string[]) => spawnSync('tmux', ['-L', session, ...a], { encoding: 'utf8' });
   try {
-    // A shell-less pane (CI and FORCE_COLOR unset: chalk turns colour off under CI even on a terminal) running sipflow directly, kept open after it exits so the screen can be read.
+    // A shell-less pane (FORCE_COLOR and CI unset: the colours must come from the terminal alone) running sipflow directly, kept open after it exits so the screen can be read.
     const started = tmux('new-session', '-d', '-x', '80', '-y', '50', '-s', session,
       `env -u NO_COLOR -u CI -u FORCE_COLOR TERM=xterm-256color ${process.execPath} ${CLI} analyze ${file}; tmux -L ${session} wait-for -S done; sleep 30`);
     assert.equal(started.status, 0, started.stderr);

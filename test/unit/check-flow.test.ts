@@ -1,7 +1,7 @@
 /** Flow files: the step grammar, readable errors with line numbers, JUnit XML and plain output. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import chalk from 'chalk';
+import { color } from '../../src/render/color.js';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { FlowError, parseFlow, parseStep, whatMatches } from '../../src/check/flow.js';
 import { compilePattern, normalizeState } from '../../src/check/pattern.js';
@@ -139,16 +139,16 @@ test('JUnit XML: a test case per call, failures carry the diff, everything escap
 });
 
 test('text output is plain without colour and coloured with it', () => {
-  chalk.level = 0;
+  color.level = 0;
   const plain = renderText(outcome());
   assert.doesNotMatch(plain, /\u001b\[/);
   assert.match(plain, /^✗ cap\.pcapng vs cap\.flow\.yaml: differs \(2 of 4 calls\)\n/);
   assert.match(plain, / {6}step 3 +expected +callee -> caller: 200 OK {2}\(cap\.flow\.yaml:24\)\n +actual +callee -> caller: 486 Busy Here {2}\(frame 14\)\n/);
-  chalk.level = 1;
+  color.level = 1;
   try {
     assert.match(renderText(outcome()), /\u001b\[31m/);
   } finally {
-    chalk.level = 0;
+    color.level = 0;
   }
   const json = JSON.parse(renderJson([outcome()], 1));
   assert.equal(json.ok, false);

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import chalk from 'chalk';
+import { color } from '../../src/render/color.js';
 import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
 import { parseFlow } from '../../src/check/flow.js';
 import { checkReport, type CheckOptions, type CheckResult } from '../../src/check/match.js';
@@ -18,7 +18,7 @@ import { callRoles } from '../../src/check/roles.js';
 import { flowToJson, flowToYaml, snapshotFlow, uriPattern } from '../../src/check/snapshot.js';
 import { ROOT } from '../helpers/corpus.js';
 
-chalk.level = 0;
+color.level = 0;
 
 // --- building reports ----------------------------------------------------------
 

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import chalk from 'chalk';
+import { color } from '../../src/render/color.js';
 import { displayWidth, printable } from '../../src/render/terminal.js';
 import type { Call, CallMessage, Report, RtpStream } from '../../src/model.js';
 import {
@@ -17,7 +17,7 @@ import { hasTerminalUnsafe, terminalText, xmlEscape } from '../../src/render/esc
 import { hostOf } from '../../src/net/addr.js';
 import { parseAliases } from '../../src/aliases.js';
 
-chalk.level = 0;
+color.level = 0;
 
 const A = '10.0.0.1:5060';
 const P = '10.0.0.2:5060';
@@ -224,20 +224,20 @@ test('text: wide and combining characters keep every lifeline in its column', ()
   }
 });
 
-test('text: colours only when chalk has a level, control characters never printed', () => {
+test('text: colours only when color.level is on, control characters never printed', () => {
   const r = basic();
   r.calls[0]!.messages[4]!.label = '603 Decline\x1b[2J';
   r.calls[0]!.messages[4]!.status = 603;
   const l = buildLadder(r, r.calls);
   const plain = renderLadderText(l, {});
   assert.doesNotMatch(plain, /\x1b/);
-  const saved = chalk.level;
-  chalk.level = 1;
+  const saved = color.level;
+  color.level = 1;
   try {
     const coloured = renderLadderText(l, {});
     assert.match(coloured, /\x1b\[31m[^\n]*603 Decline/); // >= 400 in red
     assert.doesNotMatch(coloured, /\x1b\[2J/);
-  } finally { chalk.level = saved; }
+  } finally { color.level = saved; }
 });
 
 const EVIL = '<script>alert(1)</script> & "q" \'s\' ; #1 %%{init}%%';

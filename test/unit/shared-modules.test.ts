@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import chalk from 'chalk';
+import { color } from '../../src/render/color.js';
 import { bracketed, endpoint, hostOf, parseEndpoint, portColon, unbracketed } from '../../src/net/addr.js';
 import { aliasOf, parseAliases } from '../../src/aliases.js';
 import { responseClass, tone, TERMINAL, LIGHT, ROW_TONE } from '../../src/render/status.js';
@@ -70,15 +70,15 @@ test('status table: response classes, tones and their colours', () => {
   assert.equal(tone('UNKNOWN'), 'other');
   assert.equal(tone(null), 'other');
   assert.equal(LIGHT[ROW_TONE.err], '#cf222e');
-  const level = chalk.level;
+  const level = color.level;
   try {
-    chalk.level = 1;
-    assert.equal(TERMINAL.ok('x'), chalk.green('x'));
+    color.level = 1;
+    assert.equal(TERMINAL.ok('x'), color.green('x'));
     assert.equal(TERMINAL.other('x'), 'x');
-    chalk.level = 0;
+    color.level = 0;
     assert.equal(TERMINAL.bad('x'), 'x');
   } finally {
-    chalk.level = level;
+    color.level = level;
   }
 });
 

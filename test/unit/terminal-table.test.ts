@@ -4,12 +4,12 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import chalk from 'chalk';
+import { color } from '../../src/render/color.js';
 import type { Call, Report } from '../../src/model.js';
 import { clip, displayWidth, drawTable, pad, printable } from '../../src/render/terminal.js';
 import { renderAnalyze, renderCallTable } from '../../src/render/table.js';
 
-chalk.level = 0;
+color.level = 0;
 
 describe('terminal primitives', () => {
   test('display width: ASCII, Latin-1, combining marks, CJK, emoji', () => {

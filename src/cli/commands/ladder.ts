@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import chalk from 'chalk';
+import { color } from '../../render/color.js';
 import { existsSync, statSync } from 'node:fs';
 import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
@@ -127,7 +127,7 @@ one diagram of several calls is --combine).`)
       const file: string | string[] = paths.length === 1 ? paths[0]! : paths;
       const toFile = flags.output !== undefined;
       setupColor(flags.color === false || toFile);
-      if (toFile && flags.output !== '-') chalk.level = 0;
+      if (toFile && flags.output !== '-') color.level = 0;
       try {
         process.exitCode = await run(file, flags);
       } catch (e) {

@@ -2,11 +2,11 @@
  * Ladder -> terminal text: one line per SIP message with the arrow and its
  * label on the same line, frame number and relative time in the left margin.
  * Unicode box drawing by default, plain ASCII with `ascii`; colours through
- * chalk (callers decide chalk.level: off when piped or with --no-color).
+ * render/color.ts (callers decide color.level: off when piped or with --no-color).
  * Fits `width` columns by wrapping/abbreviating the column headers, narrowing
  * the gaps and clipping labels.
  */
-import chalk from 'chalk';
+import { color } from '../color.js';
 import { marginTime, rowClass, rowText, widenGaps, type Ladder, type LadderRow } from './layout.js';
 import { cells, clip as clipEnd, clipStart, displayWidth as W, printable } from '../terminal.js';
 import { portColon } from '../../net/addr.js';
@@ -122,16 +122,16 @@ class Line {
 }
 
 function paint(s: string, st: Style): string {
-  if (!chalk.level || !s.trim()) return s;
+  if (!color.level || !s.trim()) return s;
   switch (st) {
-    case 'life': return chalk.gray(s);
-    case 'margin': return chalk.dim(s);
-    case 'head': return chalk.bold(s);
-    case 'req': return chalk.cyan(s);
+    case 'life': return color.gray(s);
+    case 'margin': return color.dim(s);
+    case 'head': return color.bold(s);
+    case 'req': return color.cyan(s);
     case 'prov': return s;
     case 'ok': case 'redir': case 'err': case 'rtp': return TERMINAL[ROW_TONE[st]](s);
-    case 'sdp': return chalk.dim(s);
-    case 'retx': return chalk.dim(s);
+    case 'sdp': return color.dim(s);
+    case 'retx': return color.dim(s);
     default: return s;
   }
 }
