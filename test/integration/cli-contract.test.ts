@@ -50,8 +50,9 @@ const BAD: [string[], RegExp][] = [
   [['check', FIX, '--bogus'], /unknown option '--bogus'/],
   [['proxy', '--link', 'ppp'], /Allowed choices are ethernet, raw/],
   [['proxy', '--journal-format', 'xml'], /Allowed choices are text, json/],
-  [['proxy', '--no-db', '--rotate-size', 'abc'], /--rotate-size must be a positive number, not "abc"/],
-  [['proxy', '--no-db', '--max-calls', '-5'], /--max-calls must be a positive number/],
+  [['proxy', '--no-db', '--rotate-size', 'abc'], /--rotate-size <MB>' argument 'abc' is invalid\. expected a size in MB: a number above 0/],
+  [['proxy', '--no-db', '--max-calls', '-5'], /--max-calls <n>' argument '-5' is invalid\. expected calls: a whole number from 1/],
+  [['proxy', '--no-db', '--timer-t1', '0'], /--timer-t1 <ms>' argument '0' is invalid\. expected milliseconds: a number above 0/],
   [['proxy', '--no-db', '--media-relay', '--relay-ports', '5-1'], /port range "5-1" must be within 1024-65535/],
 ];
 

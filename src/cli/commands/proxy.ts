@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { EXIT_USAGE, UsageError } from '../common.js';
+import { intArg, numArg } from '../options.js';
 import { endpoint } from '../../net/addr.js';
 import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, explainStartError, parseAlgorithms, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
 
@@ -15,8 +16,8 @@ interface ProxyFlags {
   db?: string | false;
   record?: string;
   force?: boolean;
-  rotateSize?: string;
-  rotateTime?: string;
+  rotateSize?: number;
+  rotateTime?: number;
   link: 'ethernet' | 'raw';
   journal?: string;
   journalFormat: 'text' | 'json';
@@ -24,23 +25,15 @@ interface ProxyFlags {
   reason: string[];
   mediaRelay?: boolean;
   relayPorts: string;
-  maxTransactions?: string;
-  maxCalls?: string;
-  maxCallsPerSource?: string;
-  sessionTime?: string;
+  maxTransactions?: number;
+  maxCalls?: number;
+  maxCallsPerSource?: number;
+  sessionTime?: number;
   allowRelay?: boolean;
   digestAlgorithms?: string;
-  timerT1?: string;
-  stats?: string;
+  timerT1?: number;
+  stats?: number;
 }
-
-function positive(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!(n > 0)) throw new UsageError(`${name} must be a positive number, not "${v}"`);
-  return n;
-}
-
 
 export function registerProxy(program: Command): void {
   program
@@ -57,8 +50,8 @@ export function registerProxy(program: Command): void {
     .option('--no-db', 'keep registrations in memory only (nothing written)')
     .option('-r, --record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file (its folder is created; an existing file is never overwritten: FILE.1.pcapng... is used instead)')
     .option('--force', 'with --record: replace the trace file when it exists')
-    .option('--rotate-size <MB>', 'start a new trace file when the current one reaches this size')
-    .option('--rotate-time <S>', 'start a new trace file every S seconds')
+    .addOption(new Option('--rotate-size <MB>', 'start a new trace file when the current one reaches this size').argParser(numArg(0, 1e6, 'a size in MB', true)))
+    .addOption(new Option('--rotate-time <S>', 'start a new trace file every S seconds').argParser(numArg(0, 1e8, 'seconds', true)))
     .addOption(new Option('--link <type>', 'link-layer framing of recorded packets').choices(['ethernet', 'raw']).default('ethernet'))
     .option('-j, --journal <file>', 'append call events to this file (they always go to stderr too, unless --quiet)')
     .addOption(new Option('--journal-format <format>', 'journal line format').choices(['text', 'json']).default('text'))
@@ -67,12 +60,12 @@ export function registerProxy(program: Command): void {
       (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--media-relay', 'rewrite SDP so RTP flows through the proxy, relay it and record it')
     .option('--relay-ports <low-high>', 'UDP port range for the media relay (pairs: RTP even, RTCP odd)', '30000-30100')
-    .option('--max-transactions <n>', 'most transactions kept at once (503 beyond)')
-    .option('--max-calls <n>', 'most calls followed at once (503 to new INVITEs beyond; default 20000)')
-    .option('--max-calls-per-source <n>', 'most open calls from one source address (503 beyond; default a quarter of --max-calls)')
-    .option('--session-time <S>', 'forget an established call with no request for S seconds, unless RFC 4028 session timers set it (default 7200)')
-    .option('--timer-t1 <ms>', 'RFC 3261 T1, the round-trip estimate behind every retransmission timer and the 64×T1 lifetimes (default 500)')
-    .option('--stats <S>', 'print a statistics line (messages, transactions, calls, memory) every S seconds')
+    .addOption(new Option('--max-transactions <n>', 'most transactions kept at once (503 beyond)').argParser(intArg(1, 1e8, 'transactions')))
+    .addOption(new Option('--max-calls <n>', 'most calls followed at once (503 to new INVITEs beyond; default 20000)').argParser(intArg(1, 1e8, 'calls')))
+    .addOption(new Option('--max-calls-per-source <n>', 'most open calls from one source address (503 beyond; default a quarter of --max-calls)').argParser(intArg(1, 1e8, 'calls')))
+    .addOption(new Option('--session-time <S>', 'forget an established call with no request for S seconds, unless RFC 4028 session timers set it (default 7200)').argParser(numArg(0, 1e8, 'seconds', true)))
+    .addOption(new Option('--timer-t1 <ms>', 'RFC 3261 T1, the round-trip estimate behind every retransmission timer and the 64×T1 lifetimes (default 500)').argParser(numArg(0, 1e7, 'milliseconds', true)))
+    .addOption(new Option('--stats <S>', 'print a statistics line (messages, transactions, calls, memory) every S seconds').argParser(numArg(0, 1e8, 'seconds', true)))
     .addHelpText('after', `
 Stop with Ctrl-C (SIGINT) or SIGTERM: the trace is closed and stays valid; even
 a crash leaves a readable file (every packet is written whole, synchronously).
@@ -88,14 +81,10 @@ Examples:
       let statsS: number | undefined;
       try {
         // Every option is checked before the socket is bound: a usage error never leaves a proxy running.
-        statsS = positive('--stats', flags.stats);
+        statsS = flags.stats;
         const reasons: Record<number, string> = {};
         for (const r of flags.reason) { const [c, t] = parseReason(r); reasons[c] = t; }
-        const mt = positive('--max-transactions', flags.maxTransactions);
-        const mc = positive('--max-calls', flags.maxCalls);
-        const mcs = positive('--max-calls-per-source', flags.maxCallsPerSource);
-        const session = positive('--session-time', flags.sessionTime);
-        const t1 = positive('--timer-t1', flags.timerT1);
+        const { maxTransactions: mt, maxCalls: mc, maxCallsPerSource: mcs, sessionTime: session, timerT1: t1 } = flags;
         let digestAlgorithms;
         try {
           digestAlgorithms = flags.digestAlgorithms === undefined ? undefined : parseAlgorithms(flags.digestAlgorithms);
@@ -106,7 +95,7 @@ Examples:
           listen: flags.listen, advertise: flags.advertise, domain: flags.domain ?? null, usersFile: flags.users ?? null,
           realm: flags.realm, db: flags.db === false ? null : flags.db ?? defaultRegistrationsFile(), record: flags.record ?? null, force: !!flags.force,
           allowRelay: !!flags.allowRelay, digestAlgorithms,
-          rotateSizeMB: positive('--rotate-size', flags.rotateSize), rotateTimeS: positive('--rotate-time', flags.rotateTime),
+          rotateSizeMB: flags.rotateSize, rotateTimeS: flags.rotateTime,
           link: flags.link, journal: flags.journal ?? null, journalFormat: flags.journalFormat, journalStderr: !flags.quiet,
           reasons, mediaRelay: !!flags.mediaRelay, relayPorts: flags.relayPorts,
           ...(t1 ? { timers: { t1, t2: Math.max(t1, 4000), linger: 64 * t1 } } : {}),
