@@ -17,7 +17,7 @@ import { isIPv6 } from 'node:net';
 import type { NameAddr, PacketMeta, SipHeader, SipMessage } from '../model.js';
 import { endpoint } from '../net/addr.js';
 import { TOKEN_CHAR } from './detect.js';
-import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderList, viaBranchFast, type Via } from './uri.js';
+import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderList, viaBranchFast, viaParses, type Via } from './uri.js';
 
 /** Most header fields accepted in one message. */
 export const MAX_HEADERS = 256;
@@ -241,7 +241,8 @@ export class ParsedSip {
       this.checked = true;
       if (this.fromValue !== null && this.from!.uri === null) this._found.push(`unparsable From URI "${clip(this.from!.uriText)}"`);
       if (this.toValue !== null && this.to!.uri === null) this._found.push(`unparsable To URI "${clip(this.to!.uriText)}"`);
-      if (this.viaValue !== null && this.via === null) this._found.push(`unparsable Via "${clip(this.viaValue)}"`);
+      // Only whether the top Via parses matters here: checked without building it, unless it was built.
+      if (this.viaValue !== null && (this.viaCache === undefined ? !viaParses(this.viaValue) : this.viaCache === null)) this._found.push(`unparsable Via "${clip(this.viaValue)}"`);
       grammarProblems(this, this._found);
     }
     return this._found;
