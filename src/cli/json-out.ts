@@ -28,17 +28,67 @@ function container(v: unknown): v is Record<string, unknown> | unknown[] {
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * A container small enough to stringify in one piece (every member a
+ * primitive or a container of at most SMALL members): the same text as laying
+ * it out member by member, at a fraction of the calls.
+ */
+const SMALL = 64;
+function small(v: Record<string, unknown> | unknown[]): boolean {
+  if (Array.isArray(v)) {
+    if (v.length > SMALL) return false;
+    for (let i = 0; i < v.length; i++) if (!smallMember(v[i])) return false;
+    return true;
+  }
+  for (const k in v) if (Object.prototype.hasOwnProperty.call(v, k) && !smallMember(v[k])) return false;
+  return true;
+}
+function smallMember(e: unknown): boolean {
+  if (e === null || typeof e !== 'object') return true;
+  if (Array.isArray(e)) return e.length <= SMALL;
+  const proto = Object.getPrototypeOf(e) as unknown;
+  if (proto !== Object.prototype && proto !== null) return false;
+  let n = 0;
+  for (const k in e) if (Object.prototype.hasOwnProperty.call(e, k) && ++n > SMALL) return false;
+  return true;
+}
+
+/** Nesting that JSON.stringify(…, null, 2) indents by `indent` (spaces, two per level), and the text around the value it puts there. */
+const wrappers = new Map<string, { wrap: (v: unknown) => unknown; prefix: number; suffix: number } | null>();
+function wrapper(indent: string) {
+  let w = wrappers.get(indent);
+  if (w === undefined) {
+    const levels = indent.length / 2;
+    if (!/^ *$/.test(indent) || indent.length % 2 || levels > 8) w = null;
+    else {
+      const wrap = (v: unknown): unknown => { let x: unknown = v; for (let i = 0; i < levels; i++) x = [x]; return x; };
+      const probe = JSON.stringify(wrap(0), null, 2);
+      const at = probe.indexOf('0');
+      w = { wrap, prefix: at, suffix: probe.length - at - 1 };
+    }
+    wrappers.set(indent, w);
+  }
+  return w;
+}
+
 /** JSON.stringify(value, null, 2) + '\n' to `out`, in pieces of about CHUNK characters. */
 export function writeJson(out: Pick<Writable, 'write'>, value: unknown): void {
   let buf = '';
   const emit = (s: string) => { buf += s; if (buf.length >= CHUNK) { out.write(buf); buf = ''; } };
   const leaf = (v: unknown, indent: string): string => {
-    const s = JSON.stringify(v, null, 2);
-    return indent ? s.replace(/\n/g, '\n' + indent) : s;
+    if (!indent) return JSON.stringify(v, null, 2);
+    const w = wrapper(indent);
+    // JSON.stringify indents `v` itself when it is nested as deep as `indent` says; the
+    // wrapper's text around it is cut off (a value with toJSON would see another key there).
+    if (w && (v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON !== 'function')) {
+      const s = JSON.stringify(w.wrap(v), null, 2);
+      return s.slice(w.prefix, s.length - w.suffix);
+    }
+    return JSON.stringify(v, null, 2).replace(/\n/g, '\n' + indent);
   };
   /** Lay out `v` at `indent`; `depth` levels are laid out here, deeper ones by JSON.stringify. */
   const walk = (v: unknown, indent: string, depth: number): void => {
-    if (depth === 0 || !container(v)) { emit(leaf(v, indent)); return; }
+    if (depth === 0 || !container(v) || (depth === 1 && small(v))) { emit(leaf(v, indent)); return; }
     const inner = indent + '  ';
     if (Array.isArray(v)) {
       if (v.length === 0) { emit('[]'); return; }

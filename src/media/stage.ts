@@ -225,9 +225,32 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
     gen++;
   }
 
+  /**
+   * Clock-rate tables shared by announcements whose payload maps give the same
+   * rates (a call flood announces thousands alike): rtp() fills a table from
+   * analysisClockRate(pt, rtpmap.get(pt)), a function of the map's dynamic
+   * entries, which are fixed once announce() returns. Bounded; beyond it each
+   * announcement gets its own table, as before.
+   */
+  const clockTables = new Map<string, Int32Array>();
+  const MAX_CLOCK_TABLES = 1024;
+  function clockTable(rtpmap: Map<number, RtpMapEntry>): Int32Array {
+    let key = '';
+    for (const [pt, e] of rtpmap) if (pt >= 96) key += `${pt}\u0000${e.name}\u0000${e.rate}\u0001`;
+    let t = clockTables.get(key);
+    if (!t) {
+      t = new Int32Array(128).fill(-1);
+      if (clockTables.size < MAX_CLOCK_TABLES) clockTables.set(key, t);
+    }
+    return t;
+  }
+  const NO_CLOCK = new Int32Array(0);
+
   function announce(cm: CallMedia | null, sdp: Sdp): void {
     /** Sections of this SDP on one port share a payload map (BUNDLE), as in Wireshark. */
     const here = new Map<string, Announced>();
+    /** What this SDP registered (RTCP copies included): their clock tables are chosen once the payload maps are complete. */
+    const made: Announced[] = [];
     for (const m of sdp.media) {
       if (m.rejected || !m.address || m.address === '0.0.0.0' || m.address === '::') continue;
       const rtp = /^RTP\/|^UDP\/TLS\/RTP\//i.test(m.proto) || m.proto === '';
@@ -242,17 +265,22 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       // Gateway SDP (no call) for an endpoint a SIP call announced keeps that call: the gateway serves its media.
       const owner = cm ?? announced.get(ip, m.port)?.call ?? null;
       const a: Announced = {
-        call: owner, mediaType: m.type, rtpmap: new Map(m.rtpmap), rtcp: false, clock: new Int32Array(128).fill(-1),
+        call: owner, mediaType: m.type, rtpmap: new Map(m.rtpmap), rtcp: false, clock: NO_CLOCK,
         // Another transport (T.38 over UDPTL after a fax re-INVITE...) takes the port over from RTP.
         other: rtp ? null : { protocol: m.proto, format: m.formats.join(' ') },
         srtp: /SAVP/i.test(m.proto),
       };
       here.set(key, a);
       register(ip, m.port, a);
+      made.push(a);
       if (rtp && !m.rtcpMux && m.rtcpPort !== m.port) {
-        register(m.rtcpAddress ? canonicalAddress(m.rtcpAddress) : ip, m.rtcpPort, { ...a, rtcp: true });
+        const r: Announced = { ...a, rtcp: true };
+        register(m.rtcpAddress ? canonicalAddress(m.rtcpAddress) : ip, m.rtcpPort, r);
+        made.push(r);
       }
     }
+    // An RTCP copy shares its section's payload map, so it gets the same table (as it shared the array before).
+    for (const a of made) a.clock = clockTable(a.rtpmap);
   }
 
   function onSip(m: SipMessage, track: CallTrack): void {

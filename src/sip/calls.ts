@@ -139,6 +139,41 @@ function closes(kind: CallKind, m: SipMessage, answered: boolean): boolean {
 
 const NOTHING = 0, REQUEST_SEEN = 1, PROVISIONAL_SEEN = 2, FINAL_SEEN = 3;
 
+/** One call in CallTracker's due heap: the earliest time it can be due, valid while `gen` is its current one. */
+interface DueEntry { key: number; t: CallTrack; gen: number }
+
+function heapPush(h: DueEntry[], e: DueEntry): void {
+  let i = h.length;
+  h.push(e);
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    if (h[p]!.key <= e.key) break;
+    h[i] = h[p]!;
+    i = p;
+  }
+  h[i] = e;
+}
+
+function heapPop(h: DueEntry[]): DueEntry {
+  const top = h[0]!;
+  const last = h.pop()!;
+  if (h.length) {
+    let i = 0;
+    const n = h.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= n) break;
+      const r = l + 1;
+      const c = r < n && h[r]!.key < h[l]!.key ? r : l;
+      if (last.key <= h[c]!.key) break;
+      h[i] = h[c]!;
+      i = c;
+    }
+    h[i] = last;
+  }
+  return top;
+}
+
 export class CallTracker {
   /** The calls in memory, in order of their first message (Map order). */
   private readonly byId = new Map<string, CallTrack>();
@@ -153,6 +188,20 @@ export class CallTracker {
 
   /** Messages of Call-IDs refused for MAX_CALLS, and how many Call-IDs (approximately: refused ones are not remembered). */
   private refusedMessages = 0;
+
+  /**
+   * For due(): the calls by the earliest capture time each can be due (a
+   * min-heap, entries made stale by a newer one skipped), so a call is looked
+   * at when it may be over, not every second (a scan of every call each
+   * second made --ndjson quadratic in a flood of open calls). Built on the
+   * first due() call; `dueMeta` holds each call's position in `byId` order
+   * and its live entry.
+   */
+  private dueHeap: DueEntry[] | null = null;
+  private readonly dueMeta = new Map<CallTrack, { seq: number; key: number; gen: number }>();
+  private dueSeq = 0;
+  private dueLinger = NaN;
+  private dueIdle = NaN;
 
   constructor(private readonly warn: (w: Warning) => void, private readonly opts: { keepRaw?: boolean; maxCalls?: number } = {}) {}
 
@@ -184,6 +233,7 @@ export class CallTracker {
     t.lastTime = m.time;
     if (closes(c.kind, m, t.answerTime !== null)) t.closedAt = m.time;
     else if (m.isRequest && m.method !== 'ACK' && !retransmission) t.closedAt = null;
+    if (this.dueHeap) this.dueTouch(t);
 
     c.sipPackets++;
     c.lastFrame = m.frame;
@@ -222,18 +272,66 @@ export class CallTracker {
    * `quietSince(callId)` lets the media say when it last saw the call's RTP.
    */
   due(now: number, lingerS: number, idleS: number, quietSince: (callId: string) => number): CallTrack[] {
+    if (!this.dueHeap || lingerS !== this.dueLinger || idleS !== this.dueIdle) {
+      this.dueHeap = [];
+      this.dueMeta.clear();
+      this.dueSeq = 0;
+      this.dueLinger = lingerS;
+      this.dueIdle = idleS;
+      for (const t of this.byId.values()) this.dueTouch(t);
+    }
+    const heap = this.dueHeap;
     const out: CallTrack[] = [];
-    for (const t of this.byId.values()) {
+    const again: DueEntry[] = [];
+    while (heap.length && heap[0]!.key <= now) {
+      const e = heapPop(heap);
+      const meta = this.dueMeta.get(e.t);
+      if (!meta || e.gen !== meta.gen) continue; // retired, or a newer entry stands for it
+      const t = e.t;
+      const key = this.dueKey(t);
+      if (key > now) { meta.key = key; meta.gen++; heapPush(heap, { key, t, gen: meta.gen }); continue; } // it moved on since
+      // The test itself, as every call had it each time.
       const last = Math.max(t.lastTime, quietSince(t.call.callId));
       if ((t.closedAt !== null && now - last >= lingerS) || now - last >= idleS) out.push(t);
+      // Looked at again next time: its media is not quiet yet, or it is due and the caller keeps it.
+      again.push(e);
     }
+    for (const e of again) heapPush(heap, e);
+    // In the order of the calls in memory (first message), as the scan gave them.
+    if (out.length > 1) out.sort((a, b) => this.dueMeta.get(a)!.seq - this.dueMeta.get(b)!.seq);
     return out;
+  }
+
+  /**
+   * The earliest capture time `t` can be due: its last SIP message plus the
+   * linger (ended) or idle time, a microsecond early so that rounding never
+   * makes it late (due() then applies the exact test). Media only delays it.
+   */
+  private dueKey(t: CallTrack): number {
+    const wait = t.closedAt !== null ? Math.min(this.dueLinger, this.dueIdle) : this.dueIdle;
+    return t.lastTime + wait - 1e-6;
+  }
+
+  /** After a new call or a message: a new heap entry when the call may now be due sooner than its entry says. */
+  private dueTouch(t: CallTrack): void {
+    const key = this.dueKey(t);
+    let meta = this.dueMeta.get(t);
+    if (!meta) {
+      meta = { seq: this.dueSeq++, key, gen: 0 };
+      this.dueMeta.set(t, meta);
+      heapPush(this.dueHeap!, { key, t, gen: 0 });
+    } else if (key < meta.key) {
+      meta.key = key;
+      meta.gen++;
+      heapPush(this.dueHeap!, { key, t, gen: meta.gen });
+    }
   }
 
   /** Settle a call's derived fields and forget it (its Call-ID seen again starts a new call). */
   retire(t: CallTrack): Call {
     settle(t);
     this.byId.delete(t.call.callId);
+    this.dueMeta.delete(t);
     this.retiredIndex.set(t.call.callId, t.call.index);
     if (this.retiredIndex.size > MAX_RETIRED_IDS) this.retiredIndex.delete(this.retiredIndex.keys().next().value!);
     return t.call;

@@ -17,7 +17,7 @@ import { isIPv6 } from 'node:net';
 import type { NameAddr, PacketMeta, SipHeader, SipMessage } from '../model.js';
 import { endpoint } from '../net/addr.js';
 import { TOKEN_CHAR } from './detect.js';
-import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderList, viaBranchFast, type Via } from './uri.js';
+import { firstListItem, nameAddrParamFast, parseNameAddr, parseVia, splitHeaderList, viaBranchFast, viaParses, type Via } from './uri.js';
 
 /** Most header fields accepted in one message. */
 export const MAX_HEADERS = 256;
@@ -241,7 +241,8 @@ export class ParsedSip {
       this.checked = true;
       if (this.fromValue !== null && this.from!.uri === null) this._found.push(`unparsable From URI "${clip(this.from!.uriText)}"`);
       if (this.toValue !== null && this.to!.uri === null) this._found.push(`unparsable To URI "${clip(this.to!.uriText)}"`);
-      if (this.viaValue !== null && this.via === null) this._found.push(`unparsable Via "${clip(this.viaValue)}"`);
+      // Only whether the top Via parses matters here: checked without building it, unless it was built.
+      if (this.viaValue !== null && (this.viaCache === undefined ? !viaParses(this.viaValue) : this.viaCache === null)) this._found.push(`unparsable Via "${clip(this.viaValue)}"`);
       grammarProblems(this, this._found);
     }
     return this._found;
@@ -317,12 +318,13 @@ function grammarProblems(p: ParsedSip, out: string[]): void {
   }
   for (const h of p.headers) {
     if (PARAM_LIST_HEADERS.has(h.name)) {
-      const bare = h.value.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+      // (The replacements and tests are skipped where the characters they look for are absent: same result.)
+      const bare = h.value.indexOf('"') < 0 ? h.value : h.value.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+      const lt = bare.indexOf('<');
       // Separators inside <...> belong to the URI (a user part may hold ";;"), not to the list.
-      const outer = bare.replace(/<[^>]*>/g, '<>');
-      if (/;\s*[;,]|,\s*,|[;,]\s*$/.test(outer)) out.push(`empty parameter or list element in ${h.name} "${clip(h.value)}"`);
+      if (emptyListElement(bare)) out.push(`empty parameter or list element in ${h.name} "${clip(h.value)}"`);
       if (ADDRESS_HEADERS.has(h.name)) {
-        if (/<\s|\s>/.test(bare)) out.push(`whitespace inside <> in ${h.name} "${clip(h.value)}"`);
+        if ((lt >= 0 || bare.indexOf('>') >= 0) && /<\s|\s>/.test(bare)) out.push(`whitespace inside <> in ${h.name} "${clip(h.value)}"`);
         // 20.10: an addr-spec holding a comma, question mark or semicolon must be enclosed in <>.
         else if (!bare.includes('<') && /^[^;]*\?/.test(bare)) out.push(`URI with headers not enclosed in <> in ${h.name} "${clip(h.value)}"`);
       }
@@ -330,6 +332,36 @@ function grammarProblems(p: ParsedSip, out: string[]): void {
       out.push(`Date "${clip(h.value)}" not in GMT`);
     }
   }
+}
+
+/**
+ * `/;\s*[;,]|,\s*,|[;,]\s*$/.test(bare.replace(/<[^>]*>/g, '<>'))` in one scan
+ * without the copy: a ';' or ',' followed (after white space) by a ';' or ','
+ * (',' then ';' excepted) or by the end, outside <...>.
+ */
+export function emptyListElement(bare: string): boolean {
+  /** The separator seen last with only white space after it: 0 none, 1 ';', 2 ','. */
+  let sep = 0;
+  const n = bare.length;
+  for (let i = 0; i < n; i++) {
+    const c = bare.charCodeAt(i);
+    if (c === 59) { if (sep === 1) return true; sep = 1; }
+    else if (c === 44) { if (sep !== 0) return true; sep = 2; }
+    else if (c === 60) {
+      // <...> up to the first '>' stands for "<>"; a '<' without a '>' after it is itself.
+      const close = bare.indexOf('>', i + 1);
+      if (close >= 0) i = close;
+      sep = 0;
+    } else if (!isJsSpace(c)) sep = 0;
+  }
+  return sep !== 0;
+}
+
+/** The characters of the JavaScript regular expression class \s. */
+function isJsSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
 }
 
 /** What follows the scheme and the userinfo of a URI: host, port, parameters, headers. */

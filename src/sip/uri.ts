@@ -557,8 +557,19 @@ function transportName(s: string, i: number, e: number): string {
   return s.slice(i, e).toUpperCase();
 }
 
+/** Would parseVia(value) return a Via (not null)? The same scan, stopping where nothing after it can fail. */
+export function viaParses(value: string): boolean {
+  return readVia(value, true) !== null;
+}
+
+const VIA_CHECKED = {} as Via;
+
 /** Parse one Via value ("SIP/2.0/UDP host:port;branch=..."), whitespace tolerant. Null when malformed. */
 export function parseVia(value: string): Via | null {
+  return readVia(value, false);
+}
+
+function readVia(value: string, checkOnly: boolean): Via | null {
   const s = value;
   const n = s.length;
   let i = 0;
@@ -624,6 +635,8 @@ export function parseVia(value: string): Via | null {
     }
   }
   if (i === hs) return null;
+  // Nothing below returns null (port, parameters): a check stops here.
+  if (checkOnly) return VIA_CHECKED;
   const host = bare6 ? '[' + s.slice(hs, i) + ']' : s.slice(hs, i);
   while (i < n && s.charCodeAt(i) <= 32) i++;
   let port: number | null = null;

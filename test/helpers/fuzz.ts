@@ -169,18 +169,23 @@ export function timestampAbuse(tsresol: number, tsoffset: bigint, s: number): Ui
   return w.toBytes();
 }
 
-/** `n` interface blocks of varied link types, then packets spread over them. */
-export function interfaceFlood(n: number): Uint8Array {
-  const w = new PcapngWriter();
+/**
+ * The floods, written into a writer (a file sink streams them: bench/hostile.ts
+ * writes them at 1 GB) by the `write…Flood` functions; the `…Flood` functions
+ * return them as bytes (the fuzz cases).
+ */
+const inMemory = (write: (w: PcapngWriter) => void): Uint8Array => { const w = new PcapngWriter(); write(w); return w.toBytes(); };
+
+/** `n` interface blocks of varied link types, then `packets` packets spread over them. */
+export function writeInterfaceFlood(w: PcapngWriter, n: number, packets = 200): void {
   for (let i = 0; i < n; i++) w.addInterface({ linkType: i % 65536, tsUnitsPerSecond: i % 2 ? 1e9 : 1e6, name: `if${i}` });
   const frame = udpFrames({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5060, dport: 5060, payload: sipInvite(0) })[0]!;
-  for (let i = 0; i < 200; i++) w.writePacket((i * 7919) % n, 1700000000, i, frame);
-  return w.toBytes();
+  for (let i = 0; i < packets; i++) w.writePacket((i * 7919) % n, 1700000000, i, frame);
 }
+export const interfaceFlood = (n: number): Uint8Array => inMemory((w) => writeInterfaceFlood(w, n));
 
 /** `n` fragments: pairs that complete a SIP datagram each, and first halves that never complete. */
-export function fragmentFlood(n: number): Uint8Array {
-  const w = new PcapngWriter();
+export function writeFragmentFlood(w: PcapngWriter, n: number): void {
   const id = w.addInterface({ linkType: 1 });
   let written = 0;
   for (let i = 0; written < n; i++) {
@@ -189,43 +194,40 @@ export function fragmentFlood(n: number): Uint8Array {
     const keep = i % 3 === 2 ? frags.slice(0, 1) : frags;
     for (const f of keep) { w.writePacket(id, 1700000000 + (i >> 10), i & 1023, ethernet(ETHERTYPE_IPV4, f)); written++; }
   }
-  return w.toBytes();
 }
+export const fragmentFlood = (n: number): Uint8Array => inMemory((w) => writeFragmentFlood(w, n));
 
 /** One SDP-announced endpoint and `n` RTP packets, each of a new SSRC (a new stream each). */
-export function ssrcFlood(n: number): Uint8Array {
-  const w = new PcapngWriter();
+export function writeSsrcFlood(w: PcapngWriter, n: number): void {
   const id = w.addInterface({ linkType: 1 });
   for (const f of udpFrames({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5060, dport: 5060, payload: sipInvite(1, sdp(4000)) })) w.writePacket(id, 1700000000, 0, f);
   for (let i = 0; i < n; i++) {
     const ip = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto: IPPROTO_UDP, payload: udp(4002 + (i % 1000) * 2, 4000, rtp(i, i * 160, 0x10000 + i)) });
     w.writePacket(id, 1700000000 + Math.floor(i / 1000), (i % 1000) * 1e6, ethernet(ETHERTYPE_IPV4, ip));
   }
-  return w.toBytes();
 }
+export const ssrcFlood = (n: number): Uint8Array => inMemory((w) => writeSsrcFlood(w, n));
 
-/** `n` INVITEs, each a new Call-ID (a new dialog each), some with a 100 Trying. */
-export function callFlood(n: number): Uint8Array {
-  const w = new PcapngWriter();
+/** `n` INVITEs, each a new Call-ID (a new dialog each); with `withSdp` each offers an audio stream on its own port. */
+export function writeCallFlood(w: PcapngWriter, n: number, withSdp = false): void {
   const id = w.addInterface({ linkType: 1 });
   for (let i = 0; i < n; i++) {
     const t = 1700000000 + Math.floor(i / 1000);
-    w.writePacket(id, t, (i % 1000) * 1e6, udpFrames({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5060, dport: 5060, payload: sipInvite(i) })[0]!);
+    w.writePacket(id, t, (i % 1000) * 1e6, udpFrames({ src: '10.0.0.1', dst: '10.0.0.2', sport: 5060, dport: 5060, payload: sipInvite(i, withSdp ? sdp(10000 + 2 * (i % 25000)) : '') })[0]!);
   }
-  return w.toBytes();
 }
+export const callFlood = (n: number): Uint8Array => inMemory((w) => writeCallFlood(w, n));
 
 /** `n` TCP connections to port 5060, each with one partial SIP message (never completed). */
-export function tcpFlood(n: number): Uint8Array {
-  const w = new PcapngWriter();
+export function writeTcpFlood(w: PcapngWriter, n: number): void {
   const id = w.addInterface({ linkType: 1 });
   const part = sipInvite(0).subarray(0, 120);
   for (let i = 0; i < n; i++) {
     w.writePacket(id, 1700000000 + Math.floor(i / 1000), (i % 1000) * 1e6,
       tcpFrame({ src: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`, dst: '10.0.0.2', srcPort: 1024 + (i % 60000), dstPort: 5060, seq: i, ack: 1, payload: part }));
   }
-  return w.toBytes();
 }
+export const tcpFlood = (n: number): Uint8Array => inMemory((w) => writeTcpFlood(w, n));
 
 // ---------------------------------------------------------------- the case list
 

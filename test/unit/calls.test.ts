@@ -187,3 +187,33 @@ test('registration outcomes: registered, unregistered, challenged', () => {
   assert.equal(reg('3600', '401 Unauthorized'), 'AUTH');
   assert.equal(reg('3600', '403 Forbidden'), 'FAILED');
 });
+
+test('due(): the calls the scan of every call gives, in its order, through messages, media and time going back', () => {
+  let seed = 19;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
+  for (let round = 0; round < 20; round++) {
+    const t = new CallTracker(() => {});
+    const quiet = new Map<string, number>();
+    const quietSince = (id: string) => quiet.get(id) ?? -Infinity;
+    const [linger, idle] = round % 2 ? [32, 3600] : [2, 5];
+    let now = 0;
+    for (let step = 0; step < 300; step++) {
+      now += rnd() < 0.1 ? -rnd() * 3 : rnd() * 0.5;
+      const id = `c${Math.floor(rnd() * 12)}`;
+      const r = rnd();
+      if (r < 0.4) t.add(msg('10.0.0.1', '10.0.0.2', 'INVITE sip:bob@example.com SIP/2.0', `${step} INVITE`, { callId: id, time: now }));
+      else if (r < 0.6) t.add(msg('10.0.0.2', '10.0.0.1', 'BYE sip:alice@example.com SIP/2.0', `${step} BYE`, { callId: id, time: now, toTag: 'b' }));
+      else if (r < 0.75) t.add(msg('10.0.0.1', '10.0.0.2', 'SIP/2.0 200 OK', `${step - 1} BYE`, { callId: id, time: now, toTag: 'b' }));
+      else if (r < 0.85) quiet.set(id, now - rnd() * 4);
+      else {
+        const want = t.tracks.filter((k) => {
+          const last = Math.max(k.lastTime, quietSince(k.call.callId));
+          return (k.closedAt !== null && now - last >= linger) || now - last >= idle;
+        });
+        const got = t.due(now, linger, idle, quietSince);
+        assert.deepEqual(got.map((k) => k.call.callId), want.map((k) => k.call.callId), `round ${round} step ${step} now ${now}`);
+        for (const k of got) if (rnd() < 0.7) t.retire(k);
+      }
+    }
+  }
+});

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  canonicalHeaderName, header, headerValues, isSipParseError, MAX_HEADER_LINE, MAX_HEADERS, MAX_MESSAGE_SIZE,
+  canonicalHeaderName, emptyListElement, header, headerValues, isSipParseError, MAX_HEADER_LINE, MAX_HEADERS, MAX_MESSAGE_SIZE,
   parseSip, toSipMessage, type ParsedSip, type SipParseError,
 } from '../../src/sip/parser.js';
 import { looksLikeSip, matchSipStartLine, StartLine } from '../../src/sip/detect.js';
@@ -623,4 +623,19 @@ test('property: generated header values round-trip through the parser', () => {
     assert.equal(p.fromTag, tag);
     assert.equal(p.branch, 'z9hG4bK' + tag);
   }), { numRuns: 500 });
+});
+
+test('emptyListElement is the regular expressions it replaces, on every string of separators, brackets and white space', () => {
+  const ref = (bare: string) => /;\s*[;,]|,\s*,|[;,]\s*$/.test(bare.replace(/<[^>]*>/g, '<>'));
+  const chars = [';', ',', ' ', '\t', '\n', '<', '>', 'a', '"', '\u00a0', '\u2003', '\u2028', '\ufeff', '\u0085', '\u180e'];
+  fc.assert(fc.property(fc.array(fc.constantFrom(...chars), { maxLength: 12 }), (cs) => {
+    const s = cs.join('');
+    assert.equal(emptyListElement(s), ref(s), JSON.stringify(s));
+  }), { numRuns: 20000 });
+  for (let c = 0; c < 0x10000; c++) {
+    const s = `;${String.fromCharCode(c)};`;
+    assert.equal(emptyListElement(s), ref(s), `U+${c.toString(16)}`);
+  }
+  assert.equal(emptyListElement('<sip:a;;b@x>;tag=1'), false);
+  assert.equal(emptyListElement('SIP/2.0/UDP h;branch=z9hG4bK1;'), true);
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  firstListItem, hostPort, nameAddrParamFast, parseNameAddr, parseParams, parseUri, parseVia, parseViaList, quote,
+  firstListItem, hostPort, nameAddrParamFast, parseNameAddr, parseParams, parseUri, parseVia, parseViaList, viaParses, quote,
   readQuoted, splitHeaderList, unquote, uriHeaders, viaBranchFast,
 } from '../../src/sip/uri.js';
 
@@ -274,5 +274,13 @@ test('property: the fast tag/branch paths agree with the full parsers whenever t
     const br = viaBranchFast(v);
     const via = parseVia(v);
     if (br !== undefined && via !== null) assert.equal(br, via.branch, `branch of ${JSON.stringify(v)}`);
+  }), { numRuns: 20000 });
+});
+
+test('viaParses says whether parseVia gives a Via, on strings made of Via pieces', () => {
+  const pieces = ['SIP/2.0/', 'SIP', '/', '2.0', 'UDP', 'TCP', ' ', '\t', '[', ']', '::1', 'h', ':', '5060', ';', 'branch=z9', ',', 'x', 'sip / 2.0 / udp '];
+  fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 8 }), (ps) => {
+    const s = ps.join('');
+    assert.equal(viaParses(s), parseVia(s) !== null, JSON.stringify(s));
   }), { numRuns: 20000 });
 });

@@ -109,6 +109,8 @@ class Line {
     this.repair();
     let end = this.ch.length;
     while (end > 0 && this.ch[end - 1] === ' ') end--;
+    // Without colour paint() returns its text as it is: the runs of one style joined are the line joined.
+    if (paint === paintStyle && !chalk.level) return this.ch.slice(0, end).join('');
     let out = '';
     let i = 0;
     while (i < end) {
@@ -121,6 +123,7 @@ class Line {
   }
 }
 
+const paintStyle = paint;
 function paint(s: string, st: Style): string {
   if (!color.level || !s.trim()) return s;
   switch (st) {
