@@ -110,7 +110,7 @@ class Line {
     let end = this.ch.length;
     while (end > 0 && this.ch[end - 1] === ' ') end--;
     // Without colour paint() returns its text as it is: the runs of one style joined are the line joined.
-    if (paint === paintStyle && !chalk.level) return this.ch.slice(0, end).join('');
+    if (paint === paintStyle && !color.level) return this.ch.slice(0, end).join('');
     let out = '';
     let i = 0;
     while (i < end) {
