@@ -127,7 +127,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
           else code = Math.max(code, reportError(r.input !== null ? new InputError(r.input) : Object.assign(new Error(r.message), { stack: r.stack })));
         });
         if (flags.summary) printSummary();
-        else if (flags.json) process.stdout.write(JSON.stringify(reports, null, 2) + '\n');
+        else if (flags.json) await writeJson(process.stdout, reports);
         process.exitCode = code;
         return;
       }
@@ -148,7 +148,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
       }
       if (flags.summary) printSummary();
       // In pieces, not one string: a report of thousands of calls would otherwise be held twice more (text, bytes).
-      else if (flags.json) writeJson(process.stdout, files.length === 1 ? reports[0] ?? null : reports);
+      else if (flags.json) await writeJson(process.stdout, files.length === 1 ? reports[0] ?? null : reports);
       process.exitCode = code;
     });
 }
