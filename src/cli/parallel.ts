@@ -16,10 +16,14 @@ export function defaultJobs(): number {
 export type WorkerReply<R> = { id: number; ok: true; value: R } | { id: number; ok: false; input: string | null; message: string; stack?: string };
 
 /**
- * Run `tasks` on up to `jobs` workers started from `script`; `deliver(i, reply)`
- * is called in task order. Workers are ended when the queue is empty.
+ * Run `tasks` on `jobs` threads: the main thread (`local`) and `jobs - 1`
+ * workers started from `script`, all taking tasks from one queue;
+ * `deliver(i, reply)` is called in task order. The main thread works too
+ * because every thread pays its own start (loading the modules, warming the
+ * JIT up): with two jobs, one worker and the warm main thread did 8 small
+ * captures in less time than two workers. Workers are ended when the queue is empty.
  */
-export async function runInWorkers<T, R>(script: URL, tasks: T[], jobs: number, deliver: (i: number, reply: WorkerReply<R>) => void): Promise<void> {
+export async function runInWorkers<T, R>(script: URL, tasks: T[], jobs: number, deliver: (i: number, reply: WorkerReply<R>) => void, local?: (task: T) => Promise<Omit<WorkerReply<R>, 'id'>>): Promise<void> {
   const replies = new Map<number, WorkerReply<R>>();
   let next = 0;
   let delivered = 0;
@@ -41,6 +45,15 @@ export async function runInWorkers<T, R>(script: URL, tasks: T[], jobs: number, 
     w.on('error', reject);
     feed();
   });
-  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, one));
+  const here = async () => {
+    while (next < tasks.length) {
+      const id = next++;
+      replies.set(id, { id, ...(await local!(tasks[id]!)) } as WorkerReply<R>);
+      flush();
+    }
+  };
+  const threads = Math.min(jobs, tasks.length);
+  const workers = local ? threads - 1 : threads;
+  await Promise.all([...Array.from({ length: workers }, one), ...(local ? [here()] : [])]);
   flush();
 }

@@ -8,7 +8,7 @@ import type { Call, Report } from '../../model.js';
 import { VERSION } from '../../version.js';
 import { EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
 import { defaultJobs, runInWorkers } from '../parallel.js';
-import type { AnalyzeTask } from '../analyze-worker.js';
+import { runAnalyzeTask, type AnalyzeTask } from '../analyze-task.js';
 import { InputError } from '../../capture/index.js';
 import { mergedName } from '../../capture/merge.js';
 import { renderSummary, summarize, type CaptureSummary } from '../../render/summary.js';
@@ -125,7 +125,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
         await runInWorkers<AnalyzeTask, Report>(new URL('../analyze-worker.js', import.meta.url), (files as string[]).map((file) => ({ file, options: { media } })), jobs, (_i, r) => {
           if (r.ok) show(r.value);
           else code = Math.max(code, reportError(r.input !== null ? new InputError(r.input) : Object.assign(new Error(r.message), { stack: r.stack })));
-        });
+        }, runAnalyzeTask);
         if (flags.summary) printSummary();
         else if (flags.json) await writeJson(process.stdout, reports);
         process.exitCode = code;
