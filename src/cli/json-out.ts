@@ -131,9 +131,14 @@ export type JsonSink = Pick<Writable, 'write'> & Partial<Pick<Writable, 'once' |
  * pipe the text is made as fast as it is read, not queued whole in memory
  * (a 4 GB capture's report once peaked at 518 MB to a pipe, 282 MB to a file).
  */
-export async function writeJson(out: JsonSink, value: unknown): Promise<void> {
+export function writeJson(out: JsonSink, value: unknown): Promise<void> {
+  return writePieces(out, jsonPieces(value));
+}
+
+/** The pieces to `out`, gathered to about CHUNK characters a write, waiting for 'drain' when it is full. */
+export async function writePieces(out: JsonSink, pieces: Iterable<string>): Promise<void> {
   let buf = '';
-  for (const piece of jsonPieces(value)) {
+  for (const piece of pieces) {
     buf += piece;
     if (buf.length < CHUNK) continue;
     const more = out.write(buf);

@@ -30,18 +30,20 @@ export function callLines(call: Call, streams: RtpStream[]): string {
   return out + ndjsonLine({ type: 'call', ...call });
 }
 
-/** What is left at the end of a file: open calls with their streams, unattached streams, warnings, the capture summary. */
-export function endLines(report: Report, keep: (c: Call) => boolean): string {
-  let out = '';
+/**
+ * What is left at the end of a file: open calls with their streams, unattached streams, warnings,
+ * the capture summary — a piece per call, not one string (a flood of open calls is all left at the end).
+ */
+export function* endLines(report: Report, keep: (c: Call) => boolean): Generator<string, void, undefined> {
   const byIndex = new Map(report.rtpStreams.map((s) => [s.index, s]));
   const written = new Set<number>();
   for (const c of report.calls) {
     if (!keep(c)) { for (const i of c.streams) written.add(i); continue; }
     const streams = c.streams.map((i) => byIndex.get(i)).filter((s): s is RtpStream => !!s);
     for (const s of streams) written.add(s.index);
-    out += callLines(c, streams);
+    yield callLines(c, streams);
   }
-  for (const s of report.rtpStreams) if (!written.has(s.index)) out += ndjsonLine({ type: 'stream', ...s });
-  for (const w of report.warnings) out += ndjsonLine({ type: 'warning', ...w });
-  return out + ndjsonLine({ type: 'capture', file: report.file, ...report.capture });
+  for (const s of report.rtpStreams) if (!written.has(s.index)) yield ndjsonLine({ type: 'stream', ...s });
+  for (const w of report.warnings) yield ndjsonLine({ type: 'warning', ...w });
+  yield ndjsonLine({ type: 'capture', file: report.file, ...report.capture });
 }

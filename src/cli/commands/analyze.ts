@@ -13,7 +13,7 @@ import { InputError } from '../../capture/index.js';
 import { mergedName } from '../../capture/merge.js';
 import { renderSummary, summarize, type CaptureSummary } from '../../render/summary.js';
 import { captureInputs } from '../inputs.js';
-import { writeJson } from '../json-out.js';
+import { writeJson, writePieces } from '../json-out.js';
 import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, intArg, widthOption } from '../options.js';
 
 interface AnalyzeFlags extends RawCallFilter {
@@ -175,5 +175,5 @@ async function streamRecords(input: string | string[], filter: CallFilter, heuri
   });
   bar.stop();
   head(report);
-  process.stdout.write(endLines(report, keep));
+  await writePieces(process.stdout, endLines(report, keep));
 }
