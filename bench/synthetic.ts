@@ -15,6 +15,7 @@
 import { fileURLToPath } from 'node:url';
 import { FileSink, PcapngWriter, type ByteSink } from '../src/capture/writer.js';
 import { udpFrame } from '../src/net/build.js';
+import { MinHeap } from '../src/heap.js';
 
 export interface SyntheticOptions {
   path: string;
@@ -95,40 +96,7 @@ class BufferedSink implements ByteSink {
 
 interface Ev { t: number; seq: number; fn: () => void }
 
-/** Binary min-heap on (time, insertion order): deterministic ties. */
-class Heap {
-  private a: Ev[] = [];
-  get size(): number { return this.a.length; }
-  push(e: Ev): void {
-    const a = this.a;
-    a.push(e);
-    let i = a.length - 1;
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (less(a[p]!, e)) break;
-      a[i] = a[p]!; i = p;
-    }
-    a[i] = e;
-  }
-  pop(): Ev | undefined {
-    const a = this.a;
-    const top = a[0];
-    const last = a.pop();
-    if (!a.length || !last) return top;
-    let i = 0;
-    const n = a.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && less(a[r]!, a[l]!) ? r : l;
-      if (less(last, a[c]!)) break;
-      a[i] = a[c]!; i = c;
-    }
-    a[i] = last;
-    return top;
-  }
-}
+/** Events in order of time, then of insertion: deterministic ties. */
 function less(x: Ev, y: Ev): boolean { return x.t < y.t || (x.t === y.t && x.seq < y.seq); }
 
 interface Ua { user: string; display: string; ip: string }
@@ -140,7 +108,7 @@ const AGENTS = ['Yealink SIP-T46S 66.86.0.15', 'Grandstream GXP2170 1.0.11.23', 
 /** The generator. Events are closures on a time-ordered heap; times are integer microseconds. */
 class Generator {
   private readonly rng: Rng;
-  private readonly heap = new Heap();
+  private readonly heap = new MinHeap<Ev>(less);
   private readonly sink: BufferedSink;
   private readonly w: PcapngWriter;
   private seq = 0;

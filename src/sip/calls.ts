@@ -8,6 +8,7 @@
  */
 import type { Call, CallKind, CallMessage, CallState, SipMessage, Warning } from '../model.js';
 import { grantedExpiry } from './register.js';
+import { MinHeap } from '../heap.js';
 
 /** Retired Call-IDs whose index is remembered (about 100 bytes each). */
 export const MAX_RETIRED_IDS = 100000;
@@ -142,38 +143,6 @@ const NOTHING = 0, REQUEST_SEEN = 1, PROVISIONAL_SEEN = 2, FINAL_SEEN = 3;
 /** One call in CallTracker's due heap: the earliest time it can be due, valid while `gen` is its current one. */
 interface DueEntry { key: number; t: CallTrack; gen: number }
 
-function heapPush(h: DueEntry[], e: DueEntry): void {
-  let i = h.length;
-  h.push(e);
-  while (i > 0) {
-    const p = (i - 1) >> 1;
-    if (h[p]!.key <= e.key) break;
-    h[i] = h[p]!;
-    i = p;
-  }
-  h[i] = e;
-}
-
-function heapPop(h: DueEntry[]): DueEntry {
-  const top = h[0]!;
-  const last = h.pop()!;
-  if (h.length) {
-    let i = 0;
-    const n = h.length;
-    for (;;) {
-      const l = 2 * i + 1;
-      if (l >= n) break;
-      const r = l + 1;
-      const c = r < n && h[r]!.key < h[l]!.key ? r : l;
-      if (last.key <= h[c]!.key) break;
-      h[i] = h[c]!;
-      i = c;
-    }
-    h[i] = last;
-  }
-  return top;
-}
-
 export class CallTracker {
   /** The calls in memory, in order of their first message (Map order). */
   private readonly byId = new Map<string, CallTrack>();
@@ -197,7 +166,7 @@ export class CallTracker {
    * first due() call; `dueMeta` holds each call's position in `byId` order
    * and its live entry.
    */
-  private dueHeap: DueEntry[] | null = null;
+  private dueHeap: MinHeap<DueEntry> | null = null;
   private readonly dueMeta = new Map<CallTrack, { seq: number; key: number; gen: number }>();
   private dueSeq = 0;
   private dueLinger = NaN;
@@ -273,7 +242,7 @@ export class CallTracker {
    */
   due(now: number, lingerS: number, idleS: number, quietSince: (callId: string) => number): CallTrack[] {
     if (!this.dueHeap || lingerS !== this.dueLinger || idleS !== this.dueIdle) {
-      this.dueHeap = [];
+      this.dueHeap = new MinHeap<DueEntry>((x, y) => x.key < y.key);
       this.dueMeta.clear();
       this.dueSeq = 0;
       this.dueLinger = lingerS;
@@ -283,20 +252,20 @@ export class CallTracker {
     const heap = this.dueHeap;
     const out: CallTrack[] = [];
     const again: DueEntry[] = [];
-    while (heap.length && heap[0]!.key <= now) {
-      const e = heapPop(heap);
+    while (heap.size && heap.peek()!.key <= now) {
+      const e = heap.pop()!;
       const meta = this.dueMeta.get(e.t);
       if (!meta || e.gen !== meta.gen) continue; // retired, or a newer entry stands for it
       const t = e.t;
       const key = this.dueKey(t);
-      if (key > now) { meta.key = key; meta.gen++; heapPush(heap, { key, t, gen: meta.gen }); continue; } // it moved on since
+      if (key > now) { meta.key = key; meta.gen++; heap.push({ key, t, gen: meta.gen }); continue; } // it moved on since
       // The test itself, as every call had it each time.
       const last = Math.max(t.lastTime, quietSince(t.call.callId));
       if ((t.closedAt !== null && now - last >= lingerS) || now - last >= idleS) out.push(t);
       // Looked at again next time: its media is not quiet yet, or it is due and the caller keeps it.
       again.push(e);
     }
-    for (const e of again) heapPush(heap, e);
+    for (const e of again) heap.push(e);
     // In the order of the calls in memory (first message), as the scan gave them.
     if (out.length > 1) out.sort((a, b) => this.dueMeta.get(a)!.seq - this.dueMeta.get(b)!.seq);
     return out;
@@ -319,11 +288,11 @@ export class CallTracker {
     if (!meta) {
       meta = { seq: this.dueSeq++, key, gen: 0 };
       this.dueMeta.set(t, meta);
-      heapPush(this.dueHeap!, { key, t, gen: 0 });
+      this.dueHeap!.push({ key, t, gen: 0 });
     } else if (key < meta.key) {
       meta.key = key;
       meta.gen++;
-      heapPush(this.dueHeap!, { key, t, gen: meta.gen });
+      this.dueHeap!.push({ key, t, gen: meta.gen });
     }
   }
 
