@@ -113,7 +113,7 @@ function unpack(buf: ArrayBuffer, used: number, c: Consumer, names: Map<number, 
 }
 
 function record(): Datagram {
-  return { frame: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP', payload: new Uint8Array(0), ipLength: 0, reassembled: false, tcp: null };
+  return { frame: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP', payload: new Uint8Array(0), bytes: new Uint8Array(0), start: 0, end: 0, ipLength: 0, reassembled: false, tcp: null };
 }
 
 /** One thread: the decoder feeds the consumer directly. */

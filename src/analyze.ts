@@ -158,8 +158,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
   const net = new NetDecoder((d) => {
     // Whole messages: UDP datagrams, SCTP user messages, what HEP carried. TCP goes through stream reassembly.
     const message = d.tcp === null;
-    const inPlace = d.bytes;
-    const sip = message && (inPlace ? looksLikeSip(inPlace, d.start, d.end) : looksLikeSip(d.payload));
+    const sip = message && looksLikeSip(d.bytes, d.start, d.end);
     if (sip) onSipBytes(d.payload, d, false);
     // A start line that is SIP by its version but not by the strict check (RFC 4475's "<sip:...>" or
     // spaced Request-URI, a 10-digit status code): parsed, so that it is warned about with its frame.
@@ -172,8 +171,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     if (listeners?.length) {
       pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst; pkt.srcKey = d.srcKey; pkt.dstKey = d.dstKey;
       pkt.srcPort = d.srcPort; pkt.dstPort = d.dstPort; pkt.transport = d.transport; pkt.time = rel(d.tsSec, d.tsNsec);
-      if (inPlace) { pkt.bytes = inPlace; pkt.start = d.start!; pkt.end = d.end!; pktView = null; }
-      else { const p = d.payload; pkt.bytes = p; pkt.start = 0; pkt.end = p.length; pktView = p; }
+      pkt.bytes = d.bytes; pkt.start = d.start; pkt.end = d.end; pktView = null;
       pkt.ipLength = d.ipLength; pkt.tcp = d.tcp; pkt.carriers = d.carriers;
       if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);
       else for (const t of listeners) t.onTcp!(pkt);

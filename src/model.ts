@@ -150,12 +150,13 @@ export interface Datagram extends PacketMeta {
   /** Transport payload. A view valid only during the callback. */
   payload: Uint8Array;
   /**
-   * Where the payload lies, when the decoder gives it in place: `bytes[start, end)`.
-   * Hot consumers read it there; `payload` (a view) is then made only when read.
+   * Where the payload lies: `bytes[start, end)`, the same bytes as `payload`.
+   * Hot consumers read it there; on the decoder's reused UDP record `payload`
+   * (a view) is then made only when read.
    */
-  bytes?: Uint8Array;
-  start?: number;
-  end?: number;
+  bytes: Uint8Array;
+  start: number;
+  end: number;
   /** Total length of the innermost IP packet (header + payload), for bitrates. */
   ipLength: number;
   /** True when the IP datagram was reassembled from fragments. */

@@ -34,7 +34,7 @@ export async function copyFrames(paths: readonly string[], sel: FrameSelection, 
   // The same decoder as the analysis pass, so addresses read the same; its warnings were reported then.
   const net = sel.hasMedia ? new NetDecoder((d) => {
     if (d.transport !== 'UDP' || d.reassembled || d.frame !== current) return;
-    if (sel.inSpan(d.frame, d.src, d.srcPort, d.dst, d.dstPort) && !(d.bytes ? looksLikeSip(d.bytes, d.start, d.end) : looksLikeSip(d.payload))) hit = true;
+    if (sel.inSpan(d.frame, d.src, d.srcPort, d.dst, d.dstPort) && !looksLikeSip(d.bytes, d.start, d.end)) hit = true;
   }, (_w: Warning) => {}) : null;
   await readCaptures(paths, {
     records: true,

@@ -107,7 +107,7 @@ export class NetDecoder {
     // After the literal, not a getter in it: V8 keeps a literal with an accessor in dictionary
     // mode, which makes every store to this per-packet record a slow generic one.
     const udp = this.udp;
-    Object.defineProperty(udp, 'payload', { get: () => (this.udpView ??= udp.bytes!.subarray(udp.start, udp.end)), enumerable: true });
+    Object.defineProperty(udp, 'payload', { get: () => (this.udpView ??= udp.bytes.subarray(udp.start, udp.end)), enumerable: true });
     this.sctpSink = { sctpMessage: (sp, dp, payload, carriers) => this.sctpMessage(sp, dp, payload, carriers), malformed: () => this.malformed() };
   }
 
@@ -343,7 +343,7 @@ export class NetDecoder {
         this.onDatagram({
           frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ver,
           src, dst, srcKey, dstKey, srcPort: (b[off]! << 8) | b[off + 1]!, dstPort: (b[off + 2]! << 8) | b[off + 3]!, transport: 'TCP',
-          payload: b.subarray(off + hl, end),
+          payload: b.subarray(off + hl, end), bytes: b, start: off + hl, end,
           ipLength, reassembled: this.reassembledNow,
           carriers: this.reassembledNow ? this.carriers : undefined,
           tcp: {
@@ -395,7 +395,7 @@ export class NetDecoder {
     const ip = this.sctpIp;
     this.onDatagram({
       frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: ip.ver,
-      src: ip.src, dst: ip.dst, srcKey: ip.srcKey, dstKey: ip.dstKey, srcPort, dstPort, transport: 'SCTP', payload, ipLength: ip.ipLength,
+      src: ip.src, dst: ip.dst, srcKey: ip.srcKey, dstKey: ip.dstKey, srcPort, dstPort, transport: 'SCTP', payload, bytes: payload, start: 0, end: payload.length, ipLength: ip.ipLength,
       reassembled: this.reassembledNow || carriers !== undefined, tcp: null,
       carriers: carriers ?? (this.reassembledNow ? this.carriers : undefined),
     });
@@ -424,7 +424,7 @@ export class NetDecoder {
       frame: this.frame.number, tsSec: this.frame.tsSec, tsNsec: this.frame.tsNsec, ipVersion: h.ipVersion,
       src: h.src, dst: h.dst, srcPort: h.srcPort, dstPort: h.dstPort,
       transport: h.proto === IPPROTO_TCP ? 'TCP' : h.proto === IPPROTO_SCTP ? 'SCTP' : 'UDP',
-      payload, ipLength: (h.ipVersion === 4 ? 20 : 40) + 8 + payload.length, reassembled: this.reassembledNow, tcp: null,
+      payload, bytes: b, start: h.payloadStart, end: h.payloadEnd, ipLength: (h.ipVersion === 4 ? 20 : 40) + 8 + payload.length, reassembled: this.reassembledNow, tcp: null,
       carriers: this.reassembledNow ? this.carriers : undefined,
     });
     return true;

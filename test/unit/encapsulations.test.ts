@@ -15,7 +15,7 @@ import { TcpSipReassembler, type TcpMessageMeta } from '../../src/sip/tcp-stream
 import { parseSip, isSipParseError, type ParsedSip } from '../../src/sip/parser.js';
 import { ENCAPSULATIONS, hepFrames, sipText, transportFrames, tunnelFrames, udpIp, type ScriptFrame } from '../helpers/wild-fixtures.js';
 
-interface Out { dgrams: (Omit<Datagram, 'payload'> & { payload: string })[]; warnings: Warning[]; dec: NetDecoder }
+interface Out { dgrams: (Omit<Datagram, 'payload' | 'bytes' | 'start' | 'end'> & { payload: string })[]; warnings: Warning[]; dec: NetDecoder }
 
 function decode(frames: (ScriptFrame | Uint8Array)[], opts: ConstructorParameters<typeof NetDecoder>[2] = {}): Out {
   const dgrams: Out['dgrams'] = [];

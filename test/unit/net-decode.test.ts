@@ -36,7 +36,7 @@ import { rng } from '../helpers/rng.js';
 
 interface Pkt { linkType: number; data: Uint8Array; t?: number }
 /** A datagram with its payload as a latin1 string (one character per byte). */
-interface D extends Omit<Datagram, 'payload'> { payload: string }
+interface D extends Omit<Datagram, 'payload' | 'bytes' | 'start' | 'end'> { payload: string }
 /** `open`: datagrams still under reassembly at the end of the capture, before finish(). */
 interface Result { dgrams: D[]; warnings: Warning[]; stats: NetStats; frames: number; open: number }
 

@@ -245,7 +245,7 @@ test('Datagram input: key from addresses and ports, metadata of the completing s
   const m = sipMessage(70);
   const dg = (frame: number, seq: number, flags: number, payload: Uint8Array, src = '2001:db8::1', dst = '2001:db8::2'): Datagram => ({
     frame, tsSec: 1000 + frame, tsNsec: 500, ipVersion: 6, src, dst, srcPort: 5060, dstPort: 5070, transport: 'TCP',
-    payload, ipLength: 40 + payload.length, reassembled: false, tcp: { seq, ack: 0, flags },
+    payload, bytes: payload, start: 0, end: payload.length, ipLength: 40 + payload.length, reassembled: false, tcp: { seq, ack: 0, flags },
   });
   r.push(dg(1, 99, SYN, new Uint8Array(0)));
   r.push(dg(2, 100, ACK, b(m.slice(0, 80))));
