@@ -76,6 +76,8 @@ test('a fixture call: the folder is created, one stereo WAV, a line per side wit
 
 test('analyze shows MOS in the stream table, the JSON and the CSV', () => {
   const t = sipflow(['analyze', 'fixtures/call-completed.pcapng', '-w', '200']);
+  // The exit first, with what the child said: one run printed nothing, and why was not shown.
+  assert.equal(t.code, 0, `exit ${t.code}: ${t.stderr}`);
   assert.match(t.stdout, /│ +MOS │ Worst 5s │/);
   assert.match(t.stdout, /│ 4\.30 │ +4\.30 │/);
   const j = JSON.parse(sipflow(['analyze', 'fixtures/call-completed.pcapng', '--json']).stdout) as Report;
