@@ -15,7 +15,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sipflow } from '../helpers/cli.js';
@@ -113,8 +113,11 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
       const elapsed = (Date.now() - t0) / 1000 - 0.3;
       const junkSent = await f.stop();
       const uasR = await uas;
+      if (process.env['SIPFLOW_KEEP_LOAD']) {
+        for (const [who, r] of [['caller', uac], ['callee', uasR]] as const) writeFileSync(join(work, `${who}-${rate}.txt`), `${r.args.join(' ')}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`);
+      }
       const ok = counter(uac.stdout, 'Successful call'), failed = counter(uac.stdout, 'Failed call');
-      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s)`);
+      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); callee: ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed`);
       completed += ok ?? 0;
       if (busy) {
         t.diagnostic(`machine saturated (load ${load.toFixed(1)} per core): ${failed} failed calls at ${rate}/s not asserted`);
