@@ -7,7 +7,7 @@
  * Only loopback addresses are ever used; every sipp run is bounded by a call
  * count (-m) and a global timeout (-timeout), so it stops by itself.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,6 +70,8 @@ export interface SippRun {
   pauseMs?: number;
   extra?: string[];
   cwd?: string;
+  /** Given the sipp process once started (to signal it: SIGUSR1 twice makes sipp stop at once and print its counters). */
+  onStart?: (child: ChildProcess) => void;
 }
 
 export interface SippResult { code: number; stdout: string; stderr: string; args: string[] }
@@ -91,6 +93,7 @@ export function runSipp(r: SippRun): Promise<SippResult> {
   args.push(...(r.extra ?? []));
   return new Promise((res) => {
     const child = spawn(sipp, args, { cwd: r.cwd ?? tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+    r.onStart?.(child);
     let stdout = '', stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); if (stdout.length > 1 << 20) stdout = stdout.slice(-(1 << 19)); });
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 19)); });

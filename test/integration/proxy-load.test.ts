@@ -103,7 +103,16 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
       offered += calls;
       const f = flood(proxyPort, 1000);
       const t0 = Date.now();
-      const uas = runSipp({ scenario: 'uas-answer.xml', proxyPort, localPort: bob, calls, timeoutS: seconds + 40, cwd: work, extra: ['-buff_size', '4194304'] });
+      // The callee's -m has headroom and the test stops it once the caller is done: in server mode sipp makes a call of
+      // every message whose Call-ID it does not know and takes no new call once -m were made. With -m equal to the
+      // calls offered, a loaded run's callee stopped answering the last ~90 INVITEs (all forwarded, each retransmitted
+      // to Timer B); the proxy answered them 408 and the caller's sipp aborted each with a BYE outside the dialog's
+      // route set, which the proxy rightly refused (403).
+      let callee: ChildProcess | null = null;
+      const uas = runSipp({
+        scenario: 'uas-answer.xml', proxyPort, localPort: bob, calls: calls * 3, timeoutS: seconds + CALLER_SLACK_S + 20, cwd: work,
+        extra: ['-buff_size', '4194304'], onStart: (c) => { callee = c; },
+      });
       await sleep(300);
       const uac = await runSipp({
         scenario: 'uac-auth-call.xml', proxyPort, localPort: alice, service: 'bob', keys: { caller: 'alice' }, calls, rate, limit: rate * 4,
@@ -112,7 +121,14 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
       });
       const elapsed = (Date.now() - t0) / 1000 - 0.3;
       const junkSent = await f.stop();
+      // SIGUSR1 twice: sipp's immediate stop, counters printed. A starved sipp may not get to it: 3 s, then SIGKILL.
+      const c = callee as ChildProcess | null;
+      c?.kill('SIGUSR1');
+      await sleep(200);
+      c?.kill('SIGUSR1');
+      const kill = setTimeout(() => c?.kill('SIGKILL'), 3000);
       const uasR = await uas;
+      clearTimeout(kill);
       if (process.env['SIPFLOW_KEEP_LOAD']) {
         for (const [who, r] of [['caller', uac], ['callee', uasR]] as const) writeFileSync(join(work, `${who}-${rate}.txt`), `${r.args.join(' ')}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`);
       }
@@ -127,7 +143,6 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
         assert.equal(uac.code, 0, `caller sipp at ${rate}/s: exit ${uac.code}, failed ${failed}\n${uac.stderr.slice(-800)}\n${callee}\nproxy journal:\n${notes.slice(-12).join('\n')}`);
         assert.equal(failed, 0);
         assert.equal(ok, calls);
-        assert.equal(uasR.code, 0, `callee sipp at ${rate}/s: exit ${uasR.code}\n${uasR.stderr.slice(-800)}`);
       }
       // Timers settle: every transaction lingers 64×T1, ended calls a little longer. (A failed call that rang
       // waits for Timer C, 3 minutes: on a saturated machine the tables are not asserted empty.)
