@@ -140,8 +140,16 @@ function closes(kind: CallKind, m: SipMessage, answered: boolean): boolean {
 
 const NOTHING = 0, REQUEST_SEEN = 1, PROVISIONAL_SEEN = 2, FINAL_SEEN = 3;
 
-/** One call in CallTracker's due heap: the earliest time it can be due, valid while `gen` is its current one. */
-interface DueEntry { key: number; t: CallTrack; gen: number }
+/**
+ * A call's place in CallTracker's due bookkeeping: its position in `byId`
+ * order, the key of its live heap entry, and the call itself until it is
+ * retired. Heap entries point here, not at the call, so a stale entry (one a
+ * newer entry superseded, or one of a retired call) holds a few numbers until
+ * it is popped, not a whole call with its messages.
+ */
+interface DueMeta { seq: number; key: number; gen: number; t: CallTrack | null }
+/** One entry of the due heap: the earliest time its call can be due, valid while `gen` is its meta's. */
+interface DueEntry { key: number; meta: DueMeta; gen: number }
 
 export class CallTracker {
   /** The calls in memory, in order of their first message (Map order). */
@@ -167,7 +175,7 @@ export class CallTracker {
    * and its live entry.
    */
   private dueHeap: MinHeap<DueEntry> | null = null;
-  private readonly dueMeta = new Map<CallTrack, { seq: number; key: number; gen: number }>();
+  private readonly dueMeta = new Map<CallTrack, DueMeta>();
   private dueSeq = 0;
   private dueLinger = NaN;
   private dueIdle = NaN;
@@ -175,6 +183,8 @@ export class CallTracker {
   constructor(private readonly warn: (w: Warning) => void, private readonly opts: { keepRaw?: boolean; maxCalls?: number } = {}) {}
 
   get calls(): Call[] { return [...this.byId.values()].map((t) => t.call); }
+  /** Entries in the due heap, stale ones included (for tests: it must follow the calls in memory). */
+  get dueEntries(): number { return this.dueHeap?.size ?? 0; }
   get tracks(): readonly CallTrack[] { return [...this.byId.values()]; }
   track(callId: string): CallTrack | undefined { return this.byId.get(callId); }
 
@@ -254,11 +264,10 @@ export class CallTracker {
     const again: DueEntry[] = [];
     while (heap.size && heap.peek()!.key <= now) {
       const e = heap.pop()!;
-      const meta = this.dueMeta.get(e.t);
-      if (!meta || e.gen !== meta.gen) continue; // retired, or a newer entry stands for it
-      const t = e.t;
+      const meta = e.meta, t = meta.t;
+      if (!t || e.gen !== meta.gen) continue; // retired, or a newer entry stands for it
       const key = this.dueKey(t);
-      if (key > now) { meta.key = key; meta.gen++; heap.push({ key, t, gen: meta.gen }); continue; } // it moved on since
+      if (key > now) { meta.key = key; meta.gen++; heap.push({ key, meta, gen: meta.gen }); continue; } // it moved on since
       // The test itself, as every call had it each time.
       const last = Math.max(t.lastTime, quietSince(t.call.callId));
       if ((t.closedAt !== null && now - last >= lingerS) || now - last >= idleS) out.push(t);
@@ -286,21 +295,37 @@ export class CallTracker {
     const key = this.dueKey(t);
     let meta = this.dueMeta.get(t);
     if (!meta) {
-      meta = { seq: this.dueSeq++, key, gen: 0 };
+      meta = { seq: this.dueSeq++, key, gen: 0, t };
       this.dueMeta.set(t, meta);
-      this.dueHeap!.push({ key, t, gen: 0 });
+      this.dueHeap!.push({ key, meta, gen: 0 });
     } else if (key < meta.key) {
       meta.key = key;
       meta.gen++;
-      this.dueHeap!.push({ key, t, gen: meta.gen });
-    }
+      this.dueHeap!.push({ key, meta, gen: meta.gen });
+    } else return;
+    this.dueCompact();
+  }
+
+  /**
+   * Stale entries wait in the heap until their (late) key comes up: an hour of
+   * capture time for a call that ended early. Past twice the live ones, the
+   * heap is rebuilt from the live entries, so its size follows the calls in
+   * memory, not the calls seen in the last hour.
+   */
+  private dueCompact(): void {
+    const heap = this.dueHeap!;
+    if (heap.size <= 2 * this.dueMeta.size + 1024) return;
+    const fresh = new MinHeap<DueEntry>((x, y) => x.key < y.key);
+    for (const meta of this.dueMeta.values()) fresh.push({ key: meta.key, meta, gen: meta.gen });
+    this.dueHeap = fresh;
   }
 
   /** Settle a call's derived fields and forget it (its Call-ID seen again starts a new call). */
   retire(t: CallTrack): Call {
     settle(t);
     this.byId.delete(t.call.callId);
-    this.dueMeta.delete(t);
+    const meta = this.dueMeta.get(t);
+    if (meta) { meta.t = null; this.dueMeta.delete(t); }
     this.retiredIndex.set(t.call.callId, t.call.index);
     if (this.retiredIndex.size > MAX_RETIRED_IDS) this.retiredIndex.delete(this.retiredIndex.keys().next().value!);
     return t.call;

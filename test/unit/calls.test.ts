@@ -217,3 +217,29 @@ test('due(): the calls the scan of every call gives, in its order, through messa
     }
   }
 });
+
+test('due(): many short calls handed over one by one leave the due heap the size of the calls in memory, not of the last hour', () => {
+  // Each call: INVITE, BYE, 200 within a second, one call every 0.1 s of capture time; linger 32 s, idle 3600 s.
+  // Each call's first heap entry says "idle in an hour"; its BYE pushes an earlier one. Without compaction the
+  // stale hour-late entries (and, before, the calls they pointed at) piled up: 20 000 of them here.
+  const t = new CallTracker(() => {});
+  const quietSince = () => -Infinity;
+  let handed = 0, maxEntries = 0, maxLive = 0;
+  for (let i = 0; i < 20_000; i++) {
+    const now = i * 0.1, id = `short${i}`;
+    t.add(msg('10.0.0.1', '10.0.0.2', 'INVITE sip:bob@example.com SIP/2.0', '1 INVITE', { callId: id, time: now }));
+    t.add(msg('10.0.0.1', '10.0.0.2', 'BYE sip:bob@example.com SIP/2.0', '2 BYE', { callId: id, time: now + 0.05, toTag: 'b' }));
+    t.add(msg('10.0.0.2', '10.0.0.1', 'SIP/2.0 200 OK', '2 BYE', { callId: id, time: now + 0.06, toTag: 'b' }));
+    if (i % 10 === 0) {
+      const want = t.tracks.filter((k) => k.closedAt !== null && now - k.lastTime >= 32).map((k) => k.call.callId);
+      const got = t.due(now, 32, 3600, quietSince);
+      assert.deepEqual(got.map((k) => k.call.callId), want, `at ${now}`);
+      for (const k of got) { t.retire(k); handed++; }
+    }
+    maxEntries = Math.max(maxEntries, t.dueEntries);
+    maxLive = Math.max(maxLive, t.tracks.length);
+  }
+  assert.ok(handed > 19_000, `${handed} calls handed over`);
+  assert.ok(maxLive < 400, `${maxLive} calls in memory at most`);
+  assert.ok(maxEntries <= 2 * maxLive + 1024 + 2, `due heap reached ${maxEntries} entries for at most ${maxLive} calls in memory`);
+});
