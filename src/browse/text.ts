@@ -15,9 +15,66 @@ export function safe(s: string): string {
   return terminalText(s);
 }
 
+/**
+ * What --ascii draws for the browser's own symbols (arrows in the key hints
+ * and help, the sort arrow, "2×/1410" in the RTP column, the mark, the
+ * prompt's cursor, box lines); anything else outside printable ASCII is "?".
+ */
+const ASCII: Record<string, string> = {
+  '→': '->', '←': '<-', '↑': '^', '↓': 'v', '▲': '^', '▼': 'v', '▶': '>', '◀': '<', '×': 'x', '●': '*', '•': '*', '█': '_',
+  '–': '-', '—': '-', '─': '-', '│': '|', '·': '|', '…': '~',
+};
+
 /** Replace everything outside printable ASCII (for --ascii). */
 export function asciiOnly(s: string): string {
-  return s.replace(/[→]/g, '->').replace(/[–—─]/g, '-').replace(/·/g, '|').replace(/…/g, '~').replace(/[^\x20-\x7e]/g, '?');
+  return s.replace(/[^\x20-\x7e]/gu, (ch) => ASCII[ch] ?? '?');
+}
+
+/**
+ * Parts of a one-line bar (key hints, the status line) as [text, rank]: as
+ * many as fit `width` when joined by `sep`, in their order; the highest rank
+ * goes first, and rank 0 (help, quit, an error) stays whatever the width.
+ */
+export function fitParts(parts: readonly (readonly [string, number])[], sep: string, width: number): string {
+  let kept = parts.filter(([t]) => t);
+  const len = () => kept.reduce((a, [t]) => a + displayWidth(t), 0) + displayWidth(sep) * Math.max(0, kept.length - 1);
+  while (len() > width) {
+    let worst = -1;
+    kept.forEach(([, r], i) => { if (r > 0 && (worst < 0 || r >= kept[worst]![1])) worst = i; });
+    if (worst < 0) break;
+    kept = kept.filter((_, i) => i !== worst);
+  }
+  return kept.map(([t]) => t).join(sep);
+}
+
+/**
+ * A Line as lines of at most `width` columns: long header lines (Contact,
+ * Allow, Via) are wrapped, not cut, so the panel shows the whole message;
+ * continuation lines are indented by `indent` spaces. Styles carry over.
+ */
+export function wrapLine(line: Line, width: number, indent = 2): Line[] {
+  if (width <= indent + 1 || line.width <= width) return [line];
+  const out: Line[] = [];
+  let cur = new Line(line.base);
+  let used = 0;
+  for (const seg of line.segs) {
+    let chunk = '';
+    for (const ch of seg.text) {
+      const w = displayWidth(ch);
+      if (used + w > width) {
+        cur.add(chunk, seg.style);
+        out.push(cur);
+        cur = new Line(line.base).add(' '.repeat(indent));
+        used = indent;
+        chunk = '';
+      }
+      chunk += ch;
+      used += w;
+    }
+    cur.add(chunk, seg.style);
+  }
+  if (cur.segs.length) out.push(cur);
+  return out;
 }
 
 /** The styles the screen uses; each maps to SGR parameters. */

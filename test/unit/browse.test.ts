@@ -12,7 +12,7 @@ import { decodeKeys, type KeyEvent } from '../../src/browse/keys.js';
 import { safe, Line, renderLine } from '../../src/browse/text.js';
 import { CallStore, SUMMARY_FACTOR, liveRtpCell } from '../../src/browse/store.js';
 import { App } from '../../src/browse/app.js';
-import { COLUMNS, initialList, visibleCalls } from '../../src/browse/list.js';
+import { COLUMNS, initialList, visibleCalls, warmSearch } from '../../src/browse/list.js';
 import { openFeed, parseHepListen, startAnalysis, FeedError } from '../../src/browse/feed.js';
 import { displayWidth } from '../../src/render/terminal.js';
 import { PcapWriter } from '../../src/capture/writer.js';
@@ -139,8 +139,8 @@ test('App: sort by any column both ways, filter on any header, quick filters, ma
     assert.deepEqual(rows(), [2, 4, 8, 1, 5, 7, 3, 6, 9]);
     a.handle(key('r'));
     assert.deepEqual(rows(), [3, 6, 9, 1, 5, 7, 2, 4, 8]);
-    // Quick filter: REJECTED only (CALL SETUP, RINGING, IN CALL, COMPLETED, CANCELLED, REJECTED).
-    for (let i = 0; i < 6; i++) a.handle(key('f'));
+    // Quick filter: REJECTED only, through the states present (IN CALL, COMPLETED, REJECTED), not every state there is.
+    for (let i = 0; i < 3; i++) a.handle(key('f'));
     assert.equal(a.list.state, 'REJECTED');
     assert.deepEqual(rows(), [3, 6, 9]);
     a.handle(key('c'));
@@ -260,14 +260,17 @@ test('parseHepListen: udp:ADDR:PORT, [v6]:PORT, PORT; bad values are FeedErrors'
   assert.throws(() => parseHepListen('udp:1.2.3.4:70000'), FeedError);
 });
 
-test('5 000 calls: a frame after a keypress (scroll, sort, filter) costs a few ms, not the call count', async (t) => {
+test('5 000 calls: a frame after a keypress (scroll, sort, filter, the first filter keystroke too) costs a few ms, not the call count', async (t) => {
   const { store, dir } = await analyzed(capture(5000, (i) => `User ${i}`));
   try {
     assert.equal(store.calls.length, 5000);
     const a = app(store, 200, 60);
-    a.frame();
     const time = (f: () => void) => { const t0 = process.hrtime.bigint(); f(); return Number(process.hrtime.bigint() - t0) / 1e6; };
-    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const open = time(() => a.frame());
+    // What browse does once the file is read, in slices between keys: build every call's search text.
+    let slices = 0;
+    const warm = time(() => { while (!warmSearch(store.calls, 15)) slices++; });
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const scroll: number[] = [];
     for (let i = 0; i < 50; i++) scroll.push(time(() => { a.handle(key('pagedown')); a.frame(); }));
     const sort: number[] = [];
@@ -277,9 +280,11 @@ test('5 000 calls: a frame after a keypress (scroll, sort, filter) costs a few m
     for (const ch of 'user 4999') filter.push(time(() => { a.handle(key(ch)); a.frame(); }));
     a.handle(key('enter'));
     assert.equal(a.frame().filter((l) => l.includes('User 4999')).length, 1);
-    t.diagnostic(`median ms per keypress + frame over 5000 calls: scroll ${median(scroll).toFixed(2)}, sort ${median(sort).toFixed(2)}, filter ${median(filter).toFixed(2)}`);
-    // 50 ms is the target; the bound here leaves room for a loaded CI machine.
+    t.diagnostic(`ms over 5000 calls: first frame ${open.toFixed(1)}, search text warmed in ${warm.toFixed(1)} (${slices + 1} slices of 15 ms); per keypress + frame, median (max): scroll ${median(scroll).toFixed(2)} (${Math.max(...scroll).toFixed(2)}), sort ${median(sort).toFixed(2)} (${Math.max(...sort).toFixed(2)}), filter ${median(filter).toFixed(2)} (${Math.max(...filter).toFixed(2)}), first filter keystroke ${filter[0]!.toFixed(2)}`);
+    // 50 ms is the target; the bounds here leave room for a loaded CI machine.
     assert.ok(median(scroll) < 50, `scroll ${median(scroll)} ms`);
     assert.ok(median(filter) < 150, `filter ${median(filter)} ms`);
+    // The first keystroke is not the one that pays for every call's search text (it was 143-311 ms).
+    assert.ok(filter[0]! < 3 * median(filter) + 20, `first filter keystroke ${filter[0]} ms, others ${median(filter)} ms`);
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
