@@ -9,7 +9,7 @@ import { callTitle, type LadderRow } from '../render/ladder/index.js';
 import { ColumnWidths, COLUMNS, cycle, headerLine, initialList, KINDS, layout, rowLine, STATES, visibleCalls, type ListState } from './list.js';
 import { buildFlow, eventLines, flowStyle, messageLines, messageOf, streamLines, type FlowView } from './flow.js';
 import type { InputEvent, KeyEvent } from './keys.js';
-import { clip, displayWidth, fitParts, Line, renderLine, safe, wrapLine, type Paint, type Style } from './text.js';
+import { clip, clipStart, displayWidth, fitParts, Line, renderLine, safe, wrapLine, type Paint, type Style } from './text.js';
 import type { CallStore } from './store.js';
 
 export const HELP: [string, string][] = [
@@ -296,9 +296,12 @@ export class App {
     return lines.map((l) => renderLine(l, this.cols, this.opts.paint));
   }
 
+  /** The title bar; a long source name gives way (cut at its start) to the counts and filters after it. */
   private titleLine(text: string): Line {
     const l = new Line('status');
-    l.add(` sipflow browse · ${safe(this.opts.label)} · ${text}`);
+    const room = this.cols - displayWidth(` sipflow browse ·  · ${text}`);
+    const label = clipStart(safe(this.opts.label), Math.max(12, room), this.opts.paint.ascii ? '~' : '…');
+    l.add(` sipflow browse · ${label} · ${text}`);
     return l;
   }
 
@@ -361,7 +364,7 @@ export class App {
     else if (!st.done) parts.push(['reading…', 1]);
     const extra = this.opts.stats?.();
     if (extra) parts.push([extra, 5]);
-    if (st.summarised || st.forgotten) parts.push([`${st.summarised} calls summarised, ${st.forgotten} forgotten (--max-calls ${st.maxCalls})`, 2]);
+    if (st.summarised || st.forgotten) parts.push([`max-calls ${st.maxCalls}: ${st.summarised} summarised, ${st.forgotten} forgotten`, 2]);
     if (st.warnings.length) parts.push([`${st.warnings.length} warning${st.warnings.length === 1 ? '' : 's'} (W)`, 3]);
     const note = this.opts.note?.();
     if (note) parts.push([safe(note), 3]);

@@ -47,36 +47,6 @@ export function fitParts(parts: readonly (readonly [string, number])[], sep: str
   return kept.map(([t]) => t).join(sep);
 }
 
-/**
- * A Line as lines of at most `width` columns: long header lines (Contact,
- * Allow, Via) are wrapped, not cut, so the panel shows the whole message;
- * continuation lines are indented by `indent` spaces. Styles carry over.
- */
-export function wrapLine(line: Line, width: number, indent = 2): Line[] {
-  if (width <= indent + 1 || line.width <= width) return [line];
-  const out: Line[] = [];
-  let cur = new Line(line.base);
-  let used = 0;
-  for (const seg of line.segs) {
-    let chunk = '';
-    for (const ch of seg.text) {
-      const w = displayWidth(ch);
-      if (used + w > width) {
-        cur.add(chunk, seg.style);
-        out.push(cur);
-        cur = new Line(line.base).add(' '.repeat(indent));
-        used = indent;
-        chunk = '';
-      }
-      chunk += ch;
-      used += w;
-    }
-    cur.add(chunk, seg.style);
-  }
-  if (cur.segs.length) out.push(cur);
-  return out;
-}
-
 /** The styles the screen uses; each maps to SGR parameters. */
 export type Style = '' | 'bold' | 'dim' | 'inverse' | 'sel' | 'mark' | 'head' | 'green' | 'yellow' | 'red' | 'magenta' | 'cyan' | 'blue' | 'status' | 'hname';
 
@@ -132,6 +102,76 @@ export function renderLine(line: Line, width: number, paint: Paint): string {
   }
   if (used < width) out += ' '.repeat(width - used);
   return base ? `${base}${out}\x1b[0m` : out;
+}
+
+/**
+ * A Line as lines of at most `width` columns: long header lines (Contact,
+ * Allow, Via) are wrapped, not cut, so the panel shows the whole message.
+ * A line breaks after a space, comma or semicolon in its second half, else
+ * at the width; continuation lines are indented by `indent` spaces (as a
+ * folded SIP header is). Styles carry over.
+ */
+export function wrapLine(line: Line, width: number, indent = 2): Line[] {
+  if (width <= indent + 8 || line.width <= width) return [line];
+  // Where each output line starts, as code point offsets into the line's text.
+  const chars = [...line.plain()];
+  const starts = [0];
+  let used = 0;
+  let soft = -1;
+  for (let i = 0; i < chars.length; i++) {
+    const w = displayWidth(chars[i]!);
+    if (used + w > width) {
+      const from = starts[starts.length - 1]!;
+      const cut = soft > from && used - widthOf(chars, soft, i) >= width / 2 ? soft : i;
+      starts.push(cut);
+      used = indent + widthOf(chars, cut, i);
+      soft = -1;
+    }
+    used += w;
+    if (chars[i] === ' ' || chars[i] === ',' || chars[i] === ';') soft = i + 1;
+  }
+  const out: Line[] = [];
+  let cur = new Line(line.base);
+  let pos = 0;
+  let next = 1;
+  for (const seg of line.segs) {
+    let chunk = '';
+    for (const ch of seg.text) {
+      if (next < starts.length && pos === starts[next]) {
+        cur.add(chunk, seg.style);
+        out.push(cur);
+        cur = new Line(line.base).add(' '.repeat(indent));
+        chunk = '';
+        next++;
+      }
+      chunk += ch;
+      pos++;
+    }
+    cur.add(chunk, seg.style);
+  }
+  out.push(cur);
+  return out;
+}
+
+function widthOf(chars: string[], from: number, to: number): number {
+  let w = 0;
+  for (let i = from; i < to; i++) w += displayWidth(chars[i]!);
+  return w;
+}
+
+/** `s` in at most `w` columns, cut at its start ("…/dir/file.pcap"): the end of a path says most. */
+export function clipStart(s: string, w: number, ell = '…'): string {
+  if (displayWidth(s) <= w) return s;
+  const chars = [...s];
+  let out = '';
+  let used = displayWidth(ell);
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const cw = displayWidth(chars[i]!);
+    if (used + cw > w) break;
+    out = chars[i]! + out;
+    used += cw;
+  }
+  return ell + out;
 }
 
 export { clip, displayWidth };
