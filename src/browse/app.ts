@@ -479,8 +479,8 @@ export class App {
   private scrolled(title: string, body: Line[]): Line[] {
     const height = this.rows - 2;
     this.helpTop = Math.max(0, Math.min(this.helpTop, body.length - height));
-    const more = body.length > height ? ` · ${this.helpTop + 1}-${Math.min(body.length, this.helpTop + height)}/${body.length}, ↑↓ PgUp PgDn scroll` : '';
-    return [this.titleLine(`${title} (any key returns${more})`), ...body.slice(this.helpTop, this.helpTop + height)];
+    const more = body.length > height ? ` ${this.helpTop + 1}-${Math.min(body.length, this.helpTop + height)}/${body.length} · ↑↓ PgDn` : '';
+    return [this.titleLine(`${title}${more} · any key returns`), ...body.slice(this.helpTop, this.helpTop + height)];
   }
 
   private helpFrame(): Line[] {

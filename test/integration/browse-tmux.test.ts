@@ -104,7 +104,7 @@ test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REF
     t.keys('q');
     await t.waitFor(/\d+\/2 calls/);
     t.keys('?');
-    s = await t.waitFor('help (any key returns');
+    s = await t.waitFor(/help( [0-9-]+\/\d+ · ↑↓ PgDn)? · any key returns/);
     assert.match(s, /filter as you type/);
     t.keys('x', 'q');
     await t.waitFor('[exit 0]');

@@ -404,7 +404,7 @@ test('flow: t keeps the selected message; the title names a sort column too narr
     assert.match(plain(a).at(-1)!, /2 warnings \(W\)/);
     a.handle(key('W'));
     const s = plain(a).join('\n');
-    assert.match(s, /2 warnings \(any key returns/);
+    assert.match(s, /2 warnings · any key returns/);
     assert.match(s, /frame 2: bad \ufffd\[2J header \[evil\]/);
     assert.match(s, /second \[n\]/);
     a.handle(key('x'));
