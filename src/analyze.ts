@@ -47,6 +47,13 @@ export interface AnalyzeOptions extends NetDecoderOptions {
   lingerS?: number;
   /** Seconds without any SIP or media after which an open call is handed over anyway (default 3600). */
   idleS?: number;
+  /**
+   * Streaming from a live source: while no frame arrives, capture time is
+   * taken to go on with the wall clock from the last frame, so calls that are
+   * over are still handed over when the feed goes quiet (an idle tcpdump, the
+   * end of a replay). Capture time alone only moves with the next packet.
+   */
+  wallClock?: boolean;
 }
 
 /** The empty payload the reused tap record starts with. */
@@ -200,10 +207,23 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     }
   };
 
+  // The wall clock of a quiet live feed: checked once a second between reads (the pass is single-threaded,
+  // so a check never lands inside a frame), it moves `now` on from the last frame's time by the time since.
+  let lastFrameAt = 0;
+  let lastFrameT = -Infinity;
+  const clock = onCallDone && opts.wallClock ? setInterval(() => {
+    const quietS = (Date.now() - lastFrameAt) / 1000;
+    if (lastFrameT === -Infinity || quietS < 1 || lastFrameT + quietS <= now) return;
+    now = lastFrameT + quietS;
+    retireDue();
+  }, 1000) : null;
+  clock?.unref();
+
   const info = await readCaptures(paths, {
     onFrame(f: Frame) {
       if (!haveFirst) { firstSec = f.tsSec; firstNsec = f.tsNsec; haveFirst = true; }
       const t = rel(f.tsSec, f.tsNsec);
+      if (clock) { lastFrameAt = Date.now(); if (t > lastFrameT) lastFrameT = t; }
       if (frameTaps.length) for (const tap of frameTaps) tap.onFrame!(f, t);
       if (onCallDone && t > now) {
         now = t;
@@ -213,7 +233,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     },
     onWarning: warn,
     onProgress: opts.onProgress,
-  });
+  }).finally(() => { if (clock) clearInterval(clock); });
   net.finish();
   tcp.finish();
 

@@ -5,34 +5,36 @@
  * pure function of the state, so tests can call `frame()` without a terminal.
  */
 import type { Call, Report } from '../model.js';
-import { callTitle } from '../render/ladder/index.js';
-import { COLUMNS, cycle, headerLine, initialList, KINDS, layout, rowLine, STATES, visibleCalls, type ListState } from './list.js';
+import { callTitle, type LadderRow } from '../render/ladder/index.js';
+import { ColumnWidths, COLUMNS, cycle, headerLine, initialList, KINDS, layout, rowLine, STATES, visibleCalls, type ListState } from './list.js';
 import { buildFlow, eventLines, flowStyle, messageLines, messageOf, streamLines, type FlowView } from './flow.js';
 import type { InputEvent, KeyEvent } from './keys.js';
-import { clip, displayWidth, Line, renderLine, safe, type Paint, type Style } from './text.js';
+import { clip, clipStart, displayWidth, fitParts, Line, renderLine, safe, wrapLine, type Paint, type Style } from './text.js';
 import type { CallStore } from './store.js';
 
 export const HELP: [string, string][] = [
   ['Call list', ''],
-  ['↑ ↓ PgUp PgDn Home End', 'move the selection (mouse wheel scrolls, a click selects)'],
+  ['↑ ↓ PgUp PgDn Home End', 'move the selection (the mouse wheel scrolls, a click selects, a click on the selected row opens its flow)'],
   ['Enter', 'open the call flow of the marked calls, or of the selected one'],
   ['Space', 'mark / unmark the call (several marked calls open as one flow)'],
   ['/', 'filter as you type: From, To, Call-ID, User-Agent, any header (Enter keeps it, Esc clears)'],
   ['s  S', 'sort by the next / previous column (a click on a column header sorts by it)'],
   ['r', 'reverse the sort'],
-  ['f  o  k', 'quick filters: cycle the state, the outcome, the dialog kind'],
+  ['f  o  k', 'quick filters: cycle the state, the outcome, the dialog kind (those present in the capture)'],
+  ['F  O  K', 'the same quick filters, cycled backwards'],
   ['a', 'all dialogs (registrations, OPTIONS...) or INVITE dialogs only'],
-  ['c', 'clear every filter and mark'],
+  ['c', 'clear the filters and marks (the a choice stays)'],
   ['w', 'save the marked (or selected) calls: .pcapng, ladder .txt and .svg, the list as .csv'],
   ['Call flow', ''],
   ['↑ ↓ Home End', 'select a message (or an RTP span)'],
   ['PgUp PgDn', 'scroll the message panel'],
-  ['t', 'show / hide RTP streams in the ladder'],
+  ['t', 'show / hide RTP streams in the ladder (the selected message stays selected)'],
   ['e', 'events timeline and RTP stream statistics in the panel (again: the message)'],
   ['w', 'save these calls'],
   ['q  Esc  ←', 'back to the call list'],
   ['Anywhere', ''],
   ['?  F1', 'this help'],
+  ['W', "the analysis's warnings (any key returns)"],
   ['q', 'quit (from the call list); Ctrl-C quits at once; Ctrl-Z suspends (fg resumes)'],
 ];
 
@@ -46,6 +48,8 @@ export interface FlowState {
   panelTop: number;
   rtp: boolean;
   panel: 'message' | 'events';
+  /** The row to select again once the ladder is rebuilt (after t: the rows change, the message stays). */
+  keep: LadderRow | null;
 }
 
 export interface AppOptions {
@@ -65,7 +69,7 @@ export interface AppOptions {
 }
 
 export class App {
-  mode: 'list' | 'flow' | 'help' = 'list';
+  mode: 'list' | 'flow' | 'help' | 'warnings' = 'list';
   list: ListState = initialList();
   /** The selected call (kept across live updates and re-sorting), and the first row in view. */
   selected: Call | null = null;
@@ -78,6 +82,7 @@ export class App {
   private visible: Call[] = [];
   private visibleKey = '';
   private lastHeaderCols: { start: number; end: number; col: number }[] = [];
+  private readonly widths = new ColumnWidths();
 
   constructor(readonly store: CallStore, readonly opts: AppOptions, public cols = 80, public rows = 24) {}
 
@@ -123,7 +128,7 @@ export class App {
     if (ev.type === 'key' && ev.ctrl && ev.name === 'z') { this.opts.suspend?.(); return true; }
     if (ev.type === 'mouse') { this.mouse(ev); return true; }
     if (this.prompt) { this.promptKey(ev); return true; }
-    if (this.mode === 'help') {
+    if (this.mode === 'help' || this.mode === 'warnings') {
       // The arrows and pages scroll a help taller than the terminal; any other key returns.
       const page = Math.max(1, this.rows - 3);
       if (ev.name === 'down') this.helpTop++;
@@ -134,6 +139,7 @@ export class App {
       return true;
     }
     if (ev.name === '?' || ev.name === 'f1') { this.mode = 'help'; this.helpTop = 0; return true; }
+    if (ev.name === 'W') { this.mode = 'warnings'; this.helpTop = 0; return true; }
     if (this.mode === 'flow') return this.flowKey(ev);
     return this.listKey(ev);
   }
@@ -158,15 +164,22 @@ export class App {
       case 's': this.list = { ...this.list, sortCol: (this.list.sortCol + 1) % COLUMNS.length, sortDesc: false }; break;
       case 'S': this.list = { ...this.list, sortCol: (this.list.sortCol + COLUMNS.length - 1) % COLUMNS.length, sortDesc: false }; break;
       case 'r': this.list = { ...this.list, sortDesc: !this.list.sortDesc }; break;
-      case 'f': case 'F': this.list = { ...this.list, state: cycle(this.list.state, STATES, ev.name === 'F') }; break;
+      case 'f': case 'F': this.list = { ...this.list, state: cycle(this.list.state, this.states(), ev.name === 'F') }; break;
       case 'o': case 'O': this.list = { ...this.list, outcome: cycle(this.list.outcome, this.outcomes(), ev.name === 'O') }; break;
       case 'k': case 'K': this.list = { ...this.list, kind: cycle(this.list.kind, KINDS, ev.name === 'K') }; break;
       case 'a': this.list = { ...this.list, all: !this.list.all }; break;
-      case 'c': this.list = { ...initialList(), sortCol: this.list.sortCol, sortDesc: this.list.sortDesc }; this.marked.clear(); break;
+      // Filters and marks go; the sort and the a choice (a view, not a filter) stay.
+      case 'c': this.list = { ...initialList(), sortCol: this.list.sortCol, sortDesc: this.list.sortDesc, all: this.list.all }; this.marked.clear(); break;
       case 'w': this.askSave(this.chosen()); break;
       default: break;
     }
     return true;
+  }
+
+  /** States of the INVITE dialogs present, in the state machine's order, for the state quick filter. */
+  private states(): string[] {
+    const present = new Set<string>(this.store.calls.filter((c) => c.kind === 'call').map((c) => c.state));
+    return STATES.filter((x) => present.has(x));
   }
 
   /** Outcomes present in the capture, for the outcome quick filter. */
@@ -185,7 +198,7 @@ export class App {
   openFlow(): void {
     const calls = this.chosen();
     if (!calls.length) return;
-    this.flow = { calls, view: null, key: '', sel: 0, top: 0, panelTop: 0, rtp: false, panel: 'message' };
+    this.flow = { calls, view: null, key: '', sel: 0, top: 0, panelTop: 0, rtp: false, panel: 'message', keep: null };
     this.mode = 'flow';
   }
 
@@ -230,7 +243,7 @@ export class App {
       case 'end': f.sel = Math.max(0, rowsN - 1); f.panelTop = 0; break;
       case 'pageup': f.panelTop = Math.max(0, f.panelTop - this.panelHeight()); break;
       case 'pagedown': f.panelTop += this.panelHeight(); break;
-      case 't': f.rtp = !f.rtp; f.key = ''; f.sel = 0; break;
+      case 't': f.keep = f.view?.ladder.rows[f.sel] ?? null; f.rtp = !f.rtp; f.key = ''; break;
       case 'e': f.panel = f.panel === 'message' ? 'events' : 'message'; f.panelTop = 0; break;
       case 'w': this.askSave(f.calls); break;
       default: break;
@@ -271,21 +284,24 @@ export class App {
   private flowWidth(): number { return this.side() ? Math.floor(this.cols * 0.56) : this.cols; }
   private panelHeight(): number {
     const body = this.rows - 2;
-    return this.side() ? body : body - Math.max(6, Math.floor(body * 0.55)) - 1;
+    return this.side() ? body - 1 : body - Math.max(6, Math.floor(body * 0.55)) - 1;
   }
 
   /** The frame: exactly `rows` lines of exactly `cols` columns. */
   frame(): string[] {
-    const lines = this.mode === 'help' ? this.helpFrame() : this.mode === 'flow' && this.flow ? this.flowFrame() : this.listFrame();
+    const lines = this.mode === 'help' ? this.helpFrame() : this.mode === 'warnings' ? this.warningsFrame() : this.mode === 'flow' && this.flow ? this.flowFrame() : this.listFrame();
     while (lines.length < this.rows - 1) lines.push(new Line());
     lines.length = this.rows - 1;
     lines.push(this.statusLine());
     return lines.map((l) => renderLine(l, this.cols, this.opts.paint));
   }
 
+  /** The title bar; a long source name gives way (cut at its start) to the counts and filters after it. */
   private titleLine(text: string): Line {
     const l = new Line('status');
-    l.add(` sipflow browse · ${safe(this.opts.label)} · ${text}`);
+    const room = this.cols - displayWidth(` sipflow browse ·  · ${text}`);
+    const label = clipStart(safe(this.opts.label), Math.max(12, room), this.opts.paint.ascii ? '~' : '…');
+    l.add(` sipflow browse · ${label} · ${text}`);
     return l;
   }
 
@@ -297,7 +313,11 @@ export class App {
       s.filter ? `filter "${s.filter}"` : '', s.state ? `state ${s.state}` : '', s.outcome ? `outcome ${s.outcome}` : '',
       s.kind ? `kind ${s.kind}` : '', s.all ? 'all dialogs' : '', this.marked.size ? `${this.marked.size} marked` : '',
     ].filter(Boolean).join(' · ');
-    const out: Line[] = [this.titleLine(`${v.length}/${total} calls${filters ? ' · ' + filters : ''}`)];
+    const r = this.report();
+    const { keep, widths } = layout(this.widths.natural(this.store.calls, r, s, this.store.version), this.cols);
+    // Sorted on a column too narrow a terminal leaves out: the title says so, as the header cannot.
+    const hidden = keep.includes(s.sortCol) ? '' : ` · sorted by ${COLUMNS[s.sortCol]!.head}${s.sortDesc ? ' ▼' : ' ▲'}`;
+    const out: Line[] = [this.titleLine(`${v.length}/${total} calls${hidden}${filters ? ' · ' + filters : ''}`)];
     const height = this.listRows();
     const sel = this.selIndex();
     if (sel >= 0) {
@@ -306,10 +326,6 @@ export class App {
     }
     this.top = Math.max(0, Math.min(this.top, Math.max(0, v.length - height)));
     const page = v.slice(this.top, this.top + height);
-    const r = this.report();
-    // Widths from the rows in view: cost per frame follows the screen, not the call count.
-    const cells = page.map((c) => COLUMNS.map((col) => safe(col.cell(c, r))));
-    const { keep, widths } = layout(cells, this.cols);
     out.push(headerLine(keep, widths, s, this.opts.paint.ascii));
     this.lastHeaderCols = [];
     let x = 2;
@@ -318,43 +334,54 @@ export class App {
     if (!v.length) out.push(new Line().add(total ? '  no call matches the filters (c clears them)' : this.store.done ? '  no SIP dialogs found' : '  waiting for SIP…', 'dim'));
     while (out.length < this.rows - 2) out.push(new Line());
     out.length = this.rows - 2;
-    out.push(this.hintLine('↑↓ move  Enter flow  Space mark  / filter  s/S sort  r reverse  f/o/k state/outcome/kind  a all  w save  ? help  q quit'));
+    out.push(this.hintLine([['↑↓ move', 5], ['Enter flow', 1], ['Space mark', 3], ['/ filter', 1], ['s/S sort', 2], ['r reverse', 7], ['f/o/k state/outcome/kind', 6], ['a all', 8], ['w save', 2], ['? help', 0], ['q quit', 0]]));
     return out;
   }
 
-  private hintLine(text: string): Line {
+  /**
+   * The line above the status line: the prompt while one is open, else a
+   * notice (what a save wrote: it gets a line of its own, the status line is
+   * full of counters), else the key hints that fit the width (help and quit
+   * always among them).
+   */
+  private hintLine(hints: [string, number][]): Line {
     if (this.prompt) {
       const l = new Line();
       l.add(this.prompt.kind === 'filter' ? 'filter: ' : 'save as (base name): ', 'bold').add(safe(this.prompt.text)).add('█');
       return l;
     }
-    return new Line().add(text, 'dim');
+    if (this.notice) return new Line().add(safe(this.notice), 'bold');
+    return new Line().add(fitParts(hints, '  ', this.cols), 'dim');
   }
 
+  /** Counters and the source's state; what does not fit the width goes, the least telling first. */
   private statusLine(): Line {
     const st = this.store;
-    const parts: string[] = [];
-    if (this.notice) parts.push(this.notice);
-    if (st.error) parts.push(`error: ${st.error}`);
-    parts.push(`${st.frames} frames`);
-    if (this.opts.live) parts.push(st.done ? 'feed ended' : 'live');
-    else if (!st.done) parts.push('reading…');
+    const parts: [string, number][] = [];
+    if (st.error) parts.push([`error: ${safe(st.error)}`, 0]);
+    parts.push([`${st.frames} frames`, 4]);
+    if (this.opts.live) parts.push([st.done ? 'feed ended' : 'live', 1]);
+    else if (!st.done) parts.push(['reading…', 1]);
     const extra = this.opts.stats?.();
-    if (extra) parts.push(extra);
-    if (st.summarised || st.forgotten) parts.push(`${st.summarised} calls summarised, ${st.forgotten} forgotten (--max-calls ${st.maxCalls})`);
-    if (st.warnings.length) parts.push(`${st.warnings.length} warnings`);
+    if (extra) parts.push([extra, 5]);
+    if (st.summarised || st.forgotten) parts.push([`max-calls ${st.maxCalls}: ${st.summarised} summarised, ${st.forgotten} forgotten`, 2]);
+    if (st.warnings.length) parts.push([`${st.warnings.length} warning${st.warnings.length === 1 ? '' : 's'} (W)`, 3]);
     const note = this.opts.note?.();
-    if (note) parts.push(safe(note));
-    return new Line('status').add(' ' + parts.join(' · '));
+    if (note) parts.push([safe(note), 3]);
+    return new Line('status').add(' ' + fitParts(parts, ' · ', this.cols - 1));
   }
 
   private ensureFlow(): FlowView {
     const f = this.flow!;
     const key = `${this.store.version}|${this.flowWidth()}|${f.rtp}`;
     if (!f.view || f.key !== key) {
-      // A live call grows: rebuild its ladder, keeping the selected row.
+      // A live call grows (rows come in between when calls are merged), t adds or removes the RTP
+      // spans: rebuild the ladder and select the same message again, not the same position.
+      const keep = f.keep ?? f.view?.ladder.rows[f.sel] ?? null;
       f.view = buildFlow(this.report(), f.calls, { width: this.flowWidth(), rtp: f.rtp, ascii: this.opts.paint.ascii });
       f.key = key;
+      if (keep) f.sel = sameRow(f.view.ladder.rows, keep);
+      f.keep = null;
       f.sel = Math.min(f.sel, Math.max(0, f.view.ladder.rows.length - 1));
     }
     return f.view;
@@ -395,16 +422,23 @@ export class App {
     // The panel: the selected message, an RTP span's figures, or the events and streams.
     const row = view.ladder.rows[f.sel];
     const summarised = f.calls.some((c) => c.messages.length === 0);
-    let panel: Line[];
-    if (f.panel === 'events') panel = eventLines(f.calls, this.report());
-    else if (row?.kind === 'rtp') panel = streamLines(this.report().rtpStreams.find((s) => s.index === row.stream));
-    else panel = messageLines(row ? messageOf(f.calls, row) : null, summarised);
-    const panelH = side ? body : body - ladderH - 1;
+    let text: Line[];
+    if (f.panel === 'events') text = eventLines(f.calls, this.report());
+    else if (row?.kind === 'rtp') text = streamLines(this.report().rtpStreams.find((s) => s.index === row.stream));
+    else text = messageLines(row ? messageOf(f.calls, row) : null, summarised);
+    // Beside the ladder, the panel's first line is its label (what it shows, which lines of how many).
+    const pw = side ? this.cols - fw - 1 : this.cols;
+    const panel = text.flatMap((l) => wrapLine(l, pw));
+    const panelH = side ? body - 1 : body - ladderH - 1;
     f.panelTop = Math.max(0, Math.min(f.panelTop, Math.max(0, panel.length - panelH)));
     const shownPanel = panel.slice(f.panelTop, f.panelTop + panelH);
+    const more = panel.length > panelH ? ` ${f.panelTop + 1}-${Math.min(panel.length, f.panelTop + panelH)}/${panel.length} PgUp/PgDn` : '';
+    const rule = paint.ascii ? '-' : '─';
+    const label = `${rule.repeat(3)} ${f.panel === 'events' ? 'events & streams' : row?.kind === 'rtp' ? 'RTP stream' : 'message'}${more} `;
+    const labelLine = (w: number) => new Line().add(label + rule.repeat(Math.max(0, w - displayWidth(label))), 'dim');
+    if (side) shownPanel.unshift(labelLine(pw));
 
     if (side) {
-      const pw = this.cols - fw - 1;
       const bar = paint.ascii ? '|' : '│';
       for (let k = 0; k < body; k++) {
         const l = new Line();
@@ -420,16 +454,33 @@ export class App {
     } else {
       out.push(...ladder.slice(0, ladderH));
       while (out.length < 1 + ladderH) out.push(new Line());
-      const more = panel.length > panelH ? ` ${f.panelTop + 1}-${Math.min(panel.length, f.panelTop + panelH)}/${panel.length} PgUp/PgDn` : '';
-      const rule = paint.ascii ? '-' : '─';
-      const label = rule.repeat(3) + (f.panel === 'events' ? ' events & streams ' : row?.kind === 'rtp' ? ' RTP stream ' : ' message ') + more + ' ';
-      out.push(new Line().add(label + rule.repeat(Math.max(0, this.cols - displayWidth(label))), 'dim'));
+      out.push(labelLine(this.cols));
       out.push(...shownPanel);
     }
     while (out.length < this.rows - 2) out.push(new Line());
     out.length = this.rows - 2;
-    out.push(this.hintLine('↑↓ message  PgUp/PgDn panel  t RTP  e events/streams  w save  q back  ? help'));
+    out.push(this.hintLine([['↑↓ message', 2], ['PgUp/PgDn panel', 3], ['t RTP', 4], ['e events/streams', 5], ['w save', 1], ['q back', 0], ['? help', 0]]));
     return out;
+  }
+
+  /** The analysis's warnings (the status line only counts them), wrapped, scrolled as the help is. */
+  private warningsFrame(): Line[] {
+    const body: Line[] = [];
+    const ws = this.store.warnings;
+    if (!ws.length) body.push(new Line().add('  no warnings', 'dim'));
+    for (const w of ws) {
+      const head = w.frame === null ? '' : `frame ${w.frame}: `;
+      wrap(safe(`${head}${w.message} [${w.code}]`), this.cols - 4).forEach((part, i) => body.push(new Line().add((i === 0 ? ' • ' : '   ') + part)));
+    }
+    return this.scrolled(`${ws.length} warning${ws.length === 1 ? '' : 's'}`, body);
+  }
+
+  /** A titled page of lines scrolled by helpTop (help, warnings). */
+  private scrolled(title: string, body: Line[]): Line[] {
+    const height = this.rows - 2;
+    this.helpTop = Math.max(0, Math.min(this.helpTop, body.length - height));
+    const more = body.length > height ? ` ${this.helpTop + 1}-${Math.min(body.length, this.helpTop + height)}/${body.length} · ↑↓ PgDn` : '';
+    return [this.titleLine(`${title}${more} · any key returns`), ...body.slice(this.helpTop, this.helpTop + height)];
   }
 
   private helpFrame(): Line[] {
@@ -443,11 +494,17 @@ export class App {
     }
     body.push(new Line());
     for (const part of wrap('Colours follow the call table (NO_COLOR or --no-color turns them off); --ascii draws without box characters.', this.cols - 4)) body.push(new Line().add('   ' + part, 'dim'));
-    const height = this.rows - 2;
-    this.helpTop = Math.max(0, Math.min(this.helpTop, body.length - height));
-    const more = body.length > height ? ` · ${this.helpTop + 1}-${Math.min(body.length, this.helpTop + height)}/${body.length}, ↑↓ PgUp PgDn scroll` : '';
-    return [this.titleLine(`help (any key returns${more})`), ...body.slice(this.helpTop, this.helpTop + height)];
+    return this.scrolled('help', body);
   }
+}
+
+/** The row of `rows` that shows what `was` showed (the same message, the same RTP stream), else the nearest in time. */
+export function sameRow(rows: readonly LadderRow[], was: LadderRow): number {
+  const i = rows.findIndex((r) => r.kind === was.kind && r.call === was.call && (r.kind === 'rtp' ? r.stream === (was as typeof r).stream : r.frame === was.frame && r.time === was.time));
+  if (i >= 0) return i;
+  let best = 0;
+  rows.forEach((r, k) => { if (Math.abs(r.time - was.time) < Math.abs(rows[best]!.time - was.time)) best = k; });
+  return best;
 }
 
 /** Words of `s` in lines of at most `w` columns. */

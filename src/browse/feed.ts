@@ -11,8 +11,9 @@
  * The live sources go through a FIFO so that the one capture reader and the
  * one network decoder (HEP included) read them as they read a file: nothing
  * here parses a packet. A live source streams: calls that are over are
- * handed over with their RTP statistics (analyze's onCallDone) and the store
- * bounds what it keeps.
+ * handed over with their RTP statistics (analyze's onCallDone, its linger
+ * counted by the wall clock while the feed is quiet) and the store bounds
+ * what it keeps.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
@@ -168,7 +169,7 @@ export interface Analysis {
 }
 
 /** Run the one analysis pass over the feed, filling the store as it goes. */
-export function startAnalysis(feed: Feed, store: CallStore, opts: { heuristic?: boolean } = {}): Analysis {
+export function startAnalysis(feed: Feed, store: CallStore, opts: { heuristic?: boolean; lingerS?: number } = {}): Analysis {
   const index = feed.live ? null : createFrameIndexTap();
   const tap: Tap = {
     name: 'browse',
@@ -181,7 +182,9 @@ export function startAnalysis(feed: Feed, store: CallStore, opts: { heuristic?: 
   const taps: Tap[] = index ? [index, tap] : [tap];
   const done = analyze(feed.paths, {
     keepRaw: true, media: { heuristic: !!opts.heuristic }, taps,
-    ...(feed.live ? { onCallDone: (c, s) => store.retire(c, s) } : {}),
+    // Live: a call that is over is handed over after the linger, counted in capture time or, while
+    // the feed is quiet, in wall-clock time (else an idle tcpdump would keep it provisional for ever).
+    ...(feed.live ? { onCallDone: (c, s) => store.retire(c, s), wallClock: true, lingerS: opts.lingerS } : {}),
   }).then((report) => store.finish(report), (e: unknown) => {
     store.error = (e as Error).message;
     store.done = true;

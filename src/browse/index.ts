@@ -8,6 +8,7 @@ import { openFeed, startAnalysis, type FeedSpec } from './feed.js';
 import { saveCalls } from './save.js';
 import { Screen } from './screen.js';
 import { CallStore } from './store.js';
+import { warmSearch } from './list.js';
 
 export { FeedError, parseHepListen, type FeedSpec } from './feed.js';
 export { App } from './app.js';
@@ -27,6 +28,8 @@ export interface BrowseOptions {
 
 /** Most redraws per second while data arrives (keys redraw at once). */
 const REDRAW_MS = 200;
+/** Longest slice of idle work (building search text) between two looks at the keyboard. */
+const WARM_SLICE_MS = 15;
 
 /** Runs until quit; resolves to the exit code. */
 export async function browse(opts: BrowseOptions): Promise<number> {
@@ -65,7 +68,7 @@ export async function browse(opts: BrowseOptions): Promise<number> {
       if (!store.done && !feed.live) return 'the capture is still being read: save when it is done';
       const r = await saveCalls(base, store.view(), calls, listed, { paths: feed.paths, index: analysis.index, ascii: opts.ascii, epoch: store.epoch });
       // The capture first (what the user asked for), then its companions by extension only: the line stays short.
-      return `saved ${r.files[0]} (${r.frames} frames: ${r.how}) and its .txt, .svg ladder and .csv list`;
+      return `saved ${r.files[0]} (${r.frames} frames: ${r.how}); ladder .txt .svg, list .csv`;
     },
   }, screen.cols, screen.rows);
   if (opts.all) app.list = { ...app.list, all: true };
@@ -76,6 +79,18 @@ export async function browse(opts: BrowseOptions): Promise<number> {
     screen.draw(app.frame());
     store.dirty = false;
   };
+
+  // The filter's search text of every call, built in idle time in slices short enough for keys to
+  // get through: the first keystroke of a filter on 5 000 calls then costs what the next ones do.
+  // A file is warmed once read (not during the pass, which it would slow); a live feed on each tick.
+  let warmed = -1;
+  const warm = (): void => {
+    if (warmed === store.version) return;
+    const v = store.version;
+    if (warmSearch(store.calls, WARM_SLICE_MS)) warmed = v;
+    else if (store.done) setImmediate(warm);
+  };
+  void analysis.done.then(warm);
 
   screen.start();
   try {
@@ -90,6 +105,7 @@ export async function browse(opts: BrowseOptions): Promise<number> {
       const now = Date.now();
       if (now - lastAt >= 1000) { rate = (store.frames - lastFrames) * 1000 / (now - lastAt); lastFrames = store.frames; lastAt = now; store.dirty = true; }
       if (store.dirty) draw();
+      if (feed.live || store.done) warm();
     }, REDRAW_MS);
     draw();
     // A file that is not a capture at all: nothing to browse, say it as any command would.

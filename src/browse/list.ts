@@ -8,7 +8,7 @@ import type { Call, Report } from '../model.js';
 import { mediaSummary, party, rtpSummary } from '../render/table.js';
 import { tone } from '../render/status.js';
 import { clip, displayWidth, Line, safe, type Style } from './text.js';
-import { liveRtpCell } from './store.js';
+import { isOpen, liveRtpCell } from './store.js';
 
 export interface ListColumn {
   head: string;
@@ -38,12 +38,17 @@ export const COLUMNS: ListColumn[] = [
   { head: 'From', min: 10, max: 40, flex: 3, good: 18, cell: (c) => party(c.from, c.fromDisplay), key: (c) => party(c.from, c.fromDisplay).toLowerCase() },
   { head: 'To', min: 10, max: 40, flex: 3, good: 18, cell: (c) => party(c.to, c.toDisplay), key: (c) => party(c.to, c.toDisplay).toLowerCase() },
   { head: 'State', min: 10, max: 12, flex: 0, cell: (c) => (c.kind === 'call' ? c.state : c.kind), key: (c) => (c.kind === 'call' ? c.state : '~' + c.kind), style: (c) => (c.kind === 'call' ? statusStyle(c.state) : 'dim') },
-  { head: 'Outcome', min: 8, max: 24, flex: 1, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), key: (c) => c.outcome ?? '~', style: (c) => (c.outcome ? statusStyle(c.outcome) : 'dim') },
+  { head: 'Outcome', min: 8, max: 24, flex: 1, cell: (c) => outcomeText(c) + (c.partial ? ' (partial)' : ''), key: (c) => c.outcome ?? '~', style: (c) => (c.outcome ? statusStyle(c.outcome) : 'dim') },
   { head: 'Pkts', min: 4, max: 6, flex: 0, right: true, cell: (c) => String(c.sipPackets), key: (c) => c.sipPackets },
   { head: 'Codec', min: 6, max: 24, flex: 1, cell: (c, r) => mediaSummary(c, r), key: (c, r) => mediaSummary(c, r) },
   { head: 'RTP', min: 5, max: 16, flex: 0, right: true, cell: (c, r) => (c.streams.length ? rtpSummary(c, r) : liveRtpCell(c) ?? '-'), key: (c, r) => rtpPackets(c, r) },
   { head: 'Comment', min: 8, max: 40, flex: 2, cell: (c) => c.comment, key: (c) => c.comment },
 ];
+
+/** The outcome, "pending" while an open call has none decided yet (store.ts), "-" when the dialog never gets one. */
+function outcomeText(c: Call): string {
+  return c.outcome ?? (isOpen(c) ? 'pending' : '-');
+}
 
 function rtpPackets(c: Call, r: Report): number {
   let n = 0;
@@ -77,35 +82,67 @@ export function initialList(): ListState {
 /**
  * Text a filter matches: parties, Call-ID, comment, then every distinct
  * header line of the call's messages (User-Agent, Via, Contact...), lowercased.
- * Cached per call and message count: 5 000 calls filter in a few ms.
+ * Kept per call and grown with its messages (only the new ones are read);
+ * warmSearch() builds it ahead of the first keystroke.
  */
-const haystacks = new WeakMap<Call, { n: number; text: string }>();
+interface Haystack { seen: number; lines: Set<string>; text: string }
+const haystacks = new WeakMap<Call, Haystack>();
 export function haystack(c: Call): string {
-  const h = haystacks.get(c);
-  if (h && h.n === c.messages.length + c.sipPackets) return h.text;
-  const lines = new Set<string>([c.from, c.to, c.fromDisplay ?? '', c.toDisplay ?? '', c.callId, c.comment, c.state, c.outcome ?? '']);
-  for (const m of c.messages) {
-    if (!m.raw) continue;
-    const end = m.raw.search(/\r?\n\r?\n/);
-    for (const l of (end < 0 ? m.raw : m.raw.slice(0, end)).split(/\r?\n/)) lines.add(l);
+  let h = haystacks.get(c);
+  const n = c.messages.length;
+  if (h && h.seen === n) return h.text;
+  // A summarised call (--max-calls dropped its messages) starts again from what its row shows.
+  if (!h || n < h.seen) haystacks.set(c, h = { seen: 0, lines: new Set(), text: '' });
+  for (const l of [c.from, c.to, c.fromDisplay ?? '', c.toDisplay ?? '', c.callId, c.comment]) h.lines.add(l);
+  for (let i = h.seen; i < n; i++) {
+    const raw = c.messages[i]!.raw;
+    if (!raw) continue;
+    const end = raw.search(/\r?\n\r?\n/);
+    for (const l of (end < 0 ? raw : raw.slice(0, end)).split(/\r?\n/)) h.lines.add(l);
   }
-  const text = [...lines].join('\n').toLowerCase();
-  haystacks.set(c, { n: c.messages.length + c.sipPackets, text });
-  return text;
+  h.seen = n;
+  h.text = [...h.lines].join('\n').toLowerCase();
+  return h.text;
+}
+
+/** Whether the filter text `f` (lowercased) matches the call: its search text, or its state and outcome as they are now. */
+function matches(c: Call, f: string): boolean {
+  return haystack(c).includes(f) || c.state.toLowerCase().includes(f) || (c.outcome ?? '').toLowerCase().includes(f);
+}
+
+/**
+ * Build the search text of calls that lack it, for at most `budgetMs`; true
+ * when every call has it. Run in idle time (browse/index.ts) so the first
+ * filter keystroke on 5 000 calls costs what the others do.
+ */
+export function warmSearch(calls: readonly Call[], budgetMs: number): boolean {
+  const until = performance.now() + budgetMs;
+  for (let i = 0; i < calls.length; i++) {
+    const c = calls[i]!;
+    const h = haystacks.get(c);
+    if (h && h.seen === c.messages.length) continue;
+    haystack(c);
+    // The clock is read every few calls only: a call costs tens of microseconds.
+    if ((i & 15) === 0 && performance.now() > until) return false;
+  }
+  return true;
 }
 
 /** The calls shown, in order. */
 export function visibleCalls(calls: readonly Call[], r: Report, s: ListState): Call[] {
-  const hasCall = calls.some((c) => c.kind === 'call');
+  const gate = kindGate(calls, s);
   const f = s.filter.toLowerCase();
   const out = calls.filter((c) =>
-    (s.all || !hasCall || c.kind === 'call' || s.kind !== null) &&
+    gate(c) &&
     (s.state === null || (c.kind === 'call' && c.state === s.state)) &&
     (s.outcome === null || c.outcome === s.outcome) &&
-    (s.kind === null || c.kind === s.kind) &&
-    (!f || haystack(c).includes(f)));
+    (!f || matches(c, f)));
   const col = COLUMNS[s.sortCol]!;
-  if (s.sortCol !== 0 || s.sortDesc) {
+  if (s.sortCol === 0) {
+    // "#" sorts by index itself, not by trusting the store's order.
+    const dir = s.sortDesc ? -1 : 1;
+    out.sort((a, b) => (a.index - b.index) * dir);
+  } else {
     const keys = new Map(out.map((c) => [c, col.key(c, r)]));
     const dir = s.sortDesc ? -1 : 1;
     out.sort((a, b) => {
@@ -117,16 +154,56 @@ export function visibleCalls(calls: readonly Call[], r: Report, s: ListState): C
   return out;
 }
 
-/** Which columns fit `width` and how wide each is, from the rows in view (not all 5 000). */
-export function layout(rows: string[][], width: number): { keep: number[]; widths: number[] } {
+/** Dialogs the list can show under the kind rules (INVITE dialogs only unless --all or a kind filter), whatever the other filters. */
+function kindGate(calls: readonly Call[], s: ListState): (c: Call) => boolean {
+  const hasCall = calls.some((c) => c.kind === 'call');
+  return (c) => (s.all || !hasCall || c.kind === 'call' || s.kind !== null) && (s.kind === null || c.kind === s.kind);
+}
+
+/** What a row's cells depend on that can change while a call is live (the cached widths are redone when it does). */
+function rowStamp(c: Call): string {
+  return `${c.sipPackets}|${c.streams.length}|${c.media.length}|${c.state}|${c.outcome}|${isOpen(c)}|${liveRtpCell(c)}|${c.durationS}|${c.from}|${c.to}`;
+}
+
+/**
+ * Natural column widths over every call the kind rules let the list show,
+ * not over the rows in view: the columns stay where they are while the user
+ * scrolls, sorts and types a filter (a filter narrows rows, it does not move
+ * columns). Each call's cell widths are kept until its row changes, so a
+ * live update costs the calls that changed plus one pass of comparisons.
+ */
+export class ColumnWidths {
+  private readonly rows = new WeakMap<Call, { stamp: string; w: number[] }>();
+  private key = '';
+  private nat: number[] = [];
+
+  natural(calls: readonly Call[], r: Report, s: ListState, version: number): number[] {
+    const key = `${version}|${s.all}|${s.kind}`;
+    if (key === this.key) return this.nat;
+    // Room for the header and its sort arrow.
+    const nat = COLUMNS.map((col) => displayWidth(col.head) + 1);
+    const gate = kindGate(calls, s);
+    for (const c of calls) {
+      if (!gate(c)) continue;
+      const stamp = rowStamp(c);
+      let row = this.rows.get(c);
+      if (!row || row.stamp !== stamp) {
+        row = { stamp, w: COLUMNS.map((col) => Math.min(col.max, displayWidth(safe(col.cell(c, r))))) };
+        this.rows.set(c, row);
+      }
+      for (let i = 0; i < nat.length; i++) if (row.w[i]! > nat[i]!) nat[i] = row.w[i]!;
+    }
+    this.nat = nat.map((w, i) => Math.min(COLUMNS[i]!.max, Math.max(COLUMNS[i]!.min, w)));
+    this.key = key;
+    return this.nat;
+  }
+}
+
+/** Which columns fit `width` and how wide each is, from the columns' natural widths (ColumnWidths). */
+export function layout(natural: readonly number[], width: number): { keep: number[]; widths: number[] } {
   let keep = COLUMNS.map((_, i) => i);
   for (;;) {
-    const nat = keep.map((i) => {
-      const col = COLUMNS[i]!;
-      let w = displayWidth(col.head) + 1;
-      for (const r of rows) w = Math.max(w, displayWidth(r[i]!));
-      return Math.min(col.max, Math.max(col.min, w));
-    });
+    const nat = keep.map((i) => natural[i]!);
     // 2 columns for the mark, one space between columns.
     let total = 2 + nat.reduce((a, b) => a + b, 0) + keep.length - 1;
     const widths = nat.slice();

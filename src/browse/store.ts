@@ -26,8 +26,23 @@ export function liveRtpCell(c: Call): string | null {
   return r ? `${r.streams.size}×/${r.packets} live` : null;
 }
 
+/** Calls whose messages the store dropped (a call never has none of its own). */
+const summarisedCalls = new WeakSet<Call>();
+
+/** Calls the analysis still has open (live ones, or every call while a file is read): their outcome is not decided. */
+const openCalls = new WeakSet<Call>();
+
+/** The call is still open in the analysis: what the list shows of it may change. */
+export function isOpen(c: Call): boolean { return openCalls.has(c); }
+
 /** Summaries kept per call allowed with messages, before the oldest are forgotten. */
 export const SUMMARY_FACTOR = 10;
+
+/** An open call whose outcome is still only a guess: an INVITE dialog in setup, any other dialog without its final answer. */
+function undecided(c: Call): boolean {
+  if (c.kind === 'call') return c.state === 'CALL SETUP' || c.state === 'RINGING';
+  return c.outcome === null || c.outcome === 'NO RESPONSE';
+}
 
 export class CallStore {
   /** Every call known, in index order of arrival (retired and open alike). */
@@ -61,9 +76,13 @@ export class CallStore {
       this.known.add(c);
       this.calls.push(c);
       this.open.set(c.callId, track);
+      openCalls.add(c);
     }
-    // The outcome and duration as they stand: the pass settles them again at the end.
+    // The outcome and duration as they stand: the pass settles them again when the call is handed over.
     settle(track);
+    // An outcome that only the call's end can decide ("NO ANSWER" one message after the INVITE) is
+    // not shown as one: the list says "pending" until the state machine has moved past setup.
+    if (undecided(c)) c.outcome = null;
     this.touch();
   }
 
@@ -90,6 +109,7 @@ export class CallStore {
   /** Streaming: the call is over and its streams are numbered. */
   retire(call: Call, streams: RtpStream[]): void {
     this.open.delete(call.callId);
+    openCalls.delete(call);
     liveRtp.delete(call);
     for (const s of streams) this.streams.set(s.index, s);
     if (!this.known.has(call)) { this.known.add(call); this.calls.push(call); }
@@ -104,6 +124,7 @@ export class CallStore {
     for (const c of report.calls) if (!this.known.has(c)) { this.known.add(c); this.calls.push(c); }
     this.calls.sort((a, b) => a.index - b.index);
     this.warnings = report.warnings;
+    for (const t of this.open.values()) openCalls.delete(t.call);
     this.open.clear();
     this.done = true;
     this.touch();
@@ -126,32 +147,48 @@ export class CallStore {
     };
   }
 
-  /** Keep memory bounded: messages of the oldest ended calls go past maxCalls, whole calls past SUMMARY_FACTOR × maxCalls. */
+  /**
+   * Keep memory bounded: messages of the oldest ended calls go past maxCalls,
+   * whole calls past SUMMARY_FACTOR × maxCalls. Calls still open are never
+   * touched: the call tracker still owns them, and one forgotten here would
+   * come back as unknown when it ends (counted twice, out of order).
+   */
   private bound(): void {
     if (!Number.isFinite(this.maxCalls)) return;
     const withMessages = this.calls.length - this.summarised;
     if (withMessages > this.maxCalls) {
       let excess = withMessages - this.maxCalls;
+      // summarisedFrom only moves past calls already summarised: an open one in between is looked at again once it ends.
+      let contiguous = true;
       for (let i = this.summarisedFrom; i < this.calls.length && excess > 0; i++) {
         const c = this.calls[i]!;
-        if (this.open.has(c.callId) || c.messages.length === 0) continue;
+        if (summarisedCalls.has(c)) { if (contiguous) this.summarisedFrom = i + 1; continue; }
+        if (this.open.has(c.callId)) { contiguous = false; continue; }
         c.messages = [];
+        summarisedCalls.add(c);
         this.summarised++;
         excess--;
-        this.summarisedFrom = i + 1;
+        if (contiguous) this.summarisedFrom = i + 1;
       }
     }
     const limit = this.maxCalls * SUMMARY_FACTOR;
     if (this.calls.length > limit) {
-      const drop = this.calls.length - limit;
-      const gone = this.calls.splice(0, drop);
-      for (const c of gone) {
+      let drop = this.calls.length - limit;
+      const kept: Call[] = [];
+      let i = 0;
+      for (; i < this.calls.length && drop > 0; i++) {
+        const c = this.calls[i]!;
+        if (this.open.has(c.callId)) { kept.push(c); continue; }
         this.known.delete(c);
-        for (const i of c.streams) this.streams.delete(i);
-        if (c.messages.length === 0) this.summarised--;
+        for (const s of c.streams) this.streams.delete(s);
+        if (summarisedCalls.delete(c)) this.summarised--;
+        this.forgotten++;
+        drop--;
       }
-      this.forgotten += drop;
-      this.summarisedFrom = Math.max(0, this.summarisedFrom - drop);
+      const removed = i - kept.length;
+      this.calls = kept.concat(this.calls.slice(i));
+      // Every call before summarisedFrom was summarised or open; the open ones are kept at the front.
+      this.summarisedFrom = Math.max(0, this.summarisedFrom - removed);
     }
   }
 

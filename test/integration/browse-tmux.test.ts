@@ -56,14 +56,12 @@ test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REF
     for (let i = 0; i < 7; i++) t.keys('BSpace');
     s = await t.waitFor(/2\/2 calls · filter "tablet"/);
     t.keys('Enter');
-    // The state filter: only COMPLETED calls, both of them.
-    t.keys('f', 'f', 'f', 'f');
+    // The state filter cycles through the states present: both calls are COMPLETED, so one f
+    // selects it and the next one turns the filter off again.
+    t.keys('f');
     s = await t.waitFor('state COMPLETED');
     assert.match(s, /2\/2 calls/);
     t.keys('f');
-    s = await t.waitFor('state CANCELLED');
-    assert.match(s, /0\/2 calls/);
-    t.keys('f', 'f', 'f');
     s = await t.waitFor(/2\/2 calls · filter "tablet"$/m);
     // Sorted descending by state with equal states: index order; call 1 is the first row, selected. Open its flow.
     t.keys('Home', 'Enter');
@@ -106,7 +104,7 @@ test('Z1_transfercall: sort by state, filter tablet, open the flow, read the REF
     t.keys('q');
     await t.waitFor(/\d+\/2 calls/);
     t.keys('?');
-    s = await t.waitFor('help (any key returns');
+    s = await t.waitFor(/help( [0-9-]+\/\d+ · ↑↓ PgDn)? · any key returns/);
     assert.match(s, /filter as you type/);
     t.keys('x', 'q');
     await t.waitFor('[exit 0]');

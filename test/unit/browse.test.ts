@@ -12,7 +12,7 @@ import { decodeKeys, type KeyEvent } from '../../src/browse/keys.js';
 import { safe, Line, renderLine } from '../../src/browse/text.js';
 import { CallStore, SUMMARY_FACTOR, liveRtpCell } from '../../src/browse/store.js';
 import { App } from '../../src/browse/app.js';
-import { COLUMNS, initialList, visibleCalls } from '../../src/browse/list.js';
+import { COLUMNS, initialList, visibleCalls, warmSearch } from '../../src/browse/list.js';
 import { openFeed, parseHepListen, startAnalysis, FeedError } from '../../src/browse/feed.js';
 import { displayWidth } from '../../src/render/terminal.js';
 import { PcapWriter } from '../../src/capture/writer.js';
@@ -139,8 +139,8 @@ test('App: sort by any column both ways, filter on any header, quick filters, ma
     assert.deepEqual(rows(), [2, 4, 8, 1, 5, 7, 3, 6, 9]);
     a.handle(key('r'));
     assert.deepEqual(rows(), [3, 6, 9, 1, 5, 7, 2, 4, 8]);
-    // Quick filter: REJECTED only (CALL SETUP, RINGING, IN CALL, COMPLETED, CANCELLED, REJECTED).
-    for (let i = 0; i < 6; i++) a.handle(key('f'));
+    // Quick filter: REJECTED only, through the states present (IN CALL, COMPLETED, REJECTED), not every state there is.
+    for (let i = 0; i < 3; i++) a.handle(key('f'));
     assert.equal(a.list.state, 'REJECTED');
     assert.deepEqual(rows(), [3, 6, 9]);
     a.handle(key('c'));
@@ -234,7 +234,7 @@ test('CallStore: past --max-calls the oldest ended calls lose their messages, pa
   assert.equal(store.summarised, 3 * SUMMARY_FACTOR - 3);
   // The screen says so.
   const a = app(store);
-  assert.match(a.frame().at(-1)!.replace(SGR, ''), /27 calls summarised, 7 forgotten \(--max-calls 3\)/);
+  assert.match(a.frame().at(-1)!.replace(SGR, ''), /max-calls 3: 27 summarised, 7 forgotten/);
 });
 
 test('CallStore: a live call counts its RTP until its statistics arrive', () => {
@@ -260,14 +260,17 @@ test('parseHepListen: udp:ADDR:PORT, [v6]:PORT, PORT; bad values are FeedErrors'
   assert.throws(() => parseHepListen('udp:1.2.3.4:70000'), FeedError);
 });
 
-test('5 000 calls: a frame after a keypress (scroll, sort, filter) costs a few ms, not the call count', async (t) => {
+test('5 000 calls: a frame after a keypress (scroll, sort, filter, the first filter keystroke too) costs a few ms, not the call count', async (t) => {
   const { store, dir } = await analyzed(capture(5000, (i) => `User ${i}`));
   try {
     assert.equal(store.calls.length, 5000);
     const a = app(store, 200, 60);
-    a.frame();
     const time = (f: () => void) => { const t0 = process.hrtime.bigint(); f(); return Number(process.hrtime.bigint() - t0) / 1e6; };
-    const median = (xs: number[]) => xs.sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
+    const open = time(() => a.frame());
+    // What browse does once the file is read, in slices between keys: build every call's search text.
+    let slices = 0;
+    const warm = time(() => { while (!warmSearch(store.calls, 15)) slices++; });
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]!;
     const scroll: number[] = [];
     for (let i = 0; i < 50; i++) scroll.push(time(() => { a.handle(key('pagedown')); a.frame(); }));
     const sort: number[] = [];
@@ -277,9 +280,134 @@ test('5 000 calls: a frame after a keypress (scroll, sort, filter) costs a few m
     for (const ch of 'user 4999') filter.push(time(() => { a.handle(key(ch)); a.frame(); }));
     a.handle(key('enter'));
     assert.equal(a.frame().filter((l) => l.includes('User 4999')).length, 1);
-    t.diagnostic(`median ms per keypress + frame over 5000 calls: scroll ${median(scroll).toFixed(2)}, sort ${median(sort).toFixed(2)}, filter ${median(filter).toFixed(2)}`);
-    // 50 ms is the target; the bound here leaves room for a loaded CI machine.
+    t.diagnostic(`ms over 5000 calls: first frame ${open.toFixed(1)}, search text warmed in ${warm.toFixed(1)} (${slices + 1} slices of 15 ms); per keypress + frame, median (max): scroll ${median(scroll).toFixed(2)} (${Math.max(...scroll).toFixed(2)}), sort ${median(sort).toFixed(2)} (${Math.max(...sort).toFixed(2)}), filter ${median(filter).toFixed(2)} (${Math.max(...filter).toFixed(2)}), first filter keystroke ${filter[0]!.toFixed(2)}`);
+    // 50 ms is the target; the bounds here leave room for a loaded CI machine.
     assert.ok(median(scroll) < 50, `scroll ${median(scroll)} ms`);
     assert.ok(median(filter) < 150, `filter ${median(filter)} ms`);
+    // The first keystroke is not the one that pays for every call's search text (it was 143-311 ms).
+    assert.ok(filter[0]! < 3 * median(filter) + 20, `first filter keystroke ${filter[0]} ms, others ${median(filter)} ms`);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+const plain = (a: App) => a.frame().map((l) => l.replace(SGR, ''));
+
+test('--ascii: arrows, ×, the mark and the sort arrow have ASCII forms, not "?"', () => {
+  const ascii = { color: false, ascii: true };
+  assert.equal(renderLine(new Line().add('↑↓ move ← ▲▼ 2×/1428 live ● │ … █'), 40, ascii).trimEnd(), '^v move <- ^v 2x/1428 live * | ~ _');
+  const store = new CallStore('x');
+  store.finish({ tool: 'sipflow', version: '', file: 'x', capture: { format: 'pcap', frames: 0, linkTypes: [], firstTime: null, durationS: 0, truncated: false }, calls: [], rtpStreams: [], warnings: [] });
+  const a = new App(store, { paint: ascii, label: 'x', live: false, save: async () => '', quit() {} }, 80, 24);
+  for (const l of plain(a)) assert.doesNotMatch(l, /\?\?/, l);
+  a.handle(key('?'));
+  for (const l of plain(a)) assert.doesNotMatch(l, /[^\x20-\x7e]|\?\?/, l);
+});
+
+test('80 columns: the key hints fit, "? help" and "q quit" kept; the status line drops what does not fit; a save notice gets its own line', async () => {
+  const { store, dir } = await analyzed(capture(3, (i) => `User ${i}`));
+  try {
+    store.summarised = 1597; store.forgotten = 4597;
+    (store as { maxCalls: number }).maxCalls = 500;
+    store.warnings = [{ frame: 3, code: 'x', message: 'one' }];
+    const notice = 'saved /tmp/some/where/sipflow-call-1.pcapng (5 frames: SIP and media frames as captured); ladder .txt .svg, list .csv';
+    const a = new App(store, { paint: { color: false, ascii: false }, label: store.file, live: true, stats: () => '200 pkt/s · 129 MB', save: async () => notice, quit() {} }, 80, 24);
+    let s = plain(a);
+    const hint = s.at(-2)!;
+    assert.match(hint, /\? help  q quit/);
+    assert.match(hint, /Enter flow/);
+    assert.doesNotMatch(hint, /…/, 'no entry cut half-way');
+    const status = s.at(-1)!;
+    assert.match(status, /max-calls 500: 1597 summarised, 4597 forgotten/);
+    assert.match(status, /1 warning \(W\)/, 'one warning, not "1 warnings"');
+    assert.doesNotMatch(status, /…/);
+    a.handle(key('enter'));
+    s = plain(a);
+    assert.match(s.at(-2)!, /q back  \? help/);
+    a.handle(key('q'));
+    // The notice at 120 columns, whole, on the line above the status line.
+    a.cols = 120;
+    a.handle(key('w'));
+    a.handle(key('enter'));
+    await new Promise((r) => setImmediate(r));
+    s = plain(a);
+    assert.equal(s.at(-2)!.trimEnd(), notice);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('columns stay put: the same header on every page, under a filter down to one row and with no row at all', async () => {
+  // Call 17 has a long display name: it is on the second page, and decides the From width on the first too.
+  const { store, dir } = await analyzed(capture(30, (i) => (i === 17 ? 'A rather long display name for one caller' : `U${i}`)));
+  try {
+    const a = app(store, 120, 14);
+    const header = () => plain(a)[1]!;
+    const first = header();
+    assert.match(first, /Comment/);
+    a.handle(key('pagedown'));
+    assert.equal(header(), first, 'second page');
+    a.handle(key('/'));
+    for (const ch of 'u3@') a.handle(key(ch));
+    // "U3" only matches call 3 (its display name), "u3@" nothing else.
+    a.handle(key('backspace'));
+    assert.equal(header(), first, 'filtered');
+    for (const ch of 'zzz') a.handle(key(ch));
+    assert.match(plain(a).join('\n'), /no call matches/);
+    assert.equal(header(), first, 'no row');
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('the message panel wraps long header lines (the whole text is shown) and says which lines are in view beside the ladder', async () => {
+  const ua = 'long-agent/1 ' + Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ') + ' END';
+  const { store, dir } = await analyzed(capture(1, () => 'Caller', ua));
+  try {
+    for (const [cols, rows] of [[80, 24], [160, 14]] as const) {
+      const a = app(store, cols, rows, false);
+      a.handle(key('enter'));
+      let all = '';
+      // Page through the panel; the User-Agent comes back whole once its pieces are joined.
+      for (let i = 0; i < 6; i++) { all += plain(a).join('\n') + '\n'; a.handle(key('pagedown')); }
+      const joined = all.replace(/\s+/g, ' ');
+      assert.match(joined, /User-Agent: long-agent\/1 word0 word1/);
+      assert.match(joined, /word38 word39 END/, `${cols} columns: the end of the long line is shown, not cut`);
+      assert.doesNotMatch(all, /wor\n|\bd7\b/, 'lines break between words');
+      a.handle(key('home'));
+      const s = plain(a).join('\n');
+      assert.doesNotMatch(s, /─── message {2}/, 'the label has one space after its name');
+      if (cols >= 150) assert.match(s, /│─── message 1-\d+\/\d+ PgUp\/PgDn ─/, 'beside the ladder: which lines are in view');
+    }
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+});
+
+test('flow: t keeps the selected message; the title names a sort column too narrow a terminal hides; c keeps --all; W lists the warnings', async () => {
+  const { store, dir } = await analyzed(capture(4, (i) => `User ${i}`));
+  try {
+    store.warnings = [{ frame: 2, code: 'evil', message: 'bad \x1b[2J header' }, { frame: null, code: 'n', message: 'second' }];
+    const a = app(store, 80, 24, false);
+    a.handle(key('enter'));
+    plain(a);
+    a.handle(key('down'));
+    a.handle(key('down'));
+    plain(a);
+    const before = a.flow!.view!.ladder.rows[a.flow!.sel]!;
+    a.handle(key('t'));
+    plain(a);
+    const after = a.flow!.view!.ladder.rows[a.flow!.sel]!;
+    assert.equal(a.flow!.sel, 2);
+    assert.equal(after.frame, before.frame, 'the same message stays selected');
+    a.handle(key('q'));
+    // Comment is dropped at 80 columns: sorting on it says so in the title.
+    for (let i = 0; i < 10; i++) a.handle(key('s'));
+    assert.equal(COLUMNS[a.list.sortCol]!.head, 'Comment');
+    assert.doesNotMatch(plain(a)[1]!, /Comment/);
+    assert.match(plain(a)[0]!, /sorted by Comment ▲/);
+    a.handle(key('a'));
+    a.handle(key('c'));
+    assert.equal(a.list.all, true, 'c clears filters, not the all-dialogs view');
+    assert.match(plain(a).at(-1)!, /2 warnings \(W\)/);
+    a.handle(key('W'));
+    const s = plain(a).join('\n');
+    assert.match(s, /2 warnings · any key returns/);
+    assert.match(s, /frame 2: bad \ufffd\[2J header \[evil\]/);
+    assert.match(s, /second \[n\]/);
+    a.handle(key('x'));
+    assert.equal(a.mode, 'list');
   } finally { rmSync(dir, { recursive: true, force: true }); }
 });
