@@ -12,7 +12,9 @@
  *   time a UAS retransmits its 2xx, RFC 3261 §13.3.1.4);
  * - an established dialog with no request for the session time goes: the
  *   Session-Expires of RFC 4028 when the INVITE or its 2xx carried one (plus
- *   the 32 s the RFC allows for the BYE), else the configured session time;
+ *   the 32 s the RFC allows for the BYE), else the configured session time; a
+ *   Session-Expires longer than the session time counts as the session time
+ *   (a peer could otherwise hold its slot for decades with one header);
  * - ended and failed calls linger briefly for late retransmissions;
  * - a new call beyond `maxCalls`, or beyond `maxCallsPerSource` open calls
  *   from one source address, is refused (503) by the proxy core.
@@ -163,7 +165,7 @@ export class CallTable {
   }
 
   private idleLimit(c: CallInfo): number {
-    const limit = c.sessionMs ? c.sessionMs + SESSION_GRACE_MS : this.limits.callIdleMs;
+    const limit = c.sessionMs ? Math.min(c.sessionMs, this.limits.callIdleMs) + SESSION_GRACE_MS : this.limits.callIdleMs;
     return c.established ? limit : Math.max(limit, SETUP_IDLE_MS);
   }
 

@@ -25,7 +25,7 @@
  * Answers are for requests; a response that fails is dropped.
  */
 import { isIPv6 } from 'node:net';
-import { canonicalHeaderName, isSipParseError, parseSip, type ParsedSip } from '../sip/parser.js';
+import { isSipParseError, parseSip, repeatedSingleHeader, type ParsedSip } from '../sip/parser.js';
 import { parseVia } from '../sip/uri.js';
 import type { HeaderList } from './responses.js';
 
@@ -34,7 +34,6 @@ export interface Refusal { status: number; reason: string; headers?: HeaderList 
 /** Methods this proxy knows (RFC 3261 and the usual extensions); others are forwarded as they are. */
 export const KNOWN_METHODS = new Set(['INVITE', 'ACK', 'CANCEL', 'BYE', 'OPTIONS', 'REGISTER', 'REFER', 'NOTIFY', 'SUBSCRIBE', 'INFO', 'UPDATE', 'PRACK', 'MESSAGE', 'PUBLISH']);
 
-const SINGLE = ['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Expires'];
 const TOKEN = /^[A-Za-z0-9\-.!%*_+`'~]+$/;
 const MAX_CSEQ = 2 ** 31 - 1;
 
@@ -152,11 +151,8 @@ export function strictCheck(p: ParsedSip): Refusal | null {
     const r = startLineProblem(p);
     if (r) return r;
   }
-  for (const name of SINGLE) {
-    const c = canonicalHeaderName(name);
-    let n = 0;
-    for (const h of p.headers) if (h.name === c && ++n > 1) return bad(`more than one ${name}`);
-  }
+  const repeated = repeatedSingleHeader(p);
+  if (repeated !== null) return bad(`more than one ${repeated}`);
   const cseq = /^\s*(\d+)\s+([!-~]+)\s*$/.exec(p.header('CSeq') ?? '');
   if (!cseq || Number(cseq[1]) > MAX_CSEQ) return bad('CSeq number not below 2^31');
   if (p.isRequest && cseq[2] !== p.method) {

@@ -296,7 +296,26 @@ const ADDRESS_HEADERS = new Set(['Contact', 'From', 'To', 'Route', 'Record-Route
  * Wireshark does) and the analyzer reports: the invalid messages of RFC 4475
  * 3.1.2 and RFC 5118 4.2/4.10 that parse. Run once, on first read of `problems`.
  */
+/** Header fields that take one value (RFC 3261 §20): a second one makes a message invalid (RFC 4475 multi01). */
+const SINGLE_VALUE_HEADERS = new Set(['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Expires'].map(canonicalHeaderName));
+
+/** The first single-value header field that appears more than once, or null. The analyzer warns of it, the proxy answers 400. */
+export function repeatedSingleHeader(p: ParsedSip): string | null {
+  const hs = p.headers;
+  let seen: string[] | null = null;
+  for (let i = 0; i < hs.length; i++) {
+    const name = hs[i]!.name;
+    if (!SINGLE_VALUE_HEADERS.has(name)) continue;
+    if (seen === null) seen = [name];
+    else if (seen.includes(name)) return name;
+    else seen.push(name);
+  }
+  return null;
+}
+
 function grammarProblems(p: ParsedSip, out: string[]): void {
+  const repeated = repeatedSingleHeader(p);
+  if (repeated !== null) out.push(`more than one ${repeated} header`);
   const uri = p.requestUri;
   if (uri !== null) {
     if (uri.startsWith('<')) out.push(`Request-URI "${clip(uri)}" enclosed in <>`);

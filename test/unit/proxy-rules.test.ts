@@ -107,6 +107,16 @@ test('call table: an unACKed answer goes after 64×T1, Session-Expires sets the 
   assert.deepEqual(t.sweep(Date.now() + 123_000), [{ callId: 'c1', why: 'idle' }]);
 });
 
+test('call table: a Session-Expires longer than the session time counts as the session time', () => {
+  const t = new CallTable({ maxCalls: 10, maxCallsPerSource: 5, callIdleMs: 7_200_000 }, 1000, 32_000);
+  const invite = msg('INVITE sip:b@x SIP/2.0\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\nFrom: <sip:a@x>;tag=A\nTo: <sip:b@x>\nCall-ID: long\nCSeq: 1 INVITE\nSession-Expires: 999999999\nContent-Length: 0\n\n');
+  t.open(invite, '10.0.0.1');
+  t.answered('long', msg('SIP/2.0 200 OK\nVia: SIP/2.0/UDP a;branch=z9hG4bK1\nFrom: <sip:a@x>;tag=A\nTo: <sip:b@x>;tag=Z\nCall-ID: long\nCSeq: 1 INVITE\nContent-Length: 0\n\n'));
+  t.touch(msg('ACK sip:b@x SIP/2.0\nVia: SIP/2.0/UDP a;branch=z9hG4bK3\nFrom: <sip:a@x>;tag=A\nTo: <sip:b@x>;tag=Z\nCall-ID: long\nCSeq: 1 ACK\nContent-Length: 0\n\n'));
+  assert.deepEqual(t.sweep(Date.now() + 7_200_000), []);
+  assert.deepEqual(t.sweep(Date.now() + 7_233_000), [{ callId: 'long', why: 'idle' }]);
+});
+
 test('recorder: an existing capture is never overwritten; the next free name is used; --force replaces; the folder is created', () => {
   const path = join(dir, 'deep', 'er', 'trace.pcapng');
   const r1 = new Recorder({ path });
