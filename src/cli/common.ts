@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { inputProblem } from '../capture/input-problem.js';
 import { FilterError } from '../filter.js';
+import { machineTextForTerminal } from '../render/escape.js';
 import { clipStart, displayWidth, printable } from '../render/terminal.js';
 
 export const EXIT_OK = 0;
@@ -22,6 +23,15 @@ export const EXIT_USAGE = 64;
 export function setupColor(noColor: boolean | undefined): void {
   if (noColor || process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') color.level = 0;
   else if (!process.stdout.isTTY && process.env.FORCE_COLOR === undefined) color.level = 0;
+}
+
+/**
+ * Write JSON, CSV or YAML text to standard output; on a terminal, packet text
+ * cannot act on the screen (render/escape.ts machineTextForTerminal), while a
+ * file or a pipe gets the exact text.
+ */
+export function writeMachineText(text: string): void {
+  process.stdout.write(process.stdout.isTTY ? machineTextForTerminal(text) : text);
 }
 
 /** A command line that cannot be run (a bad option value, a call that is not there): one line, exit 64. */

@@ -8,6 +8,7 @@
  * only has between tokens (a string's line break is written \n).
  */
 import type { Writable } from 'node:stream';
+import { machineTextForTerminal } from '../render/escape.js';
 
 /** Pieces are gathered up to this many characters before a write. */
 const CHUNK = 1 << 16;
@@ -123,7 +124,7 @@ export function* jsonPieces(value: unknown): Generator<string, void, undefined> 
 }
 
 /** Where writeJson writes: a stream's write, and its events when it can say it is full. */
-export type JsonSink = Pick<Writable, 'write'> & Partial<Pick<Writable, 'once' | 'off'>>;
+export type JsonSink = Pick<Writable, 'write'> & Partial<Pick<Writable, 'once' | 'off'>> & { isTTY?: boolean };
 
 /**
  * JSON.stringify(value, null, 2) + '\n' to `out`, in pieces of about CHUNK
@@ -137,15 +138,17 @@ export function writeJson(out: JsonSink, value: unknown): Promise<void> {
 
 /** The pieces to `out`, gathered to about CHUNK characters a write, waiting for 'drain' when it is full. */
 export async function writePieces(out: JsonSink, pieces: Iterable<string>): Promise<void> {
+  // On a terminal, packet text must not act on the screen (machineTextForTerminal: the same JSON values).
+  const tty = out.isTTY === true;
   let buf = '';
   for (const piece of pieces) {
     buf += piece;
     if (buf.length < CHUNK) continue;
-    const more = out.write(buf);
+    const more = out.write(tty ? machineTextForTerminal(buf) : buf);
     buf = '';
     if (more === false && out.once) await drained(out);
   }
-  if (buf) out.write(buf);
+  if (buf) out.write(tty ? machineTextForTerminal(buf) : buf);
 }
 
 /** Resolves when `out` drains, or closes or fails (a reader that went away ends the waiting too). */

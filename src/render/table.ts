@@ -360,7 +360,9 @@ function emptyTableNote(report: Report, opts: TableOptions): string {
 export function csvCell(v: string | number | null | boolean): string {
   let s = v === null ? '' : String(v);
   if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // Quoted too when it holds ';' or a tab: spreadsheets set to those separators would split it, and the part
+  // after the split could start a formula (OWASP: CSV injection).
+  return /[",;\t\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 export interface CsvOptions {

@@ -229,6 +229,29 @@ describe('everything that leaves sipflow, with hostile text in every field', () 
     }
   });
 
+  test('JSON, NDJSON, CSV and flow YAML on a terminal (a real pty): no raw control or bidi characters, and JSON still the same values', { skip: spawnSync('script', ['-V']).status === 0 ? false : 'script (util-linux) is not installed' }, () => {
+    // What a user sees who runs `sipflow analyze x --json` without a pipe; a file or a pipe gets the exact text (tests above).
+    const onTerminal = (args: string[]) => {
+      const r = spawnSync('script', ['-q', '-e', '-c', `"$NODE" "$CLI" ${args.map((_, i) => `"$A${i}"`).join(' ')}`, '/dev/null'], {
+        encoding: 'utf8', timeout: 120_000, maxBuffer: 64 << 20,
+        env: { ...process.env, NO_COLOR: '1', NODE: process.execPath, CLI, ...Object.fromEntries(args.map((a, i) => [`A${i}`, a])) },
+      });
+      assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
+      return r.stdout.replace(/\r\n/g, '\n'); // the pty's own line ends
+    };
+    for (const args of [['analyze', cap, '--json', '-a'], ['analyze', cap, '--ndjson'], ['capinfo', cap, '--json'], ['analyze', cap, '--summary', '--json']]) {
+      const shown = onTerminal(args);
+      assertTerminalSafe(args.slice(2).join(' '), shown);
+      const piped = run(args).out;
+      const values = (t: string) => t.trim().split(args.includes('--ndjson') ? '\n' : /(?!)/).map((l) => JSON.parse(l) as unknown);
+      assert.deepEqual(values(shown), values(piped), `${args.slice(2).join(' ')}: the same JSON values on a terminal`);
+    }
+    const csv = onTerminal(['analyze', cap, '--csv']);
+    assertTerminalSafe('--csv', csv);
+    assert.match(csv, /\\u202e/, 'the override is shown as an escape, not acted on');
+    assertTerminalSafe('snapshot', onTerminal(['snapshot', cap, '-o', '-']));
+  });
+
   test('CSV: no cell starts as a formula (= + - @ tab CR), numbers excepted', () => {
     const r = run(['analyze', cap, '--csv']);
     assert.equal(r.code, 0, r.err);

@@ -6,7 +6,7 @@ import { callLines, endLines, ndjsonLine } from '../../render/ndjson.js';
 import { renderAnalyze, renderCsv } from '../../render/table.js';
 import type { Call, Report } from '../../model.js';
 import { VERSION } from '../../version.js';
-import { EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeMachineText } from '../common.js';
 import { defaultJobs, runInWorkers } from '../parallel.js';
 import { runAnalyzeTask, type AnalyzeTask } from '../analyze-task.js';
 import { InputError } from '../../capture/index.js';
@@ -110,7 +110,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
         if (flags.summary) { summaries.push(summarize(report)); return; }
         if (flags.json) { reports.push(report); return; }
         // Several files make one table: one header, a file column.
-        if (flags.csv) { process.stdout.write(renderCsv(report, report.calls, { header: csvRows++ === 0, file: files.length > 1 })); return; }
+        if (flags.csv) { writeMachineText(renderCsv(report, report.calls, { header: csvRows++ === 0, file: files.length > 1 })); return; }
         if (files.length > 1 && !flags.quiet && printed++ > 0) process.stdout.write('\n');
         const showStreams = flags.streams ?? report.rtpStreams.length > 0;
         process.stdout.write(renderAnalyze(report, { all, width, streams: showStreams, events: !!flags.events, unfiltered: r.calls.length }, !!flags.quiet));
@@ -118,7 +118,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
       const media = { heuristic: !!flags.rtpHeuristic };
       // Several files (none of them standard input): analyzed in parallel, printed in argument order.
       const printSummary = () => {
-        if (flags.json) process.stdout.write(JSON.stringify(summaries, null, 2) + '\n');
+        if (flags.json) writeMachineText(JSON.stringify(summaries, null, 2) + '\n');
         else if (summaries.length) process.stdout.write(renderSummary(summaries, { total: true }));
       };
       if (!flags.ndjson && files.length > 1 && jobs > 1 && !paths.includes('-')) {
@@ -163,14 +163,14 @@ async function streamRecords(input: string | string[], filter: CallFilter, heuri
   const file = typeof input === 'string' ? input : mergedName(input);
   let header = false;
   const head = (r: Pick<Report, 'tool' | 'version'>) => {
-    if (!header) { header = true; process.stdout.write(ndjsonLine({ type: 'file', tool: r.tool, version: r.version, file })); }
+    if (!header) { header = true; writeMachineText(ndjsonLine({ type: 'file', tool: r.tool, version: r.version, file })); }
   };
   const report = await analyze(input, {
     onProgress: (d, t) => bar.update(d, t),
     media: { heuristic },
     onCallDone: (call, streams) => {
       head({ tool: 'sipflow', version: VERSION });
-      if (keep(call)) process.stdout.write(callLines(call, streams));
+      if (keep(call)) writeMachineText(callLines(call, streams));
     },
   });
   bar.stop();

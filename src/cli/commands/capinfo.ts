@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { capinfo } from '../../capinfo.js';
 import { renderCapinfo } from '../../render/capinfo.js';
 import { mergedName } from '../../capture/merge.js';
-import { EXIT_USAGE, progressBar, reportError, setupColor } from '../common.js';
+import { EXIT_USAGE, progressBar, reportError, setupColor, writeMachineText } from '../common.js';
 import { captureInputs } from '../inputs.js';
 
 export function registerCapinfo(program: Command): void {
@@ -43,7 +43,7 @@ Examples:
           code = Math.max(code, reportError(e));
         }
       }
-      if (opts.json) process.stdout.write(JSON.stringify(files.length === 1 ? out[0] ?? null : out, null, 2) + '\n');
+      if (opts.json) writeMachineText(JSON.stringify(files.length === 1 ? out[0] ?? null : out, null, 2) + '\n');
       process.exitCode = code;
     });
 }

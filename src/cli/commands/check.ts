@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { checkCapture, isDirectory, scanDir, siblingFlow } from '../../check/files.js';
 import { renderJson, renderJunit, renderSummary, renderText, type FileOutcome } from '../../check/render.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput, writeMachineText } from '../common.js';
 import { mergedName } from '../../capture/merge.js';
 import { captureInputs } from '../inputs.js';
 
@@ -114,7 +114,7 @@ async function run(paths: string[], flags: CheckFlags): Promise<number> {
   }
   const code = outcomes.reduce((a, o) => Math.max(a, o.code), EXIT_OK);
   if (flags.junit) await writeOutput(flags.junit, renderJunit(outcomes));
-  if (flags.json) process.stdout.write(renderJson(outcomes, code));
+  if (flags.json) writeMachineText(renderJson(outcomes, code));
   else if (outcomes.length > 1 || jobs.some((j) => j.dir)) process.stdout.write(renderSummary(outcomes));
   return code;
 }

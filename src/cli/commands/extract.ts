@@ -7,7 +7,7 @@ import {
   type ExtractFilter, type ExtractFormat,
 } from '../../extract/index.js';
 import type { RawFilterFlags } from '../../extract/filter.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, writeMachineText } from '../common.js';
 import { captureInputs } from '../inputs.js';
 import { addCallFilters } from '../options.js';
 
@@ -114,7 +114,7 @@ async function run(args: string[], flags: ExtractFlags): Promise<number> {
   }
   const selection = { sipOnly: !!flags.sipOnly, mediaUntilBye: !!flags.mediaUntilBye };
   if (flags.wiresharkFilter) {
-    process.stdout.write(extractFilterText(index, calls, selection) + '\n');
+    writeMachineText(extractFilterText(index, calls, selection) + '\n');
     return expanded.code || EXIT_OK;
   }
 

@@ -12,7 +12,7 @@ import {
   GROUP_BY, isImage, LADDER_LIMITS, ladders, LADDER_FORMATS, Rasterizer, RasterizerUnavailable, ROW_ORDERS,
   renderLadderSvg, renderText, unknownColumns, writeLadders, type LadderFormat, type RowOrder,
 } from '../../render/ladder/index.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, UsageError, writeOutput } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, setupColor, UsageError, writeOutput, writeMachineText } from '../common.js';
 import { mergedName } from '../../capture/merge.js';
 import { captureInputs } from '../inputs.js';
 
@@ -196,7 +196,7 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
     if ((format === 'svg' || format === 'mermaid') && list.length > 1) {
       throw new UsageError(`${list.length} diagrams: give -o DIR for one ${format === 'svg' ? 'SVG' : 'Mermaid'} file per call, or --combine, or --call N`);
     }
-    process.stdout.write(list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
+    writeMachineText(list.map((l) => renderText(l, format as Exclude<LadderFormat, 'png' | 'pdf'>, ropts)).join('\n'));
     return EXIT_OK;
   }
 

@@ -9,7 +9,7 @@ import { DEFAULT_AUDIO_BYTES } from '../../render/html/audio.js';
 import { htmlReport } from '../../html-report.js';
 import { existsSync, statSync } from 'node:fs';
 import { mergedName } from '../../capture/merge.js';
-import { EXIT_OK, EXIT_USAGE, progressBar, reportError, writeOutput } from '../common.js';
+import { EXIT_OK, EXIT_USAGE, progressBar, reportError, writeOutput, writeMachineText } from '../common.js';
 import { captureInputs, outputPath } from '../inputs.js';
 
 interface ReportFlags extends RawCallFilter {
@@ -143,7 +143,7 @@ Examples:
             onProgress: (d, t) => bar.update(d, t),
           });
           bar.stop();
-          if (out === '-') process.stdout.write(r.html);
+          if (out === '-') writeMachineText(r.html);
           else {
             await writeOutput(out, r.html);
           }

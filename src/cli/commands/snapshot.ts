@@ -4,7 +4,7 @@ import { analyze } from '../../analyze.js';
 import { isDirectory, scanDir, stem } from '../../check/files.js';
 import { parseAliases } from '../../aliases.js';
 import { flowToJson, flowToYaml, snapshotFlow, type SnapshotOptions } from '../../check/snapshot.js';
-import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput } from '../common.js';
+import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput, writeMachineText } from '../common.js';
 import { mergedName } from '../../capture/merge.js';
 import { captureInputs } from '../inputs.js';
 
@@ -125,7 +125,7 @@ Examples:
         bar.stop();
         const { doc, text } = render(report);
         if (!doc.calls.length && !flags.quiet) process.stderr.write(`sipflow: warning: ${name} has no ${doc.scope === 'invite' ? 'INVITE ' : ''}dialogs; the flow expects none\n`);
-        if (flags.output === undefined || flags.output === '-') process.stdout.write(text);
+        if (flags.output === undefined || flags.output === '-') writeMachineText(text);
         else {
           await writeOutput(flags.output, text);
           if (!flags.quiet) process.stderr.write(`${flags.output}: ${doc.calls.length} call${doc.calls.length === 1 ? '' : 's'}\n`);
