@@ -21,7 +21,7 @@ import type { MediaHook } from './media-hook.js';
 import { SipMsg, withReceivedVia } from './message.js';
 import type { Registrar } from './registrar.js';
 import { buildResponse, tagOf, type ReasonPhrases } from './responses.js';
-import type { Router, Target } from './routing.js';
+import { UnresolvableHop, type Router, type Target } from './routing.js';
 import type { ClientTx, ProxyTimers, ServerTx, TransactionLayer } from './transactions.js';
 import type { Addr } from './transport.js';
 import type { Upstream } from './upstream.js';
@@ -95,7 +95,9 @@ export class ProxyCore {
     if (method === 'INVITE') this.c.upstream.respond(st, 100);
     void this.route(st, p, m).catch((e) => {
       this.c.journal.note(`${method} ${p.callId}: ${(e as Error).message}`);
-      if (st.state === 'proceeding' && st.clients.length === 0) this.c.upstream.respond(st, 500);
+      if (st.state !== 'proceeding' || st.clients.length !== 0) return;
+      if (e instanceof UnresolvableHop) this.c.upstream.respond(st, e.status, e.reason, e.status === 503 ? [['Retry-After', '30']] : undefined);
+      else this.c.upstream.respond(st, 500);
     });
   }
 

@@ -39,6 +39,24 @@ import type { Addr } from './transport.js';
 
 const ALLOW = 'INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, REFER, NOTIFY, SUBSCRIBE, INFO, UPDATE, PRACK, MESSAGE';
 
+/**
+ * A next hop that DNS cannot give an address for. Not an internal error: a
+ * name that does not exist (or has no address) is 404, a lookup that failed
+ * for now (no answer, a server failure) is 503 with Retry-After (RFC 3261
+ * §8.1.3.1 counts a failed lookup as a 503 of the branch).
+ */
+export class UnresolvableHop extends Error {
+  constructor(readonly status: 404 | 503, readonly reason: string, message: string) { super(message); }
+}
+
+function unresolvable(host: string, e: NodeJS.ErrnoException): UnresolvableHop {
+  const shown = host.length > 80 ? `${host.slice(0, 80)}…` : host;
+  if (e.code === 'ENOTFOUND' || e.code === 'ENODATA') {
+    return new UnresolvableHop(404, `Not Found - ${shown} does not resolve`, `next hop ${shown} does not resolve (${e.code})`);
+  }
+  return new UnresolvableHop(503, `Service Unavailable - cannot resolve ${shown} now`, `next hop ${shown}: DNS lookup failed (${e.code ?? e.message})`);
+}
+
 /** One branch of a forwarded request: the Request-URI it carries and where it is sent. */
 export interface Target { uri: string; dest: Addr }
 
@@ -252,7 +270,11 @@ export class Router {
     const host = unbracketed(maddr ?? u.host);
     const port = u.port ?? 5060;
     if (isIP(host)) return { ip: host, port };
-    const r = await lookup(host, { family: this.local.host.includes(':') ? 6 : 4 });
-    return { ip: r.address, port };
+    try {
+      const r = await lookup(host, { family: this.local.host.includes(':') ? 6 : 4 });
+      return { ip: r.address, port };
+    } catch (e) {
+      throw unresolvable(host, e as NodeJS.ErrnoException);
+    }
   }
 }
