@@ -20,7 +20,7 @@ import { readCapture } from '../src/capture/index.js';
 import { NetDecoder } from '../src/net/decoder.js';
 import { analyze } from '../src/analyze.js';
 import { DEFAULT_FRAMES, DEFAULT_SEED, generateSynthetic, type SyntheticStats } from './synthetic.js';
-import { arg } from './measure.js';
+import { arg, checkArgs } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -28,6 +28,9 @@ const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 /** Bump when synthetic.ts changes what it writes: the cached capture is then regenerated. */
 const GENERATOR_VERSION = 1;
 
+checkArgs(`node dist/bench/bench.js [--file F] [--frames N] [--seed S] [--runs R] [--no-tshark]
+  sipflow against cat, tshark and sngrep on the synthetic capture (npm run bench)`,
+  { '--file': true, '--frames': true, '--seed': true, '--runs': true, '--no-tshark': false });
 const flag = (name: string) => process.argv.includes(name);
 
 interface Row {

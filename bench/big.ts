@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSynthetic } from './synthetic.js';
-import { arg, measureChild } from './measure.js';
+import { arg, checkArgs, measureChild } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const OUT = join(ROOT, 'bench', 'out');
@@ -24,6 +24,9 @@ const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
 const DEFAULT_FRAMES = 16_300_000;
 const TARGET_MB: Record<string, number> = { '--ndjson': 150, '--json': 300 };
 
+checkArgs(`node dist/bench/big.js [--file F] [--frames N] [--keep]
+  analyze --ndjson and --json on a 4 GB synthetic capture (written first unless --file): peak RSS`,
+  { '--file': true, '--frames': true, '--keep': false });
 const given = arg('--file');
 const file = given ? resolve(given) : join(OUT, 'synthetic-big.pcapng');
 if (!given) {

@@ -30,7 +30,7 @@ import {
   writeCallFlood, writeFragmentFlood, writeInterfaceFlood, writeSsrcFlood, writeTcpFlood,
 } from '../test/helpers/fuzz.js';
 import { generateSynthetic } from './synthetic.js';
-import { arg, measureChild, type ChildMeasure } from './measure.js';
+import { arg, checkArgs, measureChild, type ChildMeasure } from './measure.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist', 'src', 'cli', 'main.js');
@@ -53,6 +53,9 @@ const FLOODS: FloodClass[] = [
 /** Average bytes per frame of the synthetic mix. */
 const SYNTHETIC_FRAME_BYTES = 254;
 
+checkArgs(`node dist/bench/hostile.js [--size MB] [--only calls,ssrc,fragments,tcp,interfaces] [--commands analyze,report,ladder] [--dir DIR] [--keep]
+  writes a benign capture and one of each flood class of --size MB (default 1000) and measures sipflow on each`,
+  { '--size': true, '--only': true, '--commands': true, '--dir': true, '--keep': false });
 const sizeMb = Number(arg('--size') ?? 1000);
 if (!(sizeMb > 0)) throw new Error('--size wants a number of MB');
 const target = sizeMb * 1e6;

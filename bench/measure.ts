@@ -2,6 +2,26 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync } from 'node:fs';
 
+/**
+ * Check the command line before a long run starts: `--help` prints `usage`
+ * and exits 0; an option not in `options` (name -> takes a value) is one line
+ * and exit 64. Positional arguments pass when `positional` says so.
+ */
+export function checkArgs(usage: string, options: Record<string, boolean>, positional = false): void {
+  const a = process.argv.slice(2);
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    if (x === '--help' || x === '-h') { process.stdout.write(`${usage.trim()}\n`); process.exit(0); }
+    if (x.startsWith('-')) {
+      if (!(x in options)) { process.stderr.write(`unknown option ${x}; --help lists them\n`); process.exit(64); }
+      if (options[x]) {
+        if (a[i + 1] === undefined) { process.stderr.write(`${x} needs a value\n`); process.exit(64); }
+        i++;
+      }
+    } else if (!positional) { process.stderr.write(`unexpected argument ${x}; --help lists the options\n`); process.exit(64); }
+  }
+}
+
 /** The value after `--name` on the command line, if given. */
 export function arg(name: string): string | undefined {
   const i = process.argv.indexOf(name);

@@ -4,6 +4,7 @@ import { Option } from 'commander';
 import { EXIT_USAGE, UsageError } from '../common.js';
 import { intArg, numArg } from '../options.js';
 import { endpoint } from '../../net/addr.js';
+import { terminalText } from '../../render/escape.js';
 import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, explainStartError, parseAlgorithms, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
 
 interface ProxyFlags {
@@ -55,7 +56,7 @@ export function registerProxy(program: Command): void {
     .addOption(new Option('--link <type>', 'link-layer framing of recorded packets').choices(['ethernet', 'raw']).default('ethernet'))
     .option('-j, --journal <file>', 'append call events to this file (they always go to stderr too, unless --quiet)')
     .addOption(new Option('--journal-format <format>', 'journal line format').choices(['text', 'json']).default('text'))
-    .option('-q, --quiet', 'no journal lines on stderr')
+    .option('-q, --quiet', 'no journal lines on stderr (the start line, which names the trace file, is still printed)')
     .option('--reason <code=text>', 'reason phrase for a status code in every response sent, e.g. 200="OK - pohoda" (repeatable)',
       (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--media-relay', 'rewrite SDP so RTP flows through the proxy, relay it and record it')
@@ -133,12 +134,15 @@ Examples:
         try { recorder?.close(); } catch { /* closed */ }
         process.exit(70);
       });
-      journal.note(`sipflow proxy listening on udp ${endpoint(host, port)}`
+      const startLine = (`sipflow proxy listening on udp ${endpoint(host, port)}`
         + `${flags.domain ? `, domain ${flags.domain}` : ''}`
         + `${flags.users ? `, digest authentication on (${proxy.digestAlgorithms.join(' and ')}, nonces valid ${proxy.nonceTtlS} s)${flags.allowRelay ? ', relaying for authenticated users' : ', no relaying to other domains'}` : ''}`
         + `, registrations in ${proxy.location.storeKind}`
         + `${recorder ? `, recording to ${recorder.currentFile}${recorder.currentFile !== recorder.requestedFile ? ` (${recorder.requestedFile} exists and is never overwritten; --force replaces it)` : ''}` : ''}`
         + `${flags.mediaRelay ? `, media relay on ports ${flags.relayPorts}` : ''}`);
+      journal.note(startLine);
+      // --quiet silences the journal on stderr, not this one line: it says where the trace went (never over an old one).
+      if (flags.quiet) process.stderr.write(`${terminalText(startLine)}\n`);
       if (statsS) {
         const lag = monitorEventLoopDelay({ resolution: 10 });
         lag.enable();
