@@ -54,6 +54,8 @@ export interface AnalyzeOptions extends NetDecoderOptions {
    * end of a replay). Capture time alone only moves with the next packet.
    */
   wallClock?: boolean;
+  /** Between reads of the capture: a promise holds the next read (see capture ReadOptions.betweenReads). */
+  betweenReads?(): Promise<void> | undefined;
 }
 
 /** The empty payload the reused tap record starts with. */
@@ -233,6 +235,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     },
     onWarning: warn,
     onProgress: opts.onProgress,
+    ...(opts.betweenReads ? { betweenReads: opts.betweenReads } : {}),
   }).finally(() => { if (clock) clearInterval(clock); });
   net.finish();
   tcp.finish();

@@ -14,6 +14,12 @@ export interface ReadOptions {
   records?: boolean;
   /** Called after each chunk with bytes consumed (compressed bytes for gzip) and file size. */
   onProgress?(done: number, total: number | null): void;
+  /**
+   * Called between reads: a promise holds the next read until it settles
+   * (backpressure: `analyze --ndjson` waits while its standard output is full,
+   * so a slow reader cannot make the calls written during the pass pile up).
+   */
+  betweenReads?(): Promise<void> | undefined;
 }
 
 /**
@@ -29,6 +35,8 @@ export async function readCapture(path: string, opts: ReadOptions): Promise<Capt
       parser.push(chunk);
       opts.onProgress?.(src.consumed(), src.size);
       if (parser.done) break;
+      const wait = opts.betweenReads?.();
+      if (wait) await wait;
     }
   } catch (e) {
     if (!(e instanceof GzipTruncatedError)) throw e;

@@ -103,6 +103,7 @@ export async function readMerged(paths: readonly string[], opts: ReadOptions): P
       if (best.cursor.nextQueued()) { best.sec = best.cursor.frame!.tsSec; best.nsec = best.cursor.frame!.tsNsec; }
       else if (!(await advance(best))) active.splice(active.indexOf(best), 1);
       if (opts.onProgress && number - lastProgress >= 4096) { lastProgress = number; progress(); }
+      if (opts.betweenReads && (number & 4095) === 0) { const wait = opts.betweenReads(); if (wait) await wait; }
     }
     progress();
     return mergedInfo(paths, cursors.map((c) => c.info), { number, firstSec, firstNsec, minTime, maxTime });

@@ -152,7 +152,7 @@ export async function writePieces(out: JsonSink, pieces: Iterable<string>): Prom
 }
 
 /** Resolves when `out` drains, or closes or fails (a reader that went away ends the waiting too). */
-function drained(out: JsonSink): Promise<void> {
+export function drained(out: JsonSink): Promise<void> {
   return new Promise((resolve) => {
     const done = () => { out.off?.('drain', done); out.off?.('close', done); out.off?.('error', done); resolve(); };
     out.once!('drain', done); out.once!('close', done); out.once!('error', done);

@@ -13,7 +13,7 @@ import { InputError } from '../../capture/index.js';
 import { mergedName } from '../../capture/merge.js';
 import { renderSummary, summarize, type CaptureSummary } from '../../render/summary.js';
 import { captureInputs } from '../inputs.js';
-import { writeJson, writePieces } from '../json-out.js';
+import { drained, writeJson, writePieces } from '../json-out.js';
 import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, intArg, widthOption } from '../options.js';
 
 interface AnalyzeFlags extends RawCallFilter {
@@ -172,6 +172,8 @@ async function streamRecords(input: string | string[], filter: CallFilter, heuri
       head({ tool: 'sipflow', version: VERSION });
       if (keep(call)) writeMachineText(callLines(call, streams));
     },
+    // The calls written during the pass wait for a slow reader: no read while standard output is full.
+    betweenReads: () => (process.stdout.writableNeedDrain ? drained(process.stdout) : undefined),
   });
   bar.stop();
   head(report);
