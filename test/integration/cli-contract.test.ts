@@ -156,3 +156,17 @@ test('--call and --kind name dialogs of any kind: analyze, ladder and report sho
   const kind = sipflow(['analyze', 'fixtures/proxy-call.pcapng', '--kind', 'registration', '--csv']);
   assert.deepEqual(kind.stdout.trimEnd().split('\r\n').slice(1).map((l) => l.split(',')[2]), ['registration']);
 });
+
+test('-q with several files: each file\'s tables come under its name, a blank line between files', () => {
+  const r = sipflow(['analyze', 'fixtures/call-busy.pcapng', 'fixtures/call-completed.pcapng', '-q', '-w', '200', '--jobs', '1']);
+  assert.equal(r.code, 0, r.stderr);
+  const blocks = r.stdout.trimEnd().split('\n\n');
+  assert.equal(blocks.length, 2, r.stdout);
+  assert.equal(blocks[0]!.split('\n')[0], 'fixtures/call-busy.pcapng');
+  assert.match(blocks[0]!, /BUSY/);
+  assert.equal(blocks[1]!.split('\n')[0], 'fixtures/call-completed.pcapng');
+  assert.match(blocks[1]!, /COMPLETED/);
+  assert.doesNotMatch(r.stdout, /frames|warnings/, 'still no header line');
+  // One file: the table alone, as before.
+  assert.match(sipflow(['analyze', FIX, '-q', '-w', '200']).stdout, /^┌/);
+});
