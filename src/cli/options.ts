@@ -8,8 +8,9 @@
  *
  * Letters: -a --all, -c --call, -e --events, -f --format, -j --jobs,
  * -m --merge, -o --output, -q --quiet, -r --recursive, -w --width. Each
- * letter means one thing in every command that reads captures; options
- * without a letter are long only.
+ * letter means one thing in every command (the proxy's --record and
+ * --journal are long only for that reason; cli-contract.test.ts reads every
+ * command's --help to keep it so); options without a letter are long only.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCallFilter, type CallFilter, type RawCallFilter } from '../filter.js';

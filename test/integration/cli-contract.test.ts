@@ -170,3 +170,22 @@ test('-q with several files: each file\'s tables come under its name, a blank li
   // One file: the table alone, as before.
   assert.match(sipflow(['analyze', FIX, '-q', '-w', '200']).stdout, /^┌/);
 });
+
+test('a short option letter means one thing across every command (read from each command\'s --help)', () => {
+  const commands = ['analyze', 'snapshot', 'check', 'ladder', 'report', 'audio', 'extract', 'capinfo', 'proxy', 'browse'];
+  const meaning = new Map<string, { long: string; in: string }>();
+  const clashes: string[] = [];
+  let seen = 0;
+  for (const c of commands) {
+    const help = sipflow([c, '--help']);
+    assert.equal(help.code, 0, `${c} --help: ${help.stderr}`);
+    for (const m of help.stdout.matchAll(/^ {2}(-[A-Za-z]), (--[a-z][a-z-]*)/gm)) {
+      seen++;
+      const before = meaning.get(m[1]!);
+      if (!before) meaning.set(m[1]!, { long: m[2]!, in: c });
+      else if (before.long !== m[2]) clashes.push(`${m[1]} is ${before.long} in ${before.in} but ${m[2]} in ${c}`);
+    }
+  }
+  assert.ok(seen > 30, `short options were read from the help (${seen})`);
+  assert.deepEqual(clashes, []);
+});
