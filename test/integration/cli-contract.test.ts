@@ -189,3 +189,25 @@ test('a short option letter means one thing across every command (read from each
   assert.ok(seen > 30, `short options were read from the help (${seen})`);
   assert.deepEqual(clashes, []);
 });
+
+test('an output path under a regular file: every command says which file is in the way, in words (exit 2)', () => {
+  const file = join(tmp, 'plain-file');
+  writeFileSync(file, 'not a folder');
+  const runs: string[][] = [
+    ['report', FIX, '-o', join(file, 'r.html')],
+    ['report', FIX, '-o', join(file, 'sub', 'r.html')],
+    ['ladder', FIX, '-f', 'svg', '-o', join(file, 'sub') + '/'],
+    ['ladder', FIX, '-o', join(file, 'l.txt')],
+    ['extract', FIX, '-o', join(file, 'x.pcapng')],
+    ['snapshot', FIX, '-o', join(file, 's.flow.yaml')],
+    ['check', FIX, '--junit', join(file, 'junit.xml')],
+    ['audio', FIX, '-o', join(file, 'wav')],
+  ];
+  for (const args of runs) {
+    const r = sipflow(args);
+    const what = `sipflow ${args.join(' ')}: ${r.stderr}`;
+    assert.equal(r.code, 2, what);
+    assert.match(r.stderr, new RegExp(`^sipflow: cannot create the folder (${tmp}/plain-file: a file of that name is in the way|${tmp}/plain-file/\\S+: ${tmp}/plain-file is a file, not a folder)$`, 'm'), what);
+    assert.doesNotMatch(r.stderr, /EEXIST|ENOTDIR|mkdir/, what);
+  }
+});

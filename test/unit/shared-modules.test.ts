@@ -86,7 +86,9 @@ test('input problems: one line for what the input caused, null for bugs', () => 
   assert.equal(inputProblem(new InputError('x.pcap: cannot open (no such file)')), 'x.pcap: cannot open (no such file)');
   assert.match(inputProblem(new NotACaptureError('x.txt', Buffer.from('hello')))!, /^x\.txt: not a capture file/);
   const sys = Object.assign(new Error('EACCES: permission denied, open \'out.xml\''), { code: 'EACCES', syscall: 'open', path: 'out.xml' });
-  assert.equal(inputProblem(sys), "out.xml: EACCES: permission denied, open 'out.xml'");
+  assert.equal(inputProblem(sys), 'out.xml: permission denied; choose a folder you may write to', 'in words, not Node\'s code');
+  const odd = Object.assign(new Error('EWEIRD: strange, open \'x\''), { code: 'EWEIRD', syscall: 'open', path: 'x' });
+  assert.equal(inputProblem(odd), "x: EWEIRD: strange, open 'x'", 'a code without words keeps Node\'s text');
   assert.equal(inputProblem(new TypeError('x is undefined')), null);
   assert.equal(inputProblem(undefined), null);
 });
