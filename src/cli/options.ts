@@ -89,3 +89,11 @@ export function addRtpHeuristic(cmd: Command): Command {
 export function addRecursive(cmd: Command, extra = ''): Command {
   return cmd.option('-r, --recursive', `folders: also the captures in their subfolders${extra}`);
 }
+
+/** A repeatable option whose values may also be comma-separated: `--alias a=x --alias b=y` or `--alias a=x,b=y`. */
+export const collect = (v: string, prev: string[] | undefined): string[] => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** --alias for the commands that draw ladders (ladder, report), one rule for both: a host names all its ports, host:port one endpoint. */
+export function addAliases(cmd: Command, what = 'a column'): Command {
+  return cmd.option('--alias <addr=name>', `name ${what}: 192.168.1.14=proxy names every port of the host, 192.168.1.14:5060=proxy that endpoint only (it wins over the host's name); repeatable or comma-separated`, collect);
+}

@@ -43,6 +43,8 @@ const BAD: [string[], RegExp][] = [
   [['audio', FIX, '--jitter-buffer', 'soon', '-o', tmp], /--jitter-buffer soon: accepted values are milliseconds/],
   [['audio', FIX, '--state', 'bogus', '-o', tmp], /--state "bogus".*in-call/],
   [['audio', FIX, '--stream', 'two', '-o', tmp], /--stream two: accepted values are stream or call numbers/],
+  [['audio', FIX, '--kind', 'chat', '-o', tmp], /--kind "chat".*registration.*options/],
+  [['audio', FIX, '--call', '2-1', '-o', tmp], /--call "2-1": expected call numbers .* N, N,M or N-M/],
   [['extract', FIX, '--outcome', 'happy', '-o', join(tmp, 'x.pcapng')], /--outcome "happy".*busy/],
   [['extract', FIX, '--since', 'soon', '-o', join(tmp, 'x.pcapng')], /--since "soon": expected seconds/],
   [['extract', FIX, '-f', 'pcapx', '-o', join(tmp, 'x.pcapng')], /Allowed choices are pcapng, pcap/],
@@ -210,4 +212,37 @@ test('an output path under a regular file: every command says which file is in t
     assert.match(r.stderr, new RegExp(`^sipflow: cannot create the folder (${tmp}/plain-file: a file of that name is in the way|${tmp}/plain-file/\\S+: ${tmp}/plain-file is a file, not a folder)$`, 'm'), what);
     assert.doesNotMatch(r.stderr, /EEXIST|ENOTDIR|mkdir/, what);
   }
+});
+
+/** Each option of a command's --help with its description on one line (commander wraps long ones). */
+function helpOptions(command: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let last: string | null = null;
+  for (const line of sipflow([command, '--help']).stdout.split('\n')) {
+    const m = /^ {2}(?:-[A-Za-z], )?(--[a-z][a-z-]*)(?: <[^>]+>)? +(.*)$/.exec(line);
+    if (m) { last = m[1]!; out.set(last, m[2]!); continue; }
+    if (last && /^ {6,}\S/.test(line)) out.set(last, `${out.get(last)} ${line.trim()}`);
+    else last = null;
+  }
+  return out;
+}
+
+test('the shared option table: every capture-reading command offers the same call filters, worded alike; ladder and report the same --alias', () => {
+  const readers = ['analyze', 'ladder', 'report', 'audio', 'extract'];
+  const helps = new Map(readers.map((c) => [c, helpOptions(c)]));
+  for (const opt of ['--call', '--call-id', '--from', '--to', '--state', '--outcome', '--kind', '--rtp-heuristic']) {
+    // extract says "calls" where the others say "only calls": the rest of the words are the same.
+    // (extract's --rtp-heuristic says what it does to the packets it copies, in its own words.)
+    const cmds = opt === '--rtp-heuristic' ? readers.filter((c) => c !== 'extract') : readers;
+    const words = cmds.map((c) => helps.get(c)!.get(opt)?.replace(/^only /, '').replace(/^the call /, 'call '));
+    for (const [i, c] of cmds.entries()) assert.ok(words[i] !== undefined, `${c} has ${opt}`);
+    assert.equal(new Set(words).size, 1, `${opt} reads the same everywhere:\n${words.map((w, i) => `${cmds[i]}: ${w}`).join('\n')}`);
+  }
+  assert.match(helps.get('audio')!.get('--call')!, /N, N,M or N-M/);
+  const alias = ['ladder', 'report'].map((c) => helps.get(c)!.get('--alias')!.replace('a ladder column', 'a column'));
+  assert.equal(alias[0], alias[1]);
+  assert.match(alias[0]!, /repeatable or comma-separated/);
+  // audio's --kind selects as everywhere: a registration has no audio, said as a filter result.
+  const kind = sipflow(['audio', FIX, '--kind', 'registration', '-o', join(tmp, 'kind-audio')]);
+  assert.equal(kind.code, 0, kind.stderr);
 });

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { callAudio, type AudioOutput, type CallAudioOptions } from '../../call-audio.js';
 import type { RawCallFilter } from '../../filter.js';
-import { callFilterOf } from '../options.js';
+import { addCallFilters, addRtpHeuristic, callFilterOf } from '../options.js';
 import { printable } from '../../render/terminal.js';
 import { EXIT_OK, UsageError, progressBar, reportError } from '../common.js';
 
@@ -86,23 +86,20 @@ export function describeOutput(path: string, o: AudioOutput, jitterBuffer: boole
 }
 
 export function registerAudio(program: Command): void {
-  program
+  const cmd = program
     .command('audio')
     .description('write the calls\' audio as WAV files (one stereo file per call, or one per stream) and score each stream (MOS)')
     .argument('<file>', 'pcap or pcapng file, optionally gzip-compressed; "-" reads standard input')
     .option('-o, --output <dir>', 'folder for the WAV files, created if missing (default: <capture name>-audio)')
-    .option('-c, --call <n>', 'only call number N (the # of `sipflow analyze`); several as N,M')
-    .option('--stream <k>', 'only RTP stream K (the # of the stream table), one mono WAV each; several as K,L')
-    .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
-    .option('--from <text>', 'only calls whose From URI or display name contains text')
-    .option('--to <text>', 'only calls whose To URI or display name contains text')
-    .option('--state <states>', 'only calls in these states or outcomes, comma-separated (rejected,in-call,busy; the State and Outcome columns\' words)')
-    .option('--outcome <outcomes>', 'only calls with these outcomes, comma-separated (busy,declined,one-way-audio...)')
+    .option('--stream <k>', 'only RTP stream K (the # of the stream table), one mono WAV each; several as K,L');
+  // The call filters and --rtp-heuristic every capture-reading command shares (options.ts); audio reads one capture, so no -r/-m.
+  addCallFilters(cmd);
+  addRtpHeuristic(cmd);
+  cmd
     .option('--stereo', 'one stereo WAV per call, both directions on capture time: caller left, callee right (the default)')
     .option('--mono', 'one WAV per stream instead (an L16 stereo stream keeps its two channels)')
     .option('--rate <hz>', `output sample rate (${AUDIO_RATES.join(', ')}); default: the codec's`)
     .option('--jitter-buffer <ms>', 'play through a fixed jitter buffer: packets arriving later than it are discarded, counted, and scored as lost')
-    .option('--rtp-heuristic', 'also find RTP streams no SDP announced (captures that start mid-call)')
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText('after', `
 Audio is placed by RTP timestamp as a phone plays it: lost packets are

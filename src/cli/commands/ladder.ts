@@ -5,7 +5,7 @@ import { existsSync, statSync } from 'node:fs';
 import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
 import { emptyFilterNote, filterReport, isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
-import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg, widthOption } from '../options.js';
+import { addAliases, addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, collect, numArg, widthOption } from '../options.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
 import {
@@ -41,7 +41,6 @@ interface LadderFlags extends RawCallFilter {
 }
 
 
-const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /**
  * The calls to draw: those the filters keep (a filtered report), of the
@@ -65,9 +64,9 @@ export function registerLadder(program: Command): void {
   addCallFilters(cmd);
   addRecursive(cmd);
   addRtpHeuristic(cmd);
+  addAliases(cmd);
   cmd
     .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(GROUP_BY).default('port'))
-    .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy names every port of the host, 192.168.1.14:5060=proxy that endpoint only (it wins over the host\'s name); repeatable or comma-separated', collect)
     .option('--order <columns>', 'put these columns first (alias names, hosts or host:port), comma-separated; a name that matches no column is an error', collect)
     .addOption(new Option('--rows <order>', 'rows in frame order (file order, as Wireshark) or by timestamp (captures merged from several interfaces)').choices(ROW_ORDERS).default('frame'))
     .option('--sdp', 'show the SDP summary (media, codecs, address) under messages that carry SDP')

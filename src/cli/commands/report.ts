@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { basename } from 'node:path';
 import { isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
-import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg } from '../options.js';
+import { addAliases, addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg } from '../options.js';
 import { parseAliases } from '../../aliases.js';
 import { DEFAULT_MAX_BYTES, MAX_CALL_SECTIONS, MAX_CALL_STREAMS, MAX_LADDER_ROWS } from '../../render/html/index.js';
 import { DEFAULT_AUDIO_BYTES } from '../../render/html/audio.js';
@@ -27,7 +27,6 @@ interface ReportFlags extends RawCallFilter {
   recursive?: boolean;
 }
 
-const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /** Default output: the capture's name with .html, in the current directory. */
 export function defaultOutput(file: string): string {
@@ -51,8 +50,8 @@ export function registerReport(program: Command): void {
   addRtpHeuristic(cmd);
   cmd.option('--no-plots', 'leave out the per-stream jitter and inter-arrival plots (a smaller page)');
   addCallFilters(cmd);
+  addAliases(cmd, 'a ladder column');
   cmd
-    .option('--alias <addr=name>', 'name a ladder column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable', collect)
     .addOption(new Option('--by <what>', 'ladder columns per address and port, or per host').choices(['port', 'host']).default('port'))
     .addOption(new Option('--max-size <MB>', `size budget of the page in MB, shared by the calls (default ${DEFAULT_MAX_BYTES / 1048576})`).argParser(numArg(0, 4096, 'a size in MB', true)))
     .option('--audio', 'per call an audio player: both directions\' waveforms (caller above), DTMF and events marked, click to play from there')
