@@ -62,10 +62,7 @@ Examples:
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 
-// "-" reads a capture from standard input; on a terminal nothing will come until the user pipes one in: say so.
-if (process.argv.slice(3).includes('-') && process.stdin.isTTY) {
-  process.stderr.write('sipflow: reading a capture from standard input (pipe one in: tcpdump -U -w - | sipflow analyze -)\n');
-}
+// (A capture read from a terminal's standard input is announced by inputs.ts noteStdin, once the options are checked.)
 
 try {
   await program.parseAsync(process.argv);

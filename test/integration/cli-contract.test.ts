@@ -10,7 +10,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sipflow } from '../helpers/cli.js';
+import { CLI, sipflow } from '../helpers/cli.js';
+import { shellQuote, Tmux, tmuxSkip } from '../helpers/pty.js';
+import { ROOT } from '../helpers/corpus.js';
 import { CALL_KINDS, CALL_STATES, OUTCOMES } from '../../src/filter.js';
 import type { Report } from '../../src/model.js';
 import { MemorySink, PcapWriter } from '../../src/capture/writer.js';
@@ -245,4 +247,30 @@ test('the shared option table: every capture-reading command offers the same cal
   // audio's --kind selects as everywhere: a registration has no audio, said as a filter result.
   const kind = sipflow(['audio', FIX, '--kind', 'registration', '-o', join(tmp, 'kind-audio')]);
   assert.equal(kind.code, 0, kind.stderr);
+});
+
+test('"-" on a terminal: the notice comes after the options are checked, only for a capture argument, names the command and wraps at words', { skip: tmuxSkip() }, async () => {
+  const run = async (args: string[], end?: string) => {
+    const t = new Tmux([process.execPath, CLI, ...args].map(shellQuote).join(' '), { cols: 80, rows: 20, cwd: ROOT, env: { NO_COLOR: '1' } });
+    try {
+      if (end) { await t.waitFor(end); t.keys('C-d'); }
+      return await t.waitFor(/\[exit \d+\]/);
+    } finally { t.close(); }
+  };
+  // A bad option: its error alone, no notice first.
+  const bad = await run(['capinfo', '-', '-o', 'x']);
+  assert.match(bad, /unknown option '-o'/);
+  assert.doesNotMatch(bad, /standard input/);
+  // "-" as an option's value (stdout), not a capture: no notice.
+  const snap = await run(['snapshot', FIX, '-o', '-']);
+  assert.match(snap, /\[exit 0\]/);
+  assert.doesNotMatch(snap, /reading a capture/);
+  // A capture from the terminal: said once, for this command, never cut mid-word at 80 columns.
+  const ladder = await run(['ladder', '-'], 'Ctrl-D');
+  const notice = /sipflow: reading a capture[\s\S]*?Ctrl-D to stop/.exec(ladder)![0];
+  assert.match(notice.replace(/\s+/g, ' '), /\| sipflow ladder -\)/);
+  for (const line of notice.split('\n')) assert.ok(line.length <= 80, line);
+  assert.ok(notice.split('\n').length > 1, 'wrapped');
+  // Broken only at spaces: joining the lines with one space gives the sentence back whole.
+  assert.equal(notice.replace(/\n {2}/g, ' '), 'sipflow: reading a capture from standard input; pipe one in (tcpdump -U -w - | sipflow ladder -), or Ctrl-D to stop');
 });

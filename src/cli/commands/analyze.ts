@@ -87,7 +87,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
       try { filter = callFilterOf(flags); } catch (e) { process.exitCode = reportError(e); return; }
       // --kind and --call name dialogs of any kind: the table shows them without --all.
       const all = !!flags.all || namesAnyKind(filter);
-      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'analyze' });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const paths = expanded.inputs.map((i) => i.path);
       if (flags.merge && paths.length > 1 && paths.includes('-')) {

@@ -6,6 +6,7 @@ import type { RawCallFilter } from '../../filter.js';
 import { addCallFilters, addRtpHeuristic, callFilterOf } from '../options.js';
 import { printable } from '../../render/terminal.js';
 import { EXIT_OK, UsageError, progressBar, reportError } from '../common.js';
+import { noteStdin } from '../inputs.js';
 
 interface AudioFlags extends RawCallFilter {
   output?: string;
@@ -136,6 +137,7 @@ Examples:
 async function run(file: string, flags: AudioFlags): Promise<number> {
   const opts = audioOptions(flags);
   const dir = flags.output ?? defaultAudioDir(file);
+  noteStdin([file], 'audio');
   const bar = progressBar(file, !flags.quiet);
   let audio;
   try {

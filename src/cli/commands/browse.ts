@@ -62,7 +62,7 @@ async function run(files: string[], flags: BrowseFlags): Promise<number> {
     else if (flags.interface) spec = { kind: 'iface', iface: flags.interface, filter: flags.captureFilter };
     else if (files[0] === '-') spec = { kind: 'stdin' };
     else {
-      const expanded = await captureInputs(files);
+      const expanded = await captureInputs(files, { command: 'browse' });
       if (expanded.code) return expanded.code;
       const paths = expanded.inputs.map((i) => i.path);
       for (const p of paths) await stat(p);

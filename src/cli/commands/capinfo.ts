@@ -21,7 +21,7 @@ Examples:
   $ sipflow capinfo fixtures/call-busy.pcapng fixtures/call-completed.pcapng --merge`)
     .action(async (args: string[], opts: { json?: boolean; color?: boolean; merge?: boolean; recursive?: boolean }) => {
       setupColor(opts.color === false);
-      const expanded = await captureInputs(args, { recursive: opts.recursive });
+      const expanded = await captureInputs(args, { recursive: opts.recursive, command: 'capinfo' });
       const paths = expanded.inputs.map((i) => i.path);
       if (opts.merge && paths.length > 1 && paths.includes('-')) {
         process.stderr.write('sipflow: --merge reads files by their timestamps; standard input ("-") cannot be one of them\n');

@@ -57,7 +57,7 @@ async function run(paths: string[], flags: CheckFlags): Promise<number> {
   const jobs: { capture: string | string[] | null; flow: string | null; dir: string | null }[] = [];
   if (flags.merge) {
     // One capture made of them all, checked against one flow.
-    const expanded = await captureInputs(paths, { quiet: flags.quiet || flags.json });
+    const expanded = await captureInputs(paths, { quiet: flags.quiet || flags.json, command: 'check' });
     if (!expanded.inputs.length) return expanded.code;
     const files = expanded.inputs.map((i) => i.path);
     if (files.length > 1 && files.includes('-')) {

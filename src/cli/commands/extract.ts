@@ -94,7 +94,7 @@ async function run(args: string[], flags: ExtractFlags): Promise<number> {
   if (flags.output === '-') return usage('extract writes a file (-o FILE), not standard output: the copy is written to a temporary file and renamed into place');
   if (args.includes('-')) return usage('extract reads its input twice (to index the calls, then to copy their frames): give a file, not standard input');
 
-  const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+  const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'extract' });
   if (!expanded.inputs.length) return expanded.code;
   const paths = expanded.inputs.map((i) => i.path);
   if (flags.output && paths.some((p) => resolve(p) === resolve(flags.output!))) return usage(`-o ${flags.output} is one of the captures read`);

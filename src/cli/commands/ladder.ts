@@ -115,7 +115,7 @@ Several captures (rotated files, two capture points) are one capture: a call
 that spans them is one call (-m/--merge means that here as in every command;
 one diagram of several calls is --combine).`)
     .action(async (args: string[], flags: LadderFlags) => {
-      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'ladder' });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const paths = expanded.inputs.map((i) => i.path);
       if (paths.length > 1 && paths.includes('-')) {

@@ -94,7 +94,7 @@ Examples:
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'report' });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const inputs = expanded.inputs;
       const paths = inputs.map((i) => i.path);
