@@ -171,12 +171,13 @@ test('svg: the margin has the text ladder\'s Delta column (time since the row ab
   const l = buildLadder(r, r.calls, {});
   const svg = renderLadderSvg(l);
   assert.equal(XMLValidator.validate(svg), true);
-  const margin = (cls: string) => [...svg.matchAll(new RegExp(`<text class="${cls}" x="([\\d.]+)"[^>]*>([^<]*)</text>`, 'g'))].map((m) => ({ x: Number(m[1]), text: m[2]! }));
-  const heads = margin('mh');
+  const heads = [...svg.matchAll(/<text class="mh" x="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), text: m[2]! }));
   assert.deepEqual(heads.map((h) => h.text), ['Frame', 'Time (s)', 'Delta']);
   const deltaX = heads[2]!.x;
   assert.ok(deltaX > heads[1]!.x, 'Delta right of Time');
-  const deltas = margin('m').filter((m) => m.x === deltaX).map((m) => m.text);
+  // A row's margin: one <text class="m">, a <tspan> per column at that column's x.
+  const cells = [...svg.matchAll(/<text class="m" [^>]*>(.*?)<\/text>/g)].flatMap((m) => [...m[1]!.matchAll(/<tspan x="([\d.]+)">([^<]*)<\/tspan>/g)]);
+  const deltas = cells.filter((m) => Number(m[1]) === deltaX).map((m) => m[2]!);
   // The same strings as the text ladder's column, row for row after the first.
   const text = renderLadderText(l, {}).split('\n').filter((x) => /^ +\d+ \d+\.\d{6} [+-]\d/.test(x)).map((x) => x.trim().split(/ +/)[2]);
   assert.equal(deltas.length, l.rows.length - 1);
