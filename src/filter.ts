@@ -21,6 +21,18 @@ export const OUTCOMES: readonly string[] = [
   'TIMEOUT', 'UNAVAILABLE', 'FAILED', 'NO RESPONSE', 'REGISTERED', 'UNREGISTERED', 'OK', 'NO AUDIO', 'ONE-WAY AUDIO',
 ];
 
+/**
+ * A dialog's status in one phrase, the same wherever outcome and state share
+ * a place (the narrow table's Outcome (State) column, ladder captions, the
+ * report's call headings and tips): sipflow's outcome, then Wireshark's state
+ * in parentheses when it says something else ("BUSY (REJECTED)",
+ * "REGISTERED (REJECTED)", "COMPLETED"); the state alone while there is no outcome.
+ */
+export function outcomeAndState(c: Pick<Call, 'outcome' | 'state'>): string {
+  if (c.outcome === null) return c.state;
+  return c.outcome === c.state ? c.outcome : `${c.outcome} (${c.state})`;
+}
+
 /** Dialog kinds, by the method that opened the dialog (model.ts CallKind). */
 export const CALL_KINDS: readonly CallKind[] = ['call', 'registration', 'subscription', 'publish', 'message', 'options', 'other'];
 

@@ -274,3 +274,23 @@ test('"-" on a terminal: the notice comes after the options are checked, only fo
   // Broken only at spaces: joining the lines with one space gives the sentence back whole.
   assert.equal(notice.replace(/\n {2}/g, ' '), 'sipflow: reading a capture from standard input; pipe one in (tcpdump -U -w - | sipflow ladder -), or Ctrl-D to stop');
 });
+
+test('one vocabulary in ladder captions and report headings: the narrow table\'s "OUTCOME (STATE)", for calls and registrations alike', () => {
+  for (const file of VOCAB_FILES) {
+    const json = JSON.parse(sipflow(['analyze', file, '--json', '-a']).stdout) as Report;
+    const narrow = sipflow(['analyze', file, '-a', '-w', '80']).stdout;
+    const ladder = sipflow(['ladder', file, '-a', '--ascii', '--no-color']).stdout;
+    const mermaid = sipflow(['ladder', file, '-a', '-f', 'mermaid', '--combine']).stdout;
+    for (const c of json.calls) {
+      const said = c.outcome === null ? c.state : c.outcome === c.state ? c.outcome : `${c.outcome} (${c.state})`;
+      const cell = narrow.split('\n').find((l) => new RegExp(`^│ +${c.index} │`).test(l));
+      assert.ok(cell?.includes(` ${said}`), `${file}: table row ${c.index} says ${said}: ${cell}`);
+      const caption = ladder.split('\n').find((l) => new RegExp(`^[A-Z][a-z]+ ${c.index}: `).test(l));
+      assert.ok(caption?.endsWith(`| ${said}`), `${file}: ladder caption of ${c.index} ends with ${said}: ${caption}`);
+      assert.ok(mermaid.includes(`${c.index} ${said}`) || mermaid.includes(`· ${said}\n`), `${file}: the combined Mermaid heading says ${c.index} ${said}: ${mermaid.split('\n')[2]}`);
+    }
+  }
+  const out = join(tmp, 'vocab-head.html');
+  assert.equal(sipflow(['report', 'fixtures/call-busy.pcapng', '-o', out]).code, 0);
+  assert.match(readFileSync(out, 'utf8'), /<summary>Call 1 · <span class="st s-bad">BUSY<\/span> <span class="st s-bad">\(REJECTED\)<\/span>/);
+});
