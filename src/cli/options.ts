@@ -97,3 +97,15 @@ export const collect = (v: string, prev: string[] | undefined): string[] => (pre
 export function addAliases(cmd: Command, what = 'a column'): Command {
   return cmd.option('--alias <addr=name>', `name ${what}: 192.168.1.14=proxy names every port of the host, 192.168.1.14:5060=proxy that endpoint only (it wins over the host's name); repeatable or comma-separated`, collect);
 }
+
+/**
+ * An option checked by a parser that throws with its own message (the proxy's
+ * address and port-range parsers): commander's one-line "argument ... is
+ * invalid" with that message, before anything starts. The value stays as typed.
+ */
+export function checkedBy(check: (v: string) => unknown): (v: string) => string {
+  return (v) => {
+    try { check(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+    return v;
+  };
+}

@@ -34,8 +34,9 @@ program
   .name('sipflow')
   .description('SIP/RTP capture analyzer: Wireshark-exact call lists, ladder diagrams, HTML reports and CI flow checks')
   .version(VERSION, '-V, --version')
-  // Commander's own errors (unknown option, bad choice, a value a checked option refuses) as one line like sipflow's.
-  .configureOutput({ outputError: (str, write) => write(`sipflow: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
+  // Commander's own errors (unknown option, bad choice, a value a checked option refuses) as one line like sipflow's:
+  // its "(Did you mean --json?)" comes on a second line, folded in here.
+  .configureOutput({ outputError: (str, write) => write(`sipflow: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\s*\n\s*/g, ' ')} (see --help)\n`) })
   .exitOverride();
 
 for (const name of commandsFor(process.argv.slice(2))) (await COMMANDS[name]!())(program);

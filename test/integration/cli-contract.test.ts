@@ -58,6 +58,11 @@ const BAD: [string[], RegExp][] = [
   [['proxy', '--no-db', '--max-calls', '-5'], /--max-calls <n>' argument '-5' is invalid\. expected calls: a whole number from 1/],
   [['proxy', '--no-db', '--timer-t1', '0'], /--timer-t1 <ms>' argument '0' is invalid\. expected milliseconds: a number above 0/],
   [['proxy', '--no-db', '--media-relay', '--relay-ports', '5-1'], /port range "5-1" must be within 1024-65535/],
+  [['proxy', '--no-db', '--relay-ports', '5-1'], /--relay-ports.*port range "5-1" must be within 1024-65535/],
+  [['proxy', '--no-db', '--advertise', '1.2.3'], /--advertise <ip>' argument '1\.2\.3' is invalid\. bad address "1\.2\.3": expected an IPv4 or IPv6 address/],
+  [['proxy', '--no-db', '-l', '127.0.0.1:70000'], /--listen <addr>' argument '127\.0\.0\.1:70000' is invalid\..*a port from 1 to 65535/],
+  [['analyze', FIX, '--jsn'], /unknown option '--jsn' \(did you mean --json\?\) \(see --help\)\n$/],
+  [['analyz', FIX], /unknown command 'analyz' \(did you mean analyze\?\)/],
 ];
 
 for (const [args, re] of BAD) {
