@@ -7,7 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { glob } from '../../src/cli/inputs.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI, sipflow } from '../helpers/cli.js';
@@ -298,4 +299,43 @@ test('one vocabulary in ladder captions and report headings: the narrow table\'s
   const out = join(tmp, 'vocab-head.html');
   assert.equal(sipflow(['report', 'fixtures/call-busy.pcapng', '-o', out]).code, 0);
   assert.match(readFileSync(out, 'utf8'), /<summary>Call 1 · <span class="st s-bad">BUSY<\/span> <span class="st s-bad">\(REJECTED\)<\/span>/);
+});
+
+test('help examples name captures that ship with sipflow (fixtures/), or files an earlier example of the same help wrote', () => {
+  const helps = ['', 'analyze', 'snapshot', 'check', 'ladder', 'report', 'audio', 'extract', 'capinfo', 'proxy', 'browse'];
+  const missing: string[] = [];
+  let examples = 0;
+  for (const c of helps) {
+    const written = new Set<string>();
+    for (const line of sipflow(c ? [c, '--help'] : ['--help']).stdout.split('\n')) {
+      const m = /^ {2}\$ (.*)$/.exec(line);
+      if (!m) continue;
+      examples++;
+      const words = m[1]!.split(/ {2,}#| {2,}/)[0]!.split(' ');
+      words.forEach((w, i) => {
+        const prev = words[i - 1] ?? '';
+        const path = w.replace(/^'|'$/g, '');
+        if (!/\.(pcapng|pcap)(\.gz)?$|\.pcap\*$|^fixtures\//.test(path)) return;
+        // What an example writes (-o, --record, a redirection) may be read by a later one.
+        if (/^(-o|--output|--record|--junit|>)$/.test(prev)) { written.add(path); return; }
+        const exists = /[*?[]/.test(path) ? glob(path).paths.length > 0 : existsSync(join(ROOT, path));
+        if (!exists && !written.has(path)) missing.push(`${c || 'sipflow'} --help: ${path} in "${m[1]!.trim()}"`);
+      });
+    }
+  }
+  assert.ok(examples > 40, `examples were read (${examples})`);
+  assert.deepEqual(missing, []);
+});
+
+test('the main help\'s examples: one column of descriptions, no line past 80 columns', () => {
+  const block = sipflow(['--help']).stdout.split(/^Examples[^\n]*\n/m)[1]!.trimEnd().split('\n');
+  for (const l of block) assert.ok(l.length <= 80, `${l.length} columns: ${l}`);
+  // A description starts after the last run of two spaces on its command's line, or alone on the next line.
+  const column = (l: string) => {
+    if (!l.startsWith('  $ ')) return l.search(/\S/);
+    const gap = l.lastIndexOf('  ');
+    return gap > 2 ? gap + 2 : -1;
+  };
+  const cols = new Set(block.map(column).filter((x) => x > 0));
+  assert.equal(cols.size, 1, `descriptions start in one column: ${[...cols].join(', ')}`);
 });

@@ -71,12 +71,12 @@ in one column, and say what they hid.
 
 Examples:
   $ sipflow analyze fixtures/call-completed.pcapng
-  $ sipflow analyze trace.pcapng --all --events
-  $ sipflow analyze trace.pcapng --json | jq '.calls[] | {callId, state}'
-  $ sipflow analyze big.pcapng --ndjson | jq -c 'select(.type == "call") | {index, state}'
-  $ sipflow analyze *.pcapng --state rejected,cancelled --csv > failed.csv
+  $ sipflow analyze fixtures/proxy-transfer.pcapng --all --events
+  $ sipflow analyze fixtures/call-completed.pcapng --json | jq '.calls[] | {callId, state}'
+  $ sipflow analyze fixtures/call-completed.pcapng --ndjson | jq -c 'select(.type == "call") | {index, state}'
+  $ sipflow analyze fixtures/*.pcapng --state rejected,cancelled --csv > failed.csv
   $ sipflow analyze fixtures/ --summary               one line per capture of the folder
-  $ sipflow analyze 'rotated/*.pcap*' --merge         rotated files as one capture
+  $ sipflow analyze 'fixtures/proxy-*.pcapng' --merge   files in a row as one capture
 
 Folders and quoted patterns take the files whose content is pcap or pcapng
 (others are skipped with a note), in order of their first frame's time.`)

@@ -124,7 +124,7 @@ Examples:
   $ sipflow audio fixtures/call-completed.pcapng -o /tmp/audio
   $ sipflow audio fixtures/call-completed.pcapng --call 1 --jitter-buffer 60 -o /tmp/audio
   $ sipflow audio fixtures/call-completed.pcapng --mono --rate 16000 -o /tmp/audio
-  $ sipflow audio trace.pcapng --stream 3 -o out/`)
+  $ sipflow audio fixtures/call-completed.pcapng --stream 2 -o out/`)
     .action(async (file: string, flags: AudioFlags) => {
       try {
         process.exitCode = await run(file, flags);

@@ -32,7 +32,7 @@ export function registerBrowse(program: Command): void {
 Keys: ? or F1 in the browser lists them all (Enter opens a call's flow, / filters, w saves, q backs out).
 
 Examples:
-  $ sipflow browse trace.pcapng
+  $ sipflow browse fixtures/proxy-transfer.pcapng
   $ tcpdump -i any -U -w - port 5060 or portrange 10000-20000 | sipflow browse -
   $ sipflow browse -i eth0 --capture-filter "port 5060"
   $ sipflow browse --hep-listen udp:0.0.0.0:9060`)

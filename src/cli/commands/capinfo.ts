@@ -17,7 +17,7 @@ export function registerCapinfo(program: Command): void {
     .addHelpText('after', `
 Examples:
   $ sipflow capinfo fixtures/call-completed.pcapng
-  $ gzip -c trace.pcap | sipflow capinfo --json -
+  $ gzip -c fixtures/call-busy.pcapng | sipflow capinfo --json -
   $ sipflow capinfo fixtures/call-busy.pcapng fixtures/call-completed.pcapng --merge`)
     .action(async (args: string[], opts: { json?: boolean; color?: boolean; merge?: boolean; recursive?: boolean }) => {
       setupColor(opts.color === false);

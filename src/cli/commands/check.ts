@@ -41,7 +41,7 @@ or flow file cannot be used (missing, not a capture, invalid YAML).
 Examples:
   $ sipflow check fixtures/proxy-decline.pcapng --expect fixtures/proxy-decline.flow.yaml
   $ sipflow check fixtures/ --junit reports/sipflow.xml
-  $ sipflow check trace.pcapng --json | jq '.results[].calls[] | select(.ok | not)'
+  $ sipflow check fixtures/call-busy.pcapng --json | jq '.results[].calls[] | select(.ok | not)'
   $ sipflow check fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --merge --expect both.flow.yaml`)
     .action(async (paths: string[], flags: CheckFlags) => {
       setupColor(flags.color === false);

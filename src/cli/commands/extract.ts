@@ -64,7 +64,7 @@ Examples:
   $ sipflow extract fixtures/call-completed.pcapng --call-id fixture-completed --media-until-bye -o c.pcap --format pcap
   $ sipflow extract fixtures/call-completed.pcapng --call 1 --wireshark-filter
   $ sipflow extract fixtures/ --outcome busy,declined -o failed.pcapng
-  $ sipflow extract 'rotated/*.pcap*' --call-id 3f2a@pbx --since 3600 -o call.pcapng`)
+  $ sipflow extract 'fixtures/call-*.pcapng' --merge --since 1 --until 3 -o window.pcapng`)
     .action(async (args: string[], flags: ExtractFlags) => {
       try {
         process.exitCode = await run(args, flags);

@@ -103,12 +103,12 @@ optional package playwright-core and a Chromium (apt-get install chromium,
 or SIPFLOW_CHROMIUM=/path) are needed; without them the command exits 69.
 
 Examples:
-  $ sipflow ladder trace.pcapng
-  $ sipflow ladder trace.pcapng --call 2 --alias 192.168.1.14=proxy --sdp
-  $ sipflow ladder trace.pcapng -f md > call.md
-  $ sipflow ladder trace.pcapng -f svg --call 1 -o call1.svg
-  $ sipflow ladder trace.pcapng -f png -o ladders/        # one PNG per call
-  $ sipflow ladder trace.pcapng -f pdf --all --combine -o flow.pdf
+  $ sipflow ladder fixtures/proxy-call.pcapng
+  $ sipflow ladder fixtures/call-completed.pcapng --alias 192.0.2.1=proxy --sdp
+  $ sipflow ladder fixtures/call-busy.pcapng -f md > call.md
+  $ sipflow ladder fixtures/proxy-call.pcapng -f svg --call 2 -o call2.svg
+  $ sipflow ladder fixtures/proxy-call.pcapng -a -f png -o ladders/   # one per dialog
+  $ sipflow ladder fixtures/proxy-call.pcapng -f pdf --all --combine -o flow.pdf
   $ sipflow ladder fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --all
 
 Several captures (rotated files, two capture points) are one capture: a call

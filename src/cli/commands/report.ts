@@ -78,11 +78,11 @@ ${DEFAULT_AUDIO_BYTES / 1048576} MB) on top of --max-size: a call over its share
 8 kHz, then cut, with a note saying so. Still one file, no network.
 
 Examples:
-  $ sipflow report trace.pcapng                      # writes trace.html
-  $ sipflow report trace.pcapng -o reports/trace.html --all
-  $ sipflow report lab.pcapng --alias 192.168.1.14:5060=proxy --state rejected,busy
+  $ sipflow report fixtures/call-completed.pcapng     # writes call-completed.html
+  $ sipflow report fixtures/proxy-call.pcapng -o reports/call.html --all
+  $ sipflow report fixtures/call-busy.pcapng --alias 192.0.2.1:5060=proxy --state rejected,busy
   $ sipflow report fixtures/ -o reports/fixtures/     # one page per capture of the folder
-  $ sipflow report 'rotated/*.pcap*' --merge -o day.html`)
+  $ sipflow report 'fixtures/proxy-*.pcapng' --merge -o day.html`)
     .action(async (args: string[], flags: ReportFlags) => {
       const maxBytes = flags.maxSize !== undefined ? Math.round(flags.maxSize * 1048576) : undefined;
       const audioMaxBytes = flags.audioMaxSize !== undefined ? Math.round(flags.audioMaxSize * 1048576) : undefined;

@@ -48,9 +48,9 @@ that documents the format: edit it to loosen (wildcards, /regex/, optional
 
 Examples:
   $ sipflow snapshot fixtures/proxy-decline.pcapng -o decline.flow.yaml
-  $ sipflow snapshot trace.pcapng --alias 192.0.2.1=pbx --media
+  $ sipflow snapshot fixtures/call-completed.pcapng --alias 192.0.2.1=pbx --media
   $ sipflow snapshot fixtures/                # fixtures/X.flow.yaml for each capture
-  $ sipflow snapshot trace.pcapng --json | jq '.calls[].messages'
+  $ sipflow snapshot fixtures/call-busy.pcapng --json | jq '.calls[].messages'
   $ sipflow snapshot fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --merge -o both.flow.yaml`)
     .action(async (captures: string[], flags: SnapshotFlags) => {
       setupColor(flags.color === false);
