@@ -198,3 +198,11 @@ export function namesAnyKind(f: CallFilter): boolean {
 export function emptyFilterNote(total: number): string {
   return `no dialog matches the filter (the capture has ${total} dialog${total === 1 ? '' : 's'}; all were filtered out)`;
 }
+
+/**
+ * A filter that matches nothing is an answer, not an error: every command
+ * exits 0 (analyze prints an empty table, report a summary page; ladder,
+ * extract and audio write nothing) and says on standard error, in these words,
+ * how many dialogs the filter dropped. Exit 2 stays for input that cannot be used.
+ */
+export const EMPTY_FILTER_EXIT = 0;

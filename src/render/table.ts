@@ -356,10 +356,13 @@ function emptyTableNote(report: Report, opts: TableOptions): string {
 }
 
 /** CSV of the call table (RFC 4180 quoting), every call regardless of --all. */
-/** One CSV cell: quoted when needed; text that a spreadsheet would run as a formula (= + - @, tab, CR first) is prefixed with ' (OWASP). */
+/**
+ * One CSV cell: quoted when needed; text that a spreadsheet would run as a formula (= + - @, tab, CR first) is
+ * prefixed with ' (OWASP). A lone "-" (standard input's file name, an empty value) is no formula and stays as is.
+ */
 export function csvCell(v: string | number | null | boolean): string {
   let s = v === null ? '' : String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (typeof v === 'string' && s !== '-' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -40,7 +40,7 @@ const BAD: [string[], RegExp][] = [
   [['ladder', FIX, '--scale', '0'], /--scale.*(between|above|from) 0/],
   [['ladder', FIX, '--order', 'nosuch'], /--order.*nosuch/],
   [['report', FIX, '--state', 'bogus', '-o', join(tmp, 'r.html')], /--state "bogus".*in-call/],
-  [['report', FIX, '--max-size', 'big', '-o', join(tmp, 'r.html')], /--max-size.*big/],
+  [['report', FIX, '--max-size', 'big', '-o', join(tmp, 'r.html')], /--max-size <MiB>' argument 'big'.*a size in MiB/],
   [['report', FIX, '--by', 'phone', '-o', join(tmp, 'r.html')], /Allowed choices are port, host/],
   [['audio', FIX, '--rate', '1234', '-o', tmp], /--rate 1234: accepted values are 8000, 11025/],
   [['audio', FIX, '--jitter-buffer', 'soon', '-o', tmp], /--jitter-buffer soon: accepted values are milliseconds/],
@@ -55,7 +55,7 @@ const BAD: [string[], RegExp][] = [
   [['check', FIX, '--bogus'], /unknown option '--bogus'/],
   [['proxy', '--link', 'ppp'], /Allowed choices are ethernet, raw/],
   [['proxy', '--journal-format', 'xml'], /Allowed choices are text, json/],
-  [['proxy', '--no-db', '--rotate-size', 'abc'], /--rotate-size <MB>' argument 'abc' is invalid\. expected a size in MB: a number above 0/],
+  [['proxy', '--no-db', '--rotate-size', 'abc'], /--rotate-size <MiB>' argument 'abc' is invalid\. expected a size in MiB: a number above 0/],
   [['proxy', '--no-db', '--max-calls', '-5'], /--max-calls <n>' argument '-5' is invalid\. expected calls: a whole number from 1/],
   [['proxy', '--no-db', '--timer-t1', '0'], /--timer-t1 <ms>' argument '0' is invalid\. expected milliseconds: a number above 0/],
   [['proxy', '--no-db', '--media-relay', '--relay-ports', '5-1'], /port range "5-1" must be within 1024-65535/],
@@ -124,6 +124,24 @@ test('one vocabulary in the HTML report: its State, Outcome and Kind filters off
   for (const s of options('f-state')) assert.ok(CALL_STATES.includes(s as never), `state filter offers ${s}`);
   for (const o of options('f-outcome')) assert.ok(OUTCOMES.includes(o), `outcome filter offers ${o}`);
   for (const k of options('f-kind')) assert.ok(CALL_KINDS.includes(k as never), `kind filter offers ${k}`);
+});
+
+test('a filter that leaves nothing: every command exits 0 and says, in the same words, how many dialogs it dropped', () => {
+  const said = /no dialog matches the filter \(the capture has 1 dialog; all were filtered out\)/;
+  const runs: [string[], 'stdout' | 'stderr'][] = [
+    [['analyze', FIX, '--state', 'busy'], 'stdout'],
+    [['ladder', FIX, '--state', 'busy'], 'stderr'],
+    [['report', FIX, '--state', 'busy', '-o', join(tmp, 'none.html')], 'stderr'],
+    [['audio', FIX, '--state', 'busy', '-o', join(tmp, 'none-audio')], 'stderr'],
+    [['extract', FIX, '--state', 'busy', '-o', join(tmp, 'none.pcapng')], 'stderr'],
+  ];
+  for (const [args, where] of runs) {
+    const r = sipflow(args);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r[where], said, `${args.join(' ')}`);
+  }
+  assert.ok(!existsSync(join(tmp, 'none-audio')) && !existsSync(join(tmp, 'none.pcapng')), 'audio and extract wrote nothing');
+  assert.ok(existsSync(join(tmp, 'none.html')), 'report wrote its summary page');
 });
 
 test('a filter that leaves nothing says how many dialogs it dropped; one that keeps only registrations lists them', () => {
@@ -338,4 +356,10 @@ test('the main help\'s examples: one column of descriptions, no line past 80 col
   };
   const cols = new Set(block.map(column).filter((x) => x > 0));
   assert.equal(cols.size, 1, `descriptions start in one column: ${[...cols].join(', ')}`);
+});
+
+test('sizes are binary and say so: MiB/KiB in help and messages, never "MB" for a MiB value', () => {
+  for (const c of ['report', 'proxy', 'audio', 'analyze']) assert.doesNotMatch(sipflow([c, '--help']).stdout, /\bMB\b|\bkB\b/, `${c} --help`);
+  const r = sipflow(['report', FIX, '-o', join(tmp, 'size.html')]);
+  assert.match(r.stderr, /size\.html: \d+ KiB, 1 dialog/);
 });

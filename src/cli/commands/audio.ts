@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { callAudio, type AudioOutput, type CallAudioOptions } from '../../call-audio.js';
-import type { RawCallFilter } from '../../filter.js';
+import { EMPTY_FILTER_EXIT, emptyFilterNote, isFiltering, type RawCallFilter } from '../../filter.js';
 import { addCallFilters, addRtpHeuristic, callFilterOf } from '../options.js';
 import { printable } from '../../render/terminal.js';
 import { EXIT_OK, UsageError, progressBar, reportError } from '../common.js';
@@ -158,6 +158,11 @@ async function run(file: string, flags: AudioFlags): Promise<number> {
       if (!report.rtpStreams.some((s) => s.index === k)) throw new UsageError(`--stream ${k}: no RTP stream ${k} in ${file}; its streams: ${report.rtpStreams.map((s) => s.index).join(', ') || 'none'}`);
     }
   }
+  // A filter that kept no dialog: said as every command says it (filter.ts), exit 0.
+  if (isFiltering(opts) && !report.calls.length && audio.unfiltered) {
+    process.stderr.write(`sipflow: ${file}: ${emptyFilterNote(audio.unfiltered)}; nothing written\n`);
+    return EMPTY_FILTER_EXIT;
+  }
   const out = (s: string) => { if (!flags.quiet) process.stdout.write(s + '\n'); };
   if (plans.length) await mkdir(dir, { recursive: true });
   for (const plan of plans) {
@@ -169,7 +174,7 @@ async function run(file: string, flags: AudioFlags): Promise<number> {
   for (const x of silent) {
     out(printable(`not written: stream ${x.stream.index}${x.call ? ` (call ${x.call.index})` : ''} ${x.stream.src} → ${x.stream.dst}: ${x.reason}`));
   }
-  if (!plans.length && !silent.length) out(`no audio streams${opts.calls || opts.streams || opts.callId || opts.from || opts.to || opts.state || opts.outcome ? ' selected' : ''} in ${file}`);
+  if (!plans.length && !silent.length) out(`no audio streams${opts.streams || isFiltering(opts) ? ' selected' : ''} in ${file}`);
   if (report.warnings.some((w) => w.code === 'audio-limit')) out('! the audio memory budget was reached: later packets were not played');
   return EXIT_OK;
 }

@@ -10,6 +10,7 @@ import type { RawFilterFlags } from '../../extract/filter.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError } from '../common.js';
 import { captureInputs } from '../inputs.js';
 import { addCallFilters } from '../options.js';
+import { EMPTY_FILTER_EXIT, emptyFilterNote } from '../../filter.js';
 
 /** The selection flags are parseExtractFilter's own (extract/filter.ts); the rest say what to write. */
 interface ExtractFlags extends RawFilterFlags {
@@ -109,7 +110,11 @@ async function run(args: string[], flags: ExtractFlags): Promise<number> {
   }
   const calls = selectCalls(index.report, filter, (id) => index.frames.get(id)?.lastMedia ?? -Infinity);
   if (!calls.length) {
-    process.stderr.write(`sipflow: ${index.report.calls.length ? `no dialog matches the selection (${index.report.calls.length} dialog${index.report.calls.length === 1 ? "" : "s"} in ${name})` : `no SIP dialogs found in ${name}`}; nothing written\n`);
+    if (index.report.calls.length) {
+      process.stderr.write(`sipflow: ${name}: ${emptyFilterNote(index.report.calls.length)}; nothing written\n`);
+      return EMPTY_FILTER_EXIT;
+    }
+    process.stderr.write(`sipflow: no SIP dialogs found in ${name}; nothing written\n`);
     return EXIT_INPUT;
   }
   const selection = { sipOnly: !!flags.sipOnly, mediaUntilBye: !!flags.mediaUntilBye };

@@ -4,7 +4,7 @@ import { color } from '../../render/color.js';
 import { existsSync, statSync } from 'node:fs';
 import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
-import { emptyFilterNote, filterReport, isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { EMPTY_FILTER_EXIT, emptyFilterNote, filterReport, isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
 import { addAliases, addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, collect, numArg, widthOption } from '../options.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
@@ -164,7 +164,11 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
   const filtered = filterReport(report, filter);
   const calls = selectCalls(filtered, filter, !!flags.all);
   if (!calls.length) {
-    process.stderr.write(`sipflow: ${name}: ${report.calls.length && isFiltering(filter) ? emptyFilterNote(report.calls.length) : 'no SIP dialogs found'}\n`);
+    if (report.calls.length && isFiltering(filter)) {
+      process.stderr.write(`sipflow: ${name}: ${emptyFilterNote(report.calls.length)}; nothing written\n`);
+      return EMPTY_FILTER_EXIT;
+    }
+    process.stderr.write(`sipflow: ${name}: no SIP dialogs found\n`);
     return EXIT_INPUT;
   }
   const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, rows: flags.rows, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.combine, ...LADDER_LIMITS });

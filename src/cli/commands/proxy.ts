@@ -50,7 +50,7 @@ export function registerProxy(program: Command): void {
     .option('--no-db', 'keep registrations in memory only (nothing written)')
     .option('--record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file (its folder is created; an existing file is never overwritten: FILE.1.pcapng... is used instead)')
     .option('--force', 'with --record: replace the trace file when it exists')
-    .addOption(new Option('--rotate-size <MB>', 'start a new trace file when the current one reaches this size').argParser(numArg(0, 1e6, 'a size in MB', true)))
+    .addOption(new Option('--rotate-size <MiB>', 'start a new trace file when the current one reaches this size (MiB)').argParser(numArg(0, 1e6, 'a size in MiB', true)))
     .addOption(new Option('--rotate-time <S>', 'start a new trace file every S seconds').argParser(numArg(0, 1e8, 'seconds', true)))
     .addOption(new Option('--link <type>', 'link-layer framing of recorded packets').choices(['ethernet', 'raw']).default('ethernet'))
     .option('--journal <file>', 'append call events to this file (they always go to stderr too, unless --quiet)')
@@ -152,7 +152,7 @@ Examples:
           const gc = (globalThis as { gc?: () => void }).gc;
           if (gc && s.transactions === 0 && s.calls === 0) gc();
           const mem = process.memoryUsage();
-          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(mem.rss / 1048576)} MB, heap ${(mem.heapUsed / 1048576).toFixed(1)} MB, max event-loop delay ${maxLag} ms`
+          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(mem.rss / 1048576)} MiB, heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB, max event-loop delay ${maxLag} ms`
             + `, call sources ${s.callSources} (at most ${s.maxCallsOneSource} calls from one), refused: ${s.rejectedInvalid} invalid, ${s.rejectedOverload} overload (${s.rejectedPerSource} per source), forgotten calls: ${s.droppedUnacked} never ACKed, ${s.droppedIdle} idle`);
         }, statsS * 1000);
       }

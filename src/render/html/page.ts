@@ -197,7 +197,8 @@ function scopeStyle(style: string): string {
     `${close}\n${sel.split(',').map((s) => `.ladder svg ${s.trim()}`).join(',')}{`);
 }
 
-function fmtBytes(n: number): string {
+/** A size in binary units (KiB, MiB), as the page and `sipflow report` say it. */
+export function fmtBytes(n: number): string {
   return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`;
 }
 
