@@ -14,14 +14,10 @@
  * numbers (the corpus is ../shared/corpus or SIPFLOW_CORPUS).
  */
 import { readdirSync, existsSync } from 'node:fs';
-import { join, resolve, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { analyze } from '../src/analyze.js';
-import { tshark } from '../test/helpers/corpus.js';
+import { CORPUS, tshark } from '../test/helpers/corpus.js';
 import { resentFrames, sipRows, tsharkStreams, tsharkUdpPayloadRows, udpPayloadRows, wiresharkCalls } from '../test/helpers/voip-oracle.js';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CORPUS = process.env.SIPFLOW_CORPUS ? resolve(process.env.SIPFLOW_CORPUS) : resolve(ROOT, '..', 'shared', 'corpus');
 
 interface CaptureResult { file: string; items: number; agreeing: number; differences: string[] }
 

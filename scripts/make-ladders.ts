@@ -1,6 +1,6 @@
 /**
  * `npm run ladders`: the ladder of every Z1 scenario of the reference corpus
- * (../shared/corpus/mtaa/Z1_*.pcapng, a student's SIP proxy lab) as a PNG in
+ * (mtaa/Z1_*.pcapng under SIPFLOW_CORPUS, else ../shared/corpus: a student's SIP proxy lab) as a PNG in
  * reports/ladders/, all dialogs of a capture in one diagram, with the lab's
  * hosts named. One browser renders all nine pictures.
  *
@@ -11,10 +11,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve, dirname, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../src/analyze.js';
+import { CORPUS } from '../test/helpers/corpus.js';
 import { buildLadder, Rasterizer, RasterizerUnavailable, renderLadderSvg, renderMarkdown } from '../src/render/ladder/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CORPUS = resolve(ROOT, '..', 'shared', 'corpus', 'mtaa');
+// The one rule for where the corpus is (SIPFLOW_CORPUS, else ../shared/corpus), as the tests find it.
+const LAB = join(CORPUS, 'mtaa');
 
 /** The lab's machines: the proxy on 192.168.1.14:5060, linPC (softphone) on the same host, a phone and a tablet. */
 export const LAB_ALIASES: Record<string, string> = {
@@ -30,11 +32,12 @@ async function main(): Promise<number> {
   const opt = (name: string, def: string) => { const i = args.indexOf(name); return i >= 0 && args[i + 1] ? args[i + 1]! : def; };
   const format = opt('--format', 'png');
   const outDir = resolve(opt('--out', join(ROOT, 'reports', 'ladders')));
-  if (!existsSync(CORPUS)) {
-    process.stderr.write(`make-ladders: corpus not found at ${CORPUS}\n`);
+  if (!existsSync(LAB)) {
+    process.stderr.write(`make-ladders: the lab captures are not at ${LAB} (set SIPFLOW_CORPUS to the corpus folder)\n`);
     return 2;
   }
-  const files = readdirSync(CORPUS).filter((f) => /^Z1_.*\.pcapng$/.test(f)).sort();
+  process.stderr.write(`make-ladders: corpus ${CORPUS}\n`);
+  const files = readdirSync(LAB).filter((f) => /^Z1_.*\.pcapng$/.test(f)).sort();
   await mkdir(outDir, { recursive: true });
   let raster: Rasterizer | null = null;
   if (format === 'png' || format === 'pdf') {
@@ -47,7 +50,7 @@ async function main(): Promise<number> {
   const t0 = Date.now();
   try {
     for (const f of files) {
-      const path = join(CORPUS, f);
+      const path = join(LAB, f);
       const report = await analyze(path, { media: { heuristic: false } });
       report.file = f;
       const calls = report.calls;

@@ -1,12 +1,13 @@
 /**
- * `npm run reports`: the HTML report of every capture in ../shared/corpus/
+ * `npm run reports`: the HTML report of every capture of the reference corpus
+ * (SIPFLOW_CORPUS, else ../shared/corpus/)
  * (every dialog, RTP heuristic on) into reports/html/<name>.html, with the
  * size and generation time of each. `--synthetic N` also writes an N-call
  * synthetic capture to a temporary directory and reports on it (scale check).
  *
  *   node dist/scripts/make-reports.js [--out DIR] [--synthetic 1000]
  */
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
@@ -14,9 +15,10 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { FileSink, PcapngWriter } from '../src/capture/writer.js';
 import { udpFrame } from '../src/net/build.js';
 import { htmlReport } from '../src/html-report.js';
+// The one rule for where the corpus is (SIPFLOW_CORPUS, else ../shared/corpus) and what counts as its captures, as the tests use it.
+import { CORPUS, corpusFiles } from '../test/helpers/corpus.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CORPUS = resolve(ROOT, '..', 'shared', 'corpus');
 
 /** The lab's machines in the Z1 captures (as `npm run ladders` names them). */
 const LAB_ALIASES: Record<string, string> = {
@@ -105,15 +107,6 @@ export function writeSyntheticCapture(path: string, calls: number, rtpPackets = 
   return pkts.length;
 }
 
-function corpusFiles(): string[] {
-  if (!existsSync(CORPUS)) return [];
-  const out: string[] = [];
-  for (const d of readdirSync(CORPUS, { withFileTypes: true })) {
-    if (!d.isDirectory()) continue;
-    for (const f of readdirSync(join(CORPUS, d.name))) if (/\.(pcap|pcapng|cap)(\.gz)?$/.test(f)) out.push(join(CORPUS, d.name, f));
-  }
-  return out.sort();
-}
 
 const kb = (n: number) => `${(n / 1024).toFixed(0).padStart(6)} KiB`;
 
@@ -143,9 +136,10 @@ async function main(): Promise<number> {
   const synthetic = opt('--synthetic');
   const files = corpusFiles();
   if (!files.length && !synthetic) {
-    process.stderr.write(`make-reports: no captures found under ${CORPUS}\n`);
+    process.stderr.write(`make-reports: no captures found under ${CORPUS} (set SIPFLOW_CORPUS to the corpus folder)\n`);
     return 2;
   }
+  if (files.length) process.stderr.write(`make-reports: corpus ${CORPUS} (${files.length} captures)\n`);
   await mkdir(outDir, { recursive: true });
   let total = 0, totalMs = 0;
   for (const f of files) {

@@ -29,13 +29,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFil
 import { availableParallelism } from 'node:os';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CORPUS } from '../test/helpers/corpus.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MANIFEST = join(ROOT, 'test', 'expected', 'outputs.sha256.json');
 
-/** Where the reference corpus is: SIPFLOW_CORPUS, else ../shared/corpus beside the project. */
+/** Where the reference corpus is: SIPFLOW_CORPUS, else ../shared/corpus beside the project (test/helpers/corpus.ts, the one rule). */
 export function corpusDir(): string {
-  return process.env.SIPFLOW_CORPUS ? resolve(process.env.SIPFLOW_CORPUS) : resolve(ROOT, '..', 'shared', 'corpus');
+  return CORPUS;
 }
 
 const CAPTURE = /\.(pcap|pcapng|cap)(\.gz)?$/i;

@@ -57,6 +57,8 @@ export interface AudioOutput extends AudioPlan {
 
 export interface CallAudio {
   report: Report;
+  /** Dialogs in the capture before the filter (callAudio sets it; planAudio's caller has its own). */
+  unfiltered?: number;
   /** Files that have some decodable audio, in call then stream order. */
   plans: AudioPlan[];
   /** Selected audio streams that yield no audio: nothing decodable, or no packet kept. */
@@ -73,7 +75,7 @@ export async function callAudio(path: string, opts: CallAudioOptions = {}): Prom
     accept: wantedIds === undefined ? undefined : (ref) => ref.callId === null || ref.callId === wantedIds || ref.callId.includes(wantedIds),
   });
   const full = await analyze(path, { taps: [tap], media: { heuristic: !!opts.heuristic }, jitterBufferMs: opts.jitterBufferMs, onProgress: opts.onProgress });
-  return planAudio(isFiltering(opts) ? filterReport(full, opts) : full, tap.streams, opts);
+  return { ...planAudio(isFiltering(opts) ? filterReport(full, opts) : full, tap.streams, opts), unfiltered: full.calls.length };
 }
 
 /**

@@ -21,6 +21,18 @@ export const OUTCOMES: readonly string[] = [
   'TIMEOUT', 'UNAVAILABLE', 'FAILED', 'NO RESPONSE', 'REGISTERED', 'UNREGISTERED', 'OK', 'NO AUDIO', 'ONE-WAY AUDIO',
 ];
 
+/**
+ * A dialog's status in one phrase, the same wherever outcome and state share
+ * a place (the narrow table's Outcome (State) column, ladder captions, the
+ * report's call headings and tips): sipflow's outcome, then Wireshark's state
+ * in parentheses when it says something else ("BUSY (REJECTED)",
+ * "REGISTERED (REJECTED)", "COMPLETED"); the state alone while there is no outcome.
+ */
+export function outcomeAndState(c: Pick<Call, 'outcome' | 'state'>): string {
+  if (c.outcome === null) return c.state;
+  return c.outcome === c.state ? c.outcome : `${c.outcome} (${c.state})`;
+}
+
 /** Dialog kinds, by the method that opened the dialog (model.ts CallKind). */
 export const CALL_KINDS: readonly CallKind[] = ['call', 'registration', 'subscription', 'publish', 'message', 'options', 'other'];
 
@@ -186,3 +198,11 @@ export function namesAnyKind(f: CallFilter): boolean {
 export function emptyFilterNote(total: number): string {
   return `no dialog matches the filter (the capture has ${total} dialog${total === 1 ? '' : 's'}; all were filtered out)`;
 }
+
+/**
+ * A filter that matches nothing is an answer, not an error: every command
+ * exits 0 (analyze prints an empty table, report a summary page; ladder,
+ * extract and audio write nothing) and says on standard error, in these words,
+ * how many dialogs the filter dropped. Exit 2 stays for input that cannot be used.
+ */
+export const EMPTY_FILTER_EXIT = 0;

@@ -41,6 +41,8 @@ export interface HtmlReportResult {
   report: Report;
   /** The dialogs the page shows. */
   calls: Call[];
+  /** Dialogs in the capture before the filter. */
+  unfiltered: number;
 }
 
 /** Analyze `path` (several paths: merged) and render its HTML report. Throws what analyze throws (InputError, NotACaptureError). */
@@ -71,7 +73,7 @@ export async function htmlReport(path: string | readonly string[], opts: HtmlRep
   };
   const r = renderHtmlReport(report, html);
   const t2 = performance.now();
-  return { html: r.html, stats: { ...r.stats, analyzeMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) }, report, calls };
+  return { html: r.html, stats: { ...r.stats, analyzeMs: Math.round(t1 - t0), renderMs: Math.round(t2 - t1) }, report, calls, unfiltered: full.calls.length };
 }
 
 /** One player per shown call with decodable audio, sharing `maxBytes` (default DEFAULT_AUDIO_BYTES). */

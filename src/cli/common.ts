@@ -108,3 +108,18 @@ export async function writeOutput(path: string, data: string | Uint8Array): Prom
 export async function ensureParent(path: string): Promise<void> {
   await mkdir(dirname(resolve(path)), { recursive: true });
 }
+
+/**
+ * An "Examples:" block of a help text: each command line with what it does
+ * beside it, in one column; a description that would pass 80 columns goes
+ * under its command, in that column, so no line runs into the next.
+ */
+export function helpExamples(rows: readonly (readonly [string, string])[], width = 80): string {
+  const lines = rows.map(([cmd, what]) => ({ cmd: `  $ ${cmd}`, what }));
+  let col = 0;
+  for (const l of lines) if (l.cmd.length + 2 + l.what.length <= width) col = Math.max(col, l.cmd.length + 2);
+  return lines.map(({ cmd, what }) => {
+    if (cmd.length + 2 <= col && col + what.length <= width) return cmd.padEnd(col) + what;
+    return `${cmd}\n${' '.repeat(col + what.length <= width ? col : 6)}${what}`;
+  }).join('\n');
+}

@@ -12,6 +12,7 @@ import { join, relative, sep } from 'node:path';
 import { inputProblem } from '../capture/input-problem.js';
 import { NotACaptureError } from '../capture/parser.js';
 import { probeCapture, type CaptureProbe } from '../capture/probe.js';
+import { wrapWords } from '../render/terminal.js';
 
 export interface InputOptions {
   /** Walk subfolders too. */
@@ -173,8 +174,11 @@ export function outputPath(input: Input, outDir: string, ext: string): string {
 /**
  * expandInputs for a command: the notes go to standard error (unless quiet),
  * a folder or pattern without any capture is an input error (exit 2).
+ * Called once the command's options are checked, so the standard input
+ * notice never comes before an option error.
  */
-export async function captureInputs(args: readonly string[], opts: InputOptions & { quiet?: boolean } = {}): Promise<{ inputs: Input[]; code: number }> {
+export async function captureInputs(args: readonly string[], opts: InputOptions & { quiet?: boolean; command: string }): Promise<{ inputs: Input[]; code: number }> {
+  noteStdin(args, opts.command);
   const r = await expandInputs(args, opts);
   if (!opts.quiet) for (const n of r.notes) process.stderr.write(`sipflow: ${n}\n`);
   for (const e of r.empty) {
@@ -182,4 +186,16 @@ export async function captureInputs(args: readonly string[], opts: InputOptions 
     process.stderr.write(`sipflow: ${e}: no capture in ${folder ? 'this folder' : 'the files matching this pattern'} (pcap or pcapng, told by content)${folder && !opts.recursive ? '; --recursive looks in subfolders' : ''}\n`);
   }
   return { inputs: r.files, code: r.empty.length ? 2 : 0 };
+}
+
+/**
+ * A capture argument "-" while standard input is a terminal: nothing will
+ * come until the user pipes one in, and a silent wait looks like a hang. Said
+ * for the command that runs, wrapped at word boundaries to the terminal.
+ */
+export function noteStdin(args: readonly string[], command: string): void {
+  if (!args.includes('-') || !process.stdin.isTTY) return;
+  const text = `sipflow: reading a capture from standard input; pipe one in (tcpdump -U -w - | sipflow ${command} -), or Ctrl-D to stop`;
+  const width = process.stderr.isTTY ? process.stderr.columns || 80 : Infinity;
+  process.stderr.write(wrapWords(text, width, '  ').join('\n') + '\n');
 }

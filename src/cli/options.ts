@@ -8,8 +8,9 @@
  *
  * Letters: -a --all, -c --call, -e --events, -f --format, -j --jobs,
  * -m --merge, -o --output, -q --quiet, -r --recursive, -w --width. Each
- * letter means one thing in every command that reads captures; options
- * without a letter are long only.
+ * letter means one thing in every command (the proxy's --record and
+ * --journal are long only for that reason; cli-contract.test.ts reads every
+ * command's --help to keep it so); options without a letter are long only.
  */
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { parseCallFilter, type CallFilter, type RawCallFilter } from '../filter.js';
@@ -87,4 +88,24 @@ export function addRtpHeuristic(cmd: Command): Command {
 /** -r/--recursive for commands that take folders. */
 export function addRecursive(cmd: Command, extra = ''): Command {
   return cmd.option('-r, --recursive', `folders: also the captures in their subfolders${extra}`);
+}
+
+/** A repeatable option whose values may also be comma-separated: `--alias a=x --alias b=y` or `--alias a=x,b=y`. */
+export const collect = (v: string, prev: string[] | undefined): string[] => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** --alias for the commands that draw ladders (ladder, report), one rule for both: a host names all its ports, host:port one endpoint. */
+export function addAliases(cmd: Command, what = 'a column'): Command {
+  return cmd.option('--alias <addr=name>', `name ${what}: 192.168.1.14=proxy names every port of the host, 192.168.1.14:5060=proxy that endpoint only (it wins over the host's name); repeatable or comma-separated`, collect);
+}
+
+/**
+ * An option checked by a parser that throws with its own message (the proxy's
+ * address and port-range parsers): commander's one-line "argument ... is
+ * invalid" with that message, before anything starts. The value stays as typed.
+ */
+export function checkedBy(check: (v: string) => unknown): (v: string) => string {
+  return (v) => {
+    try { check(v); } catch (e) { throw new InvalidArgumentError((e as Error).message); }
+    return v;
+  };
 }

@@ -1,7 +1,7 @@
 /** The sipflow program: commander wiring only; every command lives in commands/ (main.ts is the entry). */
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../version.js';
-import { EXIT_USAGE, reportError } from './common.js';
+import { EXIT_USAGE, helpExamples, reportError } from './common.js';
 
 /**
  * Each command's module, loaded only when that command runs: `analyze` does
@@ -34,8 +34,9 @@ program
   .name('sipflow')
   .description('SIP/RTP capture analyzer: Wireshark-exact call lists, ladder diagrams, HTML reports and CI flow checks')
   .version(VERSION, '-V, --version')
-  // Commander's own errors (unknown option, bad choice, a value a checked option refuses) as one line like sipflow's.
-  .configureOutput({ outputError: (str, write) => write(`sipflow: ${str.replace(/^error: /, '').trimEnd()} (see --help)\n`) })
+  // Commander's own errors (unknown option, bad choice, a value a checked option refuses) as one line like sipflow's:
+  // its "(Did you mean --json?)" comes on a second line, folded in here.
+  .configureOutput({ outputError: (str, write) => write(`sipflow: ${str.replace(/^error: /, '').trim().replace(/\s*\n\s*\(Did you mean/g, ' (did you mean').replace(/\s*\n\s*/g, ' ')} (see --help)\n`) })
   .exitOverride();
 
 for (const name of commandsFor(process.argv.slice(2))) (await COMMANDS[name]!())(program);
@@ -44,28 +45,27 @@ program.addHelpText('after', `
 Exit codes: 0 success, 1 flow mismatch (check), 2 unusable input, 64 usage error,
 69 no browser for PNG/PDF ladders (or no dumpcap/tcpdump for browse -i).
 
-Examples:
-  $ sipflow analyze trace.pcapng                      call list and RTP streams
-  $ sipflow analyze trace.pcapng --events             with each call's timeline
-  $ sipflow analyze trace.pcapng --json               the JSON report
-  $ sipflow ladder trace.pcapng --call 1              ladder of call 1 in the terminal
-  $ sipflow ladder trace.pcapng --all --format png -o ladders/
-  $ sipflow report trace.pcapng -o report.html        self-contained HTML report
-  $ sipflow audio trace.pcapng -o audio/              one stereo WAV per call, with MOS
-  $ sipflow snapshot trace.pcapng -o trace.flow.yaml  expected flow to review
-  $ sipflow check trace.pcapng                        compare with trace.flow.yaml
-  $ sipflow check fixtures/ --junit junit.xml         every capture in a folder
-  $ sipflow proxy --record lab.pcapng                 SIP proxy/registrar on 127.0.0.1:5060
-  $ sipflow extract trace.pcapng --call 2 -o c2.pcapng call 2's SIP and media, as captured
-  $ sipflow capinfo trace.pcapng                      capture facts only
-  $ sipflow browse trace.pcapng                       browse calls, flows and messages in the terminal`);
+Examples, on the captures in the fixtures/ folder of sipflow's sources:
+${helpExamples([
+  ['sipflow analyze fixtures/call-completed.pcapng', 'call list and RTP streams'],
+  ['sipflow analyze fixtures/proxy-transfer.pcapng -e', "with each call's timeline"],
+  ['sipflow analyze fixtures/call-busy.pcapng --json', 'the JSON report'],
+  ['sipflow ladder fixtures/proxy-call.pcapng -c 2', 'ladder of call 2'],
+  ['sipflow ladder fixtures/proxy-call.pcapng -a -f png -o ladders/', 'one PNG per dialog'],
+  ['sipflow report fixtures/call-completed.pcapng -o report.html', 'self-contained HTML page'],
+  ['sipflow audio fixtures/call-completed.pcapng -o audio/', 'WAV per call, with MOS'],
+  ['sipflow snapshot fixtures/call-busy.pcapng -o busy.flow.yaml', 'expected flow to review'],
+  ['sipflow check fixtures/call-busy.pcapng', 'compare with its flow'],
+  ['sipflow check fixtures/ --junit junit.xml', 'every capture in a folder'],
+  ['sipflow proxy --record lab.pcapng', 'proxy on 127.0.0.1:5060'],
+  ['sipflow extract fixtures/proxy-call.pcapng -c 2 -o c2.pcapng', "call 2's SIP and media"],
+  ['sipflow capinfo fixtures/call-completed.pcapng', 'capture facts only'],
+  ['sipflow browse fixtures/proxy-transfer.pcapng', 'browse interactively'],
+])}`);
 
 process.stdout.on('error', (e: NodeJS.ErrnoException) => { if (e.code === 'EPIPE') process.exit(0); });
 
-// "-" reads a capture from standard input; on a terminal nothing will come until the user pipes one in: say so.
-if (process.argv.slice(3).includes('-') && process.stdin.isTTY) {
-  process.stderr.write('sipflow: reading a capture from standard input (pipe one in: tcpdump -U -w - | sipflow analyze -)\n');
-}
+// (A capture read from a terminal's standard input is announced by inputs.ts noteStdin, once the options are checked.)
 
 try {
   await program.parseAsync(process.argv);

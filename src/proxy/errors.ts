@@ -4,6 +4,7 @@
  * 'users.txt'") turned into one sentence naming the option involved and
  * what to do about it.
  */
+import { FILE_PROBLEM } from '../capture/input-problem.js';
 
 /** The files and address the proxy was started with, to name the option an error is about. */
 export interface StartContext {
@@ -13,18 +14,6 @@ export interface StartContext {
   journal?: string | null;
   db?: string | null;
 }
-
-const FILE_PROBLEM: Record<string, string> = {
-  ENOENT: 'no such file or folder',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'it is a folder',
-  ENOTDIR: 'a part of the path is not a folder',
-  EROFS: 'the file system is read-only',
-  ENOSPC: 'the disk is full',
-  EMFILE: 'too many open files',
-  EEXIST: 'a part of the path exists and is not a folder',
-};
 
 function isErrno(e: unknown): e is NodeJS.ErrnoException & { address?: string; port?: number } {
   return e instanceof Error && typeof (e as NodeJS.ErrnoException).code === 'string';

@@ -1,5 +1,6 @@
 /** `sipflow proxy` as a library: start a proxy from options, stop it cleanly. */
 import { mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname } from 'node:path';
 import { endpoint } from '../net/addr.js';
 import { loadUsers, type DigestAlgorithm } from './digest.js';
@@ -65,8 +66,14 @@ export function parseListen(s: string): { host: string; port: number } {
   const m = /^\[([0-9a-fA-F:.]+)\](?::(\d+))?$/.exec(s) ?? /^([^:\s]*)(?::(\d+))?$/.exec(s);
   if (!m) throw new Error(`bad listen address "${s}" (expected host:port, [v6]:port)`);
   const port = m[2] === undefined ? 5060 : Number(m[2]);
-  if (!(port >= 0 && port <= 65535)) throw new Error(`bad port in "${s}"`);
+  if (!(port >= 0 && port <= 65535)) throw new Error(`bad port in "${s}": expected a port from 1 to 65535 (0: any free port)`);
   return { host: m[1] || '127.0.0.1', port };
+}
+
+/** --advertise: an IP address (it is written into Via, Record-Route and SDP, where a typo breaks every call silently). */
+export function checkAdvertise(s: string): string {
+  if (isIP(s) === 0) throw new Error(`bad address "${s}": expected an IPv4 or IPv6 address (e.g. 192.0.2.10), the one peers reach this proxy at`);
+  return s;
 }
 
 /** "30000-30100" -> bounds. */
@@ -102,7 +109,7 @@ export async function startProxy(o: ProxyOptions): Promise<RunningProxy> {
   const users = o.users ?? (o.usersFile ? loadUsers(o.usersFile) : null);
   const store = o.db ? await openRegistrations(o.db, journal) : null;
   const location = new LocationService(store, { maxAors: o.limits?.maxAors ?? 10000, maxBindingsPerAor: o.limits?.maxBindingsPerAor ?? 10 });
-  const advertise = o.advertise ?? host;
+  const advertise = o.advertise !== undefined ? checkAdvertise(o.advertise) : host;
   const recorder = o.record ? new Recorder({
     path: o.record, link: o.link ?? 'ethernet',
     rotateBytes: o.rotateSizeMB ? Math.round(o.rotateSizeMB * 1024 * 1024) : 0,

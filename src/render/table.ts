@@ -6,7 +6,7 @@
 import { color } from './color.js';
 import type { Call, Report, RtpStream } from '../model.js';
 import { displayWidth, drawTable, joinWrapped, printable, wrapWords } from './terminal.js';
-import { emptyFilterNote } from '../filter.js';
+import { emptyFilterNote, outcomeAndState } from '../filter.js';
 import { eventTone, TERMINAL, tone } from './status.js';
 
 export interface TableOptions {
@@ -107,9 +107,9 @@ export function rtpSummary(c: Call, report: Report): string {
 }
 
 /** "FAILED (REJECTED)": the outcome, with Wireshark's state when it says something else (narrow tables). */
-function outcomeAndState(c: Call): string {
-  const o = (c.outcome ?? '-') + (c.partial ? ' (partial)' : '');
-  return c.outcome === c.state ? o : `${o} (${c.state})`;
+/** The narrow table's Outcome (State) cell: filter.ts outcomeAndState, as the ladders and the report say it. */
+function statusCell(c: Call): string {
+  return outcomeAndState(c) + (c.partial ? ' (partial)' : '');
 }
 
 function columns(report: Report, withMedia: boolean, withKind: boolean): Column[] {
@@ -127,7 +127,7 @@ function columns(report: Report, withMedia: boolean, withKind: boolean): Column[
     { head: 'State', flex: 0, min: 10, cell: (c) => c.state, paint: (s, c) => colorStatus(s, c.state) },
     { head: 'Outcome', flex: 1, min: 8, cell: (c) => (c.outcome ?? '-') + (c.partial ? ' (partial)' : ''), paint: (s, c) => (c.outcome ? colorStatus(s, c.outcome) : color.dim(s)) },
     // Narrow tables show State and Outcome in one column (layout step MERGE_STATE).
-    { head: 'Outcome (State)', flex: 1, min: 8, hidden: true, cell: outcomeAndState, paint: (s, c) => colorStatus(s, c.outcome ?? c.state) },
+    { head: 'Outcome (State)', flex: 1, min: 8, hidden: true, cell: statusCell, paint: (s, c) => colorStatus(s, c.outcome ?? c.state) },
     { head: 'Pkts', flex: 0, min: 4, align: 'right', cell: (c) => String(c.sipPackets) },
   );
   if (withMedia) {
@@ -356,10 +356,13 @@ function emptyTableNote(report: Report, opts: TableOptions): string {
 }
 
 /** CSV of the call table (RFC 4180 quoting), every call regardless of --all. */
-/** One CSV cell: quoted when needed; text that a spreadsheet would run as a formula (= + - @, tab, CR first) is prefixed with ' (OWASP). */
+/**
+ * One CSV cell: quoted when needed; text that a spreadsheet would run as a formula (= + - @, tab, CR first) is
+ * prefixed with ' (OWASP). A lone "-" (standard input's file name, an empty value) is no formula and stays as is.
+ */
 export function csvCell(v: string | number | null | boolean): string {
   let s = v === null ? '' : String(v);
-  if (typeof v === 'string' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  if (typeof v === 'string' && s !== '-' && /^[=+\-@\t\r]/.test(s)) s = `'${s}`;
   // Quoted too when it holds ';' or a tab: spreadsheets set to those separators would split it, and the part
   // after the split could start a formula (OWASP: CSV injection).
   return /[",;\t\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

@@ -25,7 +25,7 @@ test('audio --help explains playout and MOS, with examples on the bundled fixtur
   assert.match(r.stdout, /G\.107 E-model/);
   assert.match(r.stdout, /sipflow audio fixtures\/call-completed\.pcapng -o/);
   for (const m of r.stdout.matchAll(/\$ sipflow audio (fixtures\/\S+)/g)) assert.ok(existsSync(m[1]!), `example capture ${m[1]} exists`);
-  assert.match(sipflow(['--help']).stdout, /sipflow audio trace\.pcapng/);
+  assert.match(sipflow(['--help']).stdout, /sipflow audio fixtures\/call-completed\.pcapng/);
 });
 
 test('bad options exit 64 with one line naming the accepted values', () => {

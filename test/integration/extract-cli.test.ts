@@ -19,12 +19,15 @@ const COMPLETED = join(FIXTURES, 'call-completed.pcapng');
 const BUSY = join(FIXTURES, 'call-busy.pcapng');
 const CANCELLED = join(FIXTURES, 'call-cancelled.pcapng');
 
-/** The "$ sipflow ..." lines of a help text that only read fixtures/, their -o redirected into `dir`. */
+/**
+ * The "$ sipflow ..." lines of a help text that only read fixtures/, their -o redirected into `dir`, as
+ * argv for a run from `dir` (fixtures/ paths made absolute, quotes and a trailing pipe or redirection dropped).
+ */
 function fixtureExamples(help: string, dir: string): string[][] {
   return help.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('$ sipflow ') && / fixtures\//.test(l)).map((l) => {
     // What follows "#" or two spaces is the example's explanation.
-    const command = l.slice('$ sipflow '.length).split('#')[0]!.split(/\s{2,}/)[0]!.trim();
-    return command.split(/\s+/).map((a, i, all) => (['-o', '--output', '--junit'].includes(all[i - 1]!) ? join(dir, a) : a));
+    const command = l.slice('$ sipflow '.length).split('#')[0]!.split(/\s{2,}/)[0]!.split(/ [|>] /)[0]!.trim();
+    return command.split(/\s+/).map((w) => w.replace(/^'(.*)'$/, '$1')).map((a, i, all) => (['-o', '--output', '--junit'].includes(all[i - 1]!) ? join(dir, a) : a.startsWith('fixtures/') ? join(FIXTURES, a.slice('fixtures/'.length)) : a));
   }).filter((argv) => !(argv[0] === 'snapshot' && argv.includes('fixtures/'))); // folder mode writes beside the fixtures
 }
 
@@ -37,12 +40,12 @@ test('extract --help: the two passes, the display filter it prints, examples on 
   const examples = fixtureExamples(h.stdout, tmp);
   assert.ok(examples.length >= 4, 'examples on fixtures/');
   for (const argv of examples) {
-    const r = sipflow(argv);
+    const r = sipflow(argv, { cwd: tmp });
     assert.equal(r.code, 0, `${argv.join(' ')}: ${r.stderr}`);
     const o = argv.indexOf('-o');
     if (o >= 0) assert.ok(existsSync(argv[o + 1]!), `${argv.join(' ')} wrote ${argv[o + 1]}`);
   }
-  assert.match(sipflow(['--help']).stdout, /sipflow extract trace\.pcapng/);
+  assert.match(sipflow(['--help']).stdout, /sipflow extract fixtures\/proxy-call\.pcapng/);
 });
 
 test('the help examples of analyze, capinfo, report, snapshot and check that read fixtures/ run', () => {
@@ -52,7 +55,8 @@ test('the help examples of analyze, capinfo, report, snapshot and check that rea
     assert.match(h.stdout, /--merge/, `${cmd} --help names --merge`);
     for (const argv of fixtureExamples(h.stdout, tmp)) {
       if (argv.includes('--expect') && !existsSync(argv[argv.indexOf('--expect') + 1]!)) continue; // needs a flow written by hand
-      const r = sipflow(argv);
+      // From the scratch folder: an example without -o (report's default name) writes there, not into the sources.
+      const r = sipflow(argv, { cwd: tmp });
       assert.ok(r.code === 0 || (cmd === 'check' && r.code === 1), `${argv.join(' ')}: exit ${r.code} ${r.stderr}`);
     }
   }
@@ -85,7 +89,7 @@ test('bad options exit 64 with one line naming the accepted values; nothing is w
   assert.equal(pcap.code, 0, 'one link type: pcap is fine');
 });
 
-test('unusable input exits 2: a missing file, not a capture, a folder without captures, no call matching', () => {
+test('unusable input exits 2: a missing file, not a capture, a folder without captures; a selection that matches nothing exits 0 and writes nothing', () => {
   const notCapture = join(tmp, 'notes.txt');
   writeFileSync(notCapture, 'hello');
   const empty = join(tmp, 'empty-dir');
@@ -96,7 +100,6 @@ test('unusable input exits 2: a missing file, not a capture, a folder without ca
     [[join(tmp, 'missing.pcapng')], /cannot open \(no such file\)/],
     [[notCapture], /not a capture file/],
     [[empty], /no capture in this folder .*--recursive/],
-    [[COMPLETED, '--outcome', 'busy'], /no dialog matches the selection \(1 dialog in .*\); nothing written/],
   ] as [string[], RegExp][]) {
     const r = sipflow(['extract', ...args, '-o', out]);
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
@@ -104,6 +107,10 @@ test('unusable input exits 2: a missing file, not a capture, a folder without ca
     assert.ok(!existsSync(out), 'no output left behind');
   }
   assert.equal(sipflow(['analyze', empty]).code, 2);
+  const none = sipflow(['extract', COMPLETED, '--outcome', 'busy', '-o', out]);
+  assert.equal(none.code, 0, none.stderr);
+  assert.match(none.stderr, /no dialog matches the filter \(the capture has 1 dialog; all were filtered out\); nothing written/);
+  assert.ok(!existsSync(out), 'no output left behind');
 });
 
 test('--wireshark-filter prints the display filter; tshark selects with it what extract writes', () => {

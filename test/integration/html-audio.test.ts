@@ -81,9 +81,9 @@ test('the audio size budget: 8 kHz, then cut, with a note', () => {
   const r = sipflow(['report', 'fixtures/call-completed.pcapng', '--audio', '--audio-max-size', 'lots', '-o', join(work, 'x.html')]);
   assert.equal(r.code, 64);
   // One line naming the option and what it accepts (the CLI's shared option check words it).
-  assert.match(r.stderr, /--audio-max-size[^\n]*expect(s|ed) a size in MB/);
+  assert.match(r.stderr, /--audio-max-size[^\n]*expect(s|ed) a size in MiB/);
   assert.equal(r.stderr.trim().split('\n').length, 1);
-  assert.match(sipflow(['report', '--help']).stdout, /--audio-max-size <MB>[\s\S]*Audio \(--audio, off by default\)/);
+  assert.match(sipflow(['report', '--help']).stdout, /--audio-max-size <MiB>[\s\S]*Audio \(--audio, off by default\)/);
 });
 
 let pw: { chromium: { launch(o: { executablePath: string; args: string[] }): Promise<any> } } | null = null;

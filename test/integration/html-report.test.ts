@@ -34,7 +34,7 @@ test('report writes one HTML file and says what it wrote', { skip: corpusSkip() 
     const out = join(dir, 'sub', 'transfer.html');
     const r = run(['report', TRANSFER, '-o', out]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /transfer\.html: \d+ kB, 2 dialogs, 2 RTP streams/);
+    assert.match(r.stderr, /transfer\.html: \d+ KiB, 2 dialogs, 2 RTP streams/);
     const html = readFileSync(out, 'utf8');
     assert.ok(html.startsWith('<!DOCTYPE html>'));
     const p = payloads(html);

@@ -234,7 +234,7 @@ test('PDF: a long diagram is paginated between rows, each page A4-proportioned, 
     assert.equal(short.code, 0, short.err);
     const d = pdfFacts(readFileSync(join(dir, 'd.pdf')));
     assert.equal(d.pages, 1, 'a short diagram is one page of its own size');
-    assert.match(d.title ?? '', /^Call 1: sip:mobillin@192\.168\.1\.14 .* REJECTED \(DECLINED\)$/);
+    assert.match(d.title ?? '', /^Call 1: sip:mobillin@192\.168\.1\.14 .* DECLINED \(REJECTED\)$/);
     const long = cli(['ladder', existsSync(transfer) ? transfer : DECLINE, '--all', '--combine', '--rtp', '-f', 'pdf', '-o', join(dir, 't.pdf')]);
     assert.equal(long.code, 0, long.err);
     const t = pdfFacts(readFileSync(join(dir, 't.pdf')));

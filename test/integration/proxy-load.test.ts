@@ -33,7 +33,7 @@ const CALLER_SLACK_S = (64 * T1) / 1000 + 6;
 interface StatsLine { transactions: number; calls: number; rss: number; heap: number; malformed: number }
 
 function statsLines(journal: string): StatsLine[] {
-  return [...journal.matchAll(/stats: .*?malformed (\d+), transactions (\d+), calls (\d+), .*?rss (\d+) MB, heap ([\d.]+) MB/g)]
+  return [...journal.matchAll(/stats: .*?malformed (\d+), transactions (\d+), calls (\d+), .*?rss (\d+) MiB, heap ([\d.]+) MiB/g)]
     .map((m) => ({ malformed: Number(m[1]), transactions: Number(m[2]), calls: Number(m[3]), rss: Number(m[4]), heap: Number(m[5]) }));
 }
 

@@ -14,6 +14,8 @@ test('csv cells: quotes and commas quoted; text a spreadsheet would run as a for
   for (const evil of ['+1+1', '-2+3', '@SUM(A1)', '\tx']) assert.ok(csvCell(evil).startsWith("'") || csvCell(evil).startsWith(`"'`), evil);
   assert.equal(csvCell(-0.5), '-0.5', 'a negative number is a number');
   assert.equal(csvCell(null), '');
+  assert.equal(csvCell('-'), '-', 'standard input\'s name is no formula');
+  assert.equal(csvCell('-x'), "'-x");
 });
 
 test('csv: several files make one table (one header, a file column); a filtered report counts its streams by index', async () => {

@@ -166,6 +166,28 @@ test('text: unicode and ascii, retransmissions marked, margin with frame and tim
   assert.match(a, /10\.0\.0\.2:5060/);
 });
 
+test('svg: the margin has the text ladder\'s Delta column (time since the row above; none on the first row)', () => {
+  const r = basic();
+  const l = buildLadder(r, r.calls, {});
+  const svg = renderLadderSvg(l);
+  assert.equal(XMLValidator.validate(svg), true);
+  const heads = [...svg.matchAll(/<text class="mh" x="([\d.]+)"[^>]*>([^<]*)<\/text>/g)].map((m) => ({ x: Number(m[1]), text: m[2]! }));
+  assert.deepEqual(heads.map((h) => h.text), ['Frame', 'Time (s)', 'Delta']);
+  const deltaX = heads[2]!.x;
+  assert.ok(deltaX > heads[1]!.x, 'Delta right of Time');
+  // A row's margin: one <text class="m">, a <tspan> per column at that column's x.
+  const cells = [...svg.matchAll(/<text class="m" [^>]*>(.*?)<\/text>/g)].flatMap((m) => [...m[1]!.matchAll(/<tspan x="([\d.]+)">([^<]*)<\/tspan>/g)]);
+  const deltas = cells.filter((m) => Number(m[1]) === deltaX).map((m) => m[2]!);
+  // The same strings as the text ladder's column, row for row after the first.
+  const text = renderLadderText(l, {}).split('\n').filter((x) => /^ +\d+ \d+\.\d{6} [+-]\d/.test(x)).map((x) => x.trim().split(/ +/)[2]);
+  assert.equal(deltas.length, l.rows.length - 1);
+  assert.deepEqual(deltas, text);
+  assert.ok(deltas.includes('+0.009'));
+  // The first lifeline starts right of the margin: no arrow is drawn over the deltas.
+  const firstLife = Number(/<line class="life" x1="([\d.]+)"/.exec(svg)![1]);
+  assert.ok(firstLife > deltaX + 20, `lifeline at ${firstLife}, delta column ends at ${deltaX}`);
+});
+
 test('layout: rows in frame order by default, by timestamp with rows: "time"; unknown --order names are found', () => {
   const m = [msg(1, 0.5, A, P, 'INVITE'), msg(2, 0.2, P, B, 'INVITE'), msg(3, 0.6, B, P, 180)];
   const r = report([call(1, 'x', m)]);

@@ -4,6 +4,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { color } from '../../src/render/color.js';
 import { bracketed, endpoint, hostOf, parseEndpoint, portColon, unbracketed } from '../../src/net/addr.js';
 import { aliasOf, parseAliases } from '../../src/aliases.js';
@@ -86,7 +89,9 @@ test('input problems: one line for what the input caused, null for bugs', () => 
   assert.equal(inputProblem(new InputError('x.pcap: cannot open (no such file)')), 'x.pcap: cannot open (no such file)');
   assert.match(inputProblem(new NotACaptureError('x.txt', Buffer.from('hello')))!, /^x\.txt: not a capture file/);
   const sys = Object.assign(new Error('EACCES: permission denied, open \'out.xml\''), { code: 'EACCES', syscall: 'open', path: 'out.xml' });
-  assert.equal(inputProblem(sys), "out.xml: EACCES: permission denied, open 'out.xml'");
+  assert.equal(inputProblem(sys), 'out.xml: permission denied; choose a folder you may write to', 'in words, not Node\'s code');
+  const odd = Object.assign(new Error('EWEIRD: strange, open \'x\''), { code: 'EWEIRD', syscall: 'open', path: 'x' });
+  assert.equal(inputProblem(odd), "x: EWEIRD: strange, open 'x'", 'a code without words keeps Node\'s text');
   assert.equal(inputProblem(new TypeError('x is undefined')), null);
   assert.equal(inputProblem(undefined), null);
 });
@@ -102,4 +107,18 @@ test('markup escaping: one escaper for HTML, SVG and JUnit XML', () => {
   assert.equal(xmlEscape('bad\u0001char'), 'bad\ufffdchar');
   assert.equal(esc(null), '');
   assert.equal(esc(5060), '5060');
+});
+
+test('one rule for where the reference corpus is: only test/helpers/corpus.ts spells ../shared/corpus (SIPFLOW_CORPUS honoured everywhere)', () => {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+  const offenders: string[] = [];
+  for (const dir of ['scripts', 'test', 'bench']) {
+    for (const f of readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })) {
+      if (!f.endsWith('.ts') || join(dir, f) === join('test', 'helpers', 'corpus.ts') || join(dir, f) === join('test', 'unit', 'shared-modules.test.ts')) continue;
+      const text = readFileSync(join(root, dir, f), 'utf8');
+      // The path built by hand (resolve(ROOT, '..', 'shared', 'corpus')), as each script once did.
+      if (/'\.\.', *'shared', *'corpus'/.test(text)) offenders.push(join(dir, f));
+    }
+  }
+  assert.deepEqual(offenders, [], 'these find the corpus on their own instead of importing CORPUS from test/helpers/corpus.ts');
 });

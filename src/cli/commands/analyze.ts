@@ -4,6 +4,7 @@ import { analyze } from '../../analyze.js';
 import { filterReport, isFiltering, matchCall, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
 import { callLines, endLines, ndjsonLine } from '../../render/ndjson.js';
 import { renderAnalyze, renderCsv } from '../../render/table.js';
+import { printable } from '../../render/terminal.js';
 import type { Call, Report } from '../../model.js';
 import { VERSION } from '../../version.js';
 import { EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeMachineText } from '../common.js';
@@ -46,7 +47,7 @@ export function registerAnalyze(program: Command): void {
     .option('--ndjson', 'stream one JSON record per line as each call ends (calls, their RTP streams, warnings): memory follows the calls active at once, for captures of any size')
     .option('--csv', 'print the call table as CSV (every dialog, like --all); several files give one table with a file column')
     .option('-a, --all', 'include registrations, OPTIONS, SUBSCRIBE and other non-INVITE dialogs in the table (a Kind column says which)')
-    .option('-q, --quiet', 'print only the table: no header line, no warnings')
+    .option('-q, --quiet', 'print only the tables: no header line, no warnings (several files: each file\'s name above its tables)')
     .option('--no-color', 'no colours (NO_COLOR is honoured too)')
     .addOption(widthOption('fit the tables to this many columns (default: the terminal width; 160 when piped)'))
     .option('--streams', 'show the RTP stream table (default when streams were found)')
@@ -70,12 +71,12 @@ in one column, and say what they hid.
 
 Examples:
   $ sipflow analyze fixtures/call-completed.pcapng
-  $ sipflow analyze trace.pcapng --all --events
-  $ sipflow analyze trace.pcapng --json | jq '.calls[] | {callId, state}'
-  $ sipflow analyze big.pcapng --ndjson | jq -c 'select(.type == "call") | {index, state}'
-  $ sipflow analyze *.pcapng --state rejected,cancelled --csv > failed.csv
+  $ sipflow analyze fixtures/proxy-transfer.pcapng --all --events
+  $ sipflow analyze fixtures/call-completed.pcapng --json | jq '.calls[] | {callId, state}'
+  $ sipflow analyze fixtures/call-completed.pcapng --ndjson | jq -c 'select(.type == "call") | {index, state}'
+  $ sipflow analyze fixtures/*.pcapng --state rejected,cancelled --csv > failed.csv
   $ sipflow analyze fixtures/ --summary               one line per capture of the folder
-  $ sipflow analyze 'rotated/*.pcap*' --merge         rotated files as one capture
+  $ sipflow analyze 'fixtures/proxy-*.pcapng' --merge   files in a row as one capture
 
 Folders and quoted patterns take the files whose content is pcap or pcapng
 (others are skipped with a note), in order of their first frame's time.`)
@@ -86,7 +87,7 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
       try { filter = callFilterOf(flags); } catch (e) { process.exitCode = reportError(e); return; }
       // --kind and --call name dialogs of any kind: the table shows them without --all.
       const all = !!flags.all || namesAnyKind(filter);
-      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'analyze' });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const paths = expanded.inputs.map((i) => i.path);
       if (flags.merge && paths.length > 1 && paths.includes('-')) {
@@ -111,7 +112,9 @@ Folders and quoted patterns take the files whose content is pcap or pcapng
         if (flags.json) { reports.push(report); return; }
         // Several files make one table: one header, a file column.
         if (flags.csv) { writeMachineText(renderCsv(report, report.calls, { header: csvRows++ === 0, file: files.length > 1 })); return; }
-        if (files.length > 1 && !flags.quiet && printed++ > 0) process.stdout.write('\n');
+        if (files.length > 1 && printed++ > 0) process.stdout.write('\n');
+        // -q drops the header line that names the file; with several files the tables would be anonymous: one caption each.
+        if (files.length > 1 && flags.quiet) process.stdout.write(`${printable(report.file)}\n`);
         const showStreams = flags.streams ?? report.rtpStreams.length > 0;
         process.stdout.write(renderAnalyze(report, { all, width, streams: showStreams, events: !!flags.events, unfiltered: r.calls.length }, !!flags.quiet));
       };

@@ -2,10 +2,11 @@ import type { Command } from 'commander';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { callAudio, type AudioOutput, type CallAudioOptions } from '../../call-audio.js';
-import type { RawCallFilter } from '../../filter.js';
-import { callFilterOf } from '../options.js';
+import { EMPTY_FILTER_EXIT, emptyFilterNote, isFiltering, type RawCallFilter } from '../../filter.js';
+import { addCallFilters, addRtpHeuristic, callFilterOf } from '../options.js';
 import { printable } from '../../render/terminal.js';
 import { EXIT_OK, UsageError, progressBar, reportError } from '../common.js';
+import { noteStdin } from '../inputs.js';
 
 interface AudioFlags extends RawCallFilter {
   output?: string;
@@ -86,23 +87,20 @@ export function describeOutput(path: string, o: AudioOutput, jitterBuffer: boole
 }
 
 export function registerAudio(program: Command): void {
-  program
+  const cmd = program
     .command('audio')
     .description('write the calls\' audio as WAV files (one stereo file per call, or one per stream) and score each stream (MOS)')
     .argument('<file>', 'pcap or pcapng file, optionally gzip-compressed; "-" reads standard input')
     .option('-o, --output <dir>', 'folder for the WAV files, created if missing (default: <capture name>-audio)')
-    .option('-c, --call <n>', 'only call number N (the # of `sipflow analyze`); several as N,M')
-    .option('--stream <k>', 'only RTP stream K (the # of the stream table), one mono WAV each; several as K,L')
-    .option('--call-id <id>', 'only the call with this Call-ID (or containing it)')
-    .option('--from <text>', 'only calls whose From URI or display name contains text')
-    .option('--to <text>', 'only calls whose To URI or display name contains text')
-    .option('--state <states>', 'only calls in these states or outcomes, comma-separated (rejected,in-call,busy; the State and Outcome columns\' words)')
-    .option('--outcome <outcomes>', 'only calls with these outcomes, comma-separated (busy,declined,one-way-audio...)')
+    .option('--stream <k>', 'only RTP stream K (the # of the stream table), one mono WAV each; several as K,L');
+  // The call filters and --rtp-heuristic every capture-reading command shares (options.ts); audio reads one capture, so no -r/-m.
+  addCallFilters(cmd);
+  addRtpHeuristic(cmd);
+  cmd
     .option('--stereo', 'one stereo WAV per call, both directions on capture time: caller left, callee right (the default)')
     .option('--mono', 'one WAV per stream instead (an L16 stereo stream keeps its two channels)')
     .option('--rate <hz>', `output sample rate (${AUDIO_RATES.join(', ')}); default: the codec's`)
     .option('--jitter-buffer <ms>', 'play through a fixed jitter buffer: packets arriving later than it are discarded, counted, and scored as lost')
-    .option('--rtp-heuristic', 'also find RTP streams no SDP announced (captures that start mid-call)')
     .option('-q, --quiet', 'print nothing but errors')
     .addHelpText('after', `
 Audio is placed by RTP timestamp as a phone plays it: lost packets are
@@ -126,7 +124,7 @@ Examples:
   $ sipflow audio fixtures/call-completed.pcapng -o /tmp/audio
   $ sipflow audio fixtures/call-completed.pcapng --call 1 --jitter-buffer 60 -o /tmp/audio
   $ sipflow audio fixtures/call-completed.pcapng --mono --rate 16000 -o /tmp/audio
-  $ sipflow audio trace.pcapng --stream 3 -o out/`)
+  $ sipflow audio fixtures/call-completed.pcapng --stream 2 -o out/`)
     .action(async (file: string, flags: AudioFlags) => {
       try {
         process.exitCode = await run(file, flags);
@@ -139,6 +137,7 @@ Examples:
 async function run(file: string, flags: AudioFlags): Promise<number> {
   const opts = audioOptions(flags);
   const dir = flags.output ?? defaultAudioDir(file);
+  noteStdin([file], 'audio');
   const bar = progressBar(file, !flags.quiet);
   let audio;
   try {
@@ -159,6 +158,11 @@ async function run(file: string, flags: AudioFlags): Promise<number> {
       if (!report.rtpStreams.some((s) => s.index === k)) throw new UsageError(`--stream ${k}: no RTP stream ${k} in ${file}; its streams: ${report.rtpStreams.map((s) => s.index).join(', ') || 'none'}`);
     }
   }
+  // A filter that kept no dialog: said as every command says it (filter.ts), exit 0.
+  if (isFiltering(opts) && !report.calls.length && audio.unfiltered) {
+    process.stderr.write(`sipflow: ${file}: ${emptyFilterNote(audio.unfiltered)}; nothing written\n`);
+    return EMPTY_FILTER_EXIT;
+  }
   const out = (s: string) => { if (!flags.quiet) process.stdout.write(s + '\n'); };
   if (plans.length) await mkdir(dir, { recursive: true });
   for (const plan of plans) {
@@ -170,7 +174,7 @@ async function run(file: string, flags: AudioFlags): Promise<number> {
   for (const x of silent) {
     out(printable(`not written: stream ${x.stream.index}${x.call ? ` (call ${x.call.index})` : ''} ${x.stream.src} → ${x.stream.dst}: ${x.reason}`));
   }
-  if (!plans.length && !silent.length) out(`no audio streams${opts.calls || opts.streams || opts.callId || opts.from || opts.to || opts.state || opts.outcome ? ' selected' : ''} in ${file}`);
+  if (!plans.length && !silent.length) out(`no audio streams${opts.streams || isFiltering(opts) ? ' selected' : ''} in ${file}`);
   if (report.warnings.some((w) => w.code === 'audio-limit')) out('! the audio memory budget was reached: later packets were not played');
   return EXIT_OK;
 }

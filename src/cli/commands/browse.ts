@@ -32,7 +32,7 @@ export function registerBrowse(program: Command): void {
 Keys: ? or F1 in the browser lists them all (Enter opens a call's flow, / filters, w saves, q backs out).
 
 Examples:
-  $ sipflow browse trace.pcapng
+  $ sipflow browse fixtures/proxy-transfer.pcapng
   $ tcpdump -i any -U -w - port 5060 or portrange 10000-20000 | sipflow browse -
   $ sipflow browse -i eth0 --capture-filter "port 5060"
   $ sipflow browse --hep-listen udp:0.0.0.0:9060`)
@@ -62,7 +62,7 @@ async function run(files: string[], flags: BrowseFlags): Promise<number> {
     else if (flags.interface) spec = { kind: 'iface', iface: flags.interface, filter: flags.captureFilter };
     else if (files[0] === '-') spec = { kind: 'stdin' };
     else {
-      const expanded = await captureInputs(files);
+      const expanded = await captureInputs(files, { command: 'browse' });
       if (expanded.code) return expanded.code;
       const paths = expanded.inputs.map((i) => i.path);
       for (const p of paths) await stat(p);

@@ -17,11 +17,11 @@ export function registerCapinfo(program: Command): void {
     .addHelpText('after', `
 Examples:
   $ sipflow capinfo fixtures/call-completed.pcapng
-  $ gzip -c trace.pcap | sipflow capinfo --json -
+  $ gzip -c fixtures/call-busy.pcapng | sipflow capinfo --json -
   $ sipflow capinfo fixtures/call-busy.pcapng fixtures/call-completed.pcapng --merge`)
     .action(async (args: string[], opts: { json?: boolean; color?: boolean; merge?: boolean; recursive?: boolean }) => {
       setupColor(opts.color === false);
-      const expanded = await captureInputs(args, { recursive: opts.recursive });
+      const expanded = await captureInputs(args, { recursive: opts.recursive, command: 'capinfo' });
       const paths = expanded.inputs.map((i) => i.path);
       if (opts.merge && paths.length > 1 && paths.includes('-')) {
         process.stderr.write('sipflow: --merge reads files by their timestamps; standard input ("-") cannot be one of them\n');

@@ -41,7 +41,7 @@ or flow file cannot be used (missing, not a capture, invalid YAML).
 Examples:
   $ sipflow check fixtures/proxy-decline.pcapng --expect fixtures/proxy-decline.flow.yaml
   $ sipflow check fixtures/ --junit reports/sipflow.xml
-  $ sipflow check trace.pcapng --json | jq '.results[].calls[] | select(.ok | not)'
+  $ sipflow check fixtures/call-busy.pcapng --json | jq '.results[].calls[] | select(.ok | not)'
   $ sipflow check fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --merge --expect both.flow.yaml`)
     .action(async (paths: string[], flags: CheckFlags) => {
       setupColor(flags.color === false);
@@ -57,7 +57,7 @@ async function run(paths: string[], flags: CheckFlags): Promise<number> {
   const jobs: { capture: string | string[] | null; flow: string | null; dir: string | null }[] = [];
   if (flags.merge) {
     // One capture made of them all, checked against one flow.
-    const expanded = await captureInputs(paths, { quiet: flags.quiet || flags.json });
+    const expanded = await captureInputs(paths, { quiet: flags.quiet || flags.json, command: 'check' });
     if (!expanded.inputs.length) return expanded.code;
     const files = expanded.inputs.map((i) => i.path);
     if (files.length > 1 && files.includes('-')) {

@@ -10,6 +10,7 @@ import type { RawFilterFlags } from '../../extract/filter.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, ensureParent, progressBar, reportError, writeMachineText } from '../common.js';
 import { captureInputs } from '../inputs.js';
 import { addCallFilters } from '../options.js';
+import { EMPTY_FILTER_EXIT, emptyFilterNote } from '../../filter.js';
 
 /** The selection flags are parseExtractFilter's own (extract/filter.ts); the rest say what to write. */
 interface ExtractFlags extends RawFilterFlags {
@@ -64,7 +65,7 @@ Examples:
   $ sipflow extract fixtures/call-completed.pcapng --call-id fixture-completed --media-until-bye -o c.pcap --format pcap
   $ sipflow extract fixtures/call-completed.pcapng --call 1 --wireshark-filter
   $ sipflow extract fixtures/ --outcome busy,declined -o failed.pcapng
-  $ sipflow extract 'rotated/*.pcap*' --call-id 3f2a@pbx --since 3600 -o call.pcapng`)
+  $ sipflow extract 'fixtures/call-*.pcapng' --merge --since 1 --until 3 -o window.pcapng`)
     .action(async (args: string[], flags: ExtractFlags) => {
       try {
         process.exitCode = await run(args, flags);
@@ -94,7 +95,7 @@ async function run(args: string[], flags: ExtractFlags): Promise<number> {
   if (flags.output === '-') return usage('extract writes a file (-o FILE), not standard output: the copy is written to a temporary file and renamed into place');
   if (args.includes('-')) return usage('extract reads its input twice (to index the calls, then to copy their frames): give a file, not standard input');
 
-  const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+  const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'extract' });
   if (!expanded.inputs.length) return expanded.code;
   const paths = expanded.inputs.map((i) => i.path);
   if (flags.output && paths.some((p) => resolve(p) === resolve(flags.output!))) return usage(`-o ${flags.output} is one of the captures read`);
@@ -109,7 +110,11 @@ async function run(args: string[], flags: ExtractFlags): Promise<number> {
   }
   const calls = selectCalls(index.report, filter, (id) => index.frames.get(id)?.lastMedia ?? -Infinity);
   if (!calls.length) {
-    process.stderr.write(`sipflow: ${index.report.calls.length ? `no dialog matches the selection (${index.report.calls.length} dialog${index.report.calls.length === 1 ? "" : "s"} in ${name})` : `no SIP dialogs found in ${name}`}; nothing written\n`);
+    if (index.report.calls.length) {
+      process.stderr.write(`sipflow: ${name}: ${emptyFilterNote(index.report.calls.length)}; nothing written\n`);
+      return EMPTY_FILTER_EXIT;
+    }
+    process.stderr.write(`sipflow: no SIP dialogs found in ${name}; nothing written\n`);
     return EXIT_INPUT;
   }
   const selection = { sipOnly: !!flags.sipOnly, mediaUntilBye: !!flags.mediaUntilBye };

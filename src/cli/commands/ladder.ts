@@ -4,8 +4,8 @@ import { color } from '../../render/color.js';
 import { existsSync, statSync } from 'node:fs';
 import { parseAliases } from '../../aliases.js';
 import { analyze } from '../../analyze.js';
-import { emptyFilterNote, filterReport, isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
-import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg, widthOption } from '../options.js';
+import { EMPTY_FILTER_EXIT, emptyFilterNote, filterReport, isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { addAliases, addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, collect, numArg, widthOption } from '../options.js';
 import type { Call, Report } from '../../model.js';
 import { tableCalls } from '../../render/table.js';
 import {
@@ -41,7 +41,6 @@ interface LadderFlags extends RawCallFilter {
 }
 
 
-const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /**
  * The calls to draw: those the filters keep (a filtered report), of the
@@ -65,9 +64,9 @@ export function registerLadder(program: Command): void {
   addCallFilters(cmd);
   addRecursive(cmd);
   addRtpHeuristic(cmd);
+  addAliases(cmd);
   cmd
     .addOption(new Option('--by <what>', 'one column per address and port, or per host').choices(GROUP_BY).default('port'))
-    .option('--alias <addr=name>', 'name a column: 192.168.1.14=proxy names every port of the host, 192.168.1.14:5060=proxy that endpoint only (it wins over the host\'s name); repeatable or comma-separated', collect)
     .option('--order <columns>', 'put these columns first (alias names, hosts or host:port), comma-separated; a name that matches no column is an error', collect)
     .addOption(new Option('--rows <order>', 'rows in frame order (file order, as Wireshark) or by timestamp (captures merged from several interfaces)').choices(ROW_ORDERS).default('frame'))
     .option('--sdp', 'show the SDP summary (media, codecs, address) under messages that carry SDP')
@@ -104,19 +103,19 @@ optional package playwright-core and a Chromium (apt-get install chromium,
 or SIPFLOW_CHROMIUM=/path) are needed; without them the command exits 69.
 
 Examples:
-  $ sipflow ladder trace.pcapng
-  $ sipflow ladder trace.pcapng --call 2 --alias 192.168.1.14=proxy --sdp
-  $ sipflow ladder trace.pcapng -f md > call.md
-  $ sipflow ladder trace.pcapng -f svg --call 1 -o call1.svg
-  $ sipflow ladder trace.pcapng -f png -o ladders/        # one PNG per call
-  $ sipflow ladder trace.pcapng -f pdf --all --combine -o flow.pdf
+  $ sipflow ladder fixtures/proxy-call.pcapng
+  $ sipflow ladder fixtures/call-completed.pcapng --alias 192.0.2.1=proxy --sdp
+  $ sipflow ladder fixtures/call-busy.pcapng -f md > call.md
+  $ sipflow ladder fixtures/proxy-call.pcapng -f svg --call 2 -o call2.svg
+  $ sipflow ladder fixtures/proxy-call.pcapng -a -f png -o ladders/   # one per dialog
+  $ sipflow ladder fixtures/proxy-call.pcapng -f pdf --all --combine -o flow.pdf
   $ sipflow ladder fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --all
 
 Several captures (rotated files, two capture points) are one capture: a call
 that spans them is one call (-m/--merge means that here as in every command;
 one diagram of several calls is --combine).`)
     .action(async (args: string[], flags: LadderFlags) => {
-      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'ladder' });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const paths = expanded.inputs.map((i) => i.path);
       if (paths.length > 1 && paths.includes('-')) {
@@ -165,7 +164,11 @@ async function run(file: string | string[], flags: LadderFlags): Promise<number>
   const filtered = filterReport(report, filter);
   const calls = selectCalls(filtered, filter, !!flags.all);
   if (!calls.length) {
-    process.stderr.write(`sipflow: ${name}: ${report.calls.length && isFiltering(filter) ? emptyFilterNote(report.calls.length) : 'no SIP dialogs found'}\n`);
+    if (report.calls.length && isFiltering(filter)) {
+      process.stderr.write(`sipflow: ${name}: ${emptyFilterNote(report.calls.length)}; nothing written\n`);
+      return EMPTY_FILTER_EXIT;
+    }
+    process.stderr.write(`sipflow: ${name}: no SIP dialogs found\n`);
     return EXIT_INPUT;
   }
   const list = ladders(filtered, calls, { by: flags.by, aliases, order: flags.order, rows: flags.rows, sdp: !!flags.sdp, rtp: !!flags.rtp, merge: !!flags.combine, ...LADDER_LIMITS });

@@ -2,10 +2,10 @@ import type { Command } from 'commander';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { EXIT_USAGE, UsageError } from '../common.js';
-import { intArg, numArg } from '../options.js';
+import { checkedBy, intArg, numArg } from '../options.js';
 import { endpoint } from '../../net/addr.js';
 import { terminalText } from '../../render/escape.js';
-import { DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, explainStartError, parseAlgorithms, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
+import { checkAdvertise, DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, explainStartError, parseAlgorithms, parseListen, parsePortRange, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
 
 interface ProxyFlags {
   listen: string;
@@ -40,8 +40,8 @@ export function registerProxy(program: Command): void {
   program
     .command('proxy')
     .description('run a SIP proxy and registrar on UDP that records what it handles as pcapng and logs call events')
-    .option('-l, --listen <addr>', 'UDP address and port to listen on (host:port, [v6]:port)', '127.0.0.1:5060')
-    .option('--advertise <ip>', 'address written in Via, Record-Route and relayed SDP (default: the listen address)')
+    .addOption(new Option('-l, --listen <addr>', 'UDP address and port to listen on (host:port, [v6]:port; port 1 to 65535, 0 for any free one)').default('127.0.0.1:5060').argParser(checkedBy(parseListen)))
+    .addOption(new Option('--advertise <ip>', 'IP address written in Via, Record-Route and relayed SDP (default: the listen address)').argParser(checkedBy(checkAdvertise)))
     .option('-d, --domain <domain>', 'SIP domain served: requests for user@domain are looked up among registrations')
     .option('-u, --users <file>', 'users file ("user:password" lines): digest authentication of every request from outside a dialog (401 REGISTER, 407 others); no relaying to other domains')
     .option('--allow-relay', 'with --users: authenticated users may send requests to other domains (otherwise 403)')
@@ -49,18 +49,19 @@ export function registerProxy(program: Command): void {
     .option('--realm <realm>', 'digest realm (default: the domain, else "sipflow")')
     .option('--db <file>', `SQLite file keeping registrations across restarts (default: ${DEFAULT_REGISTRATIONS_HELP}; its folder is created)`)
     .option('--no-db', 'keep registrations in memory only (nothing written)')
-    .option('-r, --record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file (its folder is created; an existing file is never overwritten: FILE.1.pcapng... is used instead)')
+    .option('--record <file>', 'write every datagram received and sent (and relayed RTP) to this pcapng file (its folder is created; an existing file is never overwritten: FILE.1.pcapng... is used instead)')
     .option('--force', 'with --record: replace the trace file when it exists')
-    .addOption(new Option('--rotate-size <MB>', 'start a new trace file when the current one reaches this size').argParser(numArg(0, 1e6, 'a size in MB', true)))
+    .addOption(new Option('--rotate-size <MiB>', 'start a new trace file when the current one reaches this size (MiB)').argParser(numArg(0, 1e6, 'a size in MiB', true)))
     .addOption(new Option('--rotate-time <S>', 'start a new trace file every S seconds').argParser(numArg(0, 1e8, 'seconds', true)))
     .addOption(new Option('--link <type>', 'link-layer framing of recorded packets').choices(['ethernet', 'raw']).default('ethernet'))
-    .option('-j, --journal <file>', 'append call events to this file (they always go to stderr too, unless --quiet)')
+    .option('--journal <file>', 'append call events to this file (they always go to stderr too, unless --quiet)')
     .addOption(new Option('--journal-format <format>', 'journal line format').choices(['text', 'json']).default('text'))
     .option('-q, --quiet', 'no journal lines on stderr (the start line, which names the trace file, is still printed)')
     .option('--reason <code=text>', 'reason phrase for a status code in every response sent, e.g. 200="OK - pohoda" (repeatable)',
       (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--media-relay', 'rewrite SDP so RTP flows through the proxy, relay it and record it')
-    .option('--relay-ports <low-high>', 'UDP port range for the media relay (pairs: RTP even, RTCP odd)', '30000-30100')
+    // Checked whether or not --media-relay is given: a bad range is a typo to report now, not when the relay is turned on.
+    .addOption(new Option('--relay-ports <low-high>', 'UDP port range for the media relay, within 1024-65535 (pairs: RTP even, RTCP odd)').default('30000-30100').argParser(checkedBy(parsePortRange)))
     .addOption(new Option('--max-transactions <n>', 'most transactions kept at once (503 beyond)').argParser(intArg(1, 1e8, 'transactions')))
     .addOption(new Option('--max-calls <n>', 'most calls followed at once (503 to new INVITEs beyond; default 20000)').argParser(intArg(1, 1e8, 'calls')))
     .addOption(new Option('--max-calls-per-source <n>', 'most open calls from one source address (503 beyond; default a quarter of --max-calls)').argParser(intArg(1, 1e8, 'calls')))
@@ -155,7 +156,7 @@ Examples:
           const gc = (globalThis as { gc?: () => void }).gc;
           if (gc && s.transactions === 0 && s.calls === 0) gc();
           const mem = process.memoryUsage();
-          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(mem.rss / 1048576)} MB, heap ${(mem.heapUsed / 1048576).toFixed(1)} MB, max event-loop delay ${maxLag} ms`
+          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(mem.rss / 1048576)} MiB, heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB, max event-loop delay ${maxLag} ms`
             + `, call sources ${s.callSources} (at most ${s.maxCallsOneSource} calls from one), refused: ${s.rejectedInvalid} invalid, ${s.rejectedOverload} overload (${s.rejectedPerSource} per source), forgotten calls: ${s.droppedUnacked} never ACKed, ${s.droppedIdle} idle`);
         }, statsS * 1000);
       }

@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { basename } from 'node:path';
-import { isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
-import { addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg } from '../options.js';
+import { emptyFilterNote, isFiltering, namesAnyKind, type CallFilter, type RawCallFilter } from '../../filter.js';
+import { addAliases, addCallFilters, addRecursive, addRtpHeuristic, callFilterOf, numArg } from '../options.js';
 import { parseAliases } from '../../aliases.js';
-import { DEFAULT_MAX_BYTES, MAX_CALL_SECTIONS, MAX_CALL_STREAMS, MAX_LADDER_ROWS } from '../../render/html/index.js';
+import { DEFAULT_MAX_BYTES, fmtBytes, MAX_CALL_SECTIONS, MAX_CALL_STREAMS, MAX_LADDER_ROWS } from '../../render/html/index.js';
 import { DEFAULT_AUDIO_BYTES } from '../../render/html/audio.js';
 import { htmlReport } from '../../html-report.js';
 import { existsSync, statSync } from 'node:fs';
@@ -27,7 +27,6 @@ interface ReportFlags extends RawCallFilter {
   recursive?: boolean;
 }
 
-const collect = (v: string, prev: string[] | undefined) => (prev ?? []).concat(v.split(',').map((s) => s.trim()).filter(Boolean));
 
 /** Default output: the capture's name with .html, in the current directory. */
 export function defaultOutput(file: string): string {
@@ -35,9 +34,6 @@ export function defaultOutput(file: string): string {
   return `${base}.html`;
 }
 
-function fmtSize(n: number): string {
-  return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MB` : `${(n / 1024).toFixed(0)} kB`;
-}
 
 export function registerReport(program: Command): void {
   const cmd = program
@@ -51,12 +47,12 @@ export function registerReport(program: Command): void {
   addRtpHeuristic(cmd);
   cmd.option('--no-plots', 'leave out the per-stream jitter and inter-arrival plots (a smaller page)');
   addCallFilters(cmd);
+  addAliases(cmd, 'a ladder column');
   cmd
-    .option('--alias <addr=name>', 'name a ladder column: 192.168.1.14=proxy (all ports) or 10.0.0.1:5060=pbx; repeatable', collect)
     .addOption(new Option('--by <what>', 'ladder columns per address and port, or per host').choices(['port', 'host']).default('port'))
-    .addOption(new Option('--max-size <MB>', `size budget of the page in MB, shared by the calls (default ${DEFAULT_MAX_BYTES / 1048576})`).argParser(numArg(0, 4096, 'a size in MB', true)))
+    .addOption(new Option('--max-size <MiB>', `size budget of the page in MiB, shared by the calls (default ${DEFAULT_MAX_BYTES / 1048576})`).argParser(numArg(0, 4096, 'a size in MiB', true)))
     .option('--audio', 'per call an audio player: both directions\' waveforms (caller above), DTMF and events marked, click to play from there')
-    .addOption(new Option('--audio-max-size <MB>', `size budget of all audio players in MB, on top of --max-size (default ${DEFAULT_AUDIO_BYTES / 1048576})`).argParser(numArg(0, 4096, 'a size in MB', true)))
+    .addOption(new Option('--audio-max-size <MiB>', `size budget of all audio players in MiB, on top of --max-size (default ${DEFAULT_AUDIO_BYTES / 1048576})`).argParser(numArg(0, 4096, 'a size in MiB', true)))
     .option('-q, --quiet', 'do not print what was written')
     .addHelpText('after', `
 The page works offline (inline CSS, script and SVG; a Content-Security-Policy
@@ -67,7 +63,7 @@ blocks every network access) and opens in any current browser:
     SIP message and SDP), the message list, events, media streams with jitter
     and inter-arrival plots;
   - light/dark schemes, and a print layout with one dialog per page.
-Size budget: the page aims at --max-size (default ${DEFAULT_MAX_BYTES / 1048576} MB) shared by the
+Size budget: the page aims at --max-size (default ${DEFAULT_MAX_BYTES / 1048576} MiB) shared by the
 dialogs, between 8 KiB and 1 MiB each (plots are thinned, then message texts
 cut, with a note where it happened). When the dialogs do not all fit (or
 there are more than ${MAX_CALL_SECTIONS}), the page shows the worst ones (failed first,
@@ -75,15 +71,15 @@ then by lost packets, MOS, setup time) and counts the others in its summary,
 with a note; ladders draw at most ${MAX_LADDER_ROWS} messages and ${MAX_CALL_STREAMS} streams a call. Everything taken from packets is escaped.
 Audio (--audio, off by default): each call's two directions as one WAV
 (16-bit, at most 16 kHz) inside the page, sharing --audio-max-size (default
-${DEFAULT_AUDIO_BYTES / 1048576} MB) on top of --max-size: a call over its share is resampled to
+${DEFAULT_AUDIO_BYTES / 1048576} MiB) on top of --max-size: a call over its share is resampled to
 8 kHz, then cut, with a note saying so. Still one file, no network.
 
 Examples:
-  $ sipflow report trace.pcapng                      # writes trace.html
-  $ sipflow report trace.pcapng -o reports/trace.html --all
-  $ sipflow report lab.pcapng --alias 192.168.1.14:5060=proxy --state rejected,busy
+  $ sipflow report fixtures/call-completed.pcapng     # writes call-completed.html
+  $ sipflow report fixtures/proxy-call.pcapng -o reports/call.html --all
+  $ sipflow report fixtures/call-busy.pcapng --alias 192.0.2.1:5060=proxy --state rejected,busy
   $ sipflow report fixtures/ -o reports/fixtures/     # one page per capture of the folder
-  $ sipflow report 'rotated/*.pcap*' --merge -o day.html`)
+  $ sipflow report 'fixtures/proxy-*.pcapng' --merge -o day.html`)
     .action(async (args: string[], flags: ReportFlags) => {
       const maxBytes = flags.maxSize !== undefined ? Math.round(flags.maxSize * 1048576) : undefined;
       const audioMaxBytes = flags.audioMaxSize !== undefined ? Math.round(flags.audioMaxSize * 1048576) : undefined;
@@ -95,7 +91,7 @@ Examples:
         process.exitCode = EXIT_USAGE;
         return;
       }
-      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet });
+      const expanded = await captureInputs(args, { recursive: flags.recursive, quiet: flags.quiet, command: 'report' });
       if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
       const inputs = expanded.inputs;
       const paths = inputs.map((i) => i.path);
@@ -151,9 +147,9 @@ Examples:
             const s = r.stats;
             const cut = (s.cutCalls ? `, budget cut ${s.cutCalls} dialog${s.cutCalls === 1 ? '' : 's'}` : '') +
               (s.omittedCalls ? `, ${s.omittedCalls} dialog${s.omittedCalls === 1 ? '' : 's'} only counted (over the page budget: the ${s.calls} worst are shown)` : '');
-            process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtSize(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
+            process.stderr.write(`${out === '-' ? 'report' : out}: ${fmtBytes(s.bytes)}, ${s.calls} dialog${s.calls === 1 ? '' : 's'}, ` +
               `${r.report.rtpStreams.length} RTP stream${r.report.rtpStreams.length === 1 ? '' : 's'}${cut} (${s.analyzeMs + s.renderMs} ms)\n`);
-            if (!r.calls.length) process.stderr.write(`sipflow: ${name}: ${isFiltering(filter) ? 'no dialog matches the filter' : 'no SIP dialogs found'}; the report has a summary only\n`);
+            if (!r.calls.length) process.stderr.write(`sipflow: ${name}: ${isFiltering(filter) && r.unfiltered ? emptyFilterNote(r.unfiltered) : 'no SIP dialogs found'}; the report has a summary only\n`);
           }
           return EXIT_OK;
         } catch (e) {

@@ -6,7 +6,7 @@ import { parseAliases } from '../../aliases.js';
 import { flowToJson, flowToYaml, snapshotFlow, type SnapshotOptions } from '../../check/snapshot.js';
 import { EXIT_INPUT, EXIT_OK, EXIT_USAGE, progressBar, reportError, setupColor, writeOutput, writeMachineText } from '../common.js';
 import { mergedName } from '../../capture/merge.js';
-import { captureInputs } from '../inputs.js';
+import { captureInputs, noteStdin } from '../inputs.js';
 
 interface SnapshotFlags {
   output?: string;
@@ -48,9 +48,9 @@ that documents the format: edit it to loosen (wildcards, /regex/, optional
 
 Examples:
   $ sipflow snapshot fixtures/proxy-decline.pcapng -o decline.flow.yaml
-  $ sipflow snapshot trace.pcapng --alias 192.0.2.1=pbx --media
+  $ sipflow snapshot fixtures/call-completed.pcapng --alias 192.0.2.1=pbx --media
   $ sipflow snapshot fixtures/                # fixtures/X.flow.yaml for each capture
-  $ sipflow snapshot trace.pcapng --json | jq '.calls[].messages'
+  $ sipflow snapshot fixtures/call-busy.pcapng --json | jq '.calls[].messages'
   $ sipflow snapshot fixtures/call-busy.pcapng fixtures/call-cancelled.pcapng --merge -o both.flow.yaml`)
     .action(async (captures: string[], flags: SnapshotFlags) => {
       setupColor(flags.color === false);
@@ -72,7 +72,7 @@ Examples:
 
       let capture: string | string[] = captures[0]!;
       if (flags.merge) {
-        const expanded = await captureInputs(captures, { quiet: flags.quiet });
+        const expanded = await captureInputs(captures, { quiet: flags.quiet, command: 'snapshot' });
         if (!expanded.inputs.length) { process.exitCode = expanded.code; return; }
         const paths = expanded.inputs.map((i) => i.path);
         if (paths.length > 1 && paths.includes('-')) {
@@ -119,6 +119,7 @@ Examples:
         return;
       }
 
+      if (typeof capture === 'string') noteStdin([capture], 'snapshot');
       const bar = progressBar(name, !flags.quiet);
       try {
         const report = await analyze(capture, { media, onProgress: (d, t) => bar.update(d, t) });

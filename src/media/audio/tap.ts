@@ -58,7 +58,7 @@ export function createAudioTap(opts: AudioTapOptions = {}): AudioTap {
     if (usage.bytes + cost > maxBytes) {
       if (!usage.full) {
         usage.full = true;
-        warn({ frame: p.frame, code: 'audio-limit', message: `more than ${Math.round(maxBytes / 1048576)} MB of audio payloads; later RTP packets are not played` });
+        warn({ frame: p.frame, code: 'audio-limit', message: `more than ${Math.round(maxBytes / 1048576)} MiB of audio payloads; later RTP packets are not played` });
       }
       k.dropped++;
       return;

@@ -5,7 +5,7 @@
  * README.md in this folder for the page's layout, its size budget and its
  * safety rules.
  */
-export { renderHtmlReport, timelineSvg, planPage, MAX_CALL_SECTIONS, MAX_STREAM_ROWS, type HtmlOptions, type HtmlStats } from './page.js';
+export { renderHtmlReport, timelineSvg, planPage, fmtBytes, MAX_CALL_SECTIONS, MAX_STREAM_ROWS, type HtmlOptions, type HtmlStats } from './page.js';
 export { jsonForScript } from './escape.js';
 export { esc, cleanText } from '../escape.js';
 export { tone } from '../status.js';

@@ -14,6 +14,7 @@ import type { Call, Report, RtpStream } from '../../model.js';
 import type { LadderOptions } from '../ladder/index.js';
 import { hostOf } from '../../net/addr.js';
 import { tone } from '../status.js';
+import { outcomeAndState } from '../../filter.js';
 import { CLIENT_JS } from './client.js';
 import { CSS } from './styles.js';
 import { esc } from '../escape.js';
@@ -111,6 +112,12 @@ function party(uri: string, display: string | null): string {
   return display ? `${display} <${u}>` : u;
 }
 
+/** A call heading's status, coloured, in the order every output says it: outcome, then (state) when it differs (filter.ts outcomeAndState). */
+function statusSpans(c: Call): string {
+  if (c.outcome === null || c.outcome === c.state) return stateCell(c);
+  return `<span class="st s-${tone(c.outcome)}">${esc(c.outcome)}</span> <span class="st s-${tone(c.state)}">(${esc(c.state)})</span>`;
+}
+
 function stateCell(c: Call): string {
   return `<span class="st s-${tone(c.state)}">${esc(c.state)}</span>`;
 }
@@ -162,7 +169,7 @@ export function timelineSvg(report: Report, calls: Call[]): string {
     const w = Math.max(3, sx(c.stop) - x);
     const y = top + lane.get(c.index)! * laneH;
     const t = tone(c.kind === 'call' ? (c.outcome ?? c.state) : c.outcome);
-    const tip = `${KIND_NAME[c.kind] ?? 'Dialog'} ${c.index} · ${c.state}${c.outcome && c.outcome !== c.state ? ' (' + c.outcome + ')' : ''} · ${party(c.from, c.fromDisplay)} → ${party(c.to, c.toDisplay)} · ${f3(c.start)}–${f3(c.stop)} s`;
+    const tip = `${KIND_NAME[c.kind] ?? 'Dialog'} ${c.index} · ${outcomeAndState(c)} · ${party(c.from, c.fromDisplay)} → ${party(c.to, c.toDisplay)} · ${f3(c.start)}–${f3(c.stop)} s`;
     // Small captures get native tooltips; large ones only data-n (the page's script shows the call under the pointer).
     out.push(sorted.length <= 200
       ? `<rect data-n="${c.index}" class="b-${t}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${barH}" rx="1.5"><title>${esc(tip)}</title></rect>`
@@ -190,7 +197,8 @@ function scopeStyle(style: string): string {
     `${close}\n${sel.split(',').map((s) => `.ladder svg ${s.trim()}`).join(',')}{`);
 }
 
-function fmtBytes(n: number): string {
+/** A size in binary units (KiB, MiB), as the page and `sipflow report` say it. */
+export function fmtBytes(n: number): string {
   return n >= 1048576 ? `${(n / 1048576).toFixed(1)} MiB` : `${Math.round(n / 1024)} KiB`;
 }
 
@@ -312,7 +320,7 @@ export function renderHtmlReport(report: Report, opts: HtmlOptions = {}): { html
   const openAll = calls.length <= (opts.openUpTo ?? 8);
   const sections = payloads.map(({ c, json }) =>
     `<details class="call" id="call-${c.index}" data-n="${c.index}"${openAll ? ' open' : ''}>` +
-    `<summary>${esc(KIND_NAME[c.kind] ?? 'Dialog')} ${c.index} · ${stateCell(c)}${c.outcome && c.outcome !== c.state ? ` <span class="st s-${tone(c.outcome)}">(${esc(c.outcome)})</span>` : ''}` +
+    `<summary>${esc(KIND_NAME[c.kind] ?? 'Dialog')} ${c.index} · ${statusSpans(c)}` +
     ` · ${esc(party(c.from, c.fromDisplay))} → ${esc(party(c.to, c.toDisplay))} <span class="sub">· ${f3(c.start)} s · ${c.sipPackets} SIP${c.partial ? ' · partial' : ''}</span></summary>` +
     `<div class="cbody"></div></details>\n` +
     `<script type="application/json" id="d-${c.index}">${json}</script>` +

@@ -12,6 +12,7 @@ import type { Call, CallMessage, Report, RtpStream } from '../../model.js';
 import { aliasOf, type Aliases } from '../../aliases.js';
 import { hostOf } from '../../net/addr.js';
 import { responseClass, type ResponseClass } from '../status.js';
+import { outcomeAndState } from '../../filter.js';
 
 export type GroupBy = 'port' | 'host';
 /** Accepted values of LadderOptions.by (`ladder --by`). */
@@ -117,11 +118,11 @@ export interface Ladder {
   rows: LadderRow[];
   /** True when rows of several calls are merged into one diagram. */
   merged: boolean;
-  /** "Call 1: sip:alice@a -> sip:bob@b · REJECTED (DECLINED)", or a summary for merged ladders. */
+  /** "Call 1: sip:alice@a -> sip:bob@b · DECLINED (REJECTED)", or a summary for merged ladders. */
   title: string;
   /** Call-IDs, one line per call (for captions). */
   subtitle: string;
-  /** Short heading for image captions: "Call 1 · REJECTED (DECLINED)". */
+  /** Short heading for image captions: "Call 1 · DECLINED (REJECTED)". */
   heading: string;
   /** One "from → to" line per call (prefixed by the call index when merged). */
   parties: string[];
@@ -135,16 +136,12 @@ function kindName(c: Call): string {
   return c.kind === 'call' ? 'Call' : c.kind.charAt(0).toUpperCase() + c.kind.slice(1);
 }
 
-/**
- * "REJECTED (DECLINED)" for INVITE calls (Wireshark's state, sipflow's outcome);
- * the outcome alone ("REGISTERED") for other dialogs, whose Wireshark state means little.
- */
+/** A caption's status: "DECLINED (REJECTED)", as the table's Outcome (State) column says it (filter.ts outcomeAndState). */
 export function callStatus(c: Call): string {
-  if (c.kind !== 'call') return c.outcome ?? c.state;
-  return c.outcome && c.outcome !== c.state ? `${c.state} (${c.outcome})` : c.state;
+  return outcomeAndState(c);
 }
 
-/** "Call 1 · REJECTED (DECLINED)" */
+/** "Call 1 · DECLINED (REJECTED)" */
 export function callHeading(c: Call): string {
   return `${kindName(c)} ${c.index} · ${callStatus(c)}${c.partial ? ' · partial' : ''}`;
 }

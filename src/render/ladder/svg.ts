@@ -1,7 +1,8 @@
 /**
  * Ladder -> standalone SVG, drawn here without a browser: participant boxes,
  * dashed lifelines, one arrow per SIP message with its Wireshark label, a left
- * margin with frame number and relative time, optional SDP notes and RTP
+ * margin with frame number, relative time and the delta to the row above (the
+ * text ladder's column), optional SDP notes and RTP
  * spans. Pure vectors and a monospace font stack: sharp at any zoom, and the
  * same picture the PNG/PDF export rasterises.
  *
@@ -12,7 +13,7 @@ import { xmlEscape } from '../escape.js';
 import { LIGHT, ROW_TONE } from '../status.js';
 import { displayWidth } from '../terminal.js';
 import { marginTime, rowClass, rowText, widenGaps, type Ladder, type LadderRow } from './layout.js';
-import { cutNote } from './text.js';
+import { cutNote, rowDeltas } from './text.js';
 
 export interface SvgOptions {
   /** Font size of labels in px (default 13). */
@@ -53,8 +54,11 @@ export function renderLadderSvg(ladder: Ladder, opts: SvgOptions = {}): string {
   const labels = rows.map((r) => clip(rowText(r), maxLabel));
   const sdps = rows.map((r) => (r.kind === 'msg' && r.sdp ? clip(r.sdp, 140) : null));
 
-  // --- Left margin: [call] frame time.
+  // --- Left margin: [call] frame time delta.
   const pad = 16;
+  const deltas = rowDeltas(rows);
+  let deltaChars = 5;
+  for (const d of deltas) deltaChars = Math.max(deltaChars, d.length);
   const showCall = ladder.merged;
   const callChars = showCall ? Math.max(4, ...ladder.calls.map((c) => String(c.index).length)) : 0;
   const frameChars = Math.max(5, ...rows.map((r) => String(r.frame).length));
@@ -62,7 +66,8 @@ export function renderLadderSvg(ladder: Ladder, opts: SvgOptions = {}): string {
   const callX = pad + callChars * scw;
   const frameX = (showCall ? callX + 14 : pad) + frameChars * scw;
   const timeX = frameX + 14 + timeChars * scw;
-  const marginW = timeX + 22;
+  const deltaX = timeX + 14 + deltaChars * scw;
+  const marginW = deltaX + 22;
 
   // --- Columns.
   const boxH = ladder.participants.some((p) => p.address) ? 40 : 26;
@@ -119,11 +124,13 @@ export function renderLadderSvg(ladder: Ladder, opts: SvgOptions = {}): string {
     const ay = top + rowH * 0.62; // arrow line
     if (i % 2 === 1) bands.push(`<rect class="band" x="0" y="${f1(top)}" width="${f1(width)}" height="${f1(h)}"/>`);
     drawRow(body, r, labels[i]!, sdps[i]!, ay, x, fs, small, i % 2 === 1 ? 'hb' : 'hw');
-    // Margin: vertically on the arrow.
+    // Margin: vertically on the arrow. One <text> a row, a right-aligned <tspan> per column (each
+    // absolutely placed tspan is its own text chunk): the HTML report's size budget counts these bytes
+    // for every row, and its row hooks count the <g> elements, so the margin adds no group.
     const my = ay + small * 0.35;
-    if (showCall) body.push(`<text class="m" x="${f1(callX)}" y="${f1(my)}" text-anchor="end">${r.call}</text>`);
-    body.push(`<text class="m" x="${f1(frameX)}" y="${f1(my)}" text-anchor="end">${r.frame}</text>`);
-    body.push(`<text class="m" x="${f1(timeX)}" y="${f1(my)}" text-anchor="end">${marginTime(r.time)}</text>`);
+    const cells: [number, string | number][] = [...(showCall ? [[callX, r.call] as [number, number]] : []), [frameX, r.frame], [timeX, marginTime(r.time)]];
+    if (deltas[i]) cells.push([deltaX, deltas[i]!]);
+    body.push(`<text class="m" y="${f1(my)}">${cells.map(([cx, t]) => `<tspan x="${f1(cx)}">${t}</tspan>`).join('')}</text>`);
     y += h;
   });
   if (!rows.length) {
@@ -141,6 +148,7 @@ export function renderLadderSvg(ladder: Ladder, opts: SvgOptions = {}): string {
   if (showCall) heads.push(`<text class="mh" x="${f1(callX)}" y="${f1(headY)}" text-anchor="end">Call</text>`);
   heads.push(`<text class="mh" x="${f1(frameX)}" y="${f1(headY)}" text-anchor="end">Frame</text>`);
   heads.push(`<text class="mh" x="${f1(timeX)}" y="${f1(headY)}" text-anchor="end">Time (s)</text>`);
+  heads.push(`<text class="mh" x="${f1(deltaX)}" y="${f1(headY)}" text-anchor="end">Delta</text>`);
   heads.push(`<line class="rule" x1="${pad}" y1="${f1(lifeTop + 4)}" x2="${f1(marginW - 12)}" y2="${f1(lifeTop + 4)}"/>`);
 
   const boxes = (top: number) => ladder.participants.map((p, i) => {
@@ -172,7 +180,7 @@ export function renderLadderSvg(ladder: Ladder, opts: SvgOptions = {}): string {
 .pa{font-size:${small}px;fill:#57606a}
 .life{stroke:#8c959f;stroke-width:1;stroke-dasharray:4 3}
 .rule{stroke:#d0d7de;stroke-width:1}
-.m{font-size:${small}px;fill:#57606a}
+.m{font-size:${small}px;fill:#57606a;text-anchor:end}
 .mh{font-size:${small}px;font-weight:bold;fill:#1f2328}
 .lbl{text-anchor:middle}
 .sdp{font-size:${small}px;fill:#57606a;font-style:italic}

@@ -145,6 +145,16 @@ export function deltaTime(d: number): string {
   return t.startsWith('-') ? (t === '-0.000' ? '+0.000' : t) : '+' + t;
 }
 
+/**
+ * The delta of each row, the time since the row above ("+0.500", as sngrep
+ * shows it: retransmission timers read off directly; negative when timestamps
+ * go backwards in frame order); the first row has none. The text and SVG
+ * margins both print these.
+ */
+export function rowDeltas(rows: readonly LadderRow[]): string[] {
+  return rows.map((r, i) => (i === 0 ? '' : deltaTime(r.time - rows[i - 1]!.time)));
+}
+
 /** Render a ladder as terminal text (lines end with "\n"). */
 export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string {
   const G = opts.ascii ? ASCII : UNICODE;
@@ -163,11 +173,9 @@ export function renderLadderText(ladder: Ladder, opts: TextOptions = {}): string
     return out.join('\n') + '\n';
   }
 
-  // Margin: [call] frame time delta. The delta is the time since the row
-  // above ("+0.500", as sngrep shows it): retransmission timers read off
-  // directly; negative when timestamps go backwards in frame order.
+  // Margin: [call] frame time delta (rowDeltas).
   const showCall = ladder.merged;
-  const deltas = ladder.rows.map((r, i) => (i === 0 ? '' : deltaTime(r.time - ladder.rows[i - 1]!.time)));
+  const deltas = rowDeltas(ladder.rows);
   // Loops, not Math.max(...rows): a merged ladder can have more rows than a call's argument limit.
   let callW = 0, frameW = 5, timeW = 4, deltaW = 5;
   if (showCall) { callW = 4; for (const c of ladder.calls) callW = Math.max(callW, String(c.index).length); }
