@@ -42,6 +42,8 @@ interface CallInfo {
   dropAt: number | null;
   /** A 2xx to its INVITE went upstream at this time (0: not answered, or ACKed). */
   answeredAt: number;
+  /** CSeq number of the INVITE whose 2xx was last ACKed: a retransmission of that 2xx (its ACK crossed it) arms nothing. */
+  ackedCseq: number;
   /** RFC 4028 Session-Expires in force (ms), 0 when none was negotiated. */
   sessionMs: number;
   /** A 2xx answered its dialog-creating request. */
@@ -98,7 +100,7 @@ export class CallTable {
     if (!c) {
       c = {
         callId: p.callId, callerTag: p.fromTag, tags: new Set(), source: srcIp, lastActivity: Date.now(), ended: false,
-        dropAt: null, answeredAt: 0, sessionMs: 0, established: false,
+        dropAt: null, answeredAt: 0, ackedCseq: -1, sessionMs: 0, established: false,
       };
       this.calls.set(p.callId, c);
       this.perSource.set(srcIp, (this.perSource.get(srcIp) ?? 0) + 1);
@@ -123,7 +125,7 @@ export class CallTable {
     const c = this.calls.get(p.callId);
     if (!c) return;
     c.lastActivity = Date.now();
-    if (p.method === 'ACK') c.answeredAt = 0;
+    if (p.method === 'ACK') { c.answeredAt = 0; c.ackedCseq = p.cseqNum; }
     const se = sessionExpiresMs(p);
     if (se) c.sessionMs = se;
     if (p.method === 'BYE' && !c.ended) this.end(c, Date.now() + this.lingerMs);
@@ -134,7 +136,7 @@ export class CallTable {
     const c = this.calls.get(callId);
     if (!c) return;
     c.established = true;
-    if (c.answeredAt === 0 && r.cseqMethod === 'INVITE') c.answeredAt = Date.now();
+    if (c.answeredAt === 0 && r.cseqMethod === 'INVITE' && r.cseqNum !== c.ackedCseq) c.answeredAt = Date.now();
     const se = sessionExpiresMs(r);
     if (se) c.sessionMs = se;
   }
@@ -145,7 +147,7 @@ export class CallTable {
     if (c && !c.ended && c.dropAt === null && !established()) this.end(c, Date.now() + this.lingerMs);
   }
 
-  /** A BYE was answered with a 2xx. */
+  /** A BYE was answered with a 2xx, or ended by 408/481 (RFC 3261 §12.2.1.2: the dialog is over either way). */
   ended(callId: string): void {
     const c = this.calls.get(callId);
     if (!c) return;

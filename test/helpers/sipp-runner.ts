@@ -74,7 +74,7 @@ export interface SippRun {
   onStart?: (child: ChildProcess) => void;
 }
 
-export interface SippResult { code: number; stdout: string; stderr: string; args: string[] }
+export interface SippResult { code: number; stdout: string; stderr: string; args: string[]; /** The signal that ended it, when one did. */ signal: string | null }
 
 /** Run one sipp process to its end (bounded by -m and -timeout). */
 export function runSipp(r: SippRun): Promise<SippResult> {
@@ -99,7 +99,7 @@ export function runSipp(r: SippRun): Promise<SippResult> {
     child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); if (stderr.length > 1 << 20) stderr = stderr.slice(-(1 << 19)); });
     // sipp's own -timeout ends it; this is a last resort.
     const guard = setTimeout(() => child.kill('SIGKILL'), ((r.timeoutS ?? 20) + 15) * 1000);
-    child.on('close', (code) => { clearTimeout(guard); res({ code: code ?? -1, stdout, stderr, args }); });
+    child.on('close', (code, signal) => { clearTimeout(guard); res({ code: code ?? -1, stdout, stderr, args, signal }); });
   });
 }
 

@@ -111,7 +111,7 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
       let callee: ChildProcess | null = null;
       const uas = runSipp({
         scenario: 'uas-answer.xml', proxyPort, localPort: bob, calls: calls * 3, timeoutS: seconds + CALLER_SLACK_S + 20, cwd: work,
-        extra: ['-buff_size', '4194304'], onStart: (c) => { callee = c; },
+        extra: ['-buff_size', '4194304', ...(process.env['SIPFLOW_KEEP_LOAD'] ? ['-trace_err'] : [])], onStart: (c) => { callee = c; },
       });
       await sleep(300);
       const uac = await runSipp({
@@ -130,7 +130,7 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
       const uasR = await uas;
       clearTimeout(kill);
       if (process.env['SIPFLOW_KEEP_LOAD']) {
-        for (const [who, r] of [['caller', uac], ['callee', uasR]] as const) writeFileSync(join(work, `${who}-${rate}.txt`), `${r.args.join(' ')}\nexit ${r.code}\n${r.stdout}\n${r.stderr}`);
+        for (const [who, r] of [['caller', uac], ['callee', uasR]] as const) writeFileSync(join(work, `${who}-${rate}.txt`), `${r.args.join(' ')}\nexit ${r.code} ${r.signal ?? ''}\n${r.stdout}\n${r.stderr}`);
       }
       const ok = counter(uac.stdout, 'Successful call'), failed = counter(uac.stdout, 'Failed call');
       report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); callee: ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed`);
@@ -139,7 +139,7 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
         t.diagnostic(`machine saturated (load ${load.toFixed(1)} per core): ${failed} failed calls at ${rate}/s not asserted`);
       } else {
         const notes = journal().split('\n').filter((l) => !/stats:|malformed|400 to|505 to|501 to|420 to|dropped /.test(l));
-        const callee = `callee sipp: exit ${uasR.code}, ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed, ${counter(uasR.stdout, 'Unexpected-Msg')} unexpected messages\n${uasR.stderr.slice(-400)}`;
+        const callee = `callee sipp: exit ${uasR.code}${uasR.signal ? ` (${uasR.signal})` : ''}, ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed, ${counter(uasR.stdout, 'Unexpected-Msg')} unexpected messages\n${uasR.stderr.slice(-400)}`;
         assert.equal(uac.code, 0, `caller sipp at ${rate}/s: exit ${uac.code}, failed ${failed}\n${uac.stderr.slice(-800)}\n${callee}\nproxy journal:\n${notes.slice(-12).join('\n')}`);
         assert.equal(failed, 0);
         assert.equal(ok, calls);

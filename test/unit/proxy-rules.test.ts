@@ -149,3 +149,17 @@ test('start errors say what to do', () => {
   assert.ok(!validSipHostPort('sip:2001:db8::10'));
   assert.ok(!validSipHostPort('sip:user@[2001:db8:::192.0.2.1]'));
 });
+
+test('call table: a 2xx retransmitted after its ACK does not make the call "never ACKed"; a re-INVITE\'s 2xx still waits for its own ACK', () => {
+  const t = new CallTable({ maxCalls: 10, maxCallsPerSource: 5, callIdleMs: 7_200_000 }, 1000, 32_000);
+  const m = (text: string) => msg(text.replace(/\|/g, '\n'));
+  t.open(m('INVITE sip:b@x SIP/2.0|Via: SIP/2.0/UDP a;branch=z9hG4bK1|From: <sip:a@x>;tag=A|To: <sip:b@x>|Call-ID: rx|CSeq: 1 INVITE|Content-Length: 0||'), '10.0.0.1');
+  const ok = (n: number) => m(`SIP/2.0 200 OK|Via: SIP/2.0/UDP a;branch=z9hG4bK${n}|From: <sip:a@x>;tag=A|To: <sip:b@x>;tag=Z|Call-ID: rx|CSeq: ${n} INVITE|Content-Length: 0||`);
+  const ack = (n: number) => m(`ACK sip:b@x SIP/2.0|Via: SIP/2.0/UDP a;branch=z9hG4bKa${n}|From: <sip:a@x>;tag=A|To: <sip:b@x>;tag=Z|Call-ID: rx|CSeq: ${n} ACK|Content-Length: 0||`);
+  t.answered('rx', ok(1));
+  t.touch(ack(1));
+  t.answered('rx', ok(1)); // the UAS's retransmission, crossed by the ACK
+  assert.deepEqual(t.sweep(Date.now() + 60_000), [], 'an ACKed call is not forgotten as never ACKed');
+  t.answered('rx', ok(2)); // a re-INVITE's 2xx, never ACKed
+  assert.deepEqual(t.sweep(Date.now() + 33_000), [{ callId: 'rx', why: 'unacked' }]);
+});
