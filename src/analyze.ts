@@ -235,7 +235,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     },
     onWarning: warn,
     onProgress: opts.onProgress,
-    ...(opts.betweenReads ? { betweenReads: opts.betweenReads } : {}),
+    betweenReads: opts.betweenReads,
   }).finally(() => { if (clock) clearInterval(clock); });
   net.finish();
   tcp.finish();

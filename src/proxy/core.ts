@@ -245,8 +245,7 @@ export class ProxyCore {
     // Non-INVITE final.
     if (ct.final > 0) return;
     tx.answered(ct, status);
-    // A BYE answered 2xx ends the dialog; so do 408 and 481 (RFC 3261 §12.2.1.2), or the call held its slot for the session time.
-    if (ct.server && ct.server.method === 'BYE' && (status < 300 || status === 408 || status === 481)) this.c.calls.ended(ct.server.callId);
+    this.byeFinal(ct, status);
     if (ct.server && status < 300) this.c.calls.answered(ct.server.callId, p);
     this.gotFinal(ct, status, m);
   }
@@ -314,9 +313,18 @@ export class ProxyCore {
   branchTimedOut(ct: ClientTx, now: number): void {
     if (ct.method === 'INVITE' && ct.state === 'proceeding') this.cancelBranch(ct);
     this.c.tx.terminate(ct, 408, now);
-    if (ct.server?.method === 'BYE') this.c.calls.ended(ct.server.callId);
+    this.byeFinal(ct, 408);
     const st = ct.server;
     if (st && st.state === 'proceeding') this.gotFinal(ct, 408, buildResponse(st.req, st.parsed, 408, this.c.reasons.own(408), st.toTag));
+  }
+
+  /**
+   * A branch of a BYE got its final answer (received, or Timer F's 408): a 2xx
+   * ends the dialog, and so do 408 and 481 (RFC 3261 §12.2.1.2), or the call
+   * would hold its slot for the session time.
+   */
+  private byeFinal(ct: ClientTx, status: number): void {
+    if (ct.server?.method === 'BYE' && (status < 300 || status === 408 || status === 481)) this.c.calls.ended(ct.server.callId);
   }
 
   /** A request never got a final answer in time: 408 upstream. */

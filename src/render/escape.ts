@@ -46,9 +46,6 @@ export function terminalText(s: string): string {
   return TERMINAL_UNSAFE.test(s) ? s.replace(TERMINAL_UNSAFE_G, '\ufffd') : s;
 }
 
-// eslint-disable-next-line no-control-regex
-const TERMINAL_UNSAFE_KEEP_LINES_G = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufff9-\ufffb]/g;
-
 /**
  * JSON, CSV or YAML bound for a terminal (not a file or a pipe): every
  * TERMINAL_UNSAFE character but line feed and tab is written as a \uXXXX
@@ -56,7 +53,9 @@ const TERMINAL_UNSAFE_KEEP_LINES_G = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u
  * there instead of letting it act on the screen.
  */
 export function machineTextForTerminal(s: string): string {
-  return TERMINAL_UNSAFE.test(s) ? s.replace(TERMINAL_UNSAFE_KEEP_LINES_G, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : s;
+  return TERMINAL_UNSAFE.test(s)
+    ? s.replace(TERMINAL_UNSAFE_G, (c) => (c === '\n' || c === '\t' ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`))
+    : s;
 }
 
 /** True when `s` holds a character terminalText would replace (tests, and callers that only need to know). */

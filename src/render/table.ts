@@ -106,7 +106,6 @@ export function rtpSummary(c: Call, report: Report): string {
   return `${c.streams.length}×/${pkts} ${Math.round(kbps)}k`;
 }
 
-/** "FAILED (REJECTED)": the outcome, with Wireshark's state when it says something else (narrow tables). */
 /** The narrow table's Outcome (State) cell: filter.ts outcomeAndState, as the ladders and the report say it. */
 function statusCell(c: Call): string {
   return outcomeAndState(c) + (c.partial ? ' (partial)' : '');
@@ -355,7 +354,6 @@ function emptyTableNote(report: Report, opts: TableOptions): string {
     : 'no SIP dialogs found';
 }
 
-/** CSV of the call table (RFC 4180 quoting), every call regardless of --all. */
 /**
  * One CSV cell: quoted when needed; text that a spreadsheet would run as a formula (= + - @, tab, CR first) is
  * prefixed with ' (OWASP). A lone "-" (standard input's file name, an empty value) is no formula and stays as is.
@@ -396,7 +394,7 @@ export function finalResponses(c: Call): string {
   return out.join(' ');
 }
 
-/** The call table as CSV: one row per dialog; with `file`, a first column naming the capture. */
+/** The call table as CSV (RFC 4180 quoting), every call regardless of --all: one row per dialog; with `file`, a first column naming the capture. */
 export function renderCsv(report: Report, calls: Call[], opts: CsvOptions = {}): string {
   const head = ['index', 'callId', 'kind', 'partial', 'start', 'stop', 'durationS', 'setupMs', 'from', 'fromDisplay', 'to', 'toDisplay', 'initialSpeaker', 'state', 'outcome', 'sipPackets', 'firstFrame', 'lastFrame', 'comment', 'finalResponses', 'codec', 'codecs', 'rtpStreams', 'rtpPackets', 'minMos', 'minMosWorst5s'];
   const lines = opts.header === false ? [] : [(opts.file ? ['file', ...head] : head).join(',')];

@@ -150,6 +150,7 @@ const NOTHING = 0, REQUEST_SEEN = 1, PROVISIONAL_SEEN = 2, FINAL_SEEN = 3;
 interface DueMeta { seq: number; key: number; gen: number; t: CallTrack | null }
 /** One entry of the due heap: the earliest time its call can be due, valid while `gen` is its meta's. */
 interface DueEntry { key: number; meta: DueMeta; gen: number }
+const earlierDue = (x: DueEntry, y: DueEntry): boolean => x.key < y.key;
 
 export class CallTracker {
   /** The calls in memory, in order of their first message (Map order). */
@@ -252,7 +253,7 @@ export class CallTracker {
    */
   due(now: number, lingerS: number, idleS: number, quietSince: (callId: string) => number): CallTrack[] {
     if (!this.dueHeap || lingerS !== this.dueLinger || idleS !== this.dueIdle) {
-      this.dueHeap = new MinHeap<DueEntry>((x, y) => x.key < y.key);
+      this.dueHeap = new MinHeap<DueEntry>(earlierDue);
       this.dueMeta.clear();
       this.dueSeq = 0;
       this.dueLinger = lingerS;
@@ -315,7 +316,7 @@ export class CallTracker {
   private dueCompact(): void {
     const heap = this.dueHeap!;
     if (heap.size <= 2 * this.dueMeta.size + 1024) return;
-    const fresh = new MinHeap<DueEntry>((x, y) => x.key < y.key);
+    const fresh = new MinHeap<DueEntry>(earlierDue);
     for (const meta of this.dueMeta.values()) fresh.push({ key: meta.key, meta, gen: meta.gen });
     this.dueHeap = fresh;
   }

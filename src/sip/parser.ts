@@ -291,11 +291,6 @@ const PARAM_LIST_HEADERS = new Set(['Via', 'Contact', 'From', 'To', 'Route', 'Re
 /** Fields whose value is one name-addr or addr-spec. */
 const ADDRESS_HEADERS = new Set(['Contact', 'From', 'To', 'Route', 'Record-Route', 'Reply-To']);
 
-/**
- * RFC 3261 grammar violations the parser tolerates (it reads what it can, as
- * Wireshark does) and the analyzer reports: the invalid messages of RFC 4475
- * 3.1.2 and RFC 5118 4.2/4.10 that parse. Run once, on first read of `problems`.
- */
 /** Header fields that take one value (RFC 3261 §20): a second one makes a message invalid (RFC 4475 multi01). */
 const SINGLE_VALUE_HEADERS = new Set(['From', 'To', 'Call-ID', 'CSeq', 'Max-Forwards', 'Content-Length', 'Content-Type', 'Expires'].map(canonicalHeaderName));
 
@@ -313,6 +308,11 @@ export function repeatedSingleHeader(p: ParsedSip): string | null {
   return null;
 }
 
+/**
+ * RFC 3261 grammar violations the parser tolerates (it reads what it can, as
+ * Wireshark does) and the analyzer reports: the invalid messages of RFC 4475
+ * 3.1.2 and RFC 5118 4.2/4.10 that parse. Run once, on first read of `problems`.
+ */
 function grammarProblems(p: ParsedSip, out: string[]): void {
   const repeated = repeatedSingleHeader(p);
   if (repeated !== null) out.push(`more than one ${repeated} header`);
