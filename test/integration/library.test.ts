@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../helpers/corpus.js';
@@ -79,6 +79,14 @@ test('the RTP tap point: a tap sees every RTP packet of the streams the report l
   });
   assert.equal(packets, report.rtpStreams.reduce((n, s) => n + s.packets, 0));
   assert.equal(Math.round(maxJitter * 1000) / 1000, Math.max(...report.rtpStreams.map((s) => s.maxJitterMs)));
+});
+
+test('the README\'s `npx sipflow` in the project itself: the build leaves the CLI executable (npm ci links the bin before prepare builds it)', { skip: process.platform === 'win32' ? 'no executable bit on Windows' : false }, () => {
+  const mode = statSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')).mode;
+  assert.equal(mode & 0o111, 0o111, `dist/src/cli/main.js mode ${(mode & 0o777).toString(8)}`);
+  const r = spawnSync('npx', ['--no-install', 'sipflow', '--version'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\d+\.\d+\.\d+/);
 });
 
 test('npm pack: the tarball installs in another project and `import ... from "sipflow"` works', { timeout: 180_000 }, (t) => {
