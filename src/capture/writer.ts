@@ -5,9 +5,14 @@
  *
  * Every block (pcapng) or record (pcap) is built in exactly one freshly
  * allocated Buffer and handed whole to the sink. A FileSink writes it with
- * fs.writeSync, so a process killed at any moment leaves a file that is valid
- * up to its last whole block (with `bufferBytes`, up to the last flushed one;
- * flushes only ever contain whole blocks).
+ * one fs.writeSync, so a process killed at any moment leaves a file that is
+ * valid up to its last whole block (with `bufferBytes`, up to the last flushed
+ * one; flushes only ever contain whole blocks). One exception the kernel
+ * makes: a SIGKILL that lands while write(2) is copying a block that spans a
+ * page boundary ends the write at that boundary (Linux checks for a fatal
+ * signal between pages), leaving part of that one block after the last whole
+ * one. Readers then keep every frame before it and say the capture is cut
+ * short, as for any truncated file.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
 

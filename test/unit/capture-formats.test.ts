@@ -845,7 +845,7 @@ describe('input files', () => {
     assert.throws(() => buffered.write(Uint8Array.of(1)), /closed/);
   });
 
-  test('a writer process killed at a random moment leaves a file valid up to its last block', async () => {
+  test('a writer process killed at a random moment leaves a file valid up to its last block (or cut inside one at a page boundary)', async () => {
     const writerJs = resolve(HERE, '..', '..', 'src', 'capture', 'writer.js');
     const path = join(tmp, 'killed.pcapng');
     const script = `
@@ -860,9 +860,17 @@ describe('input files', () => {
     await new Promise((res) => setTimeout(res, 150));
     child.kill('SIGKILL');
     await new Promise((res) => child.once('exit', res));
-    const { frames, warnings } = parseChunks([readFileSync(path)]);
+    const bytes = readFileSync(path);
+    const { frames, warnings } = parseChunks([bytes]);
     assert.ok(frames.length > 10, `${frames.length} frames written before the kill`);
-    assert.deepEqual(warnings, []);
+    // Whole blocks only, but for the one case the kernel makes (writer.ts): the kill landed inside write(2) and cut
+    // the block being written at a page boundary. Then the reader says so, and keeps every frame before it.
+    if (warnings.length) {
+      assert.equal(bytes.length % 4096, 0, `a partial block ends at byte ${bytes.length}, not at a page boundary`);
+      assert.equal(warnings.length, 1);
+      assert.equal(warnings[0]!.code, 'truncated');
+      assert.match(warnings[0]!.message, new RegExp(`cut short at byte ${bytes.length}:`));
+    }
     assert.deepEqual(frames.map((f) => f.tsSec), frames.map((_, i) => i));
   });
 
