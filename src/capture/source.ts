@@ -4,7 +4,7 @@
  * Wireshark does). Yields chunks in order; never reads a whole file at once.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Readable } from 'node:stream';
 
@@ -30,26 +30,36 @@ const CHUNK = 1 << 20;
 
 /** `chunkBytes`: read size (1 MiB by default; a probe that wants the first frame only asks for less). */
 export async function openSource(path: string, opts: { chunkBytes?: number } = {}): Promise<ChunkSource> {
-  let stream: Readable;
+  let stream: Readable | null = null;
+  let file: FileHandle | null = null;
   let size: number | null = null;
+  const chunkBytes = opts.chunkBytes ?? CHUNK;
   if (path === '-') {
     stream = process.stdin;
   } else {
+    const cannotOpen = (e: unknown) => {
+      const code = (e as NodeJS.ErrnoException).code;
+      return new InputError(`${path}: cannot open (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code ?? e)})`);
+    };
+    let regular = false;
     try {
       const st = await stat(path);
       if (st.isDirectory()) throw new InputError(`${path}: is a directory, not a capture file`);
       size = st.size;
+      regular = st.isFile();
     } catch (e) {
       if (e instanceof InputError) throw e;
-      const code = (e as NodeJS.ErrnoException).code;
-      throw new InputError(`${path}: cannot open (${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code ?? e)})`);
+      throw cannotOpen(e);
     }
-    stream = createReadStream(path, { highWaterMark: opts.chunkBytes ?? CHUNK });
+    // A regular file is read ahead (readAhead); a FIFO or device (a process substitution, /dev/stdin) as a stream.
+    if (regular) {
+      try { file = await open(path, 'r'); } catch (e) { throw cannotOpen(e); }
+    } else stream = createReadStream(path, { highWaterMark: chunkBytes });
   }
   let isGzip = false;
   let consumed = 0;
   async function* gen(): AsyncGenerator<Uint8Array> {
-    const it = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    const it = file ? readAhead(file, chunkBytes, path) : stream![Symbol.asyncIterator]() as AsyncIterator<Buffer>;
     let first: Uint8Array | null = null;
     // Gather at least two bytes to decide on gzip.
     let head: Uint8Array = new Uint8Array(0);
@@ -81,9 +91,44 @@ export async function openSource(path: string, opts: { chunkBytes?: number } = {
   // A reader that stops early (a parser that gave up, a probe that wanted the first frame only)
   // ends the generator: close the file then, instead of leaving its descriptor to the GC.
   async function* chunks(): AsyncGenerator<Uint8Array> {
-    try { yield* gen(); } finally { if (stream !== process.stdin) stream.destroy(); }
+    try { yield* gen(); } finally {
+      if (file) await file.close().catch(() => undefined);
+      else if (stream !== process.stdin) stream!.destroy();
+    }
   }
   return { chunks: chunks(), gzip: () => isGzip, size, consumed: () => consumed };
+}
+
+/**
+ * A regular file's chunks, the next one always being read while the caller
+ * works on the one it was given: a stream only starts its next read once its
+ * buffer is taken, so the parse and the read took turns (the analysis of a
+ * 170 MB capture sat idle a fifth of the time). Each chunk is a fresh Buffer:
+ * frames and SIP messages keep views into it.
+ */
+function readAhead(file: FileHandle, chunkBytes: number, path: string): AsyncIterator<Buffer> {
+  let position = 0;
+  let ended = false;
+  const start = (): Promise<Buffer> => {
+    const buf = Buffer.allocUnsafeSlow(chunkBytes);
+    return file.read(buf, 0, chunkBytes, position).then(({ bytesRead }) => {
+      position += bytesRead;
+      return bytesRead === chunkBytes ? buf : buf.subarray(0, bytesRead);
+    }, (e: Error) => { throw new InputError(`${path}: cannot read (${e.message})`); });
+  };
+  let pending: Promise<Buffer> | null = null;
+  return {
+    async next(): Promise<IteratorResult<Buffer>> {
+      if (ended) return { done: true, value: undefined };
+      const chunk = await (pending ?? start());
+      pending = null;
+      if (chunk.length === 0) { ended = true; return { done: true, value: undefined }; }
+      pending = start();
+      // A read that fails while nobody waits for it is said by the next call, not as an unhandled rejection.
+      pending.catch(() => undefined);
+      return { done: false, value: chunk };
+    },
+  };
 }
 
 /** Compressed bytes handed to zlib at once: what a corrupt stream can lose is the output of one slice. */

@@ -66,6 +66,30 @@ export function isIpv6(ip: string): boolean { return ip.includes(':'); }
 /** Address bytes of either family. */
 export function ipBytes(ip: string): Uint8Array { return isIpv6(ip) ? ipv6Bytes(ip) : ipv4Bytes(ip); }
 
+function v4AddressBytes(ip: string): Uint8Array {
+  const b = isIpv6(ip) ? null : addressBytes(ip);
+  return b ?? ipv4Bytes(ip); // an IPv6 text in an IPv4 header: ipv4Bytes says what is wrong
+}
+
+function v6AddressBytes(ip: string): Uint8Array {
+  return isIpv6(ip) ? addressBytes(ip) : ipv6Bytes(ip);
+}
+
+/** Parsed addresses the header builders reuse (the proxy's recorder frames every datagram of a few peers). */
+const parsedAddresses = new Map<string, Uint8Array>();
+const PARSED_ADDRESSES_KEPT = 4096;
+
+/** ipBytes, remembered: the header builders only read the bytes. Not exported: callers of ipBytes may change theirs. */
+function addressBytes(ip: string): Uint8Array {
+  let b = parsedAddresses.get(ip);
+  if (b === undefined) {
+    b = ipBytes(ip);
+    if (parsedAddresses.size >= PARSED_ADDRESSES_KEPT) parsedAddresses.clear();
+    parsedAddresses.set(ip, b);
+  }
+  return b;
+}
+
 /** Parse "02:00:00:00:00:01" (or with '-') into 6 bytes. */
 export function macBytes(mac: string | Uint8Array): Uint8Array {
   if (typeof mac !== 'string') {
@@ -96,8 +120,8 @@ export function checksum(b: Uint8Array, initial = 0): number {
 
 /** Checksum of a UDP/TCP segment with its IPv4/IPv6 pseudo header. */
 export function transportChecksum(src: string, dst: string, proto: number, segment: Uint8Array): number {
-  const s = ipBytes(src);
-  const d = ipBytes(dst);
+  const s = addressBytes(src);
+  const d = addressBytes(dst);
   let acc = sum16(s) + sum16(d) + proto + (segment.length >>> 16) + (segment.length & 0xffff);
   acc = sum16(segment, acc);
   const c = (~acc) & 0xffff;
@@ -141,8 +165,8 @@ export function ipv4(o: Ipv4Options): Buffer {
   b.writeUInt16BE((flags << 13) | (((o.fragOffset ?? 0) / 8) & 0x1fff), 6);
   b[8] = o.ttl ?? 64;
   b[9] = o.proto;
-  b.set(ipv4Bytes(o.src), 12);
-  b.set(ipv4Bytes(o.dst), 16);
+  b.set(v4AddressBytes(o.src), 12);
+  b.set(v4AddressBytes(o.dst), 16);
   if (o.options) b.set(o.options, 20);
   b.writeUInt16BE(checksum(b.subarray(0, ihl)), 10);
   b.set(o.payload, ihl);
@@ -201,8 +225,8 @@ export function ipv6(o: Ipv6Options): Buffer {
   b.writeUInt16BE((extLen + o.payload.length) & 0xffff, 4);
   b[6] = chain.length ? chain[0]!.type : o.nextHeader;
   b[7] = o.hopLimit ?? 64;
-  b.set(ipv6Bytes(o.src), 8);
-  b.set(ipv6Bytes(o.dst), 24);
+  b.set(v6AddressBytes(o.src), 8);
+  b.set(v6AddressBytes(o.dst), 24);
   let p = 40;
   for (const e of exts) { b.set(e, p); p += e.length; }
   b.set(o.payload, p);
@@ -454,22 +478,24 @@ export interface UdpFrameOptions {
 export function udpFrames(o: UdpFrameOptions): Buffer[] {
   const link = o.link ?? 'ethernet';
   const v6 = isIpv6(o.src);
-  const u = udp(o.sport, o.dport, o.payload, v6 || o.udpChecksum ? { src: o.src, dst: o.dst } : undefined);
   const mtu = o.mtu ?? 65535;
-  let ips: Buffer[];
-  if (v6) {
-    const opts: Ipv6Options = { src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: u };
-    ips = 40 + u.length > mtu ? fragmentIpv6(opts, mtu, o.ipId ?? 1) : [ipv6(opts)];
-  } else {
-    const opts: Ipv4Options = { src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: u, id: o.ipId ?? 0 };
-    ips = 20 + u.length > mtu ? fragmentIpv4(opts, mtu) : [ipv4(opts)];
-  }
+  if ((v6 ? 40 : 20) + 8 + o.payload.length <= mtu) return [udpFrame(o)];
+  const u = udp(o.sport, o.dport, o.payload, v6 || o.udpChecksum ? { src: o.src, dst: o.dst } : undefined);
+  const ips = v6
+    ? fragmentIpv6({ src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: u }, mtu, o.ipId ?? 1)
+    : fragmentIpv4({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: u, id: o.ipId ?? 0 }, mtu);
   return ips.map((p) => frameIp(link, p, o.vlans));
 }
 
-/** A single frame carrying a UDP datagram (no fragmentation). */
+/** A single frame carrying a UDP datagram (no fragmentation). Per datagram in the proxy's recorder: no option copies. */
 export function udpFrame(o: UdpFrameOptions): Buffer {
-  return udpFrames({ ...o, mtu: undefined })[0]!;
+  const v6 = isIpv6(o.src);
+  const u = udp(o.sport, o.dport, o.payload, v6 || o.udpChecksum ? { src: o.src, dst: o.dst } : undefined);
+  const ipPacket = v6
+    ? ipv6({ src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: u })
+    : ipv4({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: u, id: o.ipId ?? 0 });
+  // Raw IP framing is the packet itself: no copy of a buffer made here.
+  return (o.link ?? 'ethernet') === 'raw' ? ipPacket : frameIp(o.link ?? 'ethernet', ipPacket, o.vlans);
 }
 
 export interface TcpFrameOptions extends Omit<TcpOptions, 'pseudo'> {

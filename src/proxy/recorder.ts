@@ -3,9 +3,13 @@
  * real addresses and the time it was handled, as pcapng frames (one interface,
  * Ethernet or raw IP framing, a section comment naming sipflow).
  *
- * Built on the capture writer (src/capture/writer.ts), which writes each block
- * with one synchronous write: a crash or a SIGINT at any moment leaves a file
- * that is valid up to its last packet. Rotation by size or time closes the
+ * Built on the capture writer (src/capture/writer.ts), which only ever writes
+ * whole blocks: a crash or a kill at any moment leaves a valid file. The
+ * packets of one turn of the event loop (what one read of the socket brought,
+ * and the answers to it) go out in one write when the turn ends, not one
+ * write each: at 400 calls/s a write per packet was a fifth of the proxy's
+ * time. A kill can therefore lose the packets of the turn it lands in (a few
+ * milliseconds), never the file. Rotation by size or time closes the
  * current file and opens the next one ("trace.pcapng" -> "trace-0001.pcapng"...).
  *
  * A capture is never overwritten (a restarted proxy once left 220 bytes of
@@ -40,6 +44,9 @@ export interface RecorderOptions {
   now?: () => number;
 }
 
+/** Bytes of packets gathered before a write, at most (a turn with more writes as it goes). */
+const RECORD_BUFFER = 256 * 1024;
+
 /** pcapng writes one interface per file; its link type follows the option. */
 export class Recorder {
   private writer: PcapngWriter | null = null;
@@ -51,6 +58,8 @@ export class Recorder {
   /** Packets in the current file: a file is never left without any (rotation waits for the first). */
   private inFile = 0;
   private ipId = 1;
+  /** A write of the gathered packets is due when this turn of the event loop ends. */
+  private flushDue = false;
   private readonly now: () => number;
   /** Every file written, in order. */
   readonly files: string[] = [];
@@ -114,7 +123,7 @@ export class Recorder {
       this.fileIndex = from + n + 1;
     }
     this.fd = fd;
-    this.sink = new FileSink(fd);
+    this.sink = new FileSink(fd, { bufferBytes: RECORD_BUFFER });
     const comment = `Recorded by sipflow ${VERSION} proxy${this.opts.comment ? ' ' + this.opts.comment : ''}`;
     this.writer = new PcapngWriter(this.sink, { comment, application: `sipflow ${VERSION}` });
     this.writer.addInterface({
@@ -145,11 +154,18 @@ export class Recorder {
       this.writer!.writePacket(0, sec, nsec, frame);
       this.packets++;
       this.inFile++;
+      if (!this.flushDue) { this.flushDue = true; setImmediate(this.flushNow); }
     } catch (e) {
       this.errors++;
       this.lastError = e as Error;
     }
   }
+
+  /** Write out what this turn gathered (a full disk is counted, as for any write, and does not stop the proxy). */
+  private readonly flushNow = (): void => {
+    this.flushDue = false;
+    try { this.sink?.flush(); } catch (e) { this.errors++; this.lastError = e as Error; }
+  };
 
   private shouldRotate(t: number): boolean {
     if (this.opts.rotateBytes && this.sink!.written >= this.opts.rotateBytes) return true;

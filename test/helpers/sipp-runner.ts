@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startProxy, type ProxyOptions, type RunningProxy } from '../../src/proxy/index.js';
 import type { JournalEntry } from '../../src/proxy/journal.js';
@@ -53,6 +53,7 @@ export async function freePorts(n: number): Promise<number[]> {
 }
 
 export interface SippRun {
+  /** A file of test/sipp/, or an absolute path (a scenario the test wrote). */
   scenario: string;
   /** The proxy's port on 127.0.0.1 (sipp's remote address). */
   proxyPort: number;
@@ -81,7 +82,7 @@ export function runSipp(r: SippRun): Promise<SippResult> {
   const sipp = findSipp();
   if (!sipp) return Promise.reject(new Error('sipp is not installed'));
   const args = [
-    `${LOOPBACK}:${r.proxyPort}`, '-sf', join(SIPP_DIR, r.scenario), '-i', LOOPBACK, '-p', String(r.localPort),
+    `${LOOPBACK}:${r.proxyPort}`, '-sf', isAbsolute(r.scenario) ? r.scenario : join(SIPP_DIR, r.scenario), '-i', LOOPBACK, '-p', String(r.localPort),
     '-mi', LOOPBACK, '-m', String(r.calls ?? 1), '-timeout', `${r.timeoutS ?? 20}s`, '-nostdin', '-max_recv_loops', '10000',
   ];
   if (r.service) args.push('-s', r.service);

@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sipflow } from '../helpers/cli.js';
-import { PASSWORDS, ROOT, USERS_FILE, findSipp, freePorts, runSipp, sleep } from '../helpers/sipp-runner.js';
+import { PASSWORDS, ROOT, SIPP_DIR, USERS_FILE, findSipp, freePorts, runSipp, sleep } from '../helpers/sipp-runner.js';
 import { TORTURE_MESSAGES } from '../helpers/torture.js';
 import { startProxy } from '../../src/proxy/index.js';
 import type { Report } from '../../src/model.js';
@@ -53,6 +53,25 @@ function junk(): Buffer[] {
   for (let cut = 10; cut < invite.length; cut += 97) out.push(Buffer.from(invite.slice(0, cut), 'latin1'));
   for (const m of TORTURE_MESSAGES) if (m.rfcSays === 'invalid' && m.expectedStatus) out.push(Buffer.from(m.text, 'latin1'));
   return out;
+}
+
+/**
+ * The callee for the load: uas-answer.xml, staying on after its 200 to the BYE
+ * for 16xT1, long enough for the proxy's first four retransmissions of that
+ * BYE (Timer E: T1, 2T1, 4T1, 8T1 apart; all of Timer F's 64xT1 kept ~6 400
+ * calls alive at 400 calls/s and starved the callee's sipp). sipp answers a retransmitted request with its last response only
+ * while the call lives; ended, the call becomes one of sipp's "dead calls",
+ * which swallow everything. So when the callee's 200 to a BYE was lost (the
+ * proxy's socket overflowed on a starved machine), the BYE went unanswered and
+ * the caller counted a failed call that a UAS keeping RFC 3261's Timer J would
+ * have completed.
+ */
+function lingeringCallee(dir: string): string {
+  const xml = readFileSync(join(SIPP_DIR, 'uas-answer.xml'), 'utf8');
+  const end = xml.lastIndexOf('</scenario>');
+  const file = join(dir, 'uas-answer-linger.xml');
+  writeFileSync(file, `${xml.slice(0, end)}  <pause milliseconds="${16 * T1}"/>\n${xml.slice(end)}`);
+  return file;
 }
 
 /** Send `perSecond` junk datagrams each second to 127.0.0.1:port until stopped. */
@@ -110,7 +129,7 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
       // route set, which the proxy rightly refused (403).
       let callee: ChildProcess | null = null;
       const uas = runSipp({
-        scenario: 'uas-answer.xml', proxyPort, localPort: bob, calls: calls * 3, timeoutS: seconds + CALLER_SLACK_S + 20, cwd: work,
+        scenario: lingeringCallee(work), proxyPort, localPort: bob, calls: calls * 3, timeoutS: seconds + CALLER_SLACK_S + 20, cwd: work,
         extra: ['-buff_size', '4194304', ...(process.env['SIPFLOW_KEEP_LOAD'] ? ['-trace_err'] : [])], onStart: (c) => { callee = c; },
       });
       await sleep(300);
