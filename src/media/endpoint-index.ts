@@ -10,8 +10,7 @@
  * (PacketMeta.srcKey/dstKey); the plain ones take address text and work the
  * key out (addrKey), for callers off the hot path.
  */
-import { ipv4Key, ipv6Key, V6_KEY_BASE } from '../net/addr.js';
-import { ipv6Bytes } from '../net/build.js';
+import { ipv4Key, ipv6Bytes, ipv6Key, V6_KEY_BASE } from '../net/addr.js';
 
 /** A dotted quad as the decoder writes one (no leading zeros): other spellings never equal a datagram's address. */
 const V4_TEXT = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;

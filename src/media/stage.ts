@@ -21,8 +21,7 @@
 import type { Call, CallEvent, MediaDescription, OtherMedia, PacketMeta, Report, RtpStream, SipMessage, Warning } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TapContext, TransportPacket } from '../tap.js';
 import type { CallTrack } from '../sip/calls.js';
-import { endpoint, hostOf, ipv6ToString } from '../net/addr.js';
-import { ipv6Bytes } from '../net/build.js';
+import { endpoint, hostOf, ipv6Bytes, ipv6ToString } from '../net/addr.js';
 import { findSdp } from '../sip/multipart.js';
 import { callEvent, CallEventBuilder } from '../events.js';
 import { analysisClockRate, codecName, nominalClockRate, PT_CN, PT_CN_OLD } from './codecs.js';

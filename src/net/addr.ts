@@ -1,4 +1,4 @@
-/** Address formatting exactly as Wireshark prints addresses. */
+/** Address text: formatting exactly as Wireshark prints addresses, and parsing back to bytes. */
 
 /** Dotted quad of the 4 bytes at `o`. */
 export function ipv4ToString(b: Uint8Array, o: number): string {
@@ -113,4 +113,54 @@ export function ipv6Key(b: Uint8Array, o: number): number {
     h2 ^= h2 >>> 13;
   }
   return V6_KEY_BASE + (h1 >>> 0) * 0x100000 + (h2 >>> 12);
+}
+
+/** Parse "192.0.2.1" into 4 bytes. */
+export function ipv4Bytes(ip: string): Uint8Array {
+  const p = ip.split('.');
+  if (p.length !== 4 || p.some((x) => !/^\d{1,3}$/.test(x) || Number(x) > 255)) throw new Error(`bad IPv4 address ${ip}`);
+  return Uint8Array.from(p, Number);
+}
+
+/**
+ * Parse an IPv6 text address into 16 bytes: full, "::"-compressed, with an
+ * embedded dotted quad ("::ffff:192.0.2.1"), optionally in brackets or with a
+ * zone ("fe80::1%eth0", the zone is ignored).
+ */
+export function ipv6Bytes(ip: string): Uint8Array {
+  const bad = (): never => { throw new Error(`bad IPv6 address ${ip}`); };
+  let text = unbracketed(ip);
+  const pct = text.indexOf('%');
+  if (pct >= 0) text = text.slice(0, pct);
+  const out = new Uint8Array(16);
+  let tail4: Uint8Array | null = null;
+  const lastColon = text.lastIndexOf(':');
+  if (lastColon < 0) bad();
+  if (text.slice(lastColon + 1).includes('.')) {
+    try { tail4 = ipv4Bytes(text.slice(lastColon + 1)); } catch { bad(); }
+    // keep "::" intact when the quad follows it directly
+    text = text.slice(0, lastColon + 1) + '0:0';
+  }
+  const parts = text.split('::');
+  if (parts.length > 2) bad();
+  const split = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const hs = split(parts[0]!);
+  const ts = parts.length === 2 ? split(parts[1]!) : [];
+  let groups: string[];
+  if (parts.length === 2) {
+    if (hs.length + ts.length > 7) bad();
+    groups = [...hs, ...Array<string>(8 - hs.length - ts.length).fill('0'), ...ts];
+  } else {
+    groups = hs;
+  }
+  if (groups.length !== 8) bad();
+  for (let i = 0; i < 8; i++) {
+    const g = groups[i]!;
+    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) bad();
+    const v = parseInt(g, 16);
+    out[2 * i] = v >> 8;
+    out[2 * i + 1] = v & 0xff;
+  }
+  if (tail4) out.set(tail4, 12);
+  return out;
 }
