@@ -130,6 +130,8 @@ export class Recorder {
       linkType: LINK_TYPE_OF[this.link], snapLen: 262144, tsUnitsPerSecond: 1e9,
       name: 'sipflow-proxy', description: 'datagrams received and sent by sipflow proxy',
     });
+    // The headers at once: a proxy killed before its first packet leaves a valid, empty capture.
+    this.sink.flush();
     this.openedAt = this.now();
     this.inFile = 0;
     this.files.push(path);

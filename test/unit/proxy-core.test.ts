@@ -348,6 +348,28 @@ test('recording: rotation by time never leaves a file without packets; each file
   assert.deepEqual(counts, [2, 2]);
 });
 
+test('recording: the packets of one event-loop turn go out in one write when the turn ends; the file is valid in between', async () => {
+  const { Recorder } = await import('../../src/proxy/recorder.js');
+  const { statSync } = await import('node:fs');
+  const path = join(dir, 'turn', 'turn.pcapng');
+  rmSync(join(dir, 'turn'), { recursive: true, force: true });
+  const rec = new Recorder({ path });
+  const header = statSync(path).size;
+  assert.ok(header > 0, 'section and interface blocks are written at once');
+  for (let i = 0; i < 50; i++) rec.udp(i % 2 ? '2001:db8::1' : '192.0.2.1', 5060, i % 2 ? '2001:db8::2' : '192.0.2.2', 5062, Buffer.from(`OPTIONS ${i}`));
+  assert.equal(statSync(path).size, header, 'nothing written within the turn');
+  await new Promise((r) => setImmediate(r));
+  const afterTurn = statSync(path).size;
+  assert.ok(afterTurn > header, 'written when the turn ended');
+  const r = await analyze(path);
+  assert.equal(r.capture.frames, 50);
+  assert.equal(r.capture.truncated, false);
+  rec.udp('192.0.2.1', 5060, '192.0.2.2', 5062, Buffer.from('OPTIONS last'));
+  rec.close();
+  assert.equal((await analyze(path)).capture.frames, 51, 'close writes what was gathered');
+  assert.equal(rec.errors, 0);
+});
+
 test('digest on the proxy: INVITE challenged with 407, From must be the authenticated user (403)', async () => {
   const p = await proxy({ users: new Map([['alice', 'pw']]), realm: 'lab' });
   const ua = await new Peer().open();
