@@ -11,6 +11,7 @@ import type { Call, Frame, PacketMeta, Report, RtpStream, Warning } from './mode
 import type { RtpPacket, Tap, TapContext, TransportPacket } from './tap.js';
 import { mergedName, readCaptures } from './capture/merge.js';
 import { NetDecoder, type NetDecoderOptions } from './net/decoder.js';
+import { PayloadView } from './net/payload-view.js';
 import { looksLikeSip } from './sip/detect.js';
 import { messageMeta, parseSip, toSipMessage } from './sip/parser.js';
 import { TcpSipReassembler } from './sip/tcp-stream.js';
@@ -58,8 +59,11 @@ export interface AnalyzeOptions extends NetDecoderOptions {
   betweenReads?(): Promise<void> | undefined;
 }
 
-/** The empty payload the reused tap record starts with. */
-const EMPTY = new Uint8Array(0);
+/** The record analyze() hands every UDP/TCP datagram to taps in: every field declared here, one hidden class for every analysis. */
+class TapPacket extends PayloadView implements TransportPacket {
+  frame = 0; tsSec = 0; tsNsec = 0; src = ''; dst = ''; srcKey: number | undefined = 0; dstKey: number | undefined = 0; srcPort = 0; dstPort = 0;
+  transport: TransportPacket['transport'] = 'UDP'; time = 0; ipLength = 0; tcp: TransportPacket['tcp'] = null; carriers: TransportPacket['carriers'] = undefined;
+}
 /** Most malformed SIP messages listed one by one; the rest are counted in one warning. */
 const MALFORMED_LISTED = 50;
 /** The SIP ports whose non-SIP datagrams are reported (something else speaks there, or junk). */
@@ -160,10 +164,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
 
   // One record reused for every datagram handed to taps: no object per packet. Its payload is
   // given in place (bytes, start, end); the `payload` view is made only when a tap reads it.
-  const pkt = { frame: 0, tsSec: 0, tsNsec: 0, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP', time: 0, bytes: EMPTY, start: 0, end: 0, ipLength: 0, tcp: null, carriers: undefined } as Omit<TransportPacket, 'payload'> as TransportPacket;
-  let pktView: Uint8Array | null = null;
-  // Defined after the literal: a literal with an accessor stays in V8's slow dictionary mode.
-  Object.defineProperty(pkt, 'payload', { get: () => (pktView ??= pkt.bytes!.subarray(pkt.start, pkt.end)), enumerable: true });
+  const pkt = new TapPacket();
   const net = new NetDecoder((d) => {
     // Whole messages: UDP datagrams, SCTP user messages, what HEP carried. TCP goes through stream reassembly.
     const message = d.tcp === null;
@@ -180,7 +181,7 @@ export async function analyze(path: string | readonly string[], opts: AnalyzeOpt
     if (listeners?.length) {
       pkt.frame = d.frame; pkt.tsSec = d.tsSec; pkt.tsNsec = d.tsNsec; pkt.src = d.src; pkt.dst = d.dst; pkt.srcKey = d.srcKey; pkt.dstKey = d.dstKey;
       pkt.srcPort = d.srcPort; pkt.dstPort = d.dstPort; pkt.transport = d.transport; pkt.time = rel(d.tsSec, d.tsNsec);
-      pkt.bytes = d.bytes; pkt.start = d.start; pkt.end = d.end; pktView = null;
+      pkt.place(d.bytes, d.start, d.end);
       pkt.ipLength = d.ipLength; pkt.tcp = d.tcp; pkt.carriers = d.carriers;
       if (d.transport === 'UDP') for (const t of listeners) t.onUdp!(pkt);
       else for (const t of listeners) t.onTcp!(pkt);

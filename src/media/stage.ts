@@ -18,6 +18,7 @@
  * keyed by the decoder's address text and numeric ports, streams through a
  * flow table (source ip -> ports -> destination ip -> SSRC).
  */
+import { PayloadView } from '../net/payload-view.js';
 import type { Call, CallEvent, MediaDescription, OtherMedia, PacketMeta, Report, RtpStream, SipMessage, Warning } from '../model.js';
 import type { RtpPacket, RtpStreamRef, Tap, TapContext, TransportPacket } from '../tap.js';
 import type { CallTrack } from '../sip/calls.js';
@@ -165,17 +166,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
   let ctx: TapContext = { warn: () => {}, emitRtp: () => {}, rtpListened: false };
   const warn = (w: Warning) => ctx.warn(w);
   /** The record handed to onRtp taps, reused for every packet; its payload view is made only when a tap reads it. */
-  let pubBytes: Uint8Array = new Uint8Array(0);
-  let pubOff = 0;
-  let pubEnd = 0;
-  let pubView: Uint8Array | null = null;
-  const published = {
-    stream: null as unknown as RtpStreamRef, frame: 0, time: 0, seq: 0, timestamp: 0, extTimestamp: 0, payloadType: 0,
-    marker: false, clockRate: 0, jitterMs: 0, deltaMs: 0, packets: 0,
-  } as RtpPacket;
-  // Defined afterwards, not as a getter in the literal: V8 keeps a literal with an accessor in
-  // dictionary mode, which makes every store to this record a slow generic one.
-  Object.defineProperty(published, 'payload', { get: () => (pubView ??= pubBytes.subarray(pubOff, pubEnd)), enumerable: true });
+  const published = new PublishedRtp();
   /** What was announced at each endpoint (latest SDP wins). */
   const announced = new EndpointIndex<Announced>();
   /** One direction of a UDP flow -> its streams (or heuristic candidate). */
@@ -464,7 +455,7 @@ export function createMediaTap(opts: Partial<MediaOptions> = {}): Tap {
       const r = published;
       r.stream = s; r.frame = d.frame; r.time = time; r.seq = seq; r.timestamp = ts; r.extTimestamp = extTs;
       r.payloadType = pt; r.marker = marker; r.clockRate = clock;
-      pubBytes = p; pubOff = off < e ? off : e; pubEnd = e; pubView = null;
+      r.place(p, off < e ? off : e, e);
       r.jitterMs = s.stats.jitter; r.deltaMs = s.stats.delta; r.packets = s.stats.packets;
       ctx.emitRtp(r);
     }
@@ -741,3 +732,8 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+/** The record the media tap hands every RTP packet to onRtp taps in (reused; its payload view made when read). */
+class PublishedRtp extends PayloadView implements RtpPacket {
+  stream = null as unknown as RtpStreamRef; frame = 0; time = 0; seq = 0; timestamp = 0; extTimestamp = 0; payloadType = 0;
+  marker = false; clockRate = 0; jitterMs = 0; deltaMs = 0; packets = 0;
+}

@@ -7,6 +7,7 @@
  * tunnels.ts; HEP: hep.ts) are unwrapped to the innermost packet, dispatched
  * on EtherType, IP protocol and UDP port so the plain path pays nothing.
  */
+import { PayloadView } from './payload-view.js';
 import type { Datagram, Frame, NetStats, Warning } from '../model.js';
 import { LINKTYPE, linkTypeName } from '../capture/linktypes.js';
 import { ipv4Key, ipv4ToString, ipv6Key, ipv6ToString } from './addr.js';
@@ -84,12 +85,8 @@ export class NetDecoder {
    * common path allocates no object but the payload view): the callee reads
    * it during the call and copies what it keeps, as taps do with theirs.
    */
-  private readonly udp = {
-    frame: 0, tsSec: 0, tsNsec: 0, ipVersion: 4, src: '', dst: '', srcKey: 0, dstKey: 0, srcPort: 0, dstPort: 0, transport: 'UDP',
-    bytes: EMPTY, start: 0, end: 0, ipLength: 0, reassembled: false, tcp: null, carriers: undefined,
-  } as Omit<Datagram, 'payload'> as Datagram;
-  /** The udp record's payload view, made when first read (most packets are read in place: RTP). */
-  private udpView: Uint8Array | null = null;
+  /** The one record every plain UDP datagram is handed over in (its payload view made when first read: RTP is read in place). */
+  private readonly udp = new UdpRecord();
 
   constructor(
     private readonly onDatagram: (d: Datagram) => void,
@@ -104,10 +101,6 @@ export class NetDecoder {
       malformed: () => this.malformed(),
     });
     this.sctp = new SctpDecoder(this.stats, warn, opts.sctpLimits);
-    // After the literal, not a getter in it: V8 keeps a literal with an accessor in dictionary
-    // mode, which makes every store to this per-packet record a slow generic one.
-    const udp = this.udp;
-    Object.defineProperty(udp, 'payload', { get: () => (this.udpView ??= udp.bytes.subarray(udp.start, udp.end)), enumerable: true });
     this.sctpSink = { sctpMessage: (sp, dp, payload, carriers) => this.sctpMessage(sp, dp, payload, carriers), malformed: () => this.malformed() };
   }
 
@@ -327,7 +320,7 @@ export class NetDecoder {
         const d = this.udp;
         d.frame = this.frame.number; d.tsSec = this.frame.tsSec; d.tsNsec = this.frame.tsNsec; d.ipVersion = ver;
         d.src = src; d.dst = dst; d.srcKey = srcKey; d.dstKey = dstKey; d.srcPort = srcPort; d.dstPort = dstPort;
-        d.bytes = b; d.start = off + 8; d.end = uend; this.udpView = null; d.ipLength = ipLength; d.reassembled = this.reassembledNow;
+        d.place(b, off + 8, uend); d.ipLength = ipLength; d.reassembled = this.reassembledNow;
         d.carriers = this.reassembledNow ? this.carriers : undefined;
         this.onDatagram(d);
         return;
@@ -436,4 +429,10 @@ export class NetDecoder {
     const tls = this.stats.tls;
     tls[port] = (tls[port] ?? 0) + 1;
   }
+}
+
+/** The decoder's reused UDP datagram: every field declared here, so one hidden class for all decoders. */
+class UdpRecord extends PayloadView implements Datagram {
+  frame = 0; tsSec = 0; tsNsec = 0; ipVersion: 4 | 6 = 4; src = ''; dst = ''; srcKey = 0; dstKey = 0; srcPort = 0; dstPort = 0;
+  transport: Datagram['transport'] = 'UDP'; ipLength = 0; reassembled = false; tcp = null; carriers: Datagram['carriers'] = undefined;
 }
