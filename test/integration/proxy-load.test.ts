@@ -30,11 +30,21 @@ const T1 = 250;
 /** The caller's sipp gives up this long after its last call is offered: room for a whole INVITE transaction (64×T1) and its BYE. */
 const CALLER_SLACK_S = (64 * T1) / 1000 + 6;
 
-interface StatsLine { transactions: number; calls: number; rss: number; heap: number; malformed: number }
+interface StatsLine { transactions: number; calls: number; rss: number; heap: number; malformed: number; kernelDrops: number | null }
 
 function statsLines(journal: string): StatsLine[] {
-  return [...journal.matchAll(/stats: .*?malformed (\d+), transactions (\d+), calls (\d+), .*?rss (\d+) MiB, heap ([\d.]+) MiB/g)]
-    .map((m) => ({ malformed: Number(m[1]), transactions: Number(m[2]), calls: Number(m[3]), rss: Number(m[4]), heap: Number(m[5]) }));
+  return [...journal.matchAll(/stats: [^\n]*/g)].flatMap(([line]) => {
+    const m = /malformed (\d+), transactions (\d+), calls (\d+), .*?rss (\d+) MiB, heap ([\d.]+) MiB/.exec(line);
+    if (!m) return [];
+    const d = /dropped by the kernel \(receive queue full\): (\d+)/.exec(line);
+    return [{ malformed: Number(m[1]), transactions: Number(m[2]), calls: Number(m[3]), rss: Number(m[4]), heap: Number(m[5]), kernelDrops: d ? Number(d[1]) : null }];
+  });
+}
+
+/** What the proxy's socket lost so far, as words for a report line. */
+function kernelDrops(journal: string): string {
+  const d = statsLines(journal).at(-1)?.kernelDrops;
+  return d === null || d === undefined ? 'kernel drops not known here' : `${d} datagrams dropped by the kernel at the proxy's socket so far`;
 }
 
 /** The last value of a counter in sipp's final statistics screen. */
@@ -159,14 +169,14 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
         for (const [who, r] of [['caller', uac], ['callee', uasR]] as const) writeFileSync(join(work, `${who}-${rate}.txt`), `${r.args.join(' ')}\nexit ${r.code} ${r.signal ?? ''}\n${r.stdout}\n${r.stderr}`);
       }
       const ok = counter(uac.stdout, 'Successful call'), failed = counter(uac.stdout, 'Failed call');
-      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); callee: ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed`);
+      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); callee: ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed; ${kernelDrops(journal())}`);
       completed += ok ?? 0;
       if (busy) {
         t.diagnostic(`machine saturated (load ${load.toFixed(1)} per core): ${failed} failed calls at ${rate}/s not asserted`);
       } else {
         const notes = journal().split('\n').filter((l) => !/stats:|malformed|400 to|505 to|501 to|420 to|dropped /.test(l));
         const callee = `callee sipp: exit ${uasR.code}${uasR.signal ? ` (${uasR.signal})` : ''}, ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed, ${counter(uasR.stdout, 'Unexpected-Msg')} unexpected messages\n${uasR.stderr.slice(-400)}`;
-        assert.equal(uac.code, 0, `caller sipp at ${rate}/s: exit ${uac.code}, failed ${failed}\n${uac.stderr.slice(-800)}\n${callee}\nproxy journal:\n${notes.slice(-12).join('\n')}`);
+        assert.equal(uac.code, 0, `caller sipp at ${rate}/s: exit ${uac.code}, failed ${failed}; ${kernelDrops(journal())}\n${uac.stderr.slice(-800)}\n${callee}\nproxy journal:\n${notes.slice(-12).join('\n')}`);
         assert.equal(failed, 0);
         assert.equal(ok, calls);
       }

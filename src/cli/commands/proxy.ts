@@ -6,6 +6,7 @@ import { checkedBy, intArg, numArg } from '../options.js';
 import { endpoint } from '../../net/addr.js';
 import { terminalText } from '../../render/escape.js';
 import { checkAdvertise, DEFAULT_REGISTRATIONS_HELP, defaultRegistrationsFile, explainStartError, parseAlgorithms, parseListen, parsePortRange, parseReason, startProxy, type RunningProxy } from '../../proxy/index.js';
+import { udpSocketDrops } from '../../proxy/socket-drops.js';
 
 interface ProxyFlags {
   listen: string;
@@ -156,7 +157,10 @@ Examples:
           const gc = (globalThis as { gc?: () => void }).gc;
           if (gc && s.transactions === 0 && s.calls === 0) gc();
           const mem = process.memoryUsage();
+          // The kernel's count for our socket: the overload figure (socket-drops.ts says why the delay is not).
+          const drops = udpSocketDrops(port);
           journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(mem.rss / 1048576)} MiB, heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB, max event-loop delay ${maxLag} ms`
+            + `${drops === null ? '' : `, dropped by the kernel (receive queue full): ${drops}`}`
             + `, call sources ${s.callSources} (at most ${s.maxCallsOneSource} calls from one), refused: ${s.rejectedInvalid} invalid, ${s.rejectedOverload} overload (${s.rejectedPerSource} per source), forgotten calls: ${s.droppedUnacked} never ACKed, ${s.droppedIdle} idle`);
         }, statsS * 1000);
       }
