@@ -19,11 +19,12 @@ export function isIpv6(ip: string): boolean { return ip.includes(':'); }
 /** Address bytes of either family. */
 export function ipBytes(ip: string): Uint8Array { return isIpv6(ip) ? ipv6Bytes(ip) : ipv4Bytes(ip); }
 
+/** An address for an IPv4 header; IPv6 text there is refused by ipv4Bytes' own error. */
 function v4AddressBytes(ip: string): Uint8Array {
-  const b = isIpv6(ip) ? null : addressBytes(ip);
-  return b ?? ipv4Bytes(ip); // an IPv6 text in an IPv4 header: ipv4Bytes says what is wrong
+  return isIpv6(ip) ? ipv4Bytes(ip) : addressBytes(ip);
 }
 
+/** An address for an IPv6 header; IPv4 text there is refused by ipv6Bytes' own error. */
 function v6AddressBytes(ip: string): Uint8Array {
   return isIpv6(ip) ? addressBytes(ip) : ipv6Bytes(ip);
 }
@@ -437,18 +438,22 @@ export function udpFrames(o: UdpFrameOptions): Buffer[] {
   const ips = v6
     ? fragmentIpv6({ src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: u }, mtu, o.ipId ?? 1)
     : fragmentIpv4({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: u, id: o.ipId ?? 0 }, mtu);
-  return ips.map((p) => frameIp(link, p, o.vlans));
+  return ips.map((p) => frameBuiltIp(link, p, o.vlans));
+}
+
+/**
+ * frameIp for a packet this module has just built (nobody else holds it): raw
+ * IP framing is the packet itself, where frameIp copies its caller's bytes.
+ */
+function frameBuiltIp(link: LinkKind, ip: Buffer, vlans?: VlanTag[]): Buffer {
+  return link === 'raw' ? ip : frameIp(link, ip, vlans);
 }
 
 /** A single frame carrying a UDP datagram (no fragmentation). Per datagram in the proxy's recorder: no option copies. */
 export function udpFrame(o: UdpFrameOptions): Buffer {
   const v6 = isIpv6(o.src);
   const u = udp(o.sport, o.dport, o.payload, v6 || o.udpChecksum ? { src: o.src, dst: o.dst } : undefined);
-  const ipPacket = v6
-    ? ipv6({ src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: u })
-    : ipv4({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: u, id: o.ipId ?? 0 });
-  // Raw IP framing is the packet itself: no copy of a buffer made here.
-  return (o.link ?? 'ethernet') === 'raw' ? ipPacket : frameIp(o.link ?? 'ethernet', ipPacket, o.vlans);
+  return frameBuiltIp(o.link ?? 'ethernet', ip(o.src, o.dst, IPPROTO_UDP, u, o.ipId ?? 0), o.vlans);
 }
 
 export interface TcpFrameOptions extends Omit<TcpOptions, 'pseudo'> {
@@ -462,7 +467,7 @@ export interface TcpFrameOptions extends Omit<TcpOptions, 'pseudo'> {
 /** A single frame carrying a TCP segment (checksum computed). */
 export function tcpFrame(o: TcpFrameOptions): Buffer {
   const seg = tcp({ ...o, pseudo: { src: o.src, dst: o.dst } });
-  return frameIp(o.link ?? 'ethernet', ip(o.src, o.dst, IPPROTO_TCP, seg, o.ipId ?? 0), o.vlans);
+  return frameBuiltIp(o.link ?? 'ethernet', ip(o.src, o.dst, IPPROTO_TCP, seg, o.ipId ?? 0), o.vlans);
 }
 
 // ------------------------------------------------------------------ encapsulations (tunnels.ts, hep.ts, sctp.ts)
