@@ -304,6 +304,28 @@ export class PcapngWriter extends BinaryWriter {
   }
 
   /**
+   * An Enhanced Packet Block whose packet is `head` followed by `tail` (the
+   * proxy's recorder: frame headers, then the datagram as it was sent), so the
+   * caller need not join them first. Same block as writePacket(head + tail).
+   */
+  writePacketParts(ifIndex: number, tsSec: number, tsNsec: number, head: Uint8Array, tail: Uint8Array): void {
+    const iface = this.iface(ifIndex);
+    this.units(iface, tsSec, tsNsec);
+    const length = head.length + tail.length;
+    const b = this.begin(6, 20 + pad4(length));
+    this.u32(b, 8, ifIndex);
+    this.u32(b, 12, this.tsHi);
+    this.u32(b, 16, this.tsLo);
+    this.u32(b, 20, length);
+    this.u32(b, 24, length);
+    b.set(head, 28);
+    b.set(tail, 28 + head.length);
+    b.fill(0, 28 + length, b.length - 4);
+    this.emit(b);
+    this.packets++;
+  }
+
+  /**
    * Simple Packet Block: interface 0, no timestamp. Readers take
    * min(origLen, snaplen) bytes, so `data` is cut to interface 0's snaplen.
    */

@@ -72,14 +72,14 @@ export function checksum(b: Uint8Array, initial = 0): number {
   return (~sum16(b, initial)) & 0xffff;
 }
 
+/** Sum of the IPv4/IPv6 pseudo header of a transport segment of `length` bytes. */
+function pseudoHeaderSum(src: string, dst: string, proto: number, length: number): number {
+  return sum16(addressBytes(src)) + sum16(addressBytes(dst)) + proto + (length >>> 16) + (length & 0xffff);
+}
+
 /** Checksum of a UDP/TCP segment with its IPv4/IPv6 pseudo header. */
 export function transportChecksum(src: string, dst: string, proto: number, segment: Uint8Array): number {
-  const s = addressBytes(src);
-  const d = addressBytes(dst);
-  let acc = sum16(s) + sum16(d) + proto + (segment.length >>> 16) + (segment.length & 0xffff);
-  acc = sum16(segment, acc);
-  const c = (~acc) & 0xffff;
-  return c;
+  return (~sum16(segment, pseudoHeaderSum(src, dst, proto, segment.length))) & 0xffff;
 }
 
 // ------------------------------------------------------------------ IP
@@ -101,7 +101,7 @@ export interface Ipv4Options {
   flags?: number;
   /** Raw IP options, zero-padded to 4 bytes. */
   options?: Uint8Array;
-  /** Override the total length field (to build malformed packets). */
+  /** Override the total length field (malformed packets, or a header built apart from its payload). */
   totalLength?: number;
 }
 
@@ -144,6 +144,8 @@ export interface Ipv6Options {
   flowLabel?: number;
   /** Extension headers in order (hop-by-hop 0, routing 43, fragment 44, dest opts 60, AH 51...). */
   extHeaders?: Ipv6ExtHeader[];
+  /** Override the payload length field (malformed packets, or a header built apart from its payload). */
+  payloadLength?: number;
 }
 
 function extHeaderBytes(e: Ipv6ExtHeader, next: number): Buffer {
@@ -176,7 +178,7 @@ export function ipv6(o: Ipv6Options): Buffer {
   const b = Buffer.alloc(40 + extLen + o.payload.length);
   const tc = o.trafficClass ?? 0;
   b.writeUInt32BE(((6 << 28) | ((tc & 0xff) << 20) | ((o.flowLabel ?? 0) & 0xfffff)) >>> 0, 0);
-  b.writeUInt16BE((extLen + o.payload.length) & 0xffff, 4);
+  b.writeUInt16BE((o.payloadLength ?? extLen + o.payload.length) & 0xffff, 4);
   b[6] = chain.length ? chain[0]!.type : o.nextHeader;
   b[7] = o.hopLimit ?? 64;
   b.set(v6AddressBytes(o.src), 8);
@@ -449,11 +451,37 @@ function frameBuiltIp(link: LinkKind, ip: Buffer, vlans?: VlanTag[]): Buffer {
   return link === 'raw' ? ip : frameIp(link, ip, vlans);
 }
 
-/** A single frame carrying a UDP datagram (no fragmentation). Per datagram in the proxy's recorder: no option copies. */
+/** A single frame carrying a UDP datagram (no fragmentation). */
 export function udpFrame(o: UdpFrameOptions): Buffer {
+  const head = udpFrameHeader(o);
+  const b = Buffer.allocUnsafe(head.length + o.payload.length);
+  b.set(head, 0);
+  b.set(o.payload, head.length);
+  return b;
+}
+
+/**
+ * The bytes udpFrame(o) puts before the payload (link, IP and UDP headers,
+ * lengths and checksums covering the payload), without copying the payload:
+ * the proxy's recorder writes them and the datagram as they are, once per
+ * packet it handles (three copies of every datagram saved).
+ */
+export function udpFrameHeader(o: UdpFrameOptions): Buffer {
   const v6 = isIpv6(o.src);
-  const u = udp(o.sport, o.dport, o.payload, v6 || o.udpChecksum ? { src: o.src, dst: o.dst } : undefined);
-  return frameBuiltIp(o.link ?? 'ethernet', ip(o.src, o.dst, IPPROTO_UDP, u, o.ipId ?? 0), o.vlans);
+  const udpLength = 8 + o.payload.length;
+  const u = Buffer.alloc(8);
+  u.writeUInt16BE(o.sport, 0);
+  u.writeUInt16BE(o.dport, 2);
+  u.writeUInt16BE(udpLength & 0xffff, 4);
+  if (v6 || o.udpChecksum) {
+    // The header is 8 bytes, so summing it and then the payload is summing the segment.
+    const c = (~sum16(o.payload, sum16(u, pseudoHeaderSum(o.src, o.dst, IPPROTO_UDP, udpLength)))) & 0xffff;
+    u.writeUInt16BE(c === 0 ? 0xffff : c, 6);
+  }
+  const header = v6
+    ? ipv6({ src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: u, payloadLength: udpLength })
+    : ipv4({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: u, id: o.ipId ?? 0, totalLength: 20 + udpLength });
+  return frameBuiltIp(o.link ?? 'ethernet', header, o.vlans);
 }
 
 export interface TcpFrameOptions extends Omit<TcpOptions, 'pseudo'> {

@@ -21,7 +21,7 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 import { FileSink, PcapngWriter } from '../capture/writer.js';
-import { LINK_TYPE_OF, udpFrame } from '../net/build.js';
+import { LINK_TYPE_OF, udpFrameHeader } from '../net/build.js';
 import { VERSION } from '../version.js';
 
 export type RecordLink = 'ethernet' | 'raw';
@@ -150,10 +150,10 @@ export class Recorder {
       if (this.inFile > 0 && this.shouldRotate(t)) this.rotate();
       // A file's time period starts with its first packet (an idle proxy opens no empty files).
       if (this.inFile === 0) this.openedAt = t;
-      const frame = udpFrame({ src, dst, sport, dport, payload, link: this.link, ipId: this.ipId++ & 0xffff, udpChecksum: true });
+      const head = udpFrameHeader({ src, dst, sport, dport, payload, link: this.link, ipId: this.ipId++ & 0xffff, udpChecksum: true });
       const sec = Math.floor(t / 1000);
       const nsec = Math.min(999_999_999, Math.round((t - sec * 1000) * 1e6));
-      this.writer!.writePacket(0, sec, nsec, frame);
+      this.writer!.writePacketParts(0, sec, nsec, head, payload);
       this.packets++;
       this.inFile++;
       if (!this.flushDue) { this.flushDue = true; setImmediate(this.flushNow); }

@@ -134,6 +134,7 @@ Examples:
         // The trace is valid up to its last packet whatever happens; close it and say why.
         process.stderr.write(`sipflow proxy: internal error: ${e.stack ?? e.message}\n`);
         try { recorder?.close(); } catch { /* closed */ }
+        try { journal.flush(); } catch { /* closed */ }
         process.exit(70);
       });
       const startLine = (`sipflow proxy listening on udp ${endpoint(host, port)}`
