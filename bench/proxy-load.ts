@@ -39,7 +39,7 @@ const work = mkdtempSync(join(tmpdir(), 'sipflow-load-'));
 const [proxyPort, alice, bob] = await freePorts(3) as [number, number, number];
 const trace = join(work, 'load.pcapng');
 const proxy = spawn(process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'proxy',
-  '--listen', `127.0.0.1:${proxyPort}`, '--no-db', '--quiet', '--stats', '1', '--journal', join(work, 'journal.log'), ...(record ? ['--record', trace] : []),
+  '--listen', `127.0.0.1:${proxyPort}`, '--no-db', '--quiet', '--stats', '1', ...(process.env['NOJ'] ? [] : ['--journal', join(work, 'journal.log')]), ...(record ? ['--record', trace] : []),
   ...(auth ? ['--users', USERS_FILE, '--realm', 'sipflow-lab', '--digest-algorithms', 'MD5,SHA-256', '--timer-t1', String(T1)] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
 let proxyErr = '';
 proxy.stderr!.on('data', (d: Buffer) => { proxyErr += d.toString(); });
@@ -50,9 +50,9 @@ function rssMB(pid: number): number {
   return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 /** CPU time (user + system, in 10 ms ticks) of a process, or of one of its threads (/proc/PID/task/TID). */
-function cpuTicks(pid: number, tid?: number): number {
+function cpuTicks(pid: number, tid?: number, which: 'user' | 'system' | 'both' = 'both'): number {
   const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
+  return (which === 'system' ? 0 : Number(f[11])) + (which === 'user' ? 0 : Number(f[12]));
 }
 
 const reg = await runSipp({
@@ -63,7 +63,7 @@ if (reg.code !== 0) { console.error('registration failed', reg.stderr); proxy.ki
 
 const samples: { t: number; rss: number }[] = [];
 const t0 = Date.now();
-const cpu0 = cpuTicks(proxy.pid!), main0 = cpuTicks(proxy.pid!, proxy.pid!);
+const cpu0 = cpuTicks(proxy.pid!), main0 = cpuTicks(proxy.pid!, proxy.pid!), mainSys0 = cpuTicks(proxy.pid!, proxy.pid!, 'system');
 const sampler = setInterval(() => { try { samples.push({ t: Math.round((Date.now() - t0) / 1000), rss: rssMB(proxy.pid!) }); } catch { /* gone */ } }, 1000);
 
 const junk = junkPerSecond > 0 ? flood(proxyPort, junkPerSecond) : null;
@@ -84,7 +84,7 @@ if (!uasR) (callee as ChildProcess | null)?.kill('SIGKILL');
 clearInterval(sampler);
 const cpuS = (cpuTicks(proxy.pid!) - cpu0) / 100;
 // The main thread is the one that must keep up (it reads the socket); the rest is V8's GC and compiler threads and libuv's pool.
-const mainS = (cpuTicks(proxy.pid!, proxy.pid!) - main0) / 100;
+const mainS = (cpuTicks(proxy.pid!, proxy.pid!) - main0) / 100, mainSysS = (cpuTicks(proxy.pid!, proxy.pid!, 'system') - mainSys0) / 100;
 proxy.kill('SIGINT');
 await new Promise((r) => proxy.on('close', r));
 
@@ -94,7 +94,7 @@ const stats = /stopping \(SIGINT\): (.*)/.exec(proxyErr)?.[1] ?? '';
 console.log(`sipflow proxy load: ${calls} calls offered at ${rate} calls/s (${seconds} s), each held 500 ms, recording ${record ? 'on' : 'off'}, authentication ${auth ? 'on' : 'off'}, ${junkSent} malformed datagrams`);
 console.log(`caller sipp exit ${uac.code}, callee sipp exit ${uasR?.code ?? 'still running'}`);
 console.log(`successful calls ${ok}, failed calls ${failed}, wall ${elapsed.toFixed(1)} s -> ${ok !== null ? (ok / (elapsed - 0.5)).toFixed(1) : '?'} calls/s completed`);
-console.log(`proxy CPU ${cpuS.toFixed(1)} s (${(100 * cpuS / elapsed).toFixed(0)}% of one core), of which its main thread ${mainS.toFixed(1)} s (${(1000 * mainS / calls).toFixed(2)} ms per call offered); ${stats}`);
+console.log(`proxy CPU ${cpuS.toFixed(1)} s (${(100 * cpuS / elapsed).toFixed(0)}% of one core), of which its main thread ${mainS.toFixed(1)} s (${(1000 * mainS / calls).toFixed(2)} ms per call offered, ${(100 * mainSysS / mainS).toFixed(0)}% of it in the kernel); ${stats}`);
 if (record) console.log(`trace ${Math.round(statSync(trace).size / 1048576)} MB`);
 const drops = [...readFileSync(join(work, 'journal.log'), 'utf8').matchAll(/dropped by the kernel \(receive queue full\): (\d+)/g)].at(-1)?.[1];
 console.log(`datagrams the kernel dropped at the proxy's socket: ${drops ?? 'not known here'}`);

@@ -92,8 +92,12 @@ export class ProxyCore {
     const st = tx.addServer({
       key, method, src, req: m, parsed: p, toTag: tagOf(key + tx.instance), expiresAt: Date.now() + timers.linger + timers.timerC,
     });
-    if (method === 'INVITE') this.c.upstream.respond(st, 100);
-    void this.route(st, p, m).catch((e) => {
+    // §17.2.1 wants a 100 only when no answer comes within 200 ms: an INVITE without credentials that
+    // authentication will challenge gets its 407 in this turn, so its 100 would be one more datagram
+    // for both ends under load (route() sends it if the INVITE is forwarded after all).
+    const challengeLikely = this.c.secure && !p.has('Proxy-Authorization') && !p.has('Authorization') && p.toTag === null;
+    if (method === 'INVITE' && !challengeLikely) this.c.upstream.respond(st, 100);
+    void this.route(st, p, m, method === 'INVITE' && challengeLikely).catch((e) => {
       this.c.journal.note(`${method} ${p.callId}: ${(e as Error).message}`);
       if (st.state !== 'proceeding' || st.clients.length !== 0) return;
       if (e instanceof UnresolvableHop) this.c.upstream.respond(st, e.status, e.reason, e.status === 503 ? [['Retry-After', '30']] : undefined);
@@ -122,9 +126,10 @@ export class ProxyCore {
     void this.forwardStateless(p, src).catch((e) => this.c.journal.note(`ACK not forwarded: ${(e as Error).message}`));
   }
 
-  private async route(st: ServerTx, p: ParsedSip, m: SipMsg): Promise<void> {
+  private async route(st: ServerTx, p: ParsedSip, m: SipMsg, tryingDue: boolean): Promise<void> {
     const r = await this.c.router.route(p, m, st.src);
     if (r.kind === 'answer') { this.c.upstream.respond(st, r.status, r.reason, r.headers); return; }
+    if (tryingDue && st.state === 'proceeding') this.c.upstream.respond(st, 100);
     if (r.kind === 'register') {
       const a = this.c.registrar.register(p, st.src);
       this.c.upstream.respond(st, a.status, a.reason, a.headers);

@@ -13,11 +13,24 @@
  * so an evicted nonce can never be replayed either. The digest `uri` must be
  * the Request-URI itself (RFC 3261 §22.4: a credential is for one request).
  */
+import * as nodeCrypto from 'node:crypto';
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
+/**
+ * crypto.hash (Node 20.12 and later): a one-shot digest without a Hash
+ * object, several times cheaper for the short strings hashed here (branches,
+ * tags, digests: a few per request); read from the namespace so that Node
+ * 20.10 and 20.11 load this module and take createHash.
+ */
+const oneShotHash = (nodeCrypto as { hash?: (algorithm: string, data: string, encoding: 'hex') => string }).hash;
+
+function hexDigest(algorithm: 'md5' | 'sha256', s: string): string {
+  return oneShotHash ? oneShotHash(algorithm, s, 'hex') : createHash(algorithm).update(s, 'utf8').digest('hex');
+}
+
 export function md5(s: string): string {
-  return createHash('md5').update(s, 'utf8').digest('hex');
+  return hexDigest('md5', s);
 }
 
 export type DigestAlgorithm = 'SHA-256' | 'MD5';
@@ -42,7 +55,7 @@ export function parseAlgorithms(text: string): DigestAlgorithm[] {
 }
 
 function digestHash(alg: DigestAlgorithm, s: string): string {
-  return createHash(alg === 'MD5' ? 'md5' : 'sha256').update(s, 'utf8').digest('hex');
+  return hexDigest(alg === 'MD5' ? 'md5' : 'sha256', s);
 }
 
 /** How long a nonce is accepted (seconds); the proxy's start line and docs/proxy.md say it. */
@@ -151,6 +164,22 @@ export class DigestAuth {
     readonly algorithms: readonly DigestAlgorithm[] = DIGEST_ALGORITHMS,
   ) {
     this.ledger = new NonceLedger(maxTrackedNonces, nonceTtlS * 1000);
+    this.opaque = md5(realm).slice(0, 16);
+  }
+
+  private readonly opaque: string;
+  /** HA1 = H(user:realm:password) per algorithm, user and password: the same for every request of that user. */
+  private readonly ha1s = new Map<string, string>();
+
+  private ha1(alg: DigestAlgorithm, user: string, pass: string): string {
+    const key = `${alg}\u0000${user}\u0000${pass}`;
+    let h = this.ha1s.get(key);
+    if (h === undefined) {
+      h = digestHash(alg, `${user}:${this.realm}:${pass}`);
+      // Bounded by the users file (each user, each algorithm).
+      this.ha1s.set(key, h);
+    }
+    return h;
   }
 
   hasUser(user: string): boolean { return this.users.has(user); }
@@ -188,7 +217,7 @@ export class DigestAuth {
    */
   challenges(stale = false): string[] {
     const nonce = this.nonce();
-    const opaque = md5(this.realm).slice(0, 16);
+    const opaque = this.opaque;
     return this.algorithms.map((alg) => `Digest realm="${this.realm}", nonce="${nonce}", opaque="${opaque}", algorithm=${alg}, qop="auth"${stale ? ', stale=true' : ''}`);
   }
 
@@ -223,7 +252,7 @@ export class DigestAuth {
     const pass = this.users.get(user);
     if (pass === undefined) return { ok: false, stale: false, reason: 'unknown-user' };
     const H = (s: string) => digestHash(alg, s);
-    const ha1 = H(`${user}:${this.realm}:${pass}`);
+    const ha1 = this.ha1(alg, user, pass);
     const ha2 = H(`${method}:${uri}`);
     const qop = d['qop'];
     let expect: string;

@@ -92,6 +92,8 @@ export class TransactionLayer {
   private readonly clients = new Map<string, ClientTx>();
   /** Non-2xx final answers the proxy made itself, by Call-ID and To tag: their ACKs end here even with a wrong branch. */
   private readonly localFinals = new Map<string, ServerTx>();
+  /** INVITE server transactions kept in state 'accepted', counted by Call-ID (hasAcceptedInvite without a scan of the table). */
+  private readonly acceptedInvites = new Map<string, number>();
   private branchCounter = 0;
   /** Makes this process's branches and tags its own. */
   readonly instance = md5(String(Math.random()) + process.pid).slice(0, 6);
@@ -123,8 +125,10 @@ export class TransactionLayer {
   }
 
   addServer(init: NewServerTx): ServerTx {
+    // Spelled out, not spread: one object shape for every transaction (this runs for each request).
     const st: ServerTx = {
-      ...init, callId: init.parsed.callId, state: 'proceeding', lastResponse: null, retransmit: null,
+      key: init.key, method: init.method, src: init.src, req: init.req, parsed: init.parsed, callId: init.parsed.callId,
+      state: 'proceeding', lastResponse: null, toTag: init.toTag, expiresAt: init.expiresAt, retransmit: null,
       clients: [], best: null, cancelled: false,
     };
     this.servers.set(st.key, st);
@@ -148,7 +152,8 @@ export class TransactionLayer {
   startClient(init: NewClientTx): ClientTx {
     const now = Date.now();
     const ct: ClientTx = {
-      ...init, key: `${init.branch} ${init.method}`, buf: init.msg.toBuffer(), state: 'calling', final: 0,
+      key: `${init.branch} ${init.method}`, branch: init.branch, method: init.method, cseq: init.cseq, server: init.server,
+      msg: init.msg, buf: init.msg.toBuffer(), dest: init.dest, state: 'calling', final: 0,
       startedAt: now, deadline: now + 64 * this.timers.t1, retransmit: null, interval: this.timers.t1, doneAt: 0,
       cancelSent: false, cancelWanted: false, ack: null,
     };
@@ -192,7 +197,7 @@ export class TransactionLayer {
   complete(st: ServerTx, status: number): void {
     st.expiresAt = Date.now() + this.timers.linger;
     if (st.method !== 'INVITE') { st.state = 'completed'; return; }
-    if (status < 300) { st.state = 'accepted'; return; }
+    if (status < 300) { this.accept(st); return; }
     st.state = 'completed';
     // Timer G: retransmit the final response until the ACK (unreliable transport).
     let interval = this.timers.t1;
@@ -206,7 +211,20 @@ export class TransactionLayer {
   }
 
   /** A 2xx went upstream (a late or a forked one, RFC 6026): the ACK and what follows go end to end. */
-  accept(st: ServerTx): void { st.state = 'accepted'; }
+  accept(st: ServerTx): void {
+    if (st.state === 'accepted') return;
+    st.state = 'accepted';
+    if (st.method === 'INVITE') this.acceptedInvites.set(st.callId, (this.acceptedInvites.get(st.callId) ?? 0) + 1);
+  }
+
+  private forgetServer(st: ServerTx): void {
+    this.servers.delete(st.key);
+    this.localFinals.delete(`${st.callId}|${st.toTag}`);
+    if (st.state === 'accepted' && st.method === 'INVITE') {
+      const n = (this.acceptedInvites.get(st.callId) ?? 1) - 1;
+      if (n > 0) this.acceptedInvites.set(st.callId, n); else this.acceptedInvites.delete(st.callId);
+    }
+  }
 
   /** The proxy answered this INVITE itself with a non-2xx: its ACK is matched by dialog too. */
   rememberLocalFinal(st: ServerTx): void {
@@ -221,8 +239,7 @@ export class TransactionLayer {
 
   /** A dialog exists for this call: one of its INVITEs was answered with a 2xx. */
   hasAcceptedInvite(callId: string): boolean {
-    for (const s of this.servers.values()) if (s.callId === callId && s.method === 'INVITE' && s.state === 'accepted') return true;
-    return false;
+    return this.acceptedInvites.has(callId);
   }
 
   /** Timers A / E: retransmit a request until a response (INVITE: any, interval doubling; others: final, capped at T2). */
@@ -257,8 +274,7 @@ export class TransactionLayer {
     for (const st of this.servers.values()) {
       if (st.state !== 'proceeding' && now >= st.expiresAt) {
         if (st.retransmit) clearTimeout(st.retransmit);
-        this.servers.delete(st.key);
-        this.localFinals.delete(`${st.callId}|${st.toTag}`);
+        this.forgetServer(st);
       } else if (st.state === 'proceeding' && now >= st.expiresAt) {
         this.hooks.serverTimedOut(st);
       }
@@ -272,5 +288,7 @@ export class TransactionLayer {
     for (const t of this.clients.values()) if (t.retransmit) clearTimeout(t.retransmit);
     this.servers.clear();
     this.clients.clear();
+    this.localFinals.clear();
+    this.acceptedInvites.clear();
   }
 }
