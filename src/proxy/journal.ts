@@ -17,6 +17,9 @@ import { findSdp } from '../sip/multipart.js';
 
 export type JournalFormat = 'text' | 'json';
 
+/** Notices about malformed or refused datagrams written per second before the rest are only counted. */
+export const FLOOD_NOTES_PER_SECOND = 20;
+
 export interface JournalOptions {
   file?: string | null;
   format?: JournalFormat;
@@ -42,6 +45,9 @@ export class Journal {
   private readonly format: JournalFormat;
   private readonly calls = new Map<string, CallEventBuilder>();
   private readonly maxCalls: number;
+  private floodSecond = -1;
+  private floodShown = 0;
+  private floodHeld = 0;
   /** Lines written this turn of the event loop, not yet out. */
   private pending = '';
   private flushDue = false;
@@ -70,6 +76,28 @@ export class Journal {
       : `${e.time} ${text}${callId ? ` (${callId})` : ''}`;
     this.write(line);
     this.opts.onEntry?.(e);
+  }
+
+  /**
+   * A notice about a malformed or refused datagram. A flood of them (1 000
+   * a second in the load test) would be a line each, filling the disk and
+   * costing the proxy more than the datagrams: at most FLOOD_NOTES_PER_SECOND
+   * a second are written, and the rest said in one line when the second ends.
+   */
+  floodNote(text: string, now = Date.now()): void {
+    const second = Math.floor(now / 1000);
+    if (second !== this.floodSecond) { this.endFloodSecond(); this.floodSecond = second; }
+    if (this.floodShown < FLOOD_NOTES_PER_SECOND) { this.floodShown++; this.note(text); } else this.floodHeld++;
+  }
+
+  /** Say what floodNote held back, once its second is over (`now` given: the proxy's sweep, each second) or at once. */
+  endFloodSecond(now?: number): void {
+    if (now !== undefined && Math.floor(now / 1000) === this.floodSecond) return;
+    if (this.floodHeld > 0) {
+      this.note(`${this.floodHeld} more malformed or refused ${this.floodHeld === 1 ? 'datagram' : 'datagrams'} in that second, not journaled one by one (the statistics count them)`);
+    }
+    this.floodHeld = 0;
+    this.floodShown = 0;
   }
 
   /** A proxy notice (start, stop, dropped datagrams) in the same stream. */
@@ -138,6 +166,7 @@ export class Journal {
   flush(): void { this.flushNow(); }
 
   close(): void {
+    this.endFloodSecond();
     this.flushNow();
     if (this.fd !== null) { try { closeSync(this.fd); } catch { /* ignore */ } this.fd = null; }
   }

@@ -211,21 +211,21 @@ export class SipProxy {
       this.malformed++;
       const salvaged = p.reason === 'bad-start-line' ? salvageRequest(buf) : null;
       if (salvaged) {
-        this.journal.note(`400 to a request from ${from}: ${p.error}`);
+        this.journal.floodNote(`400 to a request from ${from}: ${p.error}`);
         this.upstream.stateless(salvaged, src, 400, 'Bad Request - malformed request line');
         return;
       }
-      this.journal.note(`dropped malformed datagram from ${from} (${buf.length} bytes): ${p.error}`);
+      this.journal.floodNote(`dropped malformed datagram from ${from} (${buf.length} bytes): ${p.error}`);
       return;
     }
     const missing = missingHeaders(p);
     if (missing) {
       this.malformed++;
       if (p.isRequest && p.via && p.method !== 'ACK') {
-        this.journal.note(`400 to ${p.method} from ${from}: missing or bad ${missing}`);
+        this.journal.floodNote(`400 to ${p.method} from ${from}: missing or bad ${missing}`);
         this.upstream.stateless(p, src, 400, `Bad Request - missing ${missing}`);
       } else {
-        this.journal.note(`dropped ${p.isRequest ? p.method : p.status} from ${from}: missing or bad ${missing}`);
+        this.journal.floodNote(`dropped ${p.isRequest ? p.method : p.status} from ${from}: missing or bad ${missing}`);
       }
       return;
     }
@@ -234,10 +234,10 @@ export class SipProxy {
       this.malformed++;
       if (p.isRequest && p.method !== 'ACK') {
         this.invalid++;
-        this.journal.note(`${refusal.status} to ${p.method} from ${from}: ${refusal.reason} (${p.callId})`);
+        this.journal.floodNote(`${refusal.status} to ${p.method} from ${from}: ${refusal.reason} (${p.callId})`);
         this.upstream.stateless(p, src, refusal.status, refusal.reason, undefined, refusal.headers);
       } else {
-        this.journal.note(`dropped ${p.isRequest ? p.method : p.status} from ${from}: ${refusal.reason}`);
+        this.journal.floodNote(`dropped ${p.isRequest ? p.method : p.status} from ${from}: ${refusal.reason}`);
       }
       return;
     }
@@ -249,6 +249,7 @@ export class SipProxy {
   /** Once a second: transaction timeouts, then ended and idle calls, then (each minute) expired bindings. */
   private sweep(): void {
     const now = Date.now();
+    this.journal.endFloodSecond(now);
     this.tx.sweep(now);
     for (const { callId, why } of this.calls.sweep(now)) {
       if (why === 'unacked') { this.droppedUnacked++; this.journal.note(`forgot call ${callId}: answered, never ACKed (64×T1)`); }
