@@ -98,7 +98,15 @@ export function parseDigest(value: string): Record<string, string> | null {
     let v = '';
     if (s[i] === '"') {
       i++;
-      while (i < s.length && s[i] !== '"') { if (s[i] === '\\' && i + 1 < s.length) i++; v += s[i]; i++; }
+      const close = s.indexOf('"', i);
+      const plain = close >= 0 ? s.slice(i, close) : null;
+      if (plain !== null && !plain.includes('\\')) {
+        // No escape inside: the value is the text up to the closing quote.
+        v = plain;
+        i = close;
+      } else {
+        while (i < s.length && s[i] !== '"') { if (s[i] === '\\' && i + 1 < s.length) i++; v += s[i]; i++; }
+      }
       i++;
     } else {
       const c = s.indexOf(',', i);
@@ -106,7 +114,10 @@ export function parseDigest(value: string): Record<string, string> | null {
       v = s.slice(i, e).trim();
       i = e;
     }
-    if (name && !Object.hasOwn(out, name)) Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+    if (!name || Object.hasOwn(out, name)) continue;
+    // A plain store keeps the object fast; only "__proto__" needs defining (a store would set the prototype).
+    if (name === '__proto__') Object.defineProperty(out, name, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[name] = v;
   }
   return out;
 }

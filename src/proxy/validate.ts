@@ -132,6 +132,16 @@ function nameAddrProblem(v: string, name: string): string | null {
   return null;
 }
 
+/** A Contact header line: balanced quotes, then each of its comma-separated addresses. */
+function contactProblem(line: string): string | null {
+  if (!quotesBalanced(line)) return 'unterminated quoted string in Contact';
+  for (const item of splitTop(line, ',')) {
+    const problem = nameAddrProblem(item, 'Contact');
+    if (problem) return problem;
+  }
+  return null;
+}
+
 function viaProblem(v: string): string | null {
   for (const item of splitTop(v, ',')) {
     if (!item.trim()) return 'empty item in Via';
@@ -140,6 +150,27 @@ function viaProblem(v: string): string | null {
     for (let i = 1; i < parts.length; i++) if (!parts[i]!.trim()) return 'empty parameter in Via';
   }
   return null;
+}
+
+/**
+ * The verdicts of nameAddrProblem and viaProblem by header and value. Both
+ * are pure functions of the text, and the same From, To, Contact and Via
+ * values come back in every message of a call and in the responses that
+ * copy them: under load, most checks are a lookup. Bounded (cleared when
+ * full), so values that never repeat cost memory only up to the bound.
+ */
+const VERDICTS_KEPT = 8192;
+const verdicts = new Map<string, string | null>();
+
+function remembered(name: 'From' | 'To' | 'Contact' | 'Via', v: string): string | null {
+  const key = `${name}\n${v}`;
+  let r = verdicts.get(key);
+  if (r === undefined) {
+    r = name === 'Via' ? viaProblem(v) : name === 'Contact' ? contactProblem(v) : nameAddrProblem(v, name);
+    if (verdicts.size >= VERDICTS_KEPT) verdicts.clear();
+    verdicts.set(key, r);
+  }
+  return r;
 }
 
 /**
@@ -166,18 +197,15 @@ export function strictCheck(p: ParsedSip): Refusal | null {
   if (p.truncatedBody) return bad('Content-Length larger than the datagram');
   for (const name of ['From', 'To'] as const) {
     const v = p.header(name);
-    const problem = v === null ? null : nameAddrProblem(v, name);
+    const problem = v === null ? null : remembered(name, v);
     if (problem) return bad(problem);
   }
   for (const line of p.headersNamed('Contact')) {
-    if (!quotesBalanced(line)) return bad('unterminated quoted string in Contact');
-    for (const item of splitTop(line, ',')) {
-      const problem = nameAddrProblem(item, 'Contact');
-      if (problem) return bad(problem);
-    }
+    const problem = remembered('Contact', line);
+    if (problem) return bad(problem);
   }
   for (const line of p.headersNamed('Via')) {
-    const problem = viaProblem(line);
+    const problem = remembered('Via', line);
     if (problem) return bad(problem);
   }
   if (p.isRequest && p.method !== 'ACK' && p.method !== 'CANCEL') {

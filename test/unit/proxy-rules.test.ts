@@ -15,8 +15,8 @@ import { AuthGuard } from '../../src/proxy/auth-guard.js';
 import { CallTable, sessionExpiresMs } from '../../src/proxy/call-table.js';
 import { Recorder } from '../../src/proxy/recorder.js';
 import { explainStartError } from '../../src/proxy/errors.js';
-import { validSipHostPort } from '../../src/proxy/validate.js';
-import { parseSip, type ParsedSip } from '../../src/sip/parser.js';
+import { strictCheck, validSipHostPort } from '../../src/proxy/validate.js';
+import { isSipParseError, parseSip, type ParsedSip } from '../../src/sip/parser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipflow-proxy-rules-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -162,4 +162,20 @@ test('call table: a 2xx retransmitted after its ACK does not make the call "neve
   assert.deepEqual(t.sweep(Date.now() + 60_000), [], 'an ACKed call is not forgotten as never ACKed');
   t.answered('rx', ok(2)); // a re-INVITE's 2xx, never ACKed
   assert.deepEqual(t.sweep(Date.now() + 33_000), [{ callId: 'rx', why: 'unacked' }]);
+});
+
+test('strict check: verdicts remembered per header and value give the same answers the second time, and never across headers', () => {
+  const msg = (from: string, contact: string) => {
+    const p = parseSip(Buffer.from(`OPTIONS sip:bob@lab SIP/2.0\r\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-v\r\nFrom: ${from};tag=1\r\nTo: <sip:bob@lab>\r\nCall-ID: v1\r\nCSeq: 1 OPTIONS\r\nContact: ${contact}\r\nContent-Length: 0\r\n\r\n`));
+    if (isSipParseError(p)) throw new Error(p.error);
+    return p;
+  };
+  for (let round = 0; round < 2; round++) {
+    assert.equal(strictCheck(msg('<sip:alice@lab>', '<sip:alice@192.0.2.1>')), null, `round ${round}: valid`);
+    assert.match(strictCheck(msg('"Alice <sip:alice@lab>', '<sip:alice@192.0.2.1>'))!.reason, /unterminated quoted string in From/, `round ${round}`);
+    assert.match(strictCheck(msg('<sip:alice@lab>', '"Alice <sip:alice@192.0.2.1>'))!.reason, /unterminated quoted string in Contact/, `round ${round}`);
+    // '*' is a Contact (REGISTER's wildcard) but not a From: the same text, two verdicts.
+    assert.equal(strictCheck(msg('<sip:alice@lab>', '*')), null);
+    assert.match(strictCheck(msg('*', '*'))!.reason, /From is not a URI/);
+  }
 });
