@@ -46,6 +46,12 @@ function kernelDrops(journal: string): string {
   return d === null || d === undefined ? 'kernel drops not known here' : `${d} datagrams dropped by the kernel at the proxy's socket so far`;
 }
 
+/** The callee's own counts, when its sipp printed them (stopped by a signal, it may print only its message table). */
+function calleeCounts(out: string): string {
+  const ok = counter(out, 'Successful call'), failed = counter(out, 'Failed call');
+  return ok === null && failed === null ? "callee's sipp printed no call counters" : `callee: ${ok} successful, ${failed} failed`;
+}
+
 async function waitFor(what: () => boolean, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
   while (Date.now() < end) { if (what()) return true; await sleep(250); }
@@ -113,7 +119,7 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
         for (const [who, r] of [['caller', uac], ['callee', uasR]] as const) writeFileSync(join(work, `${who}-${rate}.txt`), `${r.args.join(' ')}\nexit ${r.code} ${r.signal ?? ''}\n${r.stdout}\n${r.stderr}`);
       }
       const ok = counter(uac.stdout, 'Successful call'), failed = counter(uac.stdout, 'Failed call');
-      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); callee: ${counter(uasR.stdout, 'Successful call')} successful, ${counter(uasR.stdout, 'Failed call')} failed; ${kernelDrops(journal())}`);
+      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); ${calleeCounts(uasR.stdout)}; ${kernelDrops(journal())}`);
       completed += ok ?? 0;
       if (busy) {
         t.diagnostic(`machine saturated (load ${load.toFixed(1)} per core): ${failed} failed calls at ${rate}/s not asserted`);
