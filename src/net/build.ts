@@ -57,12 +57,12 @@ export function macBytes(mac: string | Uint8Array): Uint8Array {
 
 // ------------------------------------------------------------------ checksums
 
-/** Ones'-complement sum of b (folded to 16 bits, not complemented), added to `initial`. */
-function sum16(b: Uint8Array, initial = 0): number {
+/** Ones'-complement sum of b[start, end) (folded to 16 bits, not complemented), added to `initial`. */
+function sum16(b: Uint8Array, initial = 0, start = 0, end = b.length): number {
   let sum = initial;
-  const n = b.length;
-  for (let i = 0; i + 1 < n; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
-  if (n & 1) sum += b[n - 1]! << 8;
+  let i = start;
+  for (; i + 1 < end; i += 2) sum += (b[i]! << 8) | b[i + 1]!;
+  if (i < end) sum += b[i]! << 8;
   while (sum > 0xffff) sum = (sum & 0xffff) + Math.floor(sum / 65536);
   return sum;
 }
@@ -111,20 +111,25 @@ export function ipv4(o: Ipv4Options): Buffer {
   if (ihl > 60) throw new Error(`IPv4 options too long (${optLen} bytes, at most 40)`);
   if ((o.fragOffset ?? 0) % 8 !== 0) throw new Error(`IPv4 fragment offset ${o.fragOffset} is not a multiple of 8`);
   const b = Buffer.alloc(ihl + o.payload.length);
-  b[0] = 0x40 | (ihl / 4);
-  b[1] = o.tos ?? 0;
-  b.writeUInt16BE((o.totalLength ?? b.length) & 0xffff, 2);
-  b.writeUInt16BE((o.id ?? 0) & 0xffff, 4);
-  const flags = ((o.flags ?? 0) & 7) | (o.more ? 1 : 0) | (o.dontFragment ? 2 : 0);
-  b.writeUInt16BE((flags << 13) | (((o.fragOffset ?? 0) / 8) & 0x1fff), 6);
-  b[8] = o.ttl ?? 64;
-  b[9] = o.proto;
-  b.set(v4AddressBytes(o.src), 12);
-  b.set(v4AddressBytes(o.dst), 16);
-  if (o.options) b.set(o.options, 20);
-  b.writeUInt16BE(checksum(b.subarray(0, ihl)), 10);
+  putIpv4Header(b, 0, o, ihl, o.totalLength ?? b.length);
   b.set(o.payload, ihl);
   return b;
+}
+
+/** An IPv4 header of `ihl` bytes at `at` in b (zeroed there), checksum included. */
+function putIpv4Header(b: Buffer, at: number, o: Ipv4Options, ihl: number, totalLength: number): void {
+  b[at] = 0x40 | (ihl / 4);
+  b[at + 1] = o.tos ?? 0;
+  b.writeUInt16BE(totalLength & 0xffff, at + 2);
+  b.writeUInt16BE((o.id ?? 0) & 0xffff, at + 4);
+  const flags = ((o.flags ?? 0) & 7) | (o.more ? 1 : 0) | (o.dontFragment ? 2 : 0);
+  b.writeUInt16BE((flags << 13) | (((o.fragOffset ?? 0) / 8) & 0x1fff), at + 6);
+  b[at + 8] = o.ttl ?? 64;
+  b[at + 9] = o.proto;
+  b.set(v4AddressBytes(o.src), at + 12);
+  b.set(v4AddressBytes(o.dst), at + 16);
+  if (o.options) b.set(o.options, at + 20);
+  b.writeUInt16BE((~sum16(b, 0, at, at + ihl)) & 0xffff, at + 10);
 }
 
 /** One IPv6 extension header. For type 44 (fragment) `data` is the 6 bytes after next-header/reserved. */
@@ -289,8 +294,14 @@ export function ethernet(...args: unknown[]): Buffer {
   const vlans = o.vlans ?? [];
   const len = 14 + vlans.length * 4 + payload.length;
   const b = Buffer.alloc(o.pad ? Math.max(60, len) : len);
-  b.set(o.dst === undefined ? MAC_B : macBytes(o.dst), 0);
-  b.set(o.src === undefined ? MAC_A : macBytes(o.src), 6);
+  b.set(payload, putEthernetHeader(b, ethertype, o.dst, o.src, vlans));
+  return b;
+}
+
+/** The Ethernet II header (MACs, VLAN tags, ethertype) at the start of b; returns its length. */
+function putEthernetHeader(b: Buffer, ethertype: number, dst: Uint8Array | string | undefined, src: Uint8Array | string | undefined, vlans: readonly VlanTag[]): number {
+  b.set(dst === undefined ? MAC_B : macBytes(dst), 0);
+  b.set(src === undefined ? MAC_A : macBytes(src), 6);
   let p = 12;
   vlans.forEach((v, i) => {
     const t = typeof v === 'number' ? { vid: v } : v;
@@ -300,8 +311,7 @@ export function ethernet(...args: unknown[]): Buffer {
     p += 4;
   });
   b.writeUInt16BE(ethertype, p);
-  b.set(payload, p + 2);
-  return b;
+  return p + 2;
 }
 
 export type ByteOrder = 'le' | 'be' | 'little' | 'big' | boolean;
@@ -469,19 +479,35 @@ export function udpFrame(o: UdpFrameOptions): Buffer {
 export function udpFrameHeader(o: UdpFrameOptions): Buffer {
   const v6 = isIpv6(o.src);
   const udpLength = 8 + o.payload.length;
-  const u = Buffer.alloc(8);
-  u.writeUInt16BE(o.sport, 0);
-  u.writeUInt16BE(o.dport, 2);
-  u.writeUInt16BE(udpLength & 0xffff, 4);
-  if (v6 || o.udpChecksum) {
-    // The header is 8 bytes, so summing it and then the payload is summing the segment.
-    const c = (~sum16(o.payload, sum16(u, pseudoHeaderSum(o.src, o.dst, IPPROTO_UDP, udpLength)))) & 0xffff;
-    u.writeUInt16BE(c === 0 ? 0xffff : c, 6);
+  const link = o.link ?? 'ethernet';
+  if (!v6 && link === 'ethernet') {
+    // The recorder's usual case, written in one buffer: Ethernet, IPv4, UDP.
+    const vlans = o.vlans ?? [];
+    const ipAt = 14 + 4 * vlans.length;
+    const b = Buffer.alloc(ipAt + 28);
+    putEthernetHeader(b, ETHERTYPE_IPV4, undefined, undefined, vlans);
+    putIpv4Header(b, ipAt, { src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: o.payload, id: o.ipId ?? 0 }, 20, 20 + udpLength);
+    putUdpHeader(b, ipAt + 20, o, udpLength, !!o.udpChecksum);
+    return b;
   }
+  const u = Buffer.alloc(8);
+  putUdpHeader(u, 0, o, udpLength, v6 || !!o.udpChecksum);
   const header = v6
     ? ipv6({ src: o.src, dst: o.dst, nextHeader: IPPROTO_UDP, payload: u, payloadLength: udpLength })
     : ipv4({ src: o.src, dst: o.dst, proto: IPPROTO_UDP, payload: u, id: o.ipId ?? 0, totalLength: 20 + udpLength });
-  return frameBuiltIp(o.link ?? 'ethernet', header, o.vlans);
+  return frameBuiltIp(link, header, o.vlans);
+}
+
+/** The 8-byte UDP header of o's datagram at `at` in b (zeroed there), its checksum over the payload where asked. */
+function putUdpHeader(b: Buffer, at: number, o: UdpFrameOptions, udpLength: number, withChecksum: boolean): void {
+  b.writeUInt16BE(o.sport, at);
+  b.writeUInt16BE(o.dport, at + 2);
+  b.writeUInt16BE(udpLength & 0xffff, at + 4);
+  if (withChecksum) {
+    // The header is 8 bytes, so summing it and then the payload is summing the segment.
+    const c = (~sum16(o.payload, sum16(b, pseudoHeaderSum(o.src, o.dst, IPPROTO_UDP, udpLength), at, at + 8))) & 0xffff;
+    b.writeUInt16BE(c === 0 ? 0xffff : c, at + 6);
+  }
 }
 
 export interface TcpFrameOptions extends Omit<TcpOptions, 'pseudo'> {
