@@ -103,6 +103,8 @@ const peak = Math.max(...samples.map((s) => s.rss));
 console.log(`RSS first ${samples[0]?.rss} MB, peak ${peak} MB, last ${samples[samples.length - 1]?.rss} MB`);
 const lags = [...readFileSync(join(work, 'journal.log'), 'utf8').matchAll(/max event-loop delay (\d+) ms/g)].map((m) => Number(m[1]));
 console.log(`proxy event-loop delay, max per second (ms): ${lags.join(' ')}`);
+const busy = [...readFileSync(join(work, 'journal.log'), 'utf8').matchAll(/event loop busy (\d+) %/g)].map((m) => Number(m[1]));
+console.log(`proxy event loop busy each second (%; near 100 the socket's queue fills): ${busy.join(' ')}`);
 const screens = uac.stdout.split('Test Terminated');
 const last = screens.length > 2 ? screens[screens.length - 3]! : uac.stdout;
 const table = last.slice(last.lastIndexOf('Messages  Retrans') - 40);

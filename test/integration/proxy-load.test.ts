@@ -29,14 +29,15 @@ const T1 = 250;
 /** The caller's sipp gives up this long after its last call is offered: room for a whole INVITE transaction (64×T1) and its BYE. */
 const CALLER_SLACK_S = (64 * T1) / 1000 + 6;
 
-interface StatsLine { transactions: number; calls: number; rss: number; heap: number; malformed: number; kernelDrops: number | null }
+interface StatsLine { transactions: number; calls: number; rss: number; heap: number; malformed: number; kernelDrops: number | null; busy: number | null }
 
 function statsLines(journal: string): StatsLine[] {
   return [...journal.matchAll(/stats: [^\n]*/g)].flatMap(([line]) => {
     const m = /malformed (\d+), transactions (\d+), calls (\d+), .*?rss (\d+) MiB, heap ([\d.]+) MiB/.exec(line);
     if (!m) return [];
     const d = /dropped by the kernel \(receive queue full\): (\d+)/.exec(line);
-    return [{ malformed: Number(m[1]), transactions: Number(m[2]), calls: Number(m[3]), rss: Number(m[4]), heap: Number(m[5]), kernelDrops: d ? Number(d[1]) : null }];
+    const b = /event loop busy (\d+) %/.exec(line);
+    return [{ malformed: Number(m[1]), transactions: Number(m[2]), calls: Number(m[3]), rss: Number(m[4]), heap: Number(m[5]), kernelDrops: d ? Number(d[1]) : null, busy: b ? Number(b[1]) : null }];
   });
 }
 
@@ -119,7 +120,7 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
         for (const [who, r] of [['caller', uac], ['callee', uasR]] as const) writeFileSync(join(work, `${who}-${rate}.txt`), `${r.args.join(' ')}\nexit ${r.code} ${r.signal ?? ''}\n${r.stdout}\n${r.stderr}`);
       }
       const ok = counter(uac.stdout, 'Successful call'), failed = counter(uac.stdout, 'Failed call');
-      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); ${calleeCounts(uasR.stdout)}; ${kernelDrops(journal())}`);
+      report.push(`${rate} calls/s offered: ${ok} of ${calls} calls completed in ${elapsed.toFixed(1)} s (${((ok ?? 0) / elapsed).toFixed(0)} calls/s), ${failed} failed, ${junkSent} malformed datagrams (${(junkSent / elapsed).toFixed(0)}/s); ${calleeCounts(uasR.stdout)}; ${kernelDrops(journal())}; proxy's event loop busy at most ${Math.max(...statsLines(journal()).map((x) => x.busy ?? 0))} % in a second`);
       completed += ok ?? 0;
       if (busy) {
         t.diagnostic(`machine saturated (load ${load.toFixed(1)} per core): ${failed} failed calls at ${rate}/s not asserted`);
@@ -140,6 +141,9 @@ test('proxy load: 200 and 400 calls/s with authentication and a malformed flood;
     }
     const s = statsLines(journal());
     const peak = Math.max(...s.map((x) => x.rss));
+    // Every stats line says how busy the event loop was, as a share of the second.
+    assert.ok(s.every((x) => x.busy !== null && x.busy >= 0 && x.busy <= 100), 'a stats line without its busy share');
+    assert.ok(s.some((x) => x.busy! >= 10), 'a proxy under load was never busy');
     t.diagnostic(`load average ${loadavg()[0]!.toFixed(1)} on ${availableParallelism()} cores`);
     console.log(`# ${report.join('\n# ')}\n# proxy after settling: live heap ${settledHeap.join(' MB, ')} MB; RSS ${settledRss.join(' MB, ')} MB (peak ${peak} MB); malformed counted ${s.at(-1)!.malformed}`);
     // Memory is flat: twice the calls at twice the rate leave no more live heap once the tables are empty, but for

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Option } from 'commander';
 import { EXIT_USAGE, UsageError } from '../common.js';
 import { checkedBy, intArg, numArg } from '../options.js';
@@ -149,10 +149,15 @@ Examples:
       if (statsS) {
         const lag = monitorEventLoopDelay({ resolution: 10 });
         lag.enable();
+        let elu = performance.eventLoopUtilization();
         statsTimer = setInterval(() => {
           const s = proxy.getStats();
           const maxLag = Math.round(lag.max / 1e6);
           lag.reset();
+          // The share of the interval the main thread spent working, not waiting for datagrams: near 100 % the
+          // socket's queue fills (the drops below follow), whatever the delay says.
+          const busy = Math.round(100 * performance.eventLoopUtilization(elu).utilization);
+          elu = performance.eventLoopUtilization();
           // RSS keeps the pages V8 and malloc grew at a peak; the JS heap in use says whether anything is held.
           // Under --expose-gc an idle proxy collects first, so the figure is the live heap (what a leak check compares).
           const gc = (globalThis as { gc?: () => void }).gc;
@@ -160,7 +165,7 @@ Examples:
           const mem = process.memoryUsage();
           // The kernel's count for our socket: the overload figure (socket-drops.ts says why the delay is not).
           const drops = udpSocketDrops(port);
-          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(mem.rss / 1048576)} MiB, heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB, max event-loop delay ${maxLag} ms`
+          journal.note(`stats: received ${s.received}, sent ${s.sent}, malformed ${s.malformed}, transactions ${s.transactions}, calls ${s.calls}, registrations ${s.registrations}, relay sessions ${s.relaySessions}, rss ${Math.round(mem.rss / 1048576)} MiB, heap ${(mem.heapUsed / 1048576).toFixed(1)} MiB, max event-loop delay ${maxLag} ms, event loop busy ${busy} %`
             + `${drops === null ? '' : `, dropped by the kernel (receive queue full): ${drops}`}`
             + `, call sources ${s.callSources} (at most ${s.maxCallsOneSource} calls from one), refused: ${s.rejectedInvalid} invalid, ${s.rejectedOverload} overload (${s.rejectedPerSource} per source), forgotten calls: ${s.droppedUnacked} never ACKed, ${s.droppedIdle} idle`);
         }, statsS * 1000);
