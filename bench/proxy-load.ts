@@ -1,7 +1,7 @@
 /**
  * Load bench for `sipflow proxy` (not part of npm test):
  *
- *   npm run build && node dist/bench/proxy-load.js [rate=200] [seconds=30] [--record] [--auth] [--junk=N] [--prof=DIR]
+ *   npm run build && node dist/bench/proxy-load.js [rate=200] [seconds=30] [--record] [--auth] [--junk=N] [--prof=DIR] [--keep]
  *
  * Starts the proxy as its own process on 127.0.0.1 (so its memory is its own),
  * registers bob with sipp, runs bob's sipp as the callee and alice's sipp as
@@ -13,7 +13,7 @@
  * digest authentication (INVITE, 407, ACK, INVITE with credentials), T1 250 ms,
  * a callee that lingers 16xT1 after the BYE; --junk=N adds N malformed
  * datagrams a second (the test sends 1000); --prof=DIR writes the proxy's
- * V8 CPU profile there (--cpu-prof) when it stops.
+ * V8 CPU profile there (--cpu-prof) when it stops; --keep keeps the trace and journal.
  * Only loopback addresses are used; every sipp run is bounded by -m and -timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -109,4 +109,4 @@ const screens = uac.stdout.split('Test Terminated');
 const last = screens.length > 2 ? screens[screens.length - 3]! : uac.stdout;
 const table = last.slice(last.lastIndexOf('Messages  Retrans') - 40);
 console.log(`caller's last sipp screen (retransmissions, timeouts, unexpected messages):\n${table.trim()}`);
-rmSync(work, { recursive: true, force: true });
+if (flag('keep') !== undefined) console.log(`kept ${work} (load.pcapng, journal.log)`); else rmSync(work, { recursive: true, force: true });

@@ -26,7 +26,7 @@
  */
 import { isIPv6 } from 'node:net';
 import { isSipParseError, parseSip, repeatedSingleHeader, type ParsedSip } from '../sip/parser.js';
-import { parseVia } from '../sip/uri.js';
+import { viaParses } from '../sip/uri.js';
 import type { HeaderList } from './responses.js';
 
 export interface Refusal { status: number; reason: string; headers?: HeaderList }
@@ -142,33 +142,69 @@ function contactProblem(line: string): string | null {
   return null;
 }
 
-function viaProblem(v: string): string | null {
-  for (const item of splitTop(v, ',')) {
-    if (!item.trim()) return 'empty item in Via';
-    if (!parseVia(item)) return 'unparsable Via';
-    const parts = splitTop(item, ';');
-    for (let i = 1; i < parts.length; i++) if (!parts[i]!.trim()) return 'empty parameter in Via';
+/**
+ * What is wrong with a Via header line, or null: an empty item, an item that
+ * does not parse (viaParses), an empty parameter, in that order within each
+ * item. One scan of the line (a Via carries a new branch in every
+ * transaction, so its verdict is never remembered and must be cheap).
+ */
+export function viaProblem(v: string): string | null {
+  let q = false, angle = 0, itemStart = 0, paramStart = -1, emptyParam = false;
+  const n = v.length;
+  for (let i = 0; i < n; i++) {
+    const c = v.charCodeAt(i);
+    if (q) { if (c === 92) i++; else if (c === 34) q = false; continue; }
+    if (c === 34) q = true;
+    else if (c === 60) angle++;
+    else if (c === 62) angle = Math.max(0, angle - 1);
+    else if (angle === 0 && (c === 59 || c === 44)) {
+      if (paramStart >= 0 && isBlank(v, paramStart, i)) emptyParam = true;
+      if (c === 59) { paramStart = i + 1; continue; }
+      const problem = viaItemProblem(v, itemStart, i, emptyParam);
+      if (problem) return problem;
+      itemStart = i + 1;
+      paramStart = -1;
+      emptyParam = false;
+    }
   }
-  return null;
+  if (paramStart >= 0 && isBlank(v, paramStart, n)) emptyParam = true;
+  return viaItemProblem(v, itemStart, n, emptyParam);
+}
+
+function viaItemProblem(v: string, start: number, end: number, emptyParam: boolean): string | null {
+  if (isBlank(v, start, end)) return 'empty item in Via';
+  if (!viaParses(v.slice(start, end))) return 'unparsable Via';
+  return emptyParam ? 'empty parameter in Via' : null;
+}
+
+/** v[start, end) is empty or whitespace only, as String.prototype.trim sees it. */
+function isBlank(v: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = v.charCodeAt(i);
+    if (c === 32 || (c >= 9 && c <= 13)) continue;
+    // Beyond ASCII, trim's own idea of white space (no-break space, the Unicode spaces) decides.
+    return c >= 128 ? v.slice(start, end).trim() === '' : false;
+  }
+  return true;
 }
 
 /**
- * The verdicts of nameAddrProblem and viaProblem by header and value. Both
- * are pure functions of the text, and the same From, To, Contact and Via
- * values come back in every message of a call and in the responses that
- * copy them: under load, most checks are a lookup. Bounded (cleared when
+ * The verdicts of nameAddrProblem by header and value: a pure function of
+ * the text, and the same From, To and Contact values come back in every
+ * message of a call and in the responses that copy them (a Via does not: its
+ * branch is new in each transaction), so under load most checks are a lookup. Bounded (cleared when
  * full), so values that never repeat cost memory only up to the bound.
  */
-const VERDICTS_KEPT = 8192;
-const verdicts = new Map<string, string | null>();
+const VERDICTS_KEPT = 4096;
+const verdicts = { From: new Map<string, string | null>(), To: new Map<string, string | null>(), Contact: new Map<string, string | null>() };
 
-function remembered(name: 'From' | 'To' | 'Contact' | 'Via', v: string): string | null {
-  const key = `${name}\n${v}`;
-  let r = verdicts.get(key);
+function remembered(name: 'From' | 'To' | 'Contact', v: string): string | null {
+  const known = verdicts[name];
+  let r = known.get(v);
   if (r === undefined) {
-    r = name === 'Via' ? viaProblem(v) : name === 'Contact' ? contactProblem(v) : nameAddrProblem(v, name);
-    if (verdicts.size >= VERDICTS_KEPT) verdicts.clear();
-    verdicts.set(key, r);
+    r = name === 'Contact' ? contactProblem(v) : nameAddrProblem(v, name);
+    if (known.size >= VERDICTS_KEPT) known.clear();
+    known.set(v, r);
   }
   return r;
 }
@@ -205,7 +241,7 @@ export function strictCheck(p: ParsedSip): Refusal | null {
     if (problem) return bad(problem);
   }
   for (const line of p.headersNamed('Via')) {
-    const problem = remembered('Via', line);
+    const problem = viaProblem(line);
     if (problem) return bad(problem);
   }
   if (p.isRequest && p.method !== 'ACK' && p.method !== 'CANCEL') {

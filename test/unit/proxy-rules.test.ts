@@ -15,7 +15,9 @@ import { AuthGuard } from '../../src/proxy/auth-guard.js';
 import { CallTable, sessionExpiresMs } from '../../src/proxy/call-table.js';
 import { Recorder } from '../../src/proxy/recorder.js';
 import { explainStartError } from '../../src/proxy/errors.js';
-import { strictCheck, validSipHostPort } from '../../src/proxy/validate.js';
+import { strictCheck, validSipHostPort, viaProblem } from '../../src/proxy/validate.js';
+import { parseVia } from '../../src/sip/uri.js';
+import fc from 'fast-check';
 import { isSipParseError, parseSip, type ParsedSip } from '../../src/sip/parser.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sipflow-proxy-rules-'));
@@ -178,4 +180,43 @@ test('strict check: verdicts remembered per header and value give the same answe
     assert.equal(strictCheck(msg('<sip:alice@lab>', '*')), null);
     assert.match(strictCheck(msg('*', '*'))!.reason, /From is not a URI/);
   }
+});
+
+/** The Via rule as first written (split on top-level commas, then semicolons): the specification viaProblem's one scan must keep. */
+function viaProblemBySplitting(v: string): string | null {
+  const splitTop = (s: string, sep: string): string[] => {
+    const out: string[] = [];
+    let q = false, angle = 0, start = 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s[i];
+      if (q) { if (c === '\\') i++; else if (c === '"') q = false; continue; }
+      if (c === '"') q = true;
+      else if (c === '<') angle++;
+      else if (c === '>') angle = Math.max(0, angle - 1);
+      else if (c === sep && angle === 0) { out.push(s.slice(start, i)); start = i + 1; }
+    }
+    out.push(s.slice(start));
+    return out;
+  };
+  for (const item of splitTop(v, ',')) {
+    if (!item.trim()) return 'empty item in Via';
+    if (!parseVia(item)) return 'unparsable Via';
+    const parts = splitTop(item, ';');
+    for (let i = 1; i < parts.length; i++) if (!parts[i]!.trim()) return 'empty parameter in Via';
+  }
+  return null;
+}
+
+test('strict check: the one-scan Via rule gives the verdict of splitting on commas and semicolons, for any text', () => {
+  const pieces = ['SIP/2.0/UDP ', 'SIP / 2.0 / TCP ', '192.0.2.1', '[2001:db8::1]', ':5060', ';branch=z9hG4bK-1', ';rport', ';received=1.2.3.4', ';', ',', ' ', '\t', '"', '\\', '<', '>', 'a', '=', '\u00a0', '\u3000', ''];
+  fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 14 }), (parts) => {
+    const v = parts.join('');
+    assert.equal(viaProblem(v), viaProblemBySplitting(v), JSON.stringify(v));
+  }), { numRuns: 20000, seed: 19 });
+  for (const v of ['SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-1', 'SIP/2.0/UDP a, SIP/2.0/TCP b;rport', 'SIP/2.0/UDP a;;rport', 'SIP/2.0/UDP a,', ', SIP/2.0/UDP a', 'SIP/2.0/UDP a;x="q;,"', 'SIP/2.0/UDP ;']) {
+    assert.equal(viaProblem(v), viaProblemBySplitting(v), v);
+  }
+  assert.equal(viaProblem('SIP/2.0/UDP a;;rport'), 'empty parameter in Via');
+  assert.equal(viaProblem('SIP/2.0/UDP a,'), 'empty item in Via');
+  assert.equal(viaProblem('SIP/2.0/UDP ;'), 'unparsable Via');
 });
