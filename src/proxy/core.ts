@@ -22,7 +22,7 @@ import { SipMsg, withReceivedVia } from './message.js';
 import type { Registrar } from './registrar.js';
 import { buildResponse, tagOf, type ReasonPhrases } from './responses.js';
 import { UnresolvableHop, type Router, type Target } from './routing.js';
-import type { ClientTx, ProxyTimers, ServerTx, TransactionLayer } from './transactions.js';
+import { toTagOf, type ClientTx, type ProxyTimers, type ServerTx, type TransactionLayer } from './transactions.js';
 import type { Addr } from './transport.js';
 import type { Upstream } from './upstream.js';
 
@@ -90,7 +90,7 @@ export class ProxyCore {
     }
     const m = withReceivedVia(p, src);
     const st = tx.addServer({
-      key, method, src, req: m, parsed: p, toTag: tagOf(key + tx.instance), expiresAt: Date.now() + timers.linger + timers.timerC,
+      key, method, src, req: m, parsed: p, tagSeed: key + tx.instance, expiresAt: Date.now() + timers.linger + timers.timerC,
     });
     // §17.2.1 wants a 100 only when no answer comes within 200 ms: an INVITE without credentials that
     // authentication will challenge gets its 407 in this turn, so its 100 would be one more datagram
@@ -193,7 +193,7 @@ export class ProxyCore {
       return;
     }
     const cst = tx.addServer({
-      key: cancelKey, method: 'CANCEL', src, req: withReceivedVia(p, src), parsed: p, toTag: st.toTag,
+      key: cancelKey, method: 'CANCEL', src, req: withReceivedVia(p, src), parsed: p, tagSeed: st.tagSeed,
       expiresAt: Date.now() + this.c.timers.linger,
     });
     upstream.respond(cst, 200);
@@ -320,7 +320,7 @@ export class ProxyCore {
     this.c.tx.terminate(ct, 408, now);
     this.byeFinal(ct, 408);
     const st = ct.server;
-    if (st && st.state === 'proceeding') this.gotFinal(ct, 408, buildResponse(st.req, st.parsed, 408, this.c.reasons.own(408), st.toTag));
+    if (st && st.state === 'proceeding') this.gotFinal(ct, 408, buildResponse(st.req, st.parsed, 408, this.c.reasons.own(408), toTagOf(st)));
   }
 
   /**

@@ -129,19 +129,20 @@ export class SipMsg {
  * `;name=value`, or `;name` when value is null. Parameters inside <...> are not touched.
  */
 export function setParams(element: string, params: Record<string, string | null>): string {
-  const gt = element.lastIndexOf('>');
-  const head = gt >= 0 ? element.slice(0, gt + 1) : '';
-  const tail = gt >= 0 ? element.slice(gt + 1) : element;
-  const parts = tail.split(';');
-  const first = parts.shift()!;
-  const kept: string[] = [];
-  const names = new Set(Object.keys(params).map((n) => n.toLowerCase()));
-  for (const p of parts) {
-    const n = p.split('=')[0]!.trim().toLowerCase();
-    if (!names.has(n)) kept.push(p.trim());
+  // One pass over the parameters after the last '>' (this runs for every request the proxy takes).
+  const names = Object.keys(params);
+  const lower = names.map((n) => n.toLowerCase());
+  let semi = element.indexOf(';', element.lastIndexOf('>') + 1);
+  let out = semi < 0 ? element : element.slice(0, semi);
+  while (semi >= 0) {
+    const next = element.indexOf(';', semi + 1);
+    const part = element.slice(semi + 1, next < 0 ? element.length : next);
+    const eq = part.indexOf('=');
+    if (!lower.includes((eq < 0 ? part : part.slice(0, eq)).trim().toLowerCase())) out += ';' + part.trim();
+    semi = next;
   }
-  for (const [n, v] of Object.entries(params)) kept.push(v === null ? n : `${n}=${v}`);
-  return head + first + (kept.length ? ';' + kept.join(';') : '');
+  for (const n of names) { const v = params[n]; out += v === null ? `;${n}` : `;${n}=${v}`; }
+  return out;
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { ParsedSip } from '../sip/parser.js';
 import { md5 } from './digest.js';
 import type { SipMsg } from './message.js';
+import { tagOf } from './responses.js';
 import type { Addr } from './transport.js';
 
 export interface ProxyTimers {
@@ -38,8 +39,10 @@ export interface ServerTx {
   state: ServerState;
   /** The last response sent, for retransmissions of the request. */
   lastResponse: Buffer | null;
-  /** The To tag of the proxy's own responses. */
-  toTag: string;
+  /** What the To tag of the proxy's own responses is made from (a retransmission gets the same tag). */
+  tagSeed: string;
+  /** That tag, once made (toTagOf): most transactions are forwarded and never need one. */
+  toTag: string | null;
   expiresAt: number;
   retransmit: NodeJS.Timeout | null;
   // The proxy core's response context (§16.7), kept with the transaction it answers.
@@ -84,7 +87,12 @@ export interface TransactionHooks {
   serverTimedOut(st: ServerTx): void;
 }
 
-export type NewServerTx = Pick<ServerTx, 'key' | 'method' | 'src' | 'req' | 'parsed' | 'toTag' | 'expiresAt'>;
+export type NewServerTx = Pick<ServerTx, 'key' | 'method' | 'src' | 'req' | 'parsed' | 'tagSeed' | 'expiresAt'>;
+
+/** The To tag of the proxy's own responses on st, made the first time one is needed. */
+export function toTagOf(st: ServerTx): string {
+  return st.toTag ??= tagOf(st.tagSeed);
+}
 export type NewClientTx = Pick<ClientTx, 'branch' | 'method' | 'cseq' | 'server' | 'msg' | 'dest'>;
 
 export class TransactionLayer {
@@ -128,7 +136,7 @@ export class TransactionLayer {
     // Spelled out, not spread: one object shape for every transaction (this runs for each request).
     const st: ServerTx = {
       key: init.key, method: init.method, src: init.src, req: init.req, parsed: init.parsed, callId: init.parsed.callId,
-      state: 'proceeding', lastResponse: null, toTag: init.toTag, expiresAt: init.expiresAt, retransmit: null,
+      state: 'proceeding', lastResponse: null, tagSeed: init.tagSeed, toTag: null, expiresAt: init.expiresAt, retransmit: null,
       clients: [], best: null, cancelled: false,
     };
     this.servers.set(st.key, st);
@@ -219,7 +227,8 @@ export class TransactionLayer {
 
   private forgetServer(st: ServerTx): void {
     this.servers.delete(st.key);
-    this.localFinals.delete(`${st.callId}|${st.toTag}`);
+    // Only a transaction whose tag was made can be among the local finals (rememberLocalFinal makes it).
+    if (st.toTag !== null) this.localFinals.delete(`${st.callId}|${st.toTag}`);
     if (st.state === 'accepted' && st.method === 'INVITE') {
       const n = (this.acceptedInvites.get(st.callId) ?? 1) - 1;
       if (n > 0) this.acceptedInvites.set(st.callId, n); else this.acceptedInvites.delete(st.callId);
@@ -228,7 +237,7 @@ export class TransactionLayer {
 
   /** The proxy answered this INVITE itself with a non-2xx: its ACK is matched by dialog too. */
   rememberLocalFinal(st: ServerTx): void {
-    this.localFinals.set(`${st.callId}|${st.toTag}`, st);
+    this.localFinals.set(`${st.callId}|${toTagOf(st)}`, st);
   }
 
   /** The ACK of a non-2xx final response: the transaction is confirmed, Timer G stops. */

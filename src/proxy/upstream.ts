@@ -13,7 +13,7 @@ import { liveResponseMessage } from './live-message.js';
 import type { LocalAddress } from './local-address.js';
 import { withReceivedVia, type SipMsg } from './message.js';
 import { buildResponse, tagOf, type HeaderList, type ReasonPhrases } from './responses.js';
-import type { ServerTx, TransactionLayer } from './transactions.js';
+import { toTagOf, type ServerTx, type TransactionLayer } from './transactions.js';
 import type { Addr } from './transport.js';
 
 export class Upstream {
@@ -28,7 +28,8 @@ export class Upstream {
 
   /** Send a response of the proxy's own on a server transaction. */
   respond(st: ServerTx, status: number, reason?: string, extra: HeaderList = []): void {
-    const r = buildResponse(st.req, st.parsed, status, this.reasons.own(status, reason), st.toTag, extra);
+    // A tag only where buildResponse puts one (not on 100, not when the request had a To tag).
+    const r = buildResponse(st.req, st.parsed, status, this.reasons.own(status, reason), status > 100 && st.parsed.toTag === null ? toTagOf(st) : null, extra);
     const buf = r.toBuffer();
     this.tx.transmit(st, buf);
     if (st.method === 'INVITE' && status >= 300) this.tx.rememberLocalFinal(st);

@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DigestAuth, parseAlgorithms, parseDigest } from '../../src/proxy/digest.js';
+import { setParams } from '../../src/proxy/message.js';
 import { AuthGuard } from '../../src/proxy/auth-guard.js';
 import { CallTable, sessionExpiresMs } from '../../src/proxy/call-table.js';
 import { Recorder } from '../../src/proxy/recorder.js';
@@ -219,4 +220,30 @@ test('strict check: the one-scan Via rule gives the verdict of splitting on comm
   assert.equal(viaProblem('SIP/2.0/UDP a;;rport'), 'empty parameter in Via');
   assert.equal(viaProblem('SIP/2.0/UDP a,'), 'empty item in Via');
   assert.equal(viaProblem('SIP/2.0/UDP ;'), 'unparsable Via');
+});
+
+/** setParams as first written (split on ';' after the last '>', a Set of names): the specification of the one-pass version. */
+function setParamsBySplitting(element: string, params: Record<string, string | null>): string {
+  const gt = element.lastIndexOf('>');
+  const head = gt >= 0 ? element.slice(0, gt + 1) : '';
+  const tail = gt >= 0 ? element.slice(gt + 1) : element;
+  const parts = tail.split(';');
+  const first = parts.shift()!;
+  const kept: string[] = [];
+  const names = new Set(Object.keys(params).map((n) => n.toLowerCase()));
+  for (const p of parts) {
+    const n = p.split('=')[0]!.trim().toLowerCase();
+    if (!names.has(n)) kept.push(p.trim());
+  }
+  for (const [n, v] of Object.entries(params)) kept.push(v === null ? n : `${n}=${v}`);
+  return head + first + (kept.length ? ';' + kept.join(';') : '');
+}
+
+test('setParams (received/rport on the top Via) keeps the reading of splitting on semicolons, for any element', () => {
+  const pieces = ['SIP/2.0/UDP 10.0.0.1:5060', '<sip:a@b;lr>', ';', ';branch=z9hG4bK1', ';rport', ';RPORT=9', ';received=1.1.1.1', ' ', '=', 'x', ''];
+  const paramSets: Record<string, string | null>[] = [{ received: '192.0.2.9' }, { rport: '4000', received: '192.0.2.9' }, { lr: null }, {}];
+  fc.assert(fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 10 }), fc.constantFrom(...paramSets), (parts, params) => {
+    const element = parts.join('');
+    assert.equal(setParams(element, params), setParamsBySplitting(element, params), JSON.stringify([element, params]));
+  }), { numRuns: 20000, seed: 20 });
 });

@@ -20,7 +20,7 @@ test('hasAcceptedInvite follows INVITE transactions through acceptance and the s
   const tx = new TransactionLayer({ t1: 500, t2: 4000, linger, timerC: 180000 }, 100, () => {}, { clientTimedOut() {}, serverTimedOut() {} });
   const add = (callId: string, branch: string) => {
     const p = invite(callId, branch);
-    return tx.addServer({ key: tx.serverKey(p, 'INVITE', '192.0.2.1:5060'), method: 'INVITE', src: { ip: '192.0.2.1', port: 5060 }, req: SipMsg.from(p), parsed: p, toTag: 't', expiresAt: Date.now() + 60000 });
+    return tx.addServer({ key: tx.serverKey(p, 'INVITE', '192.0.2.1:5060'), method: 'INVITE', src: { ip: '192.0.2.1', port: 5060 }, req: SipMsg.from(p), parsed: p, tagSeed: callId + branch, expiresAt: Date.now() + 60000 });
   };
   const a1 = add('call-a', 'z9hG4bK-1'), a2 = add('call-a', 'z9hG4bK-2'), b = add('call-b', 'z9hG4bK-3');
   assert.equal(tx.hasAcceptedInvite('call-a'), false, 'proceeding is not accepted');
