@@ -70,12 +70,21 @@ export class Journal {
 
   /** Write one entry. */
   log(callId: string | null, text: string, src: string | undefined, event: string): void {
-    const e: JournalEntry = { time: new Date().toISOString(), callId, event, text, ...(src ? { src } : {}) };
-    const line = this.format === 'json'
-      ? JSON.stringify(e)
-      : `${e.time} ${text}${callId ? ` (${callId})` : ''}`;
-    this.write(line);
-    this.opts.onEntry?.(e);
+    const time = this.isoNow();
+    // The entry object only for those who read it (JSON lines, onEntry); a text line is made directly.
+    const e: JournalEntry | null = this.format === 'json' || this.opts.onEntry ? { time, callId, event, text, ...(src ? { src } : {}) } : null;
+    this.write(this.format === 'json' ? JSON.stringify(e) : `${time} ${text}${callId ? ` (${callId})` : ''}`);
+    if (e) this.opts.onEntry?.(e);
+  }
+
+  private lastMs = -1;
+  private lastIso = '';
+
+  /** The time stamp of a line: one Date formatted per millisecond, however many lines it has. */
+  private isoNow(): string {
+    const now = Date.now();
+    if (now !== this.lastMs) { this.lastMs = now; this.lastIso = new Date(now).toISOString(); }
+    return this.lastIso;
   }
 
   /**
@@ -102,7 +111,7 @@ export class Journal {
 
   /** A proxy notice (start, stop, dropped datagrams) in the same stream. */
   note(text: string): void {
-    const time = new Date().toISOString();
+    const time = this.isoNow();
     this.write(this.format === 'json' ? JSON.stringify({ time, callId: null, event: 'proxy', text }) : `${time} ${text}`);
   }
 
