@@ -40,7 +40,7 @@ const MAX_CSEQ = 2 ** 31 - 1;
 function bad(reason: string): Refusal { return { status: 400, reason: `Bad Request - ${reason}` }; }
 
 /** Split on `sep` outside quoted strings and <...> (empty items kept). */
-function splitTop(s: string, sep: string): string[] {
+export function splitTop(s: string, sep: string): string[] {
   const out: string[] = [];
   let q = false, angle = 0, start = 0;
   for (let i = 0; i < s.length; i++) {

@@ -16,7 +16,7 @@ import { AuthGuard } from '../../src/proxy/auth-guard.js';
 import { CallTable, sessionExpiresMs } from '../../src/proxy/call-table.js';
 import { Recorder } from '../../src/proxy/recorder.js';
 import { explainStartError } from '../../src/proxy/errors.js';
-import { strictCheck, validSipHostPort, viaProblem } from '../../src/proxy/validate.js';
+import { splitTop, strictCheck, validSipHostPort, viaProblem } from '../../src/proxy/validate.js';
 import { parseVia } from '../../src/sip/uri.js';
 import fc from 'fast-check';
 import { isSipParseError, parseSip, type ParsedSip } from '../../src/sip/parser.js';
@@ -185,20 +185,6 @@ test('strict check: verdicts remembered per header and value give the same answe
 
 /** The Via rule as first written (split on top-level commas, then semicolons): the specification viaProblem's one scan must keep. */
 function viaProblemBySplitting(v: string): string | null {
-  const splitTop = (s: string, sep: string): string[] => {
-    const out: string[] = [];
-    let q = false, angle = 0, start = 0;
-    for (let i = 0; i < s.length; i++) {
-      const c = s[i];
-      if (q) { if (c === '\\') i++; else if (c === '"') q = false; continue; }
-      if (c === '"') q = true;
-      else if (c === '<') angle++;
-      else if (c === '>') angle = Math.max(0, angle - 1);
-      else if (c === sep && angle === 0) { out.push(s.slice(start, i)); start = i + 1; }
-    }
-    out.push(s.slice(start));
-    return out;
-  };
   for (const item of splitTop(v, ',')) {
     if (!item.trim()) return 'empty item in Via';
     if (!parseVia(item)) return 'unparsable Via';
