@@ -163,6 +163,8 @@ function putPadded(b: Buffer, o: number, data: Uint8Array): void {
   if (end !== o + data.length) b.fill(0, o + data.length, end);
 }
 
+const NO_BYTES = new Uint8Array(0);
+
 /** Bytes taken by an option list including opt_endofopt (0 for no options). */
 function optionsSize(opts: Opt[]): number {
   if (opts.length === 0) return 0;
@@ -290,17 +292,7 @@ export class PcapngWriter extends BinaryWriter {
    * 2^-n interface is written back exactly).
    */
   writePacket(ifIndex: number, tsSec: number, tsNsec: number, data: Uint8Array, origLen = data.length, comment?: string): void {
-    const iface = this.iface(ifIndex);
-    this.units(iface, tsSec, tsNsec);
-    const c = comment ? utf8(comment) : null;
-    const optLen = c ? 8 + pad4(c.length) : 0;
-    const padded = pad4(data.length);
-    const b = this.begin(6, 20 + padded + optLen);
-    this.u32(b, 8, ifIndex);
-    this.putPacket(b, data, origLen);
-    if (c) this.putOptions(b, 28 + padded, [[1, c]]);
-    this.emit(b);
-    this.packets++;
+    this.enhancedPacket(ifIndex, tsSec, tsNsec, data, NO_BYTES, origLen, comment);
   }
 
   /**
@@ -309,18 +301,19 @@ export class PcapngWriter extends BinaryWriter {
    * caller need not join them first. Same block as writePacket(head + tail).
    */
   writePacketParts(ifIndex: number, tsSec: number, tsNsec: number, head: Uint8Array, tail: Uint8Array): void {
+    this.enhancedPacket(ifIndex, tsSec, tsNsec, head, tail, head.length + tail.length);
+  }
+
+  private enhancedPacket(ifIndex: number, tsSec: number, tsNsec: number, head: Uint8Array, tail: Uint8Array, origLen: number, comment?: string): void {
     const iface = this.iface(ifIndex);
     this.units(iface, tsSec, tsNsec);
-    const length = head.length + tail.length;
-    const b = this.begin(6, 20 + pad4(length));
+    const c = comment ? utf8(comment) : null;
+    const optLen = c ? 8 + pad4(c.length) : 0;
+    const padded = pad4(head.length + tail.length);
+    const b = this.begin(6, 20 + padded + optLen);
     this.u32(b, 8, ifIndex);
-    this.u32(b, 12, this.tsHi);
-    this.u32(b, 16, this.tsLo);
-    this.u32(b, 20, length);
-    this.u32(b, 24, length);
-    b.set(head, 28);
-    b.set(tail, 28 + head.length);
-    b.fill(0, 28 + length, b.length - 4);
+    this.putPacket(b, head, origLen, tail);
+    if (c) this.putOptions(b, 28 + padded, [[1, c]]);
     this.emit(b);
     this.packets++;
   }
@@ -438,12 +431,16 @@ export class PcapngWriter extends BinaryWriter {
   }
 
   /** The part EPB and PB share from byte 12: timestamp (from units()), lengths, the padded data. */
-  private putPacket(b: Buffer, data: Uint8Array, origLen: number): void {
+  /** Time, lengths and the packet (`data`, then `tail` when it comes in two parts), zero-padded to 4 bytes. */
+  private putPacket(b: Buffer, data: Uint8Array, origLen: number, tail: Uint8Array = NO_BYTES): void {
+    const length = data.length + tail.length;
     this.u32(b, 12, this.tsHi);
     this.u32(b, 16, this.tsLo);
-    this.u32(b, 20, data.length);
+    this.u32(b, 20, length);
     this.u32(b, 24, origLen);
-    putPadded(b, 28, data);
+    b.set(data, 28);
+    b.set(tail, 28 + data.length);
+    b.fill(0, 28 + length, 28 + pad4(length));
   }
 }
 

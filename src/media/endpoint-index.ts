@@ -11,21 +11,17 @@
  * key out (addrKey), for callers off the hot path.
  */
 import { ipv4Key, ipv6Bytes, ipv6Key, V6_KEY_BASE } from '../net/addr.js';
+import { boundedMemo } from '../memo.js';
 
 /** A dotted quad as the decoder writes one (no leading zeros): other spellings never equal a datagram's address. */
 const V4_TEXT = /^(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})\.(0|[1-9]\d{0,2})$/;
-/** addrKey results by text, bounded (the same few addresses recur). */
-const keyCache = new Map<string, number>();
-const KEY_CACHE_MAX = 4096;
 
 /**
  * The key of an address written as text (SDP, a stored endpoint), equal to
  * the key the decoder gives the same address; -1 for text that is no IP
  * address (a host name, which no datagram carries).
  */
-export function addrKey(text: string): number {
-  const hit = keyCache.get(text);
-  if (hit !== undefined) return hit;
+export const addrKey = boundedMemo(4096, (text: string): number => {
   let key = -1;
   const m = V4_TEXT.exec(text);
   if (m) {
@@ -34,10 +30,8 @@ export function addrKey(text: string): number {
   } else if (text.includes(':')) {
     try { key = ipv6Key(ipv6Bytes(text), 0); } catch { key = -1; }
   }
-  if (keyCache.size >= KEY_CACHE_MAX) keyCache.clear();
-  keyCache.set(text, key);
   return key;
-}
+});
 
 /** An IPv4 key decides alone; any other key needs the text compared. */
 function exact(key: number): boolean {

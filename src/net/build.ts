@@ -8,6 +8,7 @@
 import { LINKTYPE } from '../capture/linktypes.js';
 import { AF, ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_QINQ, ETHERTYPE_VLAN, IPPROTO_AH, IPPROTO_FRAGMENT, IPPROTO_TCP, IPPROTO_UDP, PPP_IPV4, PPP_IPV6, TCP_FLAGS } from './constants.js';
 import { ipv4Bytes, ipv6Bytes } from './addr.js';
+import { boundedMemo } from '../memo.js';
 
 // ------------------------------------------------------------------ addresses
 
@@ -29,20 +30,12 @@ function v6AddressBytes(ip: string): Uint8Array {
   return isIpv6(ip) ? addressBytes(ip) : ipv6Bytes(ip);
 }
 
-/** Parsed addresses the header builders reuse (the proxy's recorder frames every datagram of a few peers). */
-const parsedAddresses = new Map<string, Uint8Array>();
-const PARSED_ADDRESSES_KEPT = 4096;
-
-/** ipBytes, remembered: the header builders only read the bytes. Not exported: callers of ipBytes may change theirs. */
-function addressBytes(ip: string): Uint8Array {
-  let b = parsedAddresses.get(ip);
-  if (b === undefined) {
-    b = ipBytes(ip);
-    if (parsedAddresses.size >= PARSED_ADDRESSES_KEPT) parsedAddresses.clear();
-    parsedAddresses.set(ip, b);
-  }
-  return b;
-}
+/**
+ * ipBytes, remembered (the proxy's recorder frames every datagram of a few
+ * peers). The header builders only read the bytes; not exported, since
+ * callers of ipBytes may change theirs.
+ */
+const addressBytes = boundedMemo(4096, ipBytes);
 
 /** Parse "02:00:00:00:00:01" (or with '-') into 6 bytes. */
 export function macBytes(mac: string | Uint8Array): Uint8Array {

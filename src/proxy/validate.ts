@@ -28,6 +28,7 @@ import { isIPv6 } from 'node:net';
 import { isSipParseError, parseSip, repeatedSingleHeader, type ParsedSip } from '../sip/parser.js';
 import { viaParses } from '../sip/uri.js';
 import type { HeaderList } from './responses.js';
+import { boundedMemo } from '../memo.js';
 
 export interface Refusal { status: number; reason: string; headers?: HeaderList }
 
@@ -189,25 +190,16 @@ function isBlank(v: string, start: number, end: number): boolean {
 }
 
 /**
- * The verdicts of nameAddrProblem by header and value: a pure function of
- * the text, and the same From, To and Contact values come back in every
- * message of a call and in the responses that copy them (a Via does not: its
- * branch is new in each transaction), so under load most checks are a lookup. Bounded (cleared when
- * full), so values that never repeat cost memory only up to the bound.
+ * The verdicts of nameAddrProblem by header and value: a pure function of the
+ * text, and the same From, To and Contact values come back in every message
+ * of a call and in the responses that copy them (a Via does not: its branch
+ * is new in each transaction), so under load most checks are a lookup.
  */
-const VERDICTS_KEPT = 4096;
-const verdicts = { From: new Map<string, string | null>(), To: new Map<string, string | null>(), Contact: new Map<string, string | null>() };
-
-function remembered(name: 'From' | 'To' | 'Contact', v: string): string | null {
-  const known = verdicts[name];
-  let r = known.get(v);
-  if (r === undefined) {
-    r = name === 'Contact' ? contactProblem(v) : nameAddrProblem(v, name);
-    if (known.size >= VERDICTS_KEPT) known.clear();
-    known.set(v, r);
-  }
-  return r;
-}
+const remembered = {
+  From: boundedMemo(4096, (v) => nameAddrProblem(v, 'From')),
+  To: boundedMemo(4096, (v) => nameAddrProblem(v, 'To')),
+  Contact: boundedMemo(4096, contactProblem),
+};
 
 /**
  * What the proxy answers to a parsed request that it must not act on, or
@@ -233,11 +225,11 @@ export function strictCheck(p: ParsedSip): Refusal | null {
   if (p.truncatedBody) return bad('Content-Length larger than the datagram');
   for (const name of ['From', 'To'] as const) {
     const v = p.header(name);
-    const problem = v === null ? null : remembered(name, v);
+    const problem = v === null ? null : remembered[name](v);
     if (problem) return bad(problem);
   }
   for (const line of p.headersNamed('Contact')) {
-    const problem = remembered('Contact', line);
+    const problem = remembered.Contact(line);
     if (problem) return bad(problem);
   }
   for (const line of p.headersNamed('Via')) {
