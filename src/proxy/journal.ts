@@ -14,6 +14,7 @@ import { CallEventBuilder, eventText } from '../events.js';
 import type { CallEventData, SipMessage } from '../model.js';
 import { parseSdp, type Sdp } from '../media/sdp.js';
 import { findSdp } from '../sip/multipart.js';
+import { EndOfTurn } from './end-of-turn.js';
 
 export type JournalFormat = 'text' | 'json';
 
@@ -48,9 +49,9 @@ export class Journal {
   private floodSecond = -1;
   private floodShown = 0;
   private floodHeld = 0;
-  /** Lines written this turn of the event loop, not yet out. */
+  /** Lines written this turn of the event loop, not yet out: they go in one write when it ends. */
   private pending = '';
-  private flushDue = false;
+  private readonly turn = new EndOfTurn(() => this.writeOut());
   lines = 0;
 
   constructor(private readonly opts: JournalOptions = {}) {
@@ -118,16 +119,10 @@ export class Journal {
   private write(line: string): void {
     this.lines++;
     this.pending += line + '\n';
-    if (!this.flushDue) { this.flushDue = true; setImmediate(this.flushNow); }
+    this.turn.request();
   }
 
-  /**
-   * The lines of one turn of the event loop go out in one write when it ends
-   * (a write per line was a tenth of the proxy's CPU under load); a proxy
-   * killed mid-turn loses that turn's lines, as the recorder its packets.
-   */
-  private readonly flushNow = (): void => {
-    this.flushDue = false;
+  private writeOut(): void {
     const text = this.pending;
     this.pending = '';
     if (!text) return;
@@ -135,7 +130,7 @@ export class Journal {
     if (this.fd !== null) {
       try { writeSync(this.fd, text); } catch { /* a full disk must not stop the proxy */ }
     }
-  };
+  }
 
   /**
    * A SIP message the proxy received: dialog requests and their responses
@@ -172,11 +167,11 @@ export class Journal {
   }
 
   /** Everything written so far goes out now (before an exit, or to read the file). */
-  flush(): void { this.flushNow(); }
+  flush(): void { this.turn.now(); }
 
   close(): void {
     this.endFloodSecond();
-    this.flushNow();
+    this.turn.now();
     if (this.fd !== null) { try { closeSync(this.fd); } catch { /* ignore */ } this.fd = null; }
   }
 }

@@ -23,6 +23,7 @@ import { basename, dirname, extname, join } from 'node:path';
 import { FileSink, PcapngWriter } from '../capture/writer.js';
 import { LINK_TYPE_OF, udpFrameHeader } from '../net/build.js';
 import { VERSION } from '../version.js';
+import { EndOfTurn } from './end-of-turn.js';
 
 export type RecordLink = 'ethernet' | 'raw';
 
@@ -58,8 +59,11 @@ export class Recorder {
   /** Packets in the current file: a file is never left without any (rotation waits for the first). */
   private inFile = 0;
   private ipId = 1;
-  /** A write of the gathered packets is due when this turn of the event loop ends. */
-  private flushDue = false;
+  /** The packets gathered this turn of the event loop go out in one write when it ends. */
+  private readonly turn = new EndOfTurn(() => {
+    // A full disk is counted, as for any write, and does not stop the proxy.
+    try { this.sink?.flush(); } catch (e) { this.errors++; this.lastError = e as Error; }
+  });
   private readonly now: () => number;
   /** Every file written, in order. */
   readonly files: string[] = [];
@@ -156,18 +160,12 @@ export class Recorder {
       this.writer!.writePacketParts(0, sec, nsec, head, payload);
       this.packets++;
       this.inFile++;
-      if (!this.flushDue) { this.flushDue = true; setImmediate(this.flushNow); }
+      this.turn.request();
     } catch (e) {
       this.errors++;
       this.lastError = e as Error;
     }
   }
-
-  /** Write out what this turn gathered (a full disk is counted, as for any write, and does not stop the proxy). */
-  private readonly flushNow = (): void => {
-    this.flushDue = false;
-    try { this.sink?.flush(); } catch (e) { this.errors++; this.lastError = e as Error; }
-  };
 
   private shouldRotate(t: number): boolean {
     if (this.opts.rotateBytes && this.sink!.written >= this.opts.rotateBytes) return true;
