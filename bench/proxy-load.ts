@@ -39,7 +39,7 @@ const work = mkdtempSync(join(tmpdir(), 'sipflow-load-'));
 const [proxyPort, alice, bob] = await freePorts(3) as [number, number, number];
 const trace = join(work, 'load.pcapng');
 const proxy = spawn(process.execPath, [...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []), join(ROOT, 'dist', 'src', 'cli', 'main.js'), 'proxy',
-  '--listen', `127.0.0.1:${proxyPort}`, '--no-db', '--quiet', '--stats', '1', ...(process.env['NOJ'] ? [] : ['--journal', join(work, 'journal.log')]), ...(record ? ['--record', trace] : []),
+  '--listen', `127.0.0.1:${proxyPort}`, '--no-db', '--quiet', '--stats', '1', '--journal', join(work, 'journal.log'), ...(record ? ['--record', trace] : []),
   ...(auth ? ['--users', USERS_FILE, '--realm', 'sipflow-lab', '--digest-algorithms', 'MD5,SHA-256', '--timer-t1', String(T1)] : [])], { stdio: ['ignore', 'ignore', 'pipe'] });
 let proxyErr = '';
 proxy.stderr!.on('data', (d: Buffer) => { proxyErr += d.toString(); });
