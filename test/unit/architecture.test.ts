@@ -15,7 +15,7 @@ const SRC = join(ROOT, 'src');
 
 /** Stage of each module group (a folder of src/, or a top-level file without .ts). */
 const STAGES: [number, string[]][] = [
-  [0, ['model', 'version', 'time', 'heap']],
+  [0, ['model', 'version', 'time', 'heap', 'memo']],
   [1, ['capture']],
   [2, ['net']],
   [3, ['sip', 'aliases']],
